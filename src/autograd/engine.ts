@@ -1,0 +1,273 @@
+import { AutogradError, ShapeError } from "../core/errors.js";
+import { keep } from "../core/memory.js";
+import { fmtShape, shapesEqual } from "../core/shape.js";
+import type { Tensor } from "../tensor/tensor.js";
+import { enableGrad, noGrad } from "./grad-mode.js";
+import type { Node } from "./node.js";
+import { add } from "../ops/elementwise.js";
+import { contiguousCopy } from "../ops/movement.js";
+import { onesLike } from "../tensor/creation.js";
+
+/**
+ * The backward pass: runs the recorded nodes in reverse topological order (Kahn's algorithm over
+ * the consumers of each node), sums the gradients that meet at a tensor, accumulates into leaf
+ * `.grad` (or captures them, for `autograd.grad`), and frees each node's saved tensors once it has
+ * run unless `retainGraph` is set.
+ *
+ * The gradient tensors it makes are its own temporaries: it counts their uses and disposes each
+ * one when no pending gradient holds it any more.
+ */
+
+export interface BackwardOptions {
+  retainGraph?: boolean;
+  createGraph?: boolean;
+  /** Accumulate only into these leaves. */
+  inputs?: Tensor[];
+}
+
+class GradPool {
+  readonly #uses = new Map<Tensor, number>();
+  readonly #protected = new Set<Tensor>();
+
+  hold(t: Tensor): void {
+    this.#uses.set(t, (this.#uses.get(t) ?? 0) + 1);
+  }
+  protect(t: Tensor): void {
+    this.#protected.add(t);
+  }
+  isExclusive(t: Tensor): boolean {
+    return (this.#uses.get(t) ?? 0) <= 1 && !this.#protected.has(t);
+  }
+  /** Drops one use; disposes the tensor when none is left and it is not protected. */
+  drop(t: Tensor): void {
+    const n = (this.#uses.get(t) ?? 0) - 1;
+    if (n > 0) {
+      this.#uses.set(t, n);
+      return;
+    }
+    this.#uses.delete(t);
+    if (!this.#protected.has(t)) t.dispose();
+  }
+  /** Disposes a tensor nobody took. */
+  dropIfUnused(t: Tensor): void {
+    if (!this.#uses.has(t) && !this.#protected.has(t)) t.dispose();
+  }
+}
+
+type Capture = Map<Tensor, Tensor | null>;
+
+/** The nodes reachable from `roots`, with how many consumers each has inside the graph. */
+function dependencies(roots: readonly Node[]): Map<Node, number> {
+  const deps = new Map<Node, number>();
+  const stack = [...roots];
+  for (const r of roots) deps.set(r, deps.get(r) ?? 0);
+  const seen = new Set<Node>(roots);
+  while (stack.length) {
+    const node = stack.pop()!;
+    for (const e of node.next) {
+      if (!e || !("node" in e)) continue;
+      deps.set(e.node, (deps.get(e.node) ?? 0) + 1);
+      if (!seen.has(e.node)) {
+        seen.add(e.node);
+        stack.push(e.node);
+      }
+    }
+  }
+  return deps;
+}
+
+/** A gradient to keep beyond the pass: the tensor itself if no one else holds it, else a copy. */
+function adopt(g: Tensor, pool: GradPool, createGraph: boolean): Tensor {
+  const exclusive = pool.isExclusive(g) && g.storage.refs === 1 && g.offset === 0 && g.isContiguous() && g.numel() === g.storage.size;
+  const out = exclusive ? g : createGraph ? contiguousCopy(g) : noGrad(() => contiguousCopy(g));
+  pool.protect(out);
+  return keep(out);
+}
+
+function runHooks(hooks: readonly ((g: Tensor) => Tensor | void)[], g: Tensor, pool: GradPool): Tensor {
+  for (const hook of hooks) {
+    const r = hook(g);
+    if (r && r !== g) {
+      pool.hold(r);
+      pool.drop(g);
+      g = r;
+    }
+  }
+  return g;
+}
+
+function accumulateLeaf(leaf: Tensor, g: Tensor, pool: GradPool, createGraph: boolean): void {
+  if (!leaf.grad) {
+    leaf.grad = adopt(g, pool, createGraph);
+    return;
+  }
+  if (createGraph) {
+    const sum = add(leaf.grad, g);
+    leaf.grad.dispose();
+    leaf.grad = keep(sum);
+    pool.protect(sum);
+  } else {
+    const acc = leaf.grad;
+    noGrad(() => acc.add_(g));
+  }
+}
+
+function execute(roots: readonly Tensor[], rootGrads: readonly Tensor[], retainGraph: boolean, createGraph: boolean, capture: Capture | null, only: Set<Tensor> | null): void {
+  const pool = new GradPool();
+  for (const g of rootGrads) pool.protect(g);
+  const buffers = new Map<Node, (Tensor | null)[]>();
+
+  const deliverToLeaf = (leaf: Tensor, g: Tensor) => {
+    g = runHooks(leaf.leafHooks, g, pool);
+    if (capture) {
+      if (capture.has(leaf)) {
+        const prev = capture.get(leaf);
+        const sum = prev ? add(prev, g) : adopt(g, pool, createGraph);
+        if (prev) {
+          pool.protect(sum);
+          prev.dispose();
+        }
+        capture.set(leaf, sum);
+      }
+    } else if (!only || only.has(leaf)) {
+      accumulateLeaf(leaf, g, pool, createGraph);
+    }
+    pool.drop(g);
+  };
+
+  const deliverToNode = (node: Node, index: number, g: Tensor) => {
+    let buf = buffers.get(node);
+    if (!buf) buffers.set(node, (buf = new Array<Tensor | null>(node.numOutputs).fill(null)));
+    const prev = buf[index];
+    if (prev) {
+      const sum = add(prev, g);
+      pool.hold(sum);
+      pool.drop(prev);
+      pool.drop(g);
+      buf[index] = sum;
+    } else buf[index] = g;
+  };
+
+  const rootNodes: Node[] = [];
+  for (let i = 0; i < roots.length; i++) {
+    const r = roots[i]!;
+    const g = rootGrads[i]!;
+    pool.hold(g);
+    if (r.gradFn) {
+      deliverToNode(r.gradFn, r.outputIndex, g);
+      rootNodes.push(r.gradFn);
+    } else deliverToLeaf(r, g);
+  }
+
+  const deps = dependencies(rootNodes);
+  const ready = [...new Set(rootNodes)].filter((n) => deps.get(n) === 0);
+  const mode = createGraph ? enableGrad : noGrad;
+  while (ready.length) {
+    const node = ready.pop()!;
+    const buf = buffers.get(node) ?? new Array<Tensor | null>(node.numOutputs).fill(null);
+    buffers.delete(node);
+    for (let i = 0; i < buf.length; i++) {
+      const g = buf[i];
+      if (!g) continue;
+      const hooks = node.hooks?.get(i);
+      if (hooks) buf[i] = runHooks(hooks, g, pool);
+      const retained = node.retained?.get(i);
+      if (retained) {
+        if (retained.grad) retained.grad.dispose();
+        retained.grad = adopt(buf[i]!, pool, createGraph);
+      }
+      if (capture) {
+        for (const [t] of capture) if (t.gradFn === node && t.outputIndex === i) capture.set(t, adopt(buf[i]!, pool, createGraph));
+      }
+    }
+    const results = mode(() => node.apply(buf));
+    for (let k = 0; k < node.next.length; k++) {
+      const e = node.next[k];
+      const r = results[k];
+      if (!e) continue;
+      if ("node" in e) {
+        if (r) {
+          pool.hold(r);
+          deliverToNode(e.node, e.index, r);
+        }
+        const left = deps.get(e.node)! - 1;
+        deps.set(e.node, left);
+        if (left === 0) ready.push(e.node);
+      } else if (r) {
+        pool.hold(r);
+        deliverToLeaf(e.leaf, r);
+      }
+    }
+    for (const r of results) if (r) pool.dropIfUnused(r);
+    for (const g of buf) if (g) pool.drop(g);
+    if (!retainGraph) node.release();
+  }
+  for (const buf of buffers.values()) for (const g of buf) if (g) pool.drop(g);
+}
+
+function defaultGrads(roots: readonly Tensor[], grads: readonly (Tensor | null | undefined)[], op: string): Tensor[] {
+  return roots.map((r, i) => {
+    if (!r.requiresGrad) throw new AutogradError(op, `element ${i} of tensors does not require grad and does not have a gradFn`);
+    const g = grads[i];
+    if (g) {
+      if (!shapesEqual(g.shape, r.shape)) throw new ShapeError(op, `mismatch in shape: gradient has shape ${fmtShape(g.shape)} but output ${i} has shape ${fmtShape(r.shape)}`);
+      return g;
+    }
+    if (r.numel() !== 1) throw new AutogradError(op, `grad can be implicitly created only for scalar outputs; got an output of shape ${fmtShape(r.shape)}`);
+    return noGrad(() => onesLike(r));
+  });
+}
+
+/** `t.backward()`: accumulates d(roots)/d(leaf) into every leaf's `.grad`. */
+export function runBackward(roots: readonly Tensor[], grads: readonly (Tensor | null | undefined)[], options: BackwardOptions = {}): void {
+  const createGraph = options.createGraph ?? false;
+  const rootGrads = defaultGrads(roots, grads, "backward");
+  const made = rootGrads.filter((g, i) => g !== grads[i]);
+  try {
+    execute(roots, rootGrads, options.retainGraph ?? createGraph, createGraph, null, options.inputs ? new Set(options.inputs) : null);
+  } finally {
+    for (const g of made) g.dispose();
+  }
+}
+
+/**
+ * The gradients of `outputs` with respect to `inputs`, returned instead of accumulated into
+ * `.grad` (PyTorch's `torch.autograd.grad`). With `createGraph` they are differentiable again.
+ *
+ * @example
+ * const [dy] = torch.autograd.grad([y], [x], { createGraph: true });
+ */
+export function grad(
+  outputs: Tensor | readonly Tensor[],
+  inputs: Tensor | readonly Tensor[],
+  options: { gradOutputs?: readonly (Tensor | null)[]; retainGraph?: boolean; createGraph?: boolean; allowUnused?: boolean } = {},
+): (Tensor | null)[] {
+  const outs = Array.isArray(outputs) ? (outputs as Tensor[]) : [outputs as Tensor];
+  const ins = Array.isArray(inputs) ? (inputs as Tensor[]) : [inputs as Tensor];
+  for (const t of ins) if (!t.requiresGrad) throw new AutogradError("autograd.grad", `one of the inputs (shape ${fmtShape(t.shape)}) does not require grad`);
+  const createGraph = options.createGraph ?? false;
+  const given = options.gradOutputs ?? [];
+  const rootGrads = defaultGrads(outs, given, "autograd.grad");
+  const capture: Capture = new Map(ins.map((t) => [t, null]));
+  try {
+    execute(outs, rootGrads, options.retainGraph ?? createGraph, createGraph, capture, null);
+  } finally {
+    rootGrads.forEach((g, i) => g !== given[i] && g.dispose());
+  }
+  return ins.map((t, i) => {
+    const g = capture.get(t) ?? null;
+    if (!g && !options.allowUnused) {
+      throw new AutogradError("autograd.grad", `input ${i} (shape ${fmtShape(t.shape)}) was not used in the graph; pass { allowUnused: true } to get null`);
+    }
+    return g;
+  });
+}
+
+/**
+ * Frees the saved tensors of every node behind `t` without running backward (a graph that will
+ * never be differentiated, e.g. after `autograd.grad` with `retainGraph`).
+ */
+export function releaseGraph(t: Tensor): void {
+  if (!t.gradFn) return;
+  for (const node of dependencies([t.gradFn]).keys()) node.release();
+}

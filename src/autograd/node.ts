@@ -1,0 +1,80 @@
+import { AutogradError } from "../core/errors.js";
+import type { Tensor } from "../tensor/tensor.js";
+
+/** Where a gradient flows: into a node's output slot, or into a leaf tensor's `.grad`. */
+export type Edge = { node: Node; index: number } | { leaf: Tensor } | null;
+
+/**
+ * The backward function of one recorded op: given the gradient of each output (null where an
+ * output got none), returns the gradient of each input (null where an input needs none). It is
+ * written with Tensor ops, so running it with grad mode on records a graph (double backward).
+ */
+export type BackwardFn = (grads: readonly (Tensor | null)[], saved: readonly Tensor[]) => readonly (Tensor | null)[];
+
+export type GradHook = (grad: Tensor) => Tensor | void;
+
+/** One op on the tape. */
+export class Node {
+  readonly name: string;
+  readonly next: readonly Edge[];
+  readonly numOutputs: number;
+  readonly #backward: BackwardFn;
+  #saved: Tensor[];
+  readonly #savedVersions: number[];
+  #released = false;
+  /** Non-leaf tensors that asked for `.grad` (`retainGrad`) and their hooks, per output slot. */
+  retained: Map<number, Tensor> | null = null;
+  hooks: Map<number, GradHook[]> | null = null;
+
+  constructor(name: string, next: Edge[], numOutputs: number, backward: BackwardFn, saved: Tensor[]) {
+    this.name = name;
+    this.next = next;
+    this.numOutputs = numOutputs;
+    this.#backward = backward;
+    this.#saved = saved;
+    this.#savedVersions = saved.map((t) => t.version);
+  }
+
+  get released(): boolean {
+    return this.#released;
+  }
+
+  get saved(): readonly Tensor[] {
+    return this.#saved;
+  }
+
+  /** Runs the backward function after checking that nothing it saved was changed in place. */
+  apply(grads: readonly (Tensor | null)[]): readonly (Tensor | null)[] {
+    if (this.#released) {
+      throw new AutogradError(
+        "backward",
+        `trying to backward through the graph a second time (through ${this.name}); the saved tensors were freed after the first backward. Pass { retainGraph: true } to the first backward call`,
+      );
+    }
+    for (let i = 0; i < this.#saved.length; i++) {
+      const t = this.#saved[i]!;
+      if (t.version !== this.#savedVersions[i]) {
+        throw new AutogradError(
+          "backward",
+          `one of the tensors needed for gradient computation (input of ${this.name}, shape [${t.shape.join(", ")}]) has been modified by an in-place operation: it is at version ${t.version}, expected version ${this.#savedVersions[i]}`,
+        );
+      }
+    }
+    return this.#backward(grads, this.#saved);
+  }
+
+  /** Frees the saved tensors; a later `apply` throws. */
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    for (const t of this.#saved) t.dispose();
+    this.#saved = [];
+  }
+
+  addHook(index: number, hook: GradHook): void {
+    this.hooks ??= new Map();
+    const list = this.hooks.get(index) ?? [];
+    list.push(hook);
+    this.hooks.set(index, list);
+  }
+}

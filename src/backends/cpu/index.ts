@@ -1,0 +1,57 @@
+import { allocArray, type TypedArray } from "../../core/dtype.js";
+import type { KernelTable } from "../../ops/prims.js";
+import type { Backend, Storage } from "../backend.js";
+import { fillNormal, fillUniform } from "../../core/philox.js";
+import { elementwise } from "./elementwise.js";
+import { catKernel, fillKernel, gatherKernel, scatterKernel } from "./indexing.js";
+import { conv2dGradInputKernel, conv2dGradWeightKernel, conv2dKernel, matmulKernel, maxPool2dKernel } from "./linalg.js";
+import { reduceKernel, scanKernel } from "./reduce.js";
+
+const select = (c: number, a: number, b: number) => (c ? a : b);
+
+/**
+ * The CPU backend: the reference for every primitive. Its table is complete (`satisfies
+ * KernelTable`), so a primitive without a CPU kernel is a type error.
+ */
+const kernels = {
+  unary: ({ op, x, out }) => elementwise(op.name, op.js, out, [x]),
+  binary: ({ op, a, b, out }) => elementwise(op.name, op.js, out, [a, b]),
+  where: ({ cond, a, b, out }) => elementwise("where", select, out, [cond, a, b]),
+  reduce: reduceKernel,
+  scan: scanKernel,
+  matmul: matmulKernel,
+  conv2d: conv2dKernel,
+  conv2dGradInput: conv2dGradInputKernel,
+  conv2dGradWeight: conv2dGradWeightKernel,
+  maxPool2d: maxPool2dKernel,
+  gather: gatherKernel,
+  scatter: scatterKernel,
+  cat: catKernel,
+  random: ({ dist, seed, offset, out }) => {
+    // The frontend allocates random outputs contiguous and float.
+    const data = out.storage.data as Float32Array | Float64Array;
+    (dist === "uniform" ? fillUniform : fillNormal)(data, seed, offset);
+  },
+  fill: fillKernel,
+} satisfies KernelTable;
+
+export const cpuBackend: Backend = {
+  name: "cpu",
+  supportsFloat64: true,
+  kernels,
+  alloc(dtype, size): Storage {
+    return { backend: cpuBackend, dtype, size, data: allocArray(dtype, size), refs: 0, version: 0, freed: false };
+  },
+  free() {
+    // Typed arrays belong to the garbage collector; dropping the storage's reference is enough.
+  },
+  write(storage, data) {
+    (storage.data as TypedArray).set(data);
+  },
+  read(storage) {
+    return Promise.resolve(storage.data as TypedArray);
+  },
+  readSync(storage) {
+    return storage.data as TypedArray;
+  },
+};

@@ -1,0 +1,69 @@
+import type { View } from "../backend.js";
+
+/**
+ * Strided-iteration helpers of the CPU kernels. A view's element at index (i0, i1, ...) lives at
+ * `offset + i0 * strides[0] + i1 * strides[1] + ...` of its storage.
+ */
+
+/**
+ * Merges adjacent dimensions that every operand walks contiguously (stride[d] == stride[d+1] *
+ * shape[d+1]) and drops size-1 dimensions, so that a contiguous tensor becomes one flat loop.
+ */
+export function coalesce(shape: readonly number[], strides: readonly (readonly number[])[]): { shape: number[]; strides: number[][] } {
+  const outShape: number[] = [];
+  const outStrides: number[][] = strides.map(() => []);
+  for (let d = 0; d < shape.length; d++) {
+    const size = shape[d]!;
+    if (size === 1) continue;
+    const last = outShape.length - 1;
+    if (last >= 0 && strides.every((s, k) => outStrides[k]![last] === s[d]! * size)) {
+      outShape[last] = outShape[last]! * size;
+      for (let k = 0; k < strides.length; k++) outStrides[k]![last] = strides[k]![d]!;
+    } else {
+      outShape.push(size);
+      for (let k = 0; k < strides.length; k++) outStrides[k]!.push(strides[k]![d]!);
+    }
+  }
+  return { shape: outShape, strides: outStrides };
+}
+
+/** The storage offset of every element of a strided view, in row-major order of `shape`. */
+export function elementOffsets(shape: readonly number[], strides: readonly number[], base: number): Int32Array {
+  const { shape: cs, strides: [st] } = coalesce(shape, [strides]);
+  let n = 1;
+  for (const d of cs) n *= d;
+  const out = new Int32Array(n);
+  const nd = cs.length;
+  if (nd === 0) {
+    if (n === 1) out[0] = base;
+    return out;
+  }
+  const inner = cs[nd - 1]!;
+  const innerStride = st![nd - 1]!;
+  const idx = new Int32Array(nd);
+  let p = base;
+  for (let o = 0; o < n; o += inner) {
+    for (let j = 0; j < inner; j++) out[o + j] = p + j * innerStride;
+    for (let d = nd - 2; d >= 0; d--) {
+      p += st![d]!;
+      if (++idx[d]! < cs[d]!) break;
+      idx[d] = 0;
+      p -= st![d]! * cs[d]!;
+    }
+  }
+  return out;
+}
+
+export function isContiguousView(v: View): boolean {
+  let s = 1;
+  for (let d = v.shape.length - 1; d >= 0; d--) {
+    if (v.shape[d] !== 1 && v.strides[d] !== s) return false;
+    s *= v.shape[d]!;
+  }
+  return true;
+}
+
+/** A view of the dims of `v` taken in `order` (a permutation), for moving reduced dims last. */
+export function permuteView(v: View, order: readonly number[]): { shape: number[]; strides: number[] } {
+  return { shape: order.map((d) => v.shape[d]!), strides: order.map((d) => v.strides[d]!) };
+}

@@ -1,0 +1,183 @@
+/**
+ * webtorch: PyTorch for TypeScript. This file is the public surface only.
+ *
+ * @example
+ * import * as torch from "webtorch";
+ * await torch.init({ device: "auto" });
+ * const x = torch.randn([3, 4], { requiresGrad: true });
+ * x.mul(2).sum().backward();
+ */
+import "./backends/init.js";
+import { grad as autogradGrad, releaseGraph, runBackward } from "./autograd/engine.js";
+import { Function as AutogradFunction, FunctionCtx } from "./autograd/function.js";
+import { gradcheck } from "./autograd/gradcheck.js";
+import type { Tensor } from "./tensor/tensor.js";
+
+export { Tensor } from "./tensor/tensor.js";
+export type { NestedArray, Scalar, TensorOrScalar } from "./tensor/tensor.js";
+export type { DType, TypedArray } from "./core/dtype.js";
+export { promoteTypes } from "./core/dtype.js";
+export type { Shape } from "./core/shape.js";
+export { broadcastShapes } from "./core/shape.js";
+export { TensorError, ShapeError, DTypeError, DeviceError, NotImplementedError, AutogradError, ValueError } from "./core/errors.js";
+export { tidy, keep, memoryInfo as memory } from "./core/memory.js";
+export type { MemoryInfo } from "./core/memory.js";
+export { manualSeed, initialSeed, getRngState, setRngState } from "./core/generator.js";
+export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from "./autograd/grad-mode.js";
+export { init, getDefaultDevice } from "./backends/init.js";
+export type { DeviceRequest } from "./backends/init.js";
+export type { DeviceName } from "./backends/backend.js";
+export { backendStats } from "./ops/dispatch.js";
+
+export {
+  tensor,
+  zeros,
+  ones,
+  full,
+  empty,
+  zerosLike,
+  onesLike,
+  emptyLike,
+  fullLike,
+  randLike,
+  randnLike,
+  arange,
+  linspace,
+  eye,
+  rand,
+  randn,
+  randint,
+  randperm,
+} from "./tensor/creation.js";
+export type { CreationOptions } from "./tensor/creation.js";
+
+export {
+  add,
+  sub,
+  mul,
+  div,
+  pow,
+  neg,
+  abs,
+  exp,
+  exp2,
+  log,
+  log2,
+  log10,
+  log1p,
+  expm1,
+  sqrt,
+  rsqrt,
+  square,
+  reciprocal,
+  sin,
+  cos,
+  tan,
+  asin,
+  acos,
+  atan,
+  sinh,
+  cosh,
+  tanh,
+  sigmoid,
+  relu,
+  erf,
+  sign,
+  floor,
+  ceil,
+  round,
+  trunc,
+  clamp,
+  clamp as clip,
+  minimum,
+  maximum,
+  remainder,
+  fmod,
+  atan2,
+  eq,
+  ne,
+  lt,
+  le,
+  gt,
+  ge,
+  logicalAnd,
+  logicalOr,
+  logicalXor,
+  logicalNot,
+  isnan,
+  isinf,
+  isfinite,
+  where,
+  addcmul,
+  addcdiv,
+  lerp,
+} from "./ops/elementwise.js";
+export {
+  sum,
+  mean,
+  prod,
+  amax,
+  amin,
+  argmax,
+  argmin,
+  variance as var,
+  std,
+  logsumexp,
+  cumsum,
+  cumprod,
+  softmax,
+  logSoftmax,
+  all,
+  any,
+} from "./ops/reduce.js";
+export type { VarOptions } from "./ops/reduce.js";
+export { matmul, mm, bmm, outer, dot } from "./ops/matmul.js";
+export {
+  view,
+  reshape,
+  flatten,
+  unflatten,
+  squeeze,
+  unsqueeze,
+  permute,
+  transpose,
+  t,
+  expand,
+  repeat,
+  narrow,
+  select,
+  split,
+  chunk,
+  unbind,
+  flip,
+  cat,
+  stack,
+} from "./ops/movement.js";
+export type { IndexArg } from "./ops/movement.js";
+export { gather, scatter, scatterAdd, indexSelect, maskedFill, tril, triu, oneHot } from "./ops/indexing.js";
+export { conv1d, conv2d, maxPool1d, maxPool2d, maxPool2dWithIndices, avgPool1d, avgPool2d } from "./ops/conv.js";
+export type { Conv1dOptions, Conv2dOptions, MaxPool2dOptions, AvgPool2dOptions } from "./ops/conv.js";
+
+/** `max(x)` of all elements, or `{ values, indices }` along `dim` (as `x.max(dim)`). */
+export function max(x: Tensor): Tensor;
+export function max(x: Tensor, dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
+export function max(x: Tensor, dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
+  return dim === undefined ? x.max() : x.max(dim, keepdim);
+}
+/** `min(x)` of all elements, or `{ values, indices }` along `dim`. */
+export function min(x: Tensor): Tensor;
+export function min(x: Tensor, dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
+export function min(x: Tensor, dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
+  return dim === undefined ? x.min() : x.min(dim, keepdim);
+}
+
+/** `torch.autograd`: grad, backward, Function, gradcheck. */
+export const autograd = {
+  grad: autogradGrad,
+  backward: (tensors: Tensor | Tensor[], gradTensors?: (Tensor | null)[], options?: { retainGraph?: boolean; createGraph?: boolean }) =>
+    runBackward(Array.isArray(tensors) ? tensors : [tensors], gradTensors ?? [], options),
+  Function: AutogradFunction,
+  FunctionCtx,
+  gradcheck,
+  releaseGraph,
+};

@@ -1,0 +1,296 @@
+import { isFloat } from "../core/dtype.js";
+import { DTypeError, NotImplementedError, ShapeError, ValueError } from "../core/errors.js";
+import { fmtShape } from "../core/shape.js";
+import type { Tensor } from "../tensor/tensor.js";
+import { backendOf, emptyTensor, record, runKernel, tensorFromArray } from "./dispatch.js";
+import { add, div } from "./elementwise.js";
+import { reshape, squeeze, unsqueeze, view } from "./movement.js";
+import { scatterAdd } from "./indexing.js";
+import type { Conv2dAttrs, Pool2dAttrs } from "./prims.js";
+
+/**
+ * Convolution and pooling. conv2d, its two gradients and maxPool2d are primitives; conv1d, the
+ * pooling averages and the 1-D pools are composites.
+ */
+
+export type Pair = number | readonly [number, number];
+
+export function pair(v: Pair, name: string, op: string): [number, number] {
+  const p: [number, number] = typeof v === "number" ? [v, v] : [v[0], v[1]];
+  if (!Number.isInteger(p[0]) || !Number.isInteger(p[1])) throw new ValueError(op, `${name} must be integers; got ${String(v)}`);
+  return p;
+}
+
+function outSize(size: number, k: number, s: number, p: number, d: number, ceil = false): number {
+  const span = size + 2 * p - d * (k - 1) - 1;
+  let out = (ceil ? Math.ceil(span / s) : Math.floor(span / s)) + 1;
+  // PyTorch: with ceil mode the last window must start inside the input or the left padding
+  if (ceil && (out - 1) * s >= size + p) out--;
+  return out;
+}
+
+function contig(t: Tensor): Tensor {
+  return t.isContiguous() ? t : t.contiguous();
+}
+
+function conv2dPrim(x: Tensor, w: Tensor, attrs: Conv2dAttrs): Tensor {
+  const backend = backendOf("conv2d", x, w);
+  const [n, , h, wd] = x.shape as [number, number, number, number];
+  const [o, , kh, kw] = w.shape as [number, number, number, number];
+  const oh = outSize(h, kh, attrs.stride[0], attrs.padding[0], attrs.dilation[0]);
+  const ow = outSize(wd, kw, attrs.stride[1], attrs.padding[1], attrs.dilation[1]);
+  if (oh <= 0 || ow <= 0) throw new ShapeError("conv2d", `input ${fmtShape(x.shape)} is too small for kernel ${fmtShape(w.shape)} with padding ${fmtShape(attrs.padding)} and dilation ${fmtShape(attrs.dilation)}`);
+  const out = emptyTensor(backend, x.dtype, [n, o, oh, ow], "conv2d");
+  const xc = contig(x);
+  const wc = contig(w);
+  runKernel(backend, "conv2d", { x: xc, w: wc, out, attrs });
+  if (xc !== x) xc.dispose();
+  if (wc !== w) wc.dispose();
+  const xShape = x.shape;
+  const wShape = w.shape;
+  record(
+    "conv2d",
+    [x, w],
+    [out],
+    ([g], [sx, sw]) => [x.requiresGrad ? conv2dGradInputPrim(g!, sw!, xShape, attrs) : null, w.requiresGrad ? conv2dGradWeightPrim(sx!, g!, wShape, attrs) : null],
+    [x, w],
+  );
+  return out;
+}
+
+/** The gradient of conv2d with respect to its input (a transposed convolution of g by w). */
+function conv2dGradInputPrim(g: Tensor, w: Tensor, xShape: readonly number[], attrs: Conv2dAttrs): Tensor {
+  const backend = backendOf("conv2d", g, w);
+  const out = emptyTensor(backend, g.dtype, xShape, "conv2dGradInput");
+  const gc = contig(g);
+  const wc = contig(w);
+  runKernel(backend, "conv2dGradInput", { gradOut: gc, w: wc, out, attrs });
+  if (gc !== g) gc.dispose();
+  if (wc !== w) wc.dispose();
+  const wShape = w.shape;
+  // linear in (g, w): d/dg is conv2d(G, w), d/dw is the weight gradient of conv2d(G) by g
+  record("conv2dGradInput", [g, w], [out], ([G], [sg, sw]) => [conv2dPrim(G!, sw!, attrs), conv2dGradWeightPrim(G!, sg!, wShape, attrs)], [g, w]);
+  return out;
+}
+
+/** The gradient of conv2d with respect to its weight (a correlation of x with g). */
+function conv2dGradWeightPrim(x: Tensor, g: Tensor, wShape: readonly number[], attrs: Conv2dAttrs): Tensor {
+  const backend = backendOf("conv2d", x, g);
+  const out = emptyTensor(backend, x.dtype, wShape, "conv2dGradWeight");
+  const xc = contig(x);
+  const gc = contig(g);
+  runKernel(backend, "conv2dGradWeight", { x: xc, gradOut: gc, out, attrs });
+  if (xc !== x) xc.dispose();
+  if (gc !== g) gc.dispose();
+  const xShape = x.shape;
+  // linear in (x, g): d/dx is the input gradient of conv2d by G, d/dg is conv2d(x, G)
+  record("conv2dGradWeight", [x, g], [out], ([G], [sx, sg]) => [conv2dGradInputPrim(sg!, G!, xShape, attrs), conv2dPrim(sx!, G!, attrs)], [x, g]);
+  return out;
+}
+
+export interface Conv2dOptions {
+  stride?: Pair;
+  /** Zero padding per side, or "valid" (none) or "same" (output size = input size, stride 1). */
+  padding?: Pair | "valid" | "same";
+  dilation?: Pair;
+  groups?: number;
+}
+
+/**
+ * 2-D convolution (cross-correlation, as PyTorch's): input (N, C_in, H, W), weight
+ * (C_out, C_in / groups, kH, kW), bias (C_out).
+ *
+ * @example
+ * F.conv2d(x, w, b, { padding: 1 });
+ */
+export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options: Conv2dOptions = {}): Tensor {
+  if (!isFloat(x.dtype) || x.dtype !== weight.dtype) throw new DTypeError("conv2d", `expected input and weight of the same floating dtype; got ${x.dtype} and ${weight.dtype}`);
+  if (weight.ndim !== 4) throw new ShapeError("conv2d", `weight must be 4-D (out, in/groups, kH, kW); got ${fmtShape(weight.shape)}`);
+  const unbatched = x.ndim === 3;
+  if (x.ndim !== 4 && !unbatched) throw new ShapeError("conv2d", `expected 3-D (C, H, W) or 4-D (N, C, H, W) input; got ${fmtShape(x.shape)}`);
+  const groups = options.groups ?? 1;
+  const cIn = x.shape[x.ndim - 3]!;
+  const [cOut, cPerGroup, kh, kw] = weight.shape as [number, number, number, number];
+  if (!Number.isInteger(groups) || groups < 1 || cIn % groups !== 0 || cOut % groups !== 0) {
+    throw new ValueError("conv2d", `groups ${groups} must divide both in_channels ${cIn} and out_channels ${cOut}`);
+  }
+  if (cPerGroup * groups !== cIn) {
+    throw new ShapeError("conv2d", `expected input ${fmtShape(x.shape)} to have ${cPerGroup * groups} channels (weight ${fmtShape(weight.shape)}, groups ${groups}), but got ${cIn} channels`);
+  }
+  const stride = pair(options.stride ?? 1, "stride", "conv2d");
+  const dilation = pair(options.dilation ?? 1, "dilation", "conv2d");
+  let padding: [number, number];
+  const p = options.padding ?? 0;
+  if (p === "valid") padding = [0, 0];
+  else if (p === "same") {
+    if (stride[0] !== 1 || stride[1] !== 1) throw new ValueError("conv2d", `padding "same" is not supported for strided convolutions (stride ${fmtShape(stride)})`);
+    const total = [dilation[0] * (kh - 1), dilation[1] * (kw - 1)];
+    if (total[0]! % 2 || total[1]! % 2) throw new NotImplementedError("conv2d", `padding "same" with an even kernel extent (${fmtShape(total)}) needs asymmetric padding, which is not supported yet`);
+    padding = [total[0]! / 2, total[1]! / 2];
+  } else padding = pair(p, "padding", "conv2d");
+  if (stride.some((s) => s < 1) || dilation.some((d) => d < 1) || padding.some((q) => q < 0)) {
+    throw new ValueError("conv2d", `stride and dilation must be >= 1 and padding >= 0; got stride ${fmtShape(stride)}, padding ${fmtShape(padding)}, dilation ${fmtShape(dilation)}`);
+  }
+  const x4 = unbatched ? unsqueeze(x, 0) : x;
+  let out = conv2dPrim(x4, weight, { stride, padding, dilation, groups });
+  if (x4 !== x) x4.dispose();
+  if (bias) {
+    if (bias.ndim !== 1 || bias.shape[0] !== cOut) throw new ShapeError("conv2d", `bias must have shape [${cOut}]; got ${fmtShape(bias.shape)}`);
+    const b = view(bias, [1, cOut, 1, 1]);
+    const withBias = add(out, b);
+    b.dispose();
+    out.dispose();
+    out = withBias;
+  }
+  if (!unbatched) return out;
+  const s = squeeze(out, 0);
+  out.dispose();
+  return s;
+}
+
+export interface Conv1dOptions {
+  stride?: number;
+  padding?: number | "valid" | "same";
+  dilation?: number;
+  groups?: number;
+}
+
+/** 1-D convolution: input (N, C_in, L), weight (C_out, C_in / groups, k); a conv2d of height 1. */
+export function conv1d(x: Tensor, weight: Tensor, bias?: Tensor | null, options: Conv1dOptions = {}): Tensor {
+  if (weight.ndim !== 3) throw new ShapeError("conv1d", `weight must be 3-D (out, in/groups, k); got ${fmtShape(weight.shape)}`);
+  if (x.ndim !== 3 && x.ndim !== 2) throw new ShapeError("conv1d", `expected 2-D (C, L) or 3-D (N, C, L) input; got ${fmtShape(x.shape)}`);
+  const x4 = unsqueeze(x, -2);
+  const w4 = unsqueeze(weight, -2);
+  const p = options.padding ?? 0;
+  const out4 = conv2d(x4, w4, bias, {
+    stride: [1, options.stride ?? 1],
+    padding: typeof p === "number" ? [0, p] : p,
+    dilation: [1, options.dilation ?? 1],
+    groups: options.groups ?? 1,
+  });
+  const out = squeeze(out4, -2);
+  for (const t of [x4, w4, out4]) t.dispose();
+  return out;
+}
+
+export interface MaxPool2dOptions {
+  /** Defaults to kernelSize. */
+  stride?: Pair | null;
+  padding?: Pair;
+  dilation?: Pair;
+  ceilMode?: boolean;
+}
+
+function poolAttrs(op: string, x: Tensor, kernelSize: Pair, options: MaxPool2dOptions): { attrs: Pool2dAttrs; oh: number; ow: number } {
+  if (x.ndim !== 4) throw new ShapeError(op, `expected 4-D (N, C, H, W) input; got ${fmtShape(x.shape)}`);
+  const k = pair(kernelSize, "kernelSize", op);
+  const stride = pair(options.stride ?? k, "stride", op);
+  const padding = pair(options.padding ?? 0, "padding", op);
+  const dilation = pair(options.dilation ?? 1, "dilation", op);
+  if (padding[0] > k[0] / 2 || padding[1] > k[1] / 2) throw new ValueError(op, `padding should be at most half of the kernel size; got padding ${fmtShape(padding)} and kernel ${fmtShape(k)}`);
+  const oh = outSize(x.shape[2]!, k[0], stride[0], padding[0], dilation[0], options.ceilMode);
+  const ow = outSize(x.shape[3]!, k[1], stride[1], padding[1], dilation[1], options.ceilMode);
+  if (oh <= 0 || ow <= 0) throw new ShapeError(op, `input ${fmtShape(x.shape)} is too small for kernel ${fmtShape(k)}`);
+  return { attrs: { kernelSize: k, stride, padding, dilation }, oh, ow };
+}
+
+/**
+ * 2-D max pooling over (N, C, H, W); returns values and the flat h * W + w index of each maximum.
+ */
+export function maxPool2dWithIndices(x: Tensor, kernelSize: Pair, options: MaxPool2dOptions = {}): { values: Tensor; indices: Tensor } {
+  if (!isFloat(x.dtype)) throw new DTypeError("maxPool2d", `expected a floating-point input; got ${x.dtype}`);
+  const { attrs, oh, ow } = poolAttrs("maxPool2d", x, kernelSize, options);
+  const backend = backendOf("maxPool2d", x);
+  const [n, c, h, w] = x.shape as [number, number, number, number];
+  const values = emptyTensor(backend, x.dtype, [n, c, oh, ow], "maxPool2d");
+  const indices = emptyTensor(backend, "int32", [n, c, oh, ow], "maxPool2d");
+  const xc = contig(x);
+  runKernel(backend, "maxPool2d", { x: xc, out: values, indices, attrs });
+  if (xc !== x) xc.dispose();
+  // the gradient of each output goes to the input element it took: a scatter-add by index
+  record(
+    "maxPool2d",
+    [x],
+    [values, indices],
+    ([g], [idx]) => {
+      const z = emptyTensor(g!.backend, g!.dtype, [n, c, h * w], "maxPool2dBackward");
+      runKernel(g!.backend, "fill", { value: 0, out: z });
+      const gFlat = reshape(g!, [n, c, oh * ow]);
+      const iFlat = reshape(idx!, [n, c, oh * ow]);
+      const s = scatterAdd(z, 2, iFlat, gFlat);
+      const out = view(s, [n, c, h, w]);
+      for (const t of [z, gFlat, iFlat, s]) t.dispose();
+      return [out];
+    },
+    [indices],
+  );
+  return { values, indices };
+}
+
+export function maxPool2d(x: Tensor, kernelSize: Pair, options: MaxPool2dOptions = {}): Tensor {
+  const unbatched = x.ndim === 3;
+  const x4 = unbatched ? unsqueeze(x, 0) : x;
+  const { values, indices } = maxPool2dWithIndices(x4, kernelSize, options);
+  indices.dispose();
+  if (!unbatched) return values;
+  x4.dispose();
+  const out = squeeze(values, 0);
+  values.dispose();
+  return out;
+}
+
+export interface AvgPool2dOptions {
+  stride?: Pair | null;
+  padding?: Pair;
+  ceilMode?: boolean;
+  /** Count the zero padding in the divisor (PyTorch's default, true). */
+  countIncludePad?: boolean;
+  divisorOverride?: number | null;
+}
+
+/** 2-D average pooling: a depthwise convolution with a constant kernel. */
+export function avgPool2d(x: Tensor, kernelSize: Pair, options: AvgPool2dOptions = {}): Tensor {
+  if (options.ceilMode) throw new NotImplementedError("avgPool2d", "ceilMode is not supported yet");
+  const { attrs } = poolAttrs("avgPool2d", x, kernelSize, options);
+  const [n, c, h, w] = x.shape as [number, number, number, number];
+  const [kh, kw] = attrs.kernelSize;
+  const planes = reshape(x, [n * c, 1, h, w]);
+  const ones = tensorFromArray(x.backend, x.dtype, [1, 1, kh, kw], x.dtype === "float64" ? new Float64Array(kh * kw).fill(1) : new Float32Array(kh * kw).fill(1), "avgPool2d");
+  const convOpts = { stride: attrs.stride, padding: attrs.padding };
+  const sums = conv2d(planes, ones, null, convOpts);
+  let divisor: Tensor | number = options.divisorOverride ?? kh * kw;
+  if (!options.divisorOverride && options.countIncludePad === false && (attrs.padding[0] || attrs.padding[1])) {
+    // the number of real (non-padding) elements under each window
+    const field = tensorFromArray(x.backend, x.dtype, [1, 1, h, w], x.dtype === "float64" ? new Float64Array(h * w).fill(1) : new Float32Array(h * w).fill(1), "avgPool2d");
+    divisor = conv2d(field, ones, null, convOpts);
+    field.dispose();
+  }
+  const avg = div(sums, divisor);
+  const out = reshape(avg, [n, c, avg.shape[2]!, avg.shape[3]!]);
+  for (const t of [planes, ones, sums, avg]) if (t !== out && t !== x) t.dispose();
+  if (typeof divisor !== "number") divisor.dispose();
+  return out;
+}
+
+/** 1-D max pooling over (N, C, L). */
+export function maxPool1d(x: Tensor, kernelSize: number, options: { stride?: number | null; padding?: number; dilation?: number; ceilMode?: boolean } = {}): Tensor {
+  if (x.ndim !== 3) throw new ShapeError("maxPool1d", `expected 3-D (N, C, L) input; got ${fmtShape(x.shape)}`);
+  const x4 = unsqueeze(x, 2);
+  const out4 = maxPool2d(x4, [1, kernelSize], { stride: [1, options.stride ?? kernelSize], padding: [0, options.padding ?? 0], dilation: [1, options.dilation ?? 1], ceilMode: options.ceilMode ?? false });
+  const out = squeeze(out4, 2);
+  x4.dispose();
+  out4.dispose();
+  return out;
+}
+
+/** 1-D average pooling over (N, C, L). */
+export function avgPool1d(x: Tensor, kernelSize: number, options: { stride?: number | null; padding?: number; countIncludePad?: boolean } = {}): Tensor {
+  if (x.ndim !== 3) throw new ShapeError("avgPool1d", `expected 3-D (N, C, L) input; got ${fmtShape(x.shape)}`);
+  const x4 = unsqueeze(x, 2);
+  const out4 = avgPool2d(x4, [1, kernelSize], { stride: [1, options.stride ?? kernelSize], padding: [0, options.padding ?? 0], countIncludePad: options.countIncludePad ?? true });
+  const out = squeeze(out4, 2);
+  x4.dispose();
+  out4.dispose();
+  return out;
+}
+

@@ -1,0 +1,129 @@
+import { isGradEnabled } from "../autograd/grad-mode.js";
+import { Node, type BackwardFn, type Edge } from "../autograd/node.js";
+import type { Backend, DeviceName, Storage, View } from "../backends/backend.js";
+import { findBackend } from "../backends/backend.js";
+import { cpuBackend } from "../backends/cpu/index.js";
+import type { DType, TypedArray } from "../core/dtype.js";
+import { DeviceError, DTypeError, TensorError } from "../core/errors.js";
+import { noteStorageAllocated } from "../core/memory.js";
+import { contiguousStrides, numel, type Shape } from "../core/shape.js";
+import { Tensor } from "../tensor/tensor.js";
+import type { Kernel, KernelArgs, Prim } from "./prims.js";
+
+/**
+ * The frontend's machinery shared by every op: device checks, output allocation, running a kernel
+ * (or its CPU fallback) and recording the op on the autograd tape.
+ */
+
+/** The backend all `tensors` live on; throws naming `op` if they are disposed or on different devices. */
+export function backendOf(op: string, ...tensors: Tensor[]): Backend {
+  let backend: Backend | undefined;
+  for (const t of tensors) {
+    if (t.isDisposed) throw new TensorError(op, `a ${t.dtype} tensor of shape [${t.shape.join(", ")}] was used after dispose()`);
+    const b = t.storage.backend;
+    if (backend && b !== backend) {
+      throw new DeviceError(op, `expected all tensors on the same device, got ${backend.name} and ${b.name}; move them with .to(device)`);
+    }
+    backend = b;
+  }
+  return backend ?? cpuBackend;
+}
+
+export function backendFor(device: DeviceName | undefined, op: string): Backend {
+  if (device === undefined || device === "cpu") return cpuBackend;
+  const b = findBackend(device);
+  if (!b) throw new DeviceError(op, `device "${device}" is not initialised; call await torch.init({ device: "${device}" }) first`);
+  return b;
+}
+
+/** A new storage on `backend`, counted by `torch.memory()`. */
+export function allocStorage(backend: Backend, dtype: DType, size: number, op: string): Storage {
+  if (dtype === "float64" && !backend.supportsFloat64) throw new DTypeError(op, `float64 is not supported on ${backend.name}; use float32`);
+  const s = backend.alloc(dtype, size);
+  noteStorageAllocated(s);
+  return s;
+}
+
+/** A new contiguous tensor (contents unspecified until a kernel writes it). */
+export function emptyTensor(backend: Backend, dtype: DType, shape: Shape, op: string): Tensor {
+  return new Tensor(allocStorage(backend, dtype, numel(shape), op), shape, contiguousStrides(shape), 0);
+}
+
+/** A tensor holding `data` (copied), on `backend`. */
+export function tensorFromArray(backend: Backend, dtype: DType, shape: Shape, data: TypedArray, op: string): Tensor {
+  const t = emptyTensor(backend, dtype, shape, op);
+  backend.write(t.storage, data);
+  return t;
+}
+
+/** A view object over a tensor's storage with another shape/strides (no Tensor, no autograd). */
+export function rawView(t: View, shape: Shape, strides: readonly number[], offset = t.offset): View {
+  return { storage: t.storage, dtype: t.dtype, shape, strides, offset };
+}
+
+const fallbackCounts = new Map<string, number>();
+const warned = new Set<string>();
+
+/** Runs primitive `prim` on `backend`, or on the CPU when the backend has no kernel for it. */
+export function runKernel<P extends Prim>(backend: Backend, prim: P, args: KernelArgs[P]): void {
+  const kernel = backend.kernels[prim] as Kernel<P> | undefined;
+  if (kernel) {
+    kernel(args);
+    return;
+  }
+  const key = `${backend.name}:${prim}`;
+  fallbackCounts.set(key, (fallbackCounts.get(key) ?? 0) + 1);
+  if (!warned.has(key)) {
+    warned.add(key);
+    console.warn(`webtorch: ${backend.name} has no kernel for ${prim}; running it on the CPU (counted in torch.backendStats())`);
+  }
+  const cpuKernel = cpuBackend.kernels[prim] as Kernel<P>;
+  if (backend.fallback) {
+    backend.fallback(prim, args, cpuKernel);
+    return;
+  }
+  throw new DeviceError(prim, `${backend.name} has neither a kernel nor a CPU fallback for ${prim}`);
+}
+
+/** How often each backend ran a primitive on the CPU for want of a kernel (`"webgpu:conv2d" -> 3`). */
+export function backendStats(): { fallbacks: Record<string, number> } {
+  return { fallbacks: Object.fromEntries(fallbackCounts) };
+}
+
+export function resetBackendStats(): void {
+  fallbackCounts.clear();
+}
+
+/** Whether an op on these inputs must be recorded on the tape. */
+export function needsGrad(...inputs: (Tensor | null | undefined)[]): boolean {
+  if (!isGradEnabled()) return false;
+  for (const t of inputs) if (t?.requiresGrad) return true;
+  return false;
+}
+
+function edgeOf(t: Tensor | null | undefined): Edge {
+  if (!t || !t.requiresGrad) return null;
+  if (t.gradFn) return { node: t.gradFn, index: t.outputIndex };
+  return { leaf: t };
+}
+
+/**
+ * Records an op on the tape when any input requires grad: the outputs get a `gradFn` node whose
+ * backward function receives handles to `saved` (kept alive until backward frees them, even if
+ * the originals are disposed). Returns whether it recorded.
+ */
+export function record(
+  name: string,
+  inputs: readonly (Tensor | null | undefined)[],
+  outputs: readonly Tensor[],
+  backward: BackwardFn,
+  saved: readonly Tensor[] = [],
+): boolean {
+  if (!needsGrad(...inputs)) return false;
+  const node = new Node(name, inputs.map(edgeOf), outputs.length, backward, saved.map((t) => t.share()));
+  for (let i = 0; i < outputs.length; i++) {
+    const o = outputs[i]!;
+    if (o.dtype === "float32" || o.dtype === "float64") o.attachGradFn(node, i);
+  }
+  return true;
+}

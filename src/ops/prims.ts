@@ -1,0 +1,93 @@
+import type { View } from "../backends/backend.js";
+
+/**
+ * The primitives: the only operations a backend implements. Everything else in webtorch
+ * (softmax, losses, pooling by averaging, attention, ...) is a composite of these.
+ *
+ * Every kernel writes into output views that the frontend has allocated with the right shape and
+ * dtype (contiguous unless an in-place op passes a view), so a backend never decides shapes.
+ */
+export type Prim =
+  | "unary"
+  | "binary"
+  | "where"
+  | "reduce"
+  | "scan"
+  | "matmul"
+  | "conv2d"
+  | "conv2dGradInput"
+  | "conv2dGradWeight"
+  | "maxPool2d"
+  | "gather"
+  | "scatter"
+  | "cat"
+  | "random"
+  | "fill";
+
+/** The scalar form of an elementwise op; generic elementwise kernels splice it in. */
+export interface ScalarUnaryOp {
+  readonly name: string;
+  /** f(x) on one element; must be pure and self-contained (backends may inline its source). */
+  readonly js: (x: number) => number;
+  /** The same as a WGSL expression of `x`, for the WebGPU backend. */
+  readonly wgsl?: string;
+}
+
+export interface ScalarBinaryOp {
+  readonly name: string;
+  readonly js: (a: number, b: number) => number;
+  /** WGSL expression of `a` and `b`. */
+  readonly wgsl?: string;
+}
+
+export type ReduceOp = "sum" | "prod" | "max" | "min" | "argmax" | "argmin";
+export type ScanOp = "cumsum" | "cumprod";
+
+export interface Conv2dAttrs {
+  readonly stride: readonly [number, number];
+  readonly padding: readonly [number, number];
+  readonly dilation: readonly [number, number];
+  readonly groups: number;
+}
+
+export interface Pool2dAttrs {
+  readonly kernelSize: readonly [number, number];
+  readonly stride: readonly [number, number];
+  readonly padding: readonly [number, number];
+  readonly dilation: readonly [number, number];
+}
+
+/** The arguments of each primitive's kernel. Inputs are strided views unless noted. */
+export interface KernelArgs {
+  /** out = f(x), elementwise; x has out's shape (broadcast already applied as stride 0). */
+  unary: { op: ScalarUnaryOp; x: View; out: View };
+  /** out = f(a, b), elementwise; a and b have out's shape. */
+  binary: { op: ScalarBinaryOp; a: View; b: View; out: View };
+  /** out = cond ? a : b; all have out's shape. */
+  where: { cond: View; a: View; b: View; out: View };
+  /** Reduces `axes` (sorted, non-empty) away; out is contiguous with x's shape minus those axes. */
+  reduce: { op: ReduceOp; x: View; axes: readonly number[]; out: View };
+  /** Inclusive scan along `axis`; out contiguous with x's shape. */
+  scan: { op: ScanOp; x: View; axis: number; out: View };
+  /** out[..., M, N] = a[..., M, K] @ b[..., K, N]; batch dims are equal (may be stride 0). */
+  matmul: { a: View; b: View; out: View };
+  /** NCHW input, OIHW weight, both contiguous. */
+  conv2d: { x: View; w: View; out: View; attrs: Conv2dAttrs };
+  conv2dGradInput: { gradOut: View; w: View; out: View; attrs: Conv2dAttrs };
+  conv2dGradWeight: { x: View; gradOut: View; out: View; attrs: Conv2dAttrs };
+  /** x contiguous NCHW; indices are flat h * W + w offsets into each input plane, as PyTorch's. */
+  maxPool2d: { x: View; out: View; indices: View; attrs: Pool2dAttrs };
+  /** out[i][j][k] = x[i][index[i][j][k]][k] (for dim 1); index is int32 with out's shape. */
+  gather: { x: View; index: View; dim: number; out: View };
+  /** out = x, then out[i][index[i][j][k]][k] = src[i][j][k] (or += for "add"). */
+  scatter: { x: View; index: View; src: View; dim: number; reduce: "none" | "add"; out: View };
+  /** Concatenates along `dim`. */
+  cat: { xs: readonly View[]; dim: number; out: View };
+  /** Philox random numbers: element i of out (row-major) takes counter `offset + i` under `seed`. */
+  random: { dist: "uniform" | "normal"; seed: number; offset: number; out: View };
+  /** Every element of out becomes `value`. */
+  fill: { value: number; out: View };
+}
+
+export type Kernel<P extends Prim> = (args: KernelArgs[P]) => void;
+export type KernelTable = { [P in Prim]: Kernel<P> };

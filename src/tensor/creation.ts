@@ -1,0 +1,254 @@
+import type { DeviceName } from "../backends/backend.js";
+import { allocArray, dtypeOfArray, isFloat, type DType, type TypedArray } from "../core/dtype.js";
+import { DTypeError, ShapeError, ValueError } from "../core/errors.js";
+import { takeCounters } from "../core/generator.js";
+import { fillUniform } from "../core/philox.js";
+import { checkShape, fmtShape, numel, type Shape } from "../core/shape.js";
+import { backendFor, emptyTensor, runKernel, tensorFromArray } from "../ops/dispatch.js";
+import { add, cast, floor, mul } from "../ops/elementwise.js";
+import type { NestedArray, Tensor } from "./tensor.js";
+
+/**
+ * Creation functions: from data, constants, ranges and the global random generator. Each takes a
+ * trailing options object with PyTorch's keyword names: `{ dtype, device, requiresGrad }`.
+ */
+
+export interface CreationOptions {
+  dtype?: DType;
+  device?: DeviceName;
+  requiresGrad?: boolean;
+}
+
+function finish(t: Tensor, options: CreationOptions | undefined, op: string): Tensor {
+  if (options?.requiresGrad) {
+    if (!isFloat(t.dtype)) throw new DTypeError(op, `only floating-point tensors can require gradients; got ${t.dtype}`);
+    t.requiresGrad_(true);
+  }
+  return t;
+}
+
+function shapeOf(data: NestedArray, op: string): number[] {
+  const shape: number[] = [];
+  let cur: NestedArray = data;
+  while (Array.isArray(cur)) {
+    shape.push(cur.length);
+    if (cur.length === 0) break;
+    cur = cur[0]!;
+  }
+  return shape;
+}
+
+function flattenInto(data: NestedArray, shape: readonly number[], depth: number, out: number[], op: string): void {
+  if (depth === shape.length) {
+    if (Array.isArray(data)) throw new ShapeError(op, `nested arrays have inconsistent depth (expected shape ${fmtShape(shape)})`);
+    out.push(typeof data === "boolean" ? (data ? 1 : 0) : data);
+    return;
+  }
+  if (!Array.isArray(data) || data.length !== shape[depth]) {
+    throw new ShapeError(op, `expected a sequence of length ${shape[depth]} at dim ${depth} (shape ${fmtShape(shape)}); got ${Array.isArray(data) ? `length ${data.length}` : String(data)}`);
+  }
+  for (const v of data) flattenInto(v, shape, depth + 1, out, op);
+}
+
+/** PyTorch's inference: all booleans -> bool, all integers -> int32 (its int64), else float32. */
+function inferDtype(data: NestedArray): DType {
+  let any = false;
+  let sawNumber = false;
+  let allInt = true;
+  const visit = (v: NestedArray): void => {
+    if (Array.isArray(v)) return v.forEach(visit);
+    any = true;
+    if (typeof v === "number") {
+      sawNumber = true;
+      if (!Number.isInteger(v)) allInt = false;
+    }
+  };
+  visit(data);
+  if (!any) return "float32";
+  if (!sawNumber) return "bool";
+  return allInt ? "int32" : "float32";
+}
+
+/**
+ * A tensor from nested arrays, a number, or a typed array (1-D unless `shape` is given).
+ *
+ * @example
+ * torch.tensor([[1, 2], [3, 4]], { dtype: "float32" });
+ * torch.tensor(new Float32Array([1, 2, 3, 4]), { shape: [2, 2] });
+ */
+export function tensor(data: NestedArray | TypedArray, options: CreationOptions & { shape?: readonly number[] } = {}): Tensor {
+  const backend = backendFor(options.device, "tensor");
+  if (ArrayBuffer.isView(data)) {
+    const src = data;
+    const dtype = options.dtype ?? dtypeOfArray(src, "tensor");
+    const shape = options.shape ?? [src.length];
+    checkShape(shape, "tensor");
+    if (numel(shape) !== src.length) throw new ShapeError("tensor", `shape ${fmtShape(shape)} needs ${numel(shape)} elements; the array has ${src.length}`);
+    const arr = allocArray(dtype, src.length);
+    arr.set(src);
+    return finish(tensorFromArray(backend, dtype, shape, arr, "tensor"), options, "tensor");
+  }
+  const shape = shapeOf(data, "tensor");
+  const flat: number[] = [];
+  flattenInto(data, shape, 0, flat, "tensor");
+  const dtype = options.dtype ?? inferDtype(data);
+  const arr = allocArray(dtype, flat.length);
+  for (let i = 0; i < flat.length; i++) arr[i] = dtype === "bool" ? (flat[i] ? 1 : 0) : flat[i]!;
+  return finish(tensorFromArray(backend, dtype, options.shape ?? shape, arr, "tensor"), options, "tensor");
+}
+
+function sizeArgs(args: readonly (number | readonly number[] | CreationOptions | undefined)[]): { shape: number[]; options: CreationOptions } {
+  const last = args[args.length - 1];
+  const hasOptions = typeof last === "object" && last !== null && !Array.isArray(last);
+  const options = (hasOptions ? last : {}) as CreationOptions;
+  const dims = (hasOptions ? args.slice(0, -1) : args) as (number | readonly number[])[];
+  const shape = dims.length === 1 && typeof dims[0] !== "number" ? [...dims[0]!] : (dims as number[]);
+  return { shape, options };
+}
+
+/** A tensor of `shape` filled with `value`. */
+export function full(shape: readonly number[], value: number | boolean, options: CreationOptions = {}): Tensor {
+  checkShape(shape, "full");
+  const backend = backendFor(options.device, "full");
+  const dtype = options.dtype ?? (typeof value === "boolean" ? "bool" : "float32");
+  const t = emptyTensor(backend, dtype, shape, "full");
+  runKernel(backend, "fill", { value: +value, out: t });
+  return finish(t, options, "full");
+}
+
+type SizeArgs = (number | readonly number[] | CreationOptions | undefined)[];
+
+/** zeros(2, 3), zeros([2, 3]) or zeros([2, 3], { dtype }). */
+export function zeros(...args: SizeArgs): Tensor {
+  const { shape, options } = sizeArgs(args);
+  return full(shape, 0, options);
+}
+export function ones(...args: SizeArgs): Tensor {
+  const { shape, options } = sizeArgs(args);
+  return full(shape, 1, options);
+}
+/** Uninitialised in PyTorch; zeros here (allocation is zeroed anyway on the CPU). */
+export function empty(...args: SizeArgs): Tensor {
+  const { shape, options } = sizeArgs(args);
+  return full(shape, 0, options);
+}
+
+function likeOptions(t: Tensor, options: CreationOptions): CreationOptions {
+  return { dtype: options.dtype ?? t.dtype, device: options.device ?? t.device, requiresGrad: options.requiresGrad ?? false };
+}
+export const zerosLike = (t: Tensor, options: CreationOptions = {}) => full(t.shape, 0, likeOptions(t, options));
+export const onesLike = (t: Tensor, options: CreationOptions = {}) => full(t.shape, 1, likeOptions(t, options));
+export const emptyLike = (t: Tensor, options: CreationOptions = {}) => full(t.shape, 0, likeOptions(t, options));
+export const fullLike = (t: Tensor, value: number, options: CreationOptions = {}) => full(t.shape, value, likeOptions(t, options));
+export const randLike = (t: Tensor, options: CreationOptions = {}) => rand(t.shape, likeOptions(t, options));
+export const randnLike = (t: Tensor, options: CreationOptions = {}) => randn(t.shape, likeOptions(t, options));
+
+/**
+ * Values from `start` to `end` (exclusive) by `step`: arange(5), arange(1, 5), arange(0, 1, 0.25).
+ * Integer arguments give int32, as PyTorch gives int64.
+ */
+export function arange(start: number, end?: number, step?: number | CreationOptions, options: CreationOptions = {}): Tensor {
+  if (typeof step === "object") {
+    options = step;
+    step = undefined;
+  }
+  const [lo, hi] = end === undefined ? [0, start] : [start, end];
+  const st = step ?? 1;
+  if (st === 0 || !Number.isFinite(st)) throw new ValueError("arange", `step must be non-zero and finite; got ${st}`);
+  if ((hi - lo) / st < 0) throw new ValueError("arange", `upper bound and step sign are inconsistent: start ${lo}, end ${hi}, step ${st}`);
+  const n = Math.max(0, Math.ceil((hi - lo) / st));
+  const dtype = options.dtype ?? ([lo, hi, st].every(Number.isInteger) ? "int32" : "float32");
+  const data = allocArray(dtype, n);
+  for (let i = 0; i < n; i++) data[i] = lo + i * st;
+  return finish(tensorFromArray(backendFor(options.device, "arange"), dtype, [n], data, "arange"), options, "arange");
+}
+
+/** `steps` evenly spaced values from start to end inclusive. */
+export function linspace(start: number, end: number, steps: number, options: CreationOptions = {}): Tensor {
+  if (!Number.isInteger(steps) || steps < 0) throw new ValueError("linspace", `number of steps must be a non-negative integer; got ${steps}`);
+  const dtype = options.dtype ?? "float32";
+  const data = allocArray(dtype, steps);
+  const step = steps > 1 ? (end - start) / (steps - 1) : 0;
+  // NOTE: PyTorch fills the second half backwards from `end`, so the last value is exactly `end`.
+  const half = Math.floor(steps / 2);
+  for (let i = 0; i < steps; i++) data[i] = i < half ? start + step * i : end - step * (steps - 1 - i);
+  return finish(tensorFromArray(backendFor(options.device, "linspace"), dtype, [steps], data, "linspace"), options, "linspace");
+}
+
+/** The n x m identity matrix. */
+export function eye(n: number, m?: number | CreationOptions, options: CreationOptions = {}): Tensor {
+  if (typeof m === "object") {
+    options = m;
+    m = undefined;
+  }
+  const cols = m ?? n;
+  checkShape([n, cols], "eye");
+  const dtype = options.dtype ?? "float32";
+  const data = allocArray(dtype, n * cols);
+  for (let i = 0; i < Math.min(n, cols); i++) data[i * cols + i] = 1;
+  return finish(tensorFromArray(backendFor(options.device, "eye"), dtype, [n, cols], data, "eye"), options, "eye");
+}
+
+function randomTensor(dist: "uniform" | "normal", shape: Shape, options: CreationOptions, op: string): Tensor {
+  checkShape(shape, op);
+  const dtype = options.dtype ?? "float32";
+  if (!isFloat(dtype)) throw new DTypeError(op, `expected a floating-point dtype; got ${dtype}`);
+  const backend = backendFor(options.device, op);
+  const t = emptyTensor(backend, dtype, shape, op);
+  runKernel(backend, "random", { dist, ...takeCounters(numel(shape)), out: t });
+  return t;
+}
+
+/** Uniform values in [0, 1) from the global generator. */
+export function rand(...args: SizeArgs): Tensor {
+  const { shape, options } = sizeArgs(args);
+  return finish(randomTensor("uniform", shape, options, "rand"), options, "rand");
+}
+
+/** Standard normal values from the global generator. */
+export function randn(...args: SizeArgs): Tensor {
+  const { shape, options } = sizeArgs(args);
+  return finish(randomTensor("normal", shape, options, "randn"), options, "randn");
+}
+
+/** Integers uniform in [low, high): randint(10, [3]) or randint(2, 10, [3]). */
+export function randint(low: number, high: number | readonly number[], shape?: readonly number[] | CreationOptions, options: CreationOptions = {}): Tensor {
+  let lo = low;
+  let hi: number;
+  let sh: readonly number[];
+  if (typeof high !== "number") {
+    [lo, hi, sh] = [0, low, high];
+    if (shape && !Array.isArray(shape)) options = shape as CreationOptions;
+  } else {
+    hi = high;
+    sh = (shape as readonly number[] | undefined) ?? [];
+  }
+  if (!Number.isInteger(lo) || !Number.isInteger(hi) || hi <= lo) throw new ValueError("randint", `expected integers low < high; got low ${lo}, high ${hi}`);
+  const u = randomTensor("uniform", sh, { device: options.device }, "randint");
+  const scaled = mul(u, hi - lo);
+  const f = floor(scaled);
+  const shifted = add(f, lo);
+  const out = cast(shifted, options.dtype ?? "int32");
+  for (const t of [u, scaled, f, shifted]) t.dispose();
+  return out;
+}
+
+/** A random permutation of 0..n-1 (int32), from the global generator. */
+export function randperm(n: number, options: CreationOptions = {}): Tensor {
+  if (!Number.isInteger(n) || n < 0) throw new ValueError("randperm", `n must be a non-negative integer; got ${n}`);
+  // Fisher-Yates driven by philox uniforms: the same permutation on every device.
+  const { seed, offset } = takeCounters(n);
+  const u = new Float64Array(n);
+  fillUniform(u, seed, offset);
+  const perm = Int32Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(u[i]! * (i + 1));
+    const tmp = perm[i]!;
+    perm[i] = perm[j]!;
+    perm[j] = tmp;
+  }
+  const dtype = options.dtype ?? "int32";
+  const data = allocArray(dtype, n);
+  data.set(perm);
+  return tensorFromArray(backendFor(options.device, "randperm"), dtype, [n], data, "randperm");
+}

@@ -1,0 +1,816 @@
+import type { Backend, DeviceName, Storage, View } from "../backends/backend.js";
+import type { DType, TypedArray } from "../core/dtype.js";
+import { isFloat } from "../core/dtype.js";
+import { AutogradError, DeviceError, DTypeError, TensorError, ValueError } from "../core/errors.js";
+import { finalizer, keep, noteTensorCreated, noteTensorDisposed, releaseStorage, track, type Tracked } from "../core/memory.js";
+import { fmtShape, numel, type Shape } from "../core/shape.js";
+import { isGradEnabled } from "../autograd/grad-mode.js";
+import type { GradHook, Node } from "../autograd/node.js";
+import { runBackward } from "../autograd/engine.js";
+import * as E from "../ops/elementwise.js";
+import * as R from "../ops/reduce.js";
+import * as M from "../ops/movement.js";
+import * as I from "../ops/indexing.js";
+import { matmul, mm, bmm, outer, dot } from "../ops/matmul.js";
+import { formatTensor } from "./format.js";
+import { toDevice, toDeviceAsync } from "./transfer.js";
+
+export type Scalar = number | boolean;
+/** A tensor or a JS number (a weak scalar that takes the tensor's dtype where it can). */
+export type TensorOrScalar = Tensor | Scalar;
+/** A nested array of numbers/booleans, as `tolist()` returns and `tensor()` takes. */
+export type NestedArray = number | boolean | NestedArray[];
+
+type KeepDim = boolean | { keepdim?: boolean };
+const kd = (k: KeepDim | undefined): boolean => (typeof k === "object" ? (k.keepdim ?? false) : (k ?? false));
+
+/**
+ * An n-dimensional array on one device, with autograd. A tensor is a strided view of a storage:
+ * views (`view`, `transpose`, `index`, ...) share the storage and differ only in shape, strides
+ * and offset.
+ *
+ * Values are read back asynchronously (`await t.data()`, `await t.tolist()`, `await t.item()`);
+ * on the CPU `dataSync()`/`itemSync()` also work.
+ *
+ * @example
+ * const x = torch.tensor([[1, 2], [3, 4]], { requiresGrad: true });
+ * const y = x.mul(x).sum();
+ * y.backward();
+ * console.log(await x.grad!.tolist()); // [[2, 4], [6, 8]]
+ */
+export class Tensor implements View, Tracked {
+  readonly storage: Storage;
+  readonly shape: Shape;
+  /** In elements; 0 for broadcast dims. */
+  readonly strides: readonly number[];
+  readonly offset: number;
+  /** The accumulated gradient of a leaf (or of a tensor that called `retainGrad`). */
+  grad: Tensor | null = null;
+  /** The op that made this tensor, if it was recorded on the tape. */
+  gradFn: Node | null = null;
+  /** Which output of `gradFn` this tensor is. */
+  outputIndex = 0;
+  /** Set by `torch.keep`: no enclosing `tidy` disposes it. */
+  kept = false;
+  #requiresGrad = false;
+  #disposed = false;
+  #hooks: GradHook[] | null = null;
+
+  /** @internal Use `torch.tensor`, `torch.zeros`, ... to make tensors. */
+  constructor(storage: Storage, shape: Shape, strides: readonly number[], offset: number) {
+    this.storage = storage;
+    this.shape = shape;
+    this.strides = strides;
+    this.offset = offset;
+    storage.refs++;
+    noteTensorCreated(storage.backend.name);
+    finalizer.register(this, { storage, device: storage.backend.name }, this);
+    track(this);
+  }
+
+  // ---- metadata ----
+
+  get dtype(): DType {
+    return this.storage.dtype;
+  }
+  get device(): DeviceName {
+    return this.storage.backend.name;
+  }
+  /** @internal */
+  get backend(): Backend {
+    return this.storage.backend;
+  }
+  get ndim(): number {
+    return this.shape.length;
+  }
+  /** The in-place version counter of the storage (shared by all views of it). */
+  get version(): number {
+    return this.storage.version;
+  }
+  get isDisposed(): boolean {
+    return this.#disposed;
+  }
+  /** A tensor made by the user (not by a recorded op) is a leaf. */
+  get isLeaf(): boolean {
+    return this.gradFn === null;
+  }
+  get requiresGrad(): boolean {
+    return this.#requiresGrad;
+  }
+  set requiresGrad(on: boolean) {
+    this.requiresGrad_(on);
+  }
+  /** Whether a non-leaf keeps its `.grad` (see `retainGrad`). */
+  get retainsGrad(): boolean {
+    return this.gradFn?.retained?.get(this.outputIndex) === this;
+  }
+
+  /** The size of `dim`, or the whole shape. */
+  size(): Shape;
+  size(dim: number): number;
+  size(dim?: number): Shape | number {
+    if (dim === undefined) return this.shape;
+    return this.shape[M.axis(dim, this.ndim, "size")]!;
+  }
+  numel(): number {
+    return numel(this.shape);
+  }
+  dim(): number {
+    return this.shape.length;
+  }
+  isContiguous(): boolean {
+    let s = 1;
+    for (let d = this.ndim - 1; d >= 0; d--) {
+      if (this.shape[d] !== 1 && this.strides[d] !== s) return false;
+      s *= this.shape[d]!;
+    }
+    return true;
+  }
+  isFloatingPoint(): boolean {
+    return isFloat(this.dtype);
+  }
+
+  // ---- memory ----
+
+  /** Frees this tensor's hold on its storage (and its `.grad`). Using it afterwards throws. */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    finalizer.unregister(this);
+    noteTensorDisposed(this.storage.backend.name);
+    releaseStorage(this.storage);
+    if (this.grad && this.grad !== this) this.grad.dispose();
+    this.grad = null;
+  }
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  /** @internal A second handle on the same view, owned by an autograd node (not by any scope). */
+  share(): Tensor {
+    const t = new Tensor(this.storage, this.shape, this.strides, this.offset);
+    t.kept = true;
+    return t;
+  }
+
+  /** @internal Makes this tensor output `index` of `node`. */
+  attachGradFn(node: Node, index: number): void {
+    this.gradFn = node;
+    this.outputIndex = index;
+    this.#requiresGrad = true;
+  }
+
+  // ---- readback ----
+
+  #checkLive(op: string): void {
+    if (this.#disposed) throw new TensorError(op, `a ${this.dtype} tensor of shape ${fmtShape(this.shape)} was used after dispose()`);
+  }
+
+  /** Reads the values (row-major, a fresh typed array). */
+  async data(): Promise<TypedArray> {
+    this.#checkLive("data");
+    if (this.#ownsWholeStorage()) return (await this.backend.read(this.storage)).slice();
+    const c = this.contiguous();
+    try {
+      return (await c.backend.read(c.storage)).slice();
+    } finally {
+      c.dispose();
+    }
+  }
+
+  /** Reads the values synchronously: CPU tensors only. */
+  dataSync(): TypedArray {
+    this.#checkLive("dataSync");
+    const backend = this.backend;
+    if (!backend.readSync) {
+      throw new DeviceError("dataSync", `cannot read a ${backend.name} tensor synchronously; use await t.data()`);
+    }
+    if (this.#ownsWholeStorage()) return backend.readSync(this.storage).slice();
+    const c = this.contiguous();
+    const out = backend.readSync(c.storage).slice();
+    c.dispose();
+    return out;
+  }
+
+  #ownsWholeStorage(): boolean {
+    return this.offset === 0 && this.numel() === this.storage.size && this.isContiguous();
+  }
+
+  /** The values as nested arrays (booleans for bool tensors, a bare value for 0-d). */
+  async tolist(): Promise<NestedArray> {
+    return nest(await this.data(), this.shape, this.dtype);
+  }
+  tolistSync(): NestedArray {
+    return nest(this.dataSync(), this.shape, this.dtype);
+  }
+
+  /** The single value of a one-element tensor. */
+  async item(): Promise<number> {
+    this.#checkItem();
+    return (await this.data())[0]!;
+  }
+  itemSync(): number {
+    this.#checkItem();
+    return this.dataSync()[0]!;
+  }
+  #checkItem(): void {
+    if (this.numel() !== 1) throw new ValueError("item", `a tensor with ${this.numel()} elements cannot be converted to a number (shape ${fmtShape(this.shape)})`);
+  }
+
+  /** PyTorch's printout, e.g. `tensor([[1., 2.], [3., 4.]], requires_grad=True)`. */
+  toString(): string {
+    if (this.#disposed) return `tensor(<disposed> ${fmtShape(this.shape)}, dtype=${this.dtype})`;
+    if (!this.backend.readSync) return `tensor(<${this.device}> shape=${fmtShape(this.shape)}, dtype=${this.dtype}; use await t.toStringAsync())`;
+    return formatTensor(this.dataSync(), this.shape, this.dtype, this.#suffix());
+  }
+  async toStringAsync(): Promise<string> {
+    return formatTensor(await this.data(), this.shape, this.dtype, this.#suffix());
+  }
+  #suffix(): string[] {
+    const extra: string[] = [];
+    if (this.device !== "cpu") extra.push(`device='${this.device}'`);
+    if (this.gradFn) extra.push(`grad_fn=<${this.gradFn.name}Backward>`);
+    else if (this.requiresGrad) extra.push("requires_grad=True");
+    return extra;
+  }
+  /** Prints like PyTorch's `print(t)` (Node's console.log shows the same). */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+
+  // ---- devices and dtypes ----
+
+  /** This tensor on `device` and/or as `dtype` (itself when nothing changes). Sync from the CPU. */
+  to(target: DeviceName | DType, dtype?: DType): Tensor {
+    if (target === "float32" || target === "float64" || target === "int32" || target === "bool") return this.toType(target);
+    const moved = toDevice(this, target);
+    if (dtype && dtype !== moved.dtype) {
+      const cast = moved.toType(dtype);
+      if (moved !== this) moved.dispose();
+      return cast;
+    }
+    return moved;
+  }
+  /** `to(device)` that also works from a GPU to the CPU (the read is asynchronous). */
+  toAsync(device: DeviceName): Promise<Tensor> {
+    return toDeviceAsync(this, device);
+  }
+  cpu(): Tensor {
+    return this.to("cpu");
+  }
+  /** A copy converted to `dtype` (itself if it already has it), differentiable between floats. */
+  toType(dtype: DType): Tensor {
+    return dtype === this.dtype ? this : E.cast(this, dtype);
+  }
+  float(): Tensor {
+    return this.toType("float32");
+  }
+  double(): Tensor {
+    return this.toType("float64");
+  }
+  int(): Tensor {
+    return this.toType("int32");
+  }
+  bool(): Tensor {
+    return this.toType("bool");
+  }
+
+  // ---- autograd ----
+
+  /** Sets `requiresGrad` on a leaf; returns this. */
+  requiresGrad_(on = true): this {
+    if (!this.isLeaf) {
+      throw new AutogradError("requiresGrad_", "you can only change requiresGrad of leaf tensors; use detach() to make a leaf from a non-leaf");
+    }
+    if (on && !isFloat(this.dtype)) throw new DTypeError("requiresGrad_", `only floating-point tensors can require gradients; got ${this.dtype}`);
+    this.#requiresGrad = on;
+    return this;
+  }
+
+  /**
+   * Computes the gradient of this tensor with respect to the graph leaves and accumulates it into
+   * their `.grad`. `gradient` defaults to 1 for a one-element tensor.
+   */
+  backward(gradient?: Tensor, options: { retainGraph?: boolean; createGraph?: boolean; inputs?: Tensor[] } = {}): void {
+    runBackward([this], gradient ? [gradient] : [null], options);
+  }
+
+  /** Keeps `.grad` for this non-leaf tensor after backward. */
+  retainGrad(): void {
+    if (!this.requiresGrad) throw new AutogradError("retainGrad", "cannot retain the gradient of a tensor that does not require grad");
+    if (this.isLeaf) return;
+    this.gradFn!.retained ??= new Map();
+    this.gradFn!.retained.set(this.outputIndex, keep(this));
+  }
+
+  /**
+   * Registers `hook(grad)`, called when this tensor's gradient is computed; a returned tensor
+   * replaces the gradient. Returns a function that removes the hook.
+   */
+  registerHook(hook: GradHook): () => void {
+    if (!this.requiresGrad) throw new AutogradError("registerHook", "cannot register a hook on a tensor that does not require grad");
+    if (this.gradFn) {
+      this.gradFn.addHook(this.outputIndex, hook);
+      const list = this.gradFn.hooks!.get(this.outputIndex)!;
+      return () => void list.splice(list.indexOf(hook) >>> 0, 1);
+    }
+    (this.#hooks ??= []).push(hook);
+    const list = this.#hooks;
+    return () => void list.splice(list.indexOf(hook) >>> 0, 1);
+  }
+  /** @internal The hooks of a leaf. */
+  get leafHooks(): readonly GradHook[] {
+    return this.#hooks ?? [];
+  }
+
+  /** A tensor sharing this storage, cut from the graph (a leaf that does not require grad). */
+  detach(): Tensor {
+    this.#checkLive("detach");
+    return new Tensor(this.storage, this.shape, this.strides, this.offset);
+  }
+  /** Cuts this tensor from the graph in place. */
+  detach_(): this {
+    this.gradFn = null;
+    this.#requiresGrad = false;
+    return this;
+  }
+
+  // ---- in-place ----
+
+  /** @internal Checks that an in-place op may write this tensor. */
+  checkInPlace(op: string): void {
+    this.#checkLive(op);
+    if (this.isLeaf && this.requiresGrad && isGradEnabled()) {
+      throw new AutogradError(op, "a leaf tensor that requires grad is being used in an in-place operation; wrap it in torch.noGrad(() => ...) or use the out-of-place op");
+    }
+  }
+  /** @internal Takes the place of `result` in the graph after its values were copied in. */
+  rebase(result: Tensor): void {
+    if (result.gradFn) {
+      this.gradFn = result.gradFn;
+      this.outputIndex = result.outputIndex;
+      this.#requiresGrad = true;
+    }
+  }
+
+  add_(other: TensorOrScalar, options?: { alpha?: number }): this {
+    return E.inPlace(this, "add_", (t) => E.add(t, other, options));
+  }
+  sub_(other: TensorOrScalar, options?: { alpha?: number }): this {
+    return E.inPlace(this, "sub_", (t) => E.sub(t, other, options));
+  }
+  mul_(other: TensorOrScalar): this {
+    return E.inPlace(this, "mul_", (t) => E.mul(t, other));
+  }
+  div_(other: TensorOrScalar): this {
+    return E.inPlace(this, "div_", (t) => E.div(t, other));
+  }
+  pow_(exponent: TensorOrScalar): this {
+    return E.inPlace(this, "pow_", (t) => E.pow(t, exponent));
+  }
+  clamp_(min?: number | null, max?: number | null): this {
+    return E.inPlace(this, "clamp_", (t) => E.clamp(t, min, max));
+  }
+  neg_(): this {
+    return E.inPlace(this, "neg_", (t) => E.neg(t));
+  }
+  sqrt_(): this {
+    return E.inPlace(this, "sqrt_", (t) => E.sqrt(t));
+  }
+  exp_(): this {
+    return E.inPlace(this, "exp_", (t) => E.exp(t));
+  }
+  relu_(): this {
+    return E.inPlace(this, "relu_", (t) => E.relu(t));
+  }
+  /** this = this + value * t1 * t2 */
+  addcmul_(t1: Tensor, t2: Tensor, options?: { value?: number }): this {
+    return E.inPlace(this, "addcmul_", (t) => E.addcmul(t, t1, t2, options));
+  }
+  /** this = this + value * t1 / t2 */
+  addcdiv_(t1: Tensor, t2: Tensor, options?: { value?: number }): this {
+    return E.inPlace(this, "addcdiv_", (t) => E.addcdiv(t, t1, t2, options));
+  }
+  /** this = this + weight * (end - this) */
+  lerp_(end: Tensor, weight: number): this {
+    return E.inPlace(this, "lerp_", (t) => E.lerp(t, end, weight));
+  }
+  fill_(value: number): this {
+    return E.fillInPlace(this, value, "fill_");
+  }
+  zero_(): this {
+    return E.fillInPlace(this, 0, "zero_");
+  }
+  /** Copies `src` (broadcast to this shape, converted to this dtype) into this tensor. */
+  copy_(src: Tensor): this {
+    return E.copyInPlace(this, src);
+  }
+  maskedFill_(mask: Tensor, value: number): this {
+    return E.inPlace(this, "maskedFill_", (t) => I.maskedFill(t, mask, value));
+  }
+  /** Fills with uniform values in [low, high) from the global generator. */
+  uniform_(low = 0, high = 1): this {
+    return E.randomInPlace(this, "uniform", low, high, "uniform_");
+  }
+  /** Fills with normal values of the given mean and std from the global generator. */
+  normal_(mean = 0, std = 1): this {
+    return E.randomInPlace(this, "normal", mean, std, "normal_");
+  }
+
+  // ---- elementwise ----
+
+  add(other: TensorOrScalar, options?: { alpha?: number }): Tensor {
+    return E.add(this, other, options);
+  }
+  sub(other: TensorOrScalar, options?: { alpha?: number }): Tensor {
+    return E.sub(this, other, options);
+  }
+  /** other - this */
+  rsub(other: TensorOrScalar): Tensor {
+    return E.sub(other, this);
+  }
+  mul(other: TensorOrScalar): Tensor {
+    return E.mul(this, other);
+  }
+  div(other: TensorOrScalar, options?: { roundingMode?: "trunc" | "floor" }): Tensor {
+    return E.div(this, other, options);
+  }
+  pow(exponent: TensorOrScalar): Tensor {
+    return E.pow(this, exponent);
+  }
+  remainder(other: TensorOrScalar): Tensor {
+    return E.remainder(this, other);
+  }
+  fmod(other: TensorOrScalar): Tensor {
+    return E.fmod(this, other);
+  }
+  floorDivide(other: TensorOrScalar): Tensor {
+    return E.div(this, other, { roundingMode: "floor" });
+  }
+  minimum(other: TensorOrScalar): Tensor {
+    return E.minimum(this, other);
+  }
+  maximum(other: TensorOrScalar): Tensor {
+    return E.maximum(this, other);
+  }
+  atan2(other: TensorOrScalar): Tensor {
+    return E.atan2(this, other);
+  }
+  neg(): Tensor {
+    return E.neg(this);
+  }
+  abs(): Tensor {
+    return E.abs(this);
+  }
+  exp(): Tensor {
+    return E.exp(this);
+  }
+  exp2(): Tensor {
+    return E.exp2(this);
+  }
+  log(): Tensor {
+    return E.log(this);
+  }
+  log2(): Tensor {
+    return E.log2(this);
+  }
+  log10(): Tensor {
+    return E.log10(this);
+  }
+  log1p(): Tensor {
+    return E.log1p(this);
+  }
+  expm1(): Tensor {
+    return E.expm1(this);
+  }
+  sqrt(): Tensor {
+    return E.sqrt(this);
+  }
+  rsqrt(): Tensor {
+    return E.rsqrt(this);
+  }
+  square(): Tensor {
+    return E.square(this);
+  }
+  reciprocal(): Tensor {
+    return E.reciprocal(this);
+  }
+  sin(): Tensor {
+    return E.sin(this);
+  }
+  cos(): Tensor {
+    return E.cos(this);
+  }
+  tan(): Tensor {
+    return E.tan(this);
+  }
+  asin(): Tensor {
+    return E.asin(this);
+  }
+  acos(): Tensor {
+    return E.acos(this);
+  }
+  atan(): Tensor {
+    return E.atan(this);
+  }
+  sinh(): Tensor {
+    return E.sinh(this);
+  }
+  cosh(): Tensor {
+    return E.cosh(this);
+  }
+  tanh(): Tensor {
+    return E.tanh(this);
+  }
+  sigmoid(): Tensor {
+    return E.sigmoid(this);
+  }
+  relu(): Tensor {
+    return E.relu(this);
+  }
+  erf(): Tensor {
+    return E.erf(this);
+  }
+  sign(): Tensor {
+    return E.sign(this);
+  }
+  floor(): Tensor {
+    return E.floor(this);
+  }
+  ceil(): Tensor {
+    return E.ceil(this);
+  }
+  round(): Tensor {
+    return E.round(this);
+  }
+  trunc(): Tensor {
+    return E.trunc(this);
+  }
+  frac(): Tensor {
+    return E.sub(this, E.trunc(this));
+  }
+  clamp(min?: number | Tensor | null, max?: number | Tensor | null): Tensor {
+    return E.clamp(this, min, max);
+  }
+  clip(min?: number | Tensor | null, max?: number | Tensor | null): Tensor {
+    return E.clamp(this, min, max);
+  }
+  lerp(end: Tensor, weight: number | Tensor): Tensor {
+    return E.lerp(this, end, weight);
+  }
+  eq(other: TensorOrScalar): Tensor {
+    return E.eq(this, other);
+  }
+  ne(other: TensorOrScalar): Tensor {
+    return E.ne(this, other);
+  }
+  lt(other: TensorOrScalar): Tensor {
+    return E.lt(this, other);
+  }
+  le(other: TensorOrScalar): Tensor {
+    return E.le(this, other);
+  }
+  gt(other: TensorOrScalar): Tensor {
+    return E.gt(this, other);
+  }
+  ge(other: TensorOrScalar): Tensor {
+    return E.ge(this, other);
+  }
+  logicalAnd(other: TensorOrScalar): Tensor {
+    return E.logicalAnd(this, other);
+  }
+  logicalOr(other: TensorOrScalar): Tensor {
+    return E.logicalOr(this, other);
+  }
+  logicalXor(other: TensorOrScalar): Tensor {
+    return E.logicalXor(this, other);
+  }
+  logicalNot(): Tensor {
+    return E.logicalNot(this);
+  }
+  isnan(): Tensor {
+    return E.isnan(this);
+  }
+  isinf(): Tensor {
+    return E.isinf(this);
+  }
+  isfinite(): Tensor {
+    return E.isfinite(this);
+  }
+  /** PyTorch's `x.where(condition, y)`: x where condition holds, else y. */
+  where(condition: Tensor, other: TensorOrScalar): Tensor {
+    return E.where(condition, this, other);
+  }
+
+  // ---- reductions ----
+
+  sum(dim?: number | readonly number[] | null, keepdim?: KeepDim): Tensor {
+    return R.sum(this, dim, kd(keepdim));
+  }
+  mean(dim?: number | readonly number[] | null, keepdim?: KeepDim): Tensor {
+    return R.mean(this, dim, kd(keepdim));
+  }
+  prod(dim?: number | null, keepdim?: KeepDim): Tensor {
+    return R.prod(this, dim, kd(keepdim));
+  }
+  /** Variance with Bessel's correction by default (`correction: 1`). */
+  var(dim?: number | readonly number[] | null, options?: R.VarOptions): Tensor {
+    return R.variance(this, dim, options);
+  }
+  std(dim?: number | readonly number[] | null, options?: R.VarOptions): Tensor {
+    return R.std(this, dim, options);
+  }
+  /** `max()` of all elements, or `{ values, indices }` along `dim`. */
+  max(): Tensor;
+  max(dim: number, keepdim?: KeepDim): { values: Tensor; indices: Tensor };
+  max(dim?: number, keepdim?: KeepDim): Tensor | { values: Tensor; indices: Tensor } {
+    return dim === undefined ? R.amax(this) : R.maxDim(this, dim, kd(keepdim), "max");
+  }
+  min(): Tensor;
+  min(dim: number, keepdim?: KeepDim): { values: Tensor; indices: Tensor };
+  min(dim?: number, keepdim?: KeepDim): Tensor | { values: Tensor; indices: Tensor } {
+    return dim === undefined ? R.amin(this) : R.maxDim(this, dim, kd(keepdim), "min");
+  }
+  amax(dim?: number | readonly number[] | null, keepdim?: KeepDim): Tensor {
+    return R.amax(this, dim, kd(keepdim));
+  }
+  amin(dim?: number | readonly number[] | null, keepdim?: KeepDim): Tensor {
+    return R.amin(this, dim, kd(keepdim));
+  }
+  argmax(dim?: number | null, keepdim?: KeepDim): Tensor {
+    return R.argmax(this, dim, kd(keepdim));
+  }
+  argmin(dim?: number | null, keepdim?: KeepDim): Tensor {
+    return R.argmin(this, dim, kd(keepdim));
+  }
+  logsumexp(dim: number | readonly number[], keepdim?: KeepDim): Tensor {
+    return R.logsumexp(this, dim, kd(keepdim));
+  }
+  cumsum(dim: number): Tensor {
+    return R.cumsum(this, dim);
+  }
+  cumprod(dim: number): Tensor {
+    return R.cumprod(this, dim);
+  }
+  softmax(dim: number): Tensor {
+    return R.softmax(this, dim);
+  }
+  logSoftmax(dim: number): Tensor {
+    return R.logSoftmax(this, dim);
+  }
+  all(dim?: number | null, keepdim?: KeepDim): Tensor {
+    return R.all(this, dim, kd(keepdim));
+  }
+  any(dim?: number | null, keepdim?: KeepDim): Tensor {
+    return R.any(this, dim, kd(keepdim));
+  }
+  /** The p-norm (default 2) over `dim` (default all). */
+  norm(p: number = 2, dim?: number | readonly number[] | null, keepdim?: KeepDim): Tensor {
+    return R.norm(this, p, dim, kd(keepdim));
+  }
+
+  // ---- linear algebra ----
+
+  matmul(other: Tensor): Tensor {
+    return matmul(this, other);
+  }
+  mm(other: Tensor): Tensor {
+    return mm(this, other);
+  }
+  bmm(other: Tensor): Tensor {
+    return bmm(this, other);
+  }
+  outer(other: Tensor): Tensor {
+    return outer(this, other);
+  }
+  dot(other: Tensor): Tensor {
+    return dot(this, other);
+  }
+
+  // ---- shape and views ----
+
+  /** A view with another shape (one dim may be -1); the data must be viewable without a copy. */
+  view(...shape: (number | readonly number[])[]): Tensor {
+    return M.view(this, M.flatShapeArgs(shape));
+  }
+  /** `view` when possible, else a copy. */
+  reshape(...shape: (number | readonly number[])[]): Tensor {
+    return M.reshape(this, M.flatShapeArgs(shape));
+  }
+  viewAs(other: Tensor): Tensor {
+    return M.view(this, other.shape);
+  }
+  reshapeAs(other: Tensor): Tensor {
+    return M.reshape(this, other.shape);
+  }
+  flatten(startDim = 0, endDim = -1): Tensor {
+    return M.flatten(this, startDim, endDim);
+  }
+  unflatten(dim: number, sizes: readonly number[]): Tensor {
+    return M.unflatten(this, dim, sizes);
+  }
+  squeeze(dim?: number | readonly number[]): Tensor {
+    return M.squeeze(this, dim);
+  }
+  unsqueeze(dim: number): Tensor {
+    return M.unsqueeze(this, dim);
+  }
+  permute(...dims: (number | readonly number[])[]): Tensor {
+    return M.permute(this, M.flatShapeArgs(dims));
+  }
+  transpose(dim0: number, dim1: number): Tensor {
+    return M.transpose(this, dim0, dim1);
+  }
+  swapaxes(dim0: number, dim1: number): Tensor {
+    return M.transpose(this, dim0, dim1);
+  }
+  /** Transpose of a 2-D tensor (0-D and 1-D unchanged). */
+  t(): Tensor {
+    return M.t(this);
+  }
+  /** The last two dims swapped (PyTorch's `mT`). */
+  get mT(): Tensor {
+    return M.transpose(this, -2, -1);
+  }
+  expand(...shape: (number | readonly number[])[]): Tensor {
+    return M.expand(this, M.flatShapeArgs(shape));
+  }
+  expandAs(other: Tensor): Tensor {
+    return M.expand(this, other.shape);
+  }
+  broadcastTo(shape: readonly number[]): Tensor {
+    return M.expand(this, shape);
+  }
+  repeat(...sizes: (number | readonly number[])[]): Tensor {
+    return M.repeat(this, M.flatShapeArgs(sizes));
+  }
+  /** This tensor if contiguous, else a contiguous copy. */
+  contiguous(): Tensor {
+    return this.isContiguous() ? this : M.contiguousCopy(this);
+  }
+  /** A copy that stays on the graph (its gradient flows back). */
+  clone(): Tensor {
+    return M.contiguousCopy(this);
+  }
+  narrow(dim: number, start: number, length: number): Tensor {
+    return M.narrow(this, dim, start, length);
+  }
+  select(dim: number, index: number): Tensor {
+    return M.select(this, dim, index);
+  }
+  /**
+   * NumPy/PyTorch basic indexing: `t.index(":", -1, "1:4:2", null, "...")` is `t[:, -1, 1:4:2, None, ...]`.
+   * Integers select (dropping the dim), strings `"a:b:c"` slice, `null` adds a dim, `"..."` fills.
+   */
+  index(...indices: M.IndexArg[]): Tensor {
+    return M.index(this, indices);
+  }
+  split(splitSizeOrSections: number | readonly number[], dim = 0): Tensor[] {
+    return M.split(this, splitSizeOrSections, dim);
+  }
+  chunk(chunks: number, dim = 0): Tensor[] {
+    return M.chunk(this, chunks, dim);
+  }
+  unbind(dim = 0): Tensor[] {
+    return M.unbind(this, dim);
+  }
+  flip(dims: number | readonly number[]): Tensor {
+    return M.flip(this, dims);
+  }
+
+  // ---- indexing ----
+
+  gather(dim: number, index: Tensor): Tensor {
+    return I.gather(this, dim, index);
+  }
+  scatter(dim: number, index: Tensor, src: TensorOrScalar): Tensor {
+    return I.scatter(this, dim, index, src);
+  }
+  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor {
+    return I.scatterAdd(this, dim, index, src);
+  }
+  indexSelect(dim: number, index: Tensor): Tensor {
+    return I.indexSelect(this, dim, index);
+  }
+  maskedFill(mask: Tensor, value: number): Tensor {
+    return I.maskedFill(this, mask, value);
+  }
+  tril(diagonal = 0): Tensor {
+    return I.tril(this, diagonal);
+  }
+  triu(diagonal = 0): Tensor {
+    return I.triu(this, diagonal);
+  }
+}
+
+function nest(data: TypedArray, shape: Shape, dtype: DType): NestedArray {
+  const conv = dtype === "bool" ? (v: number) => v !== 0 : (v: number) => v;
+  if (shape.length === 0) return conv(data[0]!);
+  let pos = 0;
+  const build = (d: number): NestedArray[] => {
+    const out: NestedArray[] = new Array<NestedArray>(shape[d]!);
+    for (let i = 0; i < shape[d]!; i++) out[i] = d === shape.length - 1 ? conv(data[pos++]!) : build(d + 1);
+    return out;
+  };
+  return build(0);
+}

@@ -1,0 +1,2 @@
+// Loaded before every test file (vitest.config.ts): nothing global yet.
+export {};
