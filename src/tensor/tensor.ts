@@ -229,7 +229,7 @@ export class Tensor implements View, Tracked {
   #suffix(): string[] {
     const extra: string[] = [];
     if (this.device !== "cpu") extra.push(`device='${this.device}'`);
-    if (this.gradFn) extra.push(`grad_fn=<${this.gradFn.name}Backward>`);
+    if (this.gradFn) extra.push(`grad_fn=<${this.gradFn.name[0]!.toUpperCase()}${this.gradFn.name.slice(1)}Backward0>`);
     else if (this.requiresGrad) extra.push("requires_grad=True");
     return extra;
   }

@@ -13,29 +13,40 @@ import { coalesce } from "./strided.js";
 
 type Scalar = (...xs: number[]) => unknown;
 type Arr = { [i: number]: number; length: number };
-type Loop = (f: Scalar, out: Arr, po: number, so: number, ins: Arr[], ps: Int32Array, ss: Int32Array, n: number) => void;
+/**
+ * A compiled loop over the last two (coalesced) dims: `rows` x `n` elements, output at
+ * `po + r * sor + j * so`, input k at `ps[k] + r * srs[k] + j * ss[k]`.
+ */
+type Loop = (f: Scalar, out: Arr, po: number, so: number, sor: number, ins: Arr[], ps: Int32Array, ss: Int32Array, srs: Int32Array, n: number, rows: number) => void;
 
 const loops = new Map<string, Loop>();
 
-/** Source of the inner loop over `n` elements for `arity` inputs; bool outputs store 0/1. */
+/** Source of the two-level loop for `arity` inputs; bool outputs store 0/1. */
 function loopSource(arity: number, boolOut: boolean): string {
-  const args = Array.from({ length: arity }, (_, k) => `i${k}[p${k} + j * s${k}]`).join(", ");
-  const argsContig = Array.from({ length: arity }, (_, k) => `i${k}[p${k} + j]`).join(", ");
+  const ks = Array.from({ length: arity }, (_, k) => k);
   const wrap = (e: string) => (boolOut ? `(${e}) ? 1 : 0` : e);
-  const decl = Array.from({ length: arity }, (_, k) => `const i${k} = ins[${k}], p${k} = ps[${k}], s${k} = ss[${k}];`).join("\n");
-  const allUnit = Array.from({ length: arity }, (_, k) => `s${k} === 1`).concat(["so === 1"]).join(" && ");
+  const decl = ks.map((k) => `const i${k} = ins[${k}], s${k} = ss[${k}], r${k} = srs[${k}]; let p${k} = ps[${k}];`).join("\n");
+  const contiguous = ks.map((k) => `s${k} === 1`).concat(["so === 1"]).join(" && ");
+  const argsContig = ks.map((k) => `i${k}[p${k} + j]`).join(", ");
+  const args = ks.map((k) => `i${k}[p${k} + j * s${k}]`).join(", ");
+  const advance = ks.map((k) => `p${k} += r${k};`).join(" ");
   return `${decl}
-if (${allUnit}) { for (let j = 0; j < n; j++) out[po + j] = ${wrap(`f(${argsContig})`)}; return; }
-for (let j = 0; j < n; j++) out[po + j * so] = ${wrap(`f(${args})`)};`;
+if (${contiguous}) {
+  for (let r = 0; r < rows; r++, po += sor) { for (let j = 0; j < n; j++) out[po + j] = ${wrap(`f(${argsContig})`)}; ${advance} }
+} else {
+  for (let r = 0; r < rows; r++, po += sor) { for (let j = 0; j < n; j++) out[po + j * so] = ${wrap(`f(${args})`)}; ${advance} }
+}`;
 }
 
 function closureLoop(arity: number, boolOut: boolean): Loop {
-  return (f, out, po, so, ins, ps, ss, n) => {
+  return (f, out, po, so, sor, ins, ps, ss, srs, n, rows) => {
     const xs = new Array<number>(arity);
-    for (let j = 0; j < n; j++) {
-      for (let k = 0; k < arity; k++) xs[k] = ins[k]![ps[k]! + j * ss[k]!]!;
-      const v = f(...xs) as number;
-      out[po + j * so] = boolOut ? (v ? 1 : 0) : v;
+    for (let r = 0; r < rows; r++) {
+      for (let j = 0; j < n; j++) {
+        for (let k = 0; k < arity; k++) xs[k] = ins[k]![ps[k]! + r * srs[k]! + j * ss[k]!]!;
+        const v = f(...xs) as number;
+        out[po + r * sor + j * so] = boolOut ? (v ? 1 : 0) : v;
+      }
     }
   };
 }
@@ -48,7 +59,7 @@ function getLoop(key: string, arity: number, boolOut: boolean): Loop {
   if (codegenAllowed) {
     try {
       // eslint-disable-next-line @typescript-eslint/no-implied-eval
-      loop = new Function("f", "out", "po", "so", "ins", "ps", "ss", "n", loopSource(arity, boolOut)) as Loop;
+      loop = new Function("f", "out", "po", "so", "sor", "ins", "ps", "ss", "srs", "n", "rows", loopSource(arity, boolOut)) as Loop;
     } catch {
       codegenAllowed = false;
     }
@@ -57,10 +68,6 @@ function getLoop(key: string, arity: number, boolOut: boolean): Loop {
   loops.set(key, loop);
   return loop;
 }
-
-const MAX_ARITY = 3;
-const scratchP = new Int32Array(MAX_ARITY);
-const scratchS = new Int32Array(MAX_ARITY);
 
 /**
  * Runs `f` elementwise. `key` names the scalar function (one compiled loop per key and arity).
@@ -72,35 +79,37 @@ export function elementwise(key: string, f: Scalar, out: View, ins: readonly Vie
   const outArr = out.storage.data as Arr;
   const inArrs = ins.map((v) => v.storage.data as Arr);
   const { shape, strides } = coalesce(out.shape, [out.strides, ...ins.map((v) => v.strides)]);
-  const nd = shape.length;
-  let total = 1;
-  for (const d of out.shape) total *= d;
-  if (total === 0) return;
-  if (nd === 0) {
-    for (let k = 0; k < arity; k++) {
-      scratchP[k] = ins[k]!.offset;
-      scratchS[k] = 0;
-    }
-    loop(f, outArr, out.offset, 0, inArrs, scratchP, scratchS, 1);
-    return;
+  for (const d of out.shape) if (d === 0) return;
+  // Pad to at least two dims so the compiled loop always covers (rows, n).
+  while (shape.length < 2) {
+    shape.unshift(1);
+    for (const st of strides) st.unshift(0);
   }
-  const inner = shape[nd - 1]!;
-  const so = strides[0]![nd - 1]!;
+  const nd = shape.length;
+  const n = shape[nd - 1]!;
+  const rows = shape[nd - 2]!;
   const ps = new Int32Array(arity);
   const ss = new Int32Array(arity);
+  const srs = new Int32Array(arity);
   for (let k = 0; k < arity; k++) {
     ps[k] = ins[k]!.offset;
     ss[k] = strides[k + 1]![nd - 1]!;
+    srs[k] = strides[k + 1]![nd - 2]!;
   }
+  const so = strides[0]![nd - 1]!;
+  const sor = strides[0]![nd - 2]!;
   let po = out.offset;
-  if (nd === 1) {
-    loop(f, outArr, po, so, inArrs, ps, ss, inner);
+  if (nd === 2) {
+    loop(f, outArr, po, so, sor, inArrs, ps, ss, srs, n, rows);
     return;
   }
-  const idx = new Int32Array(nd);
-  for (let o = 0; o < total; o += inner) {
-    loop(f, outArr, po, so, inArrs, ps, ss, inner);
-    for (let d = nd - 2; d >= 0; d--) {
+  // Dims before the last two: an odometer over their indices.
+  let outer = 1;
+  for (let d = 0; d < nd - 2; d++) outer *= shape[d]!;
+  const idx = new Int32Array(nd - 2);
+  for (let o = 0; o < outer; o++) {
+    loop(f, outArr, po, so, sor, inArrs, ps, ss, srs, n, rows);
+    for (let d = nd - 3; d >= 0; d--) {
       po += strides[0]![d]!;
       for (let k = 0; k < arity; k++) ps[k] += strides[k + 1]![d]!;
       if (++idx[d]! < shape[d]!) break;
