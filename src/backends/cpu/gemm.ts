@@ -25,7 +25,7 @@ const NR = 3;
 // instructions (index add with overflow check, bounds check, base recompute), and there is no
 // FMA: 12 accumulators plus 4+3 operands is the sweet spot before spills win.
 /** Depth of one packed panel (shared dimension). */
-const KC = 256;
+const KC = 384;
 /** Rows of A per packed block (a multiple of MR). */
 const MC = 128;
 /** Columns of B per packed panel (a multiple of NR). */
