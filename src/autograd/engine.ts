@@ -180,7 +180,8 @@ function execute(roots: readonly Tensor[], rootGrads: readonly Tensor[], retainG
         for (const [t] of capture) if (t.gradFn === node && t.outputIndex === i) capture.set(t, adopt(buf[i]!, pool, createGraph));
       }
     }
-    const results = mode(() => node.apply(buf));
+    // A node that received no gradient at all passes none on (its consumers' grads were null).
+    const results = buf.some((g) => g) ? mode(() => node.apply(buf)) : node.next.map(() => null);
     for (let k = 0; k < node.next.length; k++) {
       const e = node.next[k];
       const r = results[k];

@@ -146,6 +146,28 @@ export class Tensor implements View, Tracked {
     this.dispose();
   }
 
+  /**
+   * Makes this tensor a handle on `src`'s data, keeping its identity (PyTorch's `t.data = src`):
+   * how `module.to(device)` moves parameters that optimizers already hold.
+   */
+  setData_(src: Tensor): this {
+    this.#checkLive("setData_");
+    if (src.storage === this.storage && src.offset === this.offset && src.strides === this.strides) return this;
+    const old = this.storage;
+    src.storage.refs++;
+    const self = this as { storage: Storage; shape: Shape; strides: readonly number[]; offset: number };
+    self.storage = src.storage;
+    self.shape = src.shape;
+    self.strides = src.strides;
+    self.offset = src.offset;
+    finalizer.unregister(this);
+    finalizer.register(this, { storage: src.storage, device: src.device }, this);
+    noteTensorDisposed(old.backend.name);
+    noteTensorCreated(src.device);
+    releaseStorage(old);
+    return this;
+  }
+
   /** @internal A second handle on the same view, owned by an autograd node (not by any scope). */
   share(): Tensor {
     const t = new Tensor(this.storage, this.shape, this.strides, this.offset);

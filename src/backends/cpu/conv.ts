@@ -117,6 +117,10 @@ export function conv2dForward(
   w: FloatArray,
   out: FloatArray,
 ): void {
+  if (useWinograd(g)) {
+    winogradForward(g, x, w, out);
+    return;
+  }
   const { n, cIn, cOut, groups, kh, kw, h, w: width } = g;
   const cg = cIn / groups;
   const og = cOut / groups;
@@ -152,6 +156,10 @@ export function conv2dGradInput(
   w: FloatArray,
   gradIn: FloatArray,
 ): void {
+  if (useWinograd(g)) {
+    winogradGradInput(g, gradOut, w, gradIn);
+    return;
+  }
   const { n, cIn, cOut, groups, kh, kw, h, w: width } = g;
   const cg = cIn / groups;
   const og = cOut / groups;
@@ -188,6 +196,10 @@ export function conv2dGradWeight(
   gradOut: FloatArray,
   gradW: FloatArray,
 ): void {
+  if (useWinograd(g) && g.n > 0) {
+    winogradGradWeight(g, x, gradOut, gradW);
+    return;
+  }
   const { n, cIn, cOut, groups, kh, kw, h, w: width } = g;
   const cg = cIn / groups;
   const og = cOut / groups;
@@ -274,6 +286,513 @@ function validRange(iw0: number, stride: number, w: number, outW: number): [numb
   const lo = iw0 >= 0 ? 0 : Math.ceil(-iw0 / stride);
   const hi = iw0 >= w ? 0 : Math.floor((w - 1 - iw0) / stride) + 1;
   return [Math.min(lo, outW), Math.max(Math.min(hi, outW), Math.min(lo, outW))];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Winograd F(2x2, 3x3) for 3x3 / stride 1 / dilation 1 convolutions (Lavin & Gray, 2015).
+//
+// Each 2x2 output tile is Y = A^T [ U ⊙ V ] A with U = G g G^T (filter, 4x4) and V = B^T d B
+// (4x4 input patch). Summed over input channels, the 16 positions ξ of the 4x4 transforms become
+// 16 independent gemms M[ξ] (outCh x tiles) = U[ξ] (outCh x inCh) @ V[ξ] (inCh x tiles): 16
+// multiplies per tile and channel pair instead of 4 * 9, i.e. 2.25x fewer, plus add-only
+// transforms. All three passes use it:
+// - forward:     input x, filters g, padding p.
+// - grad input:  input gradOut, filters g rotated by 180 degrees and transposed (o <-> c),
+//                padding 2 - p (a "full" correlation), output h x w.
+// - grad weight: dU[ξ] = dM[ξ] @ V[ξ]^T with dM = A dY A^T per tile, then dg = G^T dU G.
+// Tiles of the whole batch are processed together, in chunks that bound the scratch size.
+// ---------------------------------------------------------------------------------------------
+
+/** Least channels per group (in and out) for Winograd: below it the gemms are too thin to win. */
+const WINOGRAD_MIN_CHANNELS = 8;
+/** Upper bound on the elements of each of the V and M scratch buffers. */
+const WINOGRAD_CHUNK_ELEMENTS = 1 << 20;
+
+let winoU = new Float64Array(0);
+let winoV = new Float64Array(0);
+let winoM = new Float64Array(0);
+/** One zero-padded input (or output-gradient) plane, so that tile loads need no bounds checks. */
+let paddedPlane = new Float64Array(0);
+/** Holds one 3x3 filter or 4x4 filter gradient while it is transformed. */
+const small = new Float64Array(16);
+
+function grow(buf: Float64Array, size: number): Float64Array {
+  return buf.length < size ? new Float64Array(size) : buf;
+}
+
+/** True when the Winograd path applies and pays off. */
+function useWinograd(g: Conv2dGeometry): boolean {
+  return (
+    g.kh === 3 &&
+    g.kw === 3 &&
+    g.strideH === 1 &&
+    g.strideW === 1 &&
+    g.dilH === 1 &&
+    g.dilW === 1 &&
+    g.cIn / g.groups >= WINOGRAD_MIN_CHANNELS &&
+    g.cOut / g.groups >= WINOGRAD_MIN_CHANNELS
+  );
+}
+
+/**
+ * One Winograd-lowered 3x3 correlation: `cIn` planes of `hIn x wIn` per image (image stride
+ * `inImage`), padding `padH`/`padW` (may be negative), into `cOut` planes of `hOut x wOut`
+ * (image stride `outImage`). Tiles are 2x2 output blocks, `tilesH x tilesW` per image.
+ */
+interface WinogradPass {
+  n: number;
+  cIn: number;
+  cOut: number;
+  hIn: number;
+  wIn: number;
+  hOut: number;
+  wOut: number;
+  padH: number;
+  padW: number;
+  inImage: number;
+  outImage: number;
+  tilesH: number;
+  tilesW: number;
+  /** Tiles per chunk: the row stride of the V and M scratch matrices. */
+  chunk: number;
+}
+
+function makePass(
+  n: number,
+  cIn: number,
+  cOut: number,
+  [hIn, wIn]: [number, number],
+  [hOut, wOut]: [number, number],
+  [padH, padW]: [number, number],
+): WinogradPass {
+  const tilesH = Math.ceil(hOut / 2);
+  const tilesW = Math.ceil(wOut / 2);
+  const budget = Math.floor(WINOGRAD_CHUNK_ELEMENTS / (16 * Math.max(cIn, cOut)));
+  const chunk = Math.min(Math.max(budget, 1), n * tilesH * tilesW);
+  const inImage = cIn * hIn * wIn;
+  const outImage = cOut * hOut * wOut;
+  return { n, cIn, cOut, hIn, wIn, hOut, wOut, padH, padW, inImage, outImage, tilesH, tilesW, chunk }; // prettier-ignore
+}
+
+/**
+ * The image of the first tile at or after `q` and the end of that image's run of tiles within
+ * [q, qEnd), as chunk-relative tile numbers. Tiles are numbered image-major, then row-major.
+ */
+function segmentEnd(perImage: number, q: number, qEnd: number): number {
+  return Math.min(qEnd, (Math.floor(q / perImage) + 1) * perImage);
+}
+
+/**
+ * Runs pass `p` with transformed filters `u` (16 x cOut x cIn) on the input channels starting at
+ * `src[inOff]`, overwriting the output channels starting at `dst[outOff]`.
+ */
+function winogradCorrelate(
+  p: WinogradPass,
+  u: Float64Array,
+  src: FloatArray,
+  inOff: number,
+  dst: FloatArray,
+  outOff: number,
+): void {
+  const total = p.n * p.tilesH * p.tilesW;
+  const v = (winoV = grow(winoV, 16 * p.cIn * p.chunk));
+  const m = (winoM = grow(winoM, 16 * p.cOut * p.chunk));
+  for (let q0 = 0; q0 < total; q0 += p.chunk) {
+    const count = Math.min(p.chunk, total - q0);
+    transformInputTiles(p, src, inOff, q0, count, v);
+    for (let xi = 0; xi < 16; xi++) {
+      // M[ξ] (cOut x count) = U[ξ] (cOut x cIn) @ V[ξ] (cIn x count)
+      const uOff = xi * p.cOut * p.cIn;
+      gemm(p.cOut, count, p.cIn, u, uOff, p.cIn, 1, v, xi * p.cIn * count, count, 1, m, xi * p.cOut * count); // prettier-ignore
+    }
+    transformOutputTiles(p, m, q0, count, dst, outOff);
+  }
+}
+
+/**
+ * Copies plane `src[base ..]` (h x w) into the zero-padded (2*tilesH + 2) x (2*tilesW + 2)
+ * scratch plane, shifted by (padH, padW); returns the scratch plane.
+ */
+function padPlane(
+  src: FloatArray,
+  base: number,
+  h: number,
+  w: number,
+  padH: number,
+  padW: number,
+  tilesH: number,
+  tilesW: number,
+): Float64Array {
+  const ph = 2 * tilesH + 2;
+  const pw = 2 * tilesW + 2;
+  const pp = (paddedPlane = grow(paddedPlane, ph * pw));
+  pp.fill(0, 0, ph * pw);
+  const y0 = Math.max(0, padH);
+  const y1 = Math.min(ph, h + padH);
+  const x0 = Math.max(0, padW);
+  const x1 = Math.min(pw, w + padW);
+  for (let y = y0; y < y1; y++) {
+    const s = base + (y - padH) * w - padW;
+    const d = y * pw;
+    for (let x = x0; x < x1; x++) pp[d + x] = src[s + x];
+  }
+  return pp;
+}
+
+/**
+ * Writes V[ξ][c][t] = (B^T d B)[ξ] (layout ξ, c, t; row stride `count`) for the 4x4 input patch d
+ * of every tile t of the chunk [q0, q0 + count) and every input channel c.
+ */
+function transformInputTiles(
+  p: WinogradPass,
+  src: FloatArray,
+  inOff: number,
+  q0: number,
+  count: number,
+  v: Float64Array,
+): void {
+  const { cIn, hIn, wIn, tilesH, tilesW } = p;
+  const perImage = tilesH * tilesW;
+  // NOTE: plain loops and helper calls with explicit arguments, no closures: values captured by a
+  // closure live in a heap context that V8 reloads on every use inside the hot loop.
+  for (let c = 0; c < cIn; c++) {
+    for (let q = q0; q < q0 + count; ) {
+      const end = segmentEnd(perImage, q, q0 + count);
+      const b = Math.floor(q / perImage);
+      const base = inOff + b * p.inImage + c * hIn * wIn;
+      const pp = padPlane(src, base, hIn, wIn, p.padH, p.padW, tilesH, tilesW);
+      const r0 = q - b * perImage;
+      transformInputRun(pp, 2 * tilesW + 2, tilesW, r0, r0 + end - q, v, c * count + q - q0, cIn * count); // prettier-ignore
+      q = end;
+    }
+  }
+}
+
+/**
+ * Transforms tiles r0 .. r1-1 of one zero-padded plane `pp` (row length `pw`), writing tile r's
+ * 16 values at `v[o + (r - r0) + ξ * X]`.
+ */
+function transformInputRun(
+  pp: Float64Array,
+  pw: number,
+  tilesW: number,
+  r0: number,
+  r1: number,
+  v: Float64Array,
+  o: number,
+  X: number,
+): void {
+  let ty = Math.floor(r0 / tilesW);
+  let tx = r0 - ty * tilesW;
+  for (let r = r0; r < r1; r++, o++) {
+    const s = 2 * (ty * pw + tx);
+    if (++tx === tilesW) {
+      tx = 0;
+      ty++;
+    }
+    // B^T d: rows (d0 - d2, d1 + d2, d2 - d1, d1 - d3), per column j ...
+    const s1 = s + pw, s2 = s1 + pw, s3 = s2 + pw; // prettier-ignore
+    const a0 = pp[s] - pp[s2], a1 = pp[s + 1] - pp[s2 + 1], a2 = pp[s + 2] - pp[s2 + 2], a3 = pp[s + 3] - pp[s2 + 3]; // prettier-ignore
+    const b0 = pp[s1] + pp[s2], b1 = pp[s1 + 1] + pp[s2 + 1], b2 = pp[s1 + 2] + pp[s2 + 2], b3 = pp[s1 + 3] + pp[s2 + 3]; // prettier-ignore
+    const c0 = pp[s2] - pp[s1], c1 = pp[s2 + 1] - pp[s1 + 1], c2 = pp[s2 + 2] - pp[s1 + 2], c3 = pp[s2 + 3] - pp[s1 + 3]; // prettier-ignore
+    const d0 = pp[s1] - pp[s3], d1 = pp[s1 + 1] - pp[s3 + 1], d2 = pp[s1 + 2] - pp[s3 + 2], d3 = pp[s1 + 3] - pp[s3 + 3]; // prettier-ignore
+    // ... then B on the right: (x0 - x2, x1 + x2, x2 - x1, x1 - x3) along each row.
+    let d = o;
+    d = writeInputRow(v, d, X, a0, a1, a2, a3);
+    d = writeInputRow(v, d, X, b0, b1, b2, b3);
+    d = writeInputRow(v, d, X, c0, c1, c2, c3);
+    writeInputRow(v, d, X, d0, d1, d2, d3);
+  }
+}
+
+/** Writes (x0 - x2, x1 + x2, x2 - x1, x1 - x3) at 4 consecutive ξ; returns the next row's offset. */
+function writeInputRow(
+  v: Float64Array,
+  d: number,
+  X: number,
+  x0: number,
+  x1: number,
+  x2: number,
+  x3: number,
+): number {
+  v[d] = x0 - x2;
+  v[d + X] = x1 + x2;
+  v[d + 2 * X] = x2 - x1;
+  v[d + 3 * X] = x1 - x3;
+  return d + 4 * X;
+}
+
+/**
+ * Writes Y = A^T M[., o, t] A (2x2) for every output channel o and tile t of the chunk, keeping
+ * only the part inside the hOut x wOut output. M has layout ξ, o, t with row stride `count`.
+ */
+function transformOutputTiles(
+  p: WinogradPass,
+  m: Float64Array,
+  q0: number,
+  count: number,
+  dst: FloatArray,
+  outOff: number,
+): void {
+  const { cOut, hOut, wOut, tilesH, tilesW } = p;
+  const perImage = tilesH * tilesW;
+  for (let o = 0; o < cOut; o++) {
+    for (let q = q0; q < q0 + count; ) {
+      const end = segmentEnd(perImage, q, q0 + count);
+      const b = Math.floor(q / perImage);
+      const r0 = q - b * perImage;
+      const base = outOff + b * p.outImage + o * hOut * wOut;
+      transformOutputRun(m, o * count + q - q0, cOut * count, r0, r0 + end - q, tilesW, hOut, wOut, dst, base); // prettier-ignore
+      q = end;
+    }
+  }
+}
+
+/** Output transform of tiles r0 .. r1-1 of one plane (tile r's M values at `m[s + (r - r0) + ξ*X]`). */
+function transformOutputRun(
+  m: Float64Array,
+  s: number,
+  X: number,
+  r0: number,
+  r1: number,
+  tilesW: number,
+  hOut: number,
+  wOut: number,
+  dst: FloatArray,
+  base: number,
+): void {
+  let ty = Math.floor(r0 / tilesW);
+  let tx = r0 - ty * tilesW;
+  for (let r = r0; r < r1; r++, s++) {
+    // A^T = [[1, 1, 1, 0], [0, 1, -1, -1]] on the rows (ξ = 4i + j) ...
+    const e0 = m[s] + m[s + 4 * X] + m[s + 8 * X];
+    const e1 = m[s + X] + m[s + 5 * X] + m[s + 9 * X];
+    const e2 = m[s + 2 * X] + m[s + 6 * X] + m[s + 10 * X];
+    const e3 = m[s + 3 * X] + m[s + 7 * X] + m[s + 11 * X];
+    const f0 = m[s + 4 * X] - m[s + 8 * X] - m[s + 12 * X];
+    const f1 = m[s + 5 * X] - m[s + 9 * X] - m[s + 13 * X];
+    const f2 = m[s + 6 * X] - m[s + 10 * X] - m[s + 14 * X];
+    const f3 = m[s + 7 * X] - m[s + 11 * X] - m[s + 15 * X];
+    // ... and on the columns.
+    const oh = 2 * ty;
+    const ow = 2 * tx;
+    if (++tx === tilesW) {
+      tx = 0;
+      ty++;
+    }
+    const d = base + oh * wOut + ow;
+    const right = ow + 1 < wOut;
+    dst[d] = e0 + e1 + e2;
+    if (right) dst[d + 1] = e1 - e2 - e3;
+    if (oh + 1 < hOut) {
+      dst[d + wOut] = f0 + f1 + f2;
+      if (right) dst[d + wOut + 1] = f1 - f2 - f3;
+    }
+  }
+}
+
+/**
+ * Writes U[ξ][row][col] = (G g G^T)[ξ] for the 3x3 filters of group `gi`: (row, col) = (o, c)
+ * with g = w[o, c], or with `adjoint` (for the input gradient) (row, col) = (c, o) and g = w[o, c]
+ * rotated by 180 degrees.
+ */
+function transformFilters(
+  w: FloatArray,
+  gi: number,
+  og: number,
+  cg: number,
+  adjoint: boolean,
+  u: Float64Array,
+): void {
+  const X = og * cg;
+  const k = small;
+  for (let o = 0; o < og; o++) {
+    for (let c = 0; c < cg; c++) {
+      const src = ((gi * og + o) * cg + c) * 9;
+      for (let i = 0; i < 9; i++) k[i] = w[adjoint ? src + 8 - i : src + i];
+      // G = [[1, 0, 0], [.5, .5, .5], [.5, -.5, .5], [0, 0, 1]] on the rows of g ...
+      let d = adjoint ? c * og + o : o * cg + c;
+      for (let j = 0; j < 3; j++) {
+        const g0 = k[j], g1 = k[3 + j], g2 = k[6 + j]; // prettier-ignore
+        k[j] = g0;
+        k[3 + j] = 0.5 * (g0 + g1 + g2);
+        k[6 + j] = 0.5 * (g0 - g1 + g2);
+        k[9 + j] = g2;
+      }
+      // ... then on the columns (G^T on the right).
+      for (let i = 0; i < 12; i += 3) {
+        const a = k[i], b = k[i + 1], e = k[i + 2]; // prettier-ignore
+        u[d] = a;
+        u[d + X] = 0.5 * (a + b + e);
+        u[d + 2 * X] = 0.5 * (a - b + e);
+        u[d + 3 * X] = e;
+        d += 4 * X;
+      }
+    }
+  }
+}
+
+/**
+ * Writes dM[ξ][o][t] = (A dY A^T)[ξ] (layout ξ, o, t; row stride `count`) for the 2x2
+ * output-gradient tile dY (zero outside the output) of every tile and output channel.
+ */
+function transformGradOutputTiles(
+  p: WinogradPass,
+  gradOut: FloatArray,
+  goOff: number,
+  q0: number,
+  count: number,
+  dm: Float64Array,
+): void {
+  const { cOut, hOut, wOut, tilesH, tilesW } = p;
+  const perImage = tilesH * tilesW;
+  for (let o = 0; o < cOut; o++) {
+    for (let q = q0; q < q0 + count; ) {
+      const end = segmentEnd(perImage, q, q0 + count);
+      const b = Math.floor(q / perImage);
+      const base = goOff + b * p.outImage + o * hOut * wOut;
+      const pp = padPlane(gradOut, base, hOut, wOut, 0, 0, tilesH, tilesW);
+      const r0 = q - b * perImage;
+      transformGradOutputRun(pp, 2 * tilesW + 2, tilesW, r0, r0 + end - q, dm, o * count + q - q0, cOut * count); // prettier-ignore
+      q = end;
+    }
+  }
+}
+
+/** Grad-output transform of tiles r0 .. r1-1 of one zero-padded plane (see transformInputRun). */
+function transformGradOutputRun(
+  pp: Float64Array,
+  pw: number,
+  tilesW: number,
+  r0: number,
+  r1: number,
+  dm: Float64Array,
+  d: number,
+  X: number,
+): void {
+  let ty = Math.floor(r0 / tilesW);
+  let tx = r0 - ty * tilesW;
+  for (let r = r0; r < r1; r++, d++) {
+    const s = 2 * (ty * pw + tx);
+    if (++tx === tilesW) {
+      tx = 0;
+      ty++;
+    }
+    const y00 = pp[s], y01 = pp[s + 1], y10 = pp[s + pw], y11 = pp[s + pw + 1]; // prettier-ignore
+    // A = [[1, 0], [1, 1], [1, -1], [0, -1]]: rows (y0, y0 + y1, y0 - y1, -y1), then columns.
+    let e = d;
+    e = writeAdjointRow(dm, e, X, y00, y01);
+    e = writeAdjointRow(dm, e, X, y00 + y10, y01 + y11);
+    e = writeAdjointRow(dm, e, X, y00 - y10, y01 - y11);
+    writeAdjointRow(dm, e, X, -y10, -y11);
+  }
+}
+
+/** Writes (a, a + b, a - b, -b) at 4 consecutive ξ; returns the next row's offset. */
+function writeAdjointRow(dm: Float64Array, d: number, X: number, a: number, b: number): number {
+  dm[d] = a;
+  dm[d + X] = a + b;
+  dm[d + 2 * X] = a - b;
+  dm[d + 3 * X] = -b;
+  return d + 4 * X;
+}
+
+/** gradW[o, c] = G^T dU[., o, c] G (4x4 -> 3x3) for group `gi`; dU has U's layout. */
+function untransformFilterGrads(
+  du: Float64Array,
+  gi: number,
+  og: number,
+  cg: number,
+  gradW: FloatArray,
+): void {
+  const X = og * cg;
+  const x = small;
+  for (let o = 0; o < og; o++) {
+    for (let c = 0; c < cg; c++) {
+      for (let i = 0; i < 16; i++) x[i] = du[i * X + o * cg + c];
+      // G^T = [[1, .5, .5, 0], [0, .5, -.5, 0], [0, .5, .5, 1]] on the rows ...
+      for (let j = 0; j < 4; j++) {
+        const h = 0.5 * (x[4 + j] + x[8 + j]);
+        const z1 = 0.5 * (x[4 + j] - x[8 + j]);
+        x[j] += h;
+        x[4 + j] = z1;
+        x[8 + j] = h + x[12 + j];
+      }
+      // ... then on the columns.
+      const d = ((gi * og + o) * cg + c) * 9;
+      for (let i = 0; i < 3; i++) {
+        const a0 = x[4 * i], a1 = x[4 * i + 1], a2 = x[4 * i + 2], a3 = x[4 * i + 3]; // prettier-ignore
+        const h = 0.5 * (a1 + a2);
+        gradW[d + 3 * i] = a0 + h;
+        gradW[d + 3 * i + 1] = 0.5 * (a1 - a2);
+        gradW[d + 3 * i + 2] = h + a3;
+      }
+    }
+  }
+}
+
+/** The forward pass (per group) of `g` as a Winograd correlation. */
+function forwardPass(g: Conv2dGeometry): WinogradPass {
+  const [cg, og] = [g.cIn / g.groups, g.cOut / g.groups];
+  const p = makePass(g.n, cg, og, [g.h, g.w], [g.outH, g.outW], [g.padH, g.padW]);
+  // NOTE: channel planes of one group are strided by the full image, not the group's slice.
+  return { ...p, inImage: g.cIn * g.h * g.w, outImage: g.cOut * g.outH * g.outW };
+}
+
+function winogradForward(g: Conv2dGeometry, x: FloatArray, w: FloatArray, out: FloatArray): void {
+  const p = forwardPass(g);
+  const u = (winoU = grow(winoU, 16 * p.cIn * p.cOut));
+  for (let gi = 0; gi < g.groups; gi++) {
+    transformFilters(w, gi, p.cOut, p.cIn, false, u);
+    winogradCorrelate(p, u, x, gi * p.cIn * g.h * g.w, out, gi * p.cOut * g.outH * g.outW);
+  }
+}
+
+function winogradGradInput(
+  g: Conv2dGeometry,
+  gradOut: FloatArray,
+  w: FloatArray,
+  gradIn: FloatArray,
+): void {
+  const [cg, og] = [g.cIn / g.groups, g.cOut / g.groups];
+  // NOTE: the input gradient of a 3x3 stride-1 correlation with padding p is the correlation
+  // of gradOut with the rotated, transposed filters and padding 2 - p (a "full" convolution).
+  const base = makePass(g.n, og, cg, [g.outH, g.outW], [g.h, g.w], [2 - g.padH, 2 - g.padW]);
+  const p = { ...base, inImage: g.cOut * g.outH * g.outW, outImage: g.cIn * g.h * g.w };
+  const u = (winoU = grow(winoU, 16 * cg * og));
+  for (let gi = 0; gi < g.groups; gi++) {
+    transformFilters(w, gi, og, cg, true, u);
+    winogradCorrelate(p, u, gradOut, gi * og * g.outH * g.outW, gradIn, gi * cg * g.h * g.w);
+  }
+}
+
+function winogradGradWeight(
+  g: Conv2dGeometry,
+  x: FloatArray,
+  gradOut: FloatArray,
+  gradW: FloatArray,
+): void {
+  const p = forwardPass(g);
+  const { cIn: cg, cOut: og } = p;
+  const total = p.n * p.tilesH * p.tilesW;
+  const du = (winoU = grow(winoU, 16 * cg * og));
+  const v = (winoV = grow(winoV, 16 * cg * p.chunk));
+  const dm = (winoM = grow(winoM, 16 * og * p.chunk));
+  for (let gi = 0; gi < g.groups; gi++) {
+    const xOff = gi * cg * g.h * g.w;
+    const goOff = gi * og * g.outH * g.outW;
+    for (let q0 = 0; q0 < total; q0 += p.chunk) {
+      const count = Math.min(p.chunk, total - q0);
+      transformInputTiles(p, x, xOff, q0, count, v);
+      transformGradOutputTiles(p, gradOut, goOff, q0, count, dm);
+      for (let xi = 0; xi < 16; xi++) {
+        // dU[ξ] (og x cg) += dM[ξ] (og x count) @ V[ξ]^T (count x cg)
+        const [mOff, vOff] = [xi * og * count, xi * cg * count];
+        gemm(og, cg, count, dm, mOff, count, 1, v, vOff, 1, count, du, xi * og * cg, q0 > 0);
+      }
+    }
+    untransformFilterGrads(du, gi, og, cg, gradW);
+  }
 }
 
 /**

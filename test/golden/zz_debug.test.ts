@@ -1,0 +1,24 @@
+import { it } from "vitest";
+import * as torch from "../../src/index.js";
+const live = () => torch.memory().numTensors;
+it("dbg", () => {
+  const b0 = live();
+  const x = torch.tensor(new Float32Array([1, -2, 3, 4]), { shape: [4], requiresGrad: true });
+  const y = x.abs();
+  console.log("fwd extra", live() - b0 - 2);
+  const g = torch.onesLike(y);
+  y.backward(g);
+  console.log("after bwd extra", live() - b0 - 4);
+  const y2 = x.neg();
+  const b1 = live();
+  y2.backward(g);
+  console.log("neg bwd extra", live() - b1);
+  const y3 = x.mul(2);
+  const b2 = live();
+  y3.backward(g);
+  console.log("mul-scalar bwd extra", live() - b2);
+  const e = x.exp();
+  const b3 = live();
+  e.backward(g);
+  console.log("exp bwd extra", live() - b3);
+});

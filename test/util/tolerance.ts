@@ -1,0 +1,54 @@
+import type { DType } from "../../src/index.js";
+
+/**
+ * Tolerances for comparing results, in one place (HOUSE-STYLE section 9). A value passes when
+ * `|actual - expected| <= atol + rtol * |expected|`. Loosen per op only, with a comment saying why.
+ */
+export interface Tolerance {
+  readonly rtol: number;
+  readonly atol: number;
+}
+
+/** Exact: integers, bools, and ops that only move data. */
+export const EXACT: Tolerance = { rtol: 0, atol: 0 };
+
+/** CPU backend against PyTorch (float32). */
+export const CPU_VS_TORCH: Tolerance = { rtol: 1e-5, atol: 1e-6 };
+/** CPU backend against PyTorch for matmul and convolution (float32): long dot products. */
+export const CPU_VS_TORCH_MATMUL: Tolerance = { rtol: 1e-4, atol: 1e-5 };
+/** CPU backend against PyTorch in float64: libm and summation order differ only in the last bits. */
+export const CPU_VS_TORCH_F64: Tolerance = { rtol: 1e-10, atol: 1e-12 };
+
+/** WebGPU against the CPU backend. */
+export const WEBGPU_VS_CPU: Tolerance = { rtol: 1e-4, atol: 1e-5 };
+/** gpu.js against the CPU backend. */
+export const GPUJS_VS_CPU: Tolerance = { rtol: 1e-3, atol: 1e-4 };
+
+/** Ops compared with {@link CPU_VS_TORCH_MATMUL}: products summed over an inner dimension. */
+const MATMUL_LIKE = new Set([
+  "matmul",
+  "mm",
+  "bmm",
+  "dot",
+  "outer",
+  "conv1d",
+  "conv2d",
+  // averages are a depthwise convolution with a constant kernel
+  "avgPool1d",
+  "avgPool2d",
+]);
+
+/**
+ * Per-op loosening of {@link CPU_VS_TORCH} (float32), each with its reason. The same tolerance
+ * applies to the op's outputs and to its input gradients.
+ */
+const LOOSER_F32: Record<string, Tolerance> = {
+};
+
+/** The tolerance for comparing webtorch's CPU result of `op` in `dtype` with PyTorch's. */
+export function torchTolerance(op: string, dtype: DType): Tolerance {
+  if (dtype === "int32" || dtype === "bool") return EXACT;
+  if (dtype === "float64") return MATMUL_LIKE.has(op) ? { rtol: 1e-9, atol: 1e-11 } : CPU_VS_TORCH_F64;
+  if (MATMUL_LIKE.has(op)) return CPU_VS_TORCH_MATMUL;
+  return LOOSER_F32[op] ?? CPU_VS_TORCH;
+}
