@@ -158,6 +158,10 @@ export { gather, scatter, scatterAdd, indexSelect, maskedFill, tril, triu, oneHo
 export { conv1d, conv2d, maxPool1d, maxPool2d, maxPool2dWithIndices, avgPool1d, avgPool2d } from "./ops/conv.js";
 export type { Conv1dOptions, Conv2dOptions, MaxPool2dOptions, AvgPool2dOptions } from "./ops/conv.js";
 
+export * as nn from "./nn/index.js";
+export * as optim from "./optim/index.js";
+export * from "./io/index.js";
+
 /** `max(x)` of all elements, or `{ values, indices }` along `dim` (as `x.max(dim)`). */
 export function max(x: Tensor): Tensor;
 export function max(x: Tensor, dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };

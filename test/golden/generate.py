@@ -599,6 +599,8 @@ def elementwise():
     c("add/alpha", "add", [randn(2, 3), randn(2, 3)], {"alpha": 2.5})
     c("add/alpha_broadcast", "add", [randn(2, 3), randn(3)], {"alpha": -0.5})
     c("sub/alpha", "sub", [randn(2, 3), randn(2, 3)], {"alpha": 3})
+    c("add/scalar_other_inf", "add", [randn(2, 3)], {"other": INF}, grad=False)
+    c("mul/scalar_other_nan", "mul", [randn(2, 3)], {"other": NAN}, grad=False)
     c("add/nan_inf", "add", [np.array([NAN, INF, -INF, INF, 1.0, 0.0], np.float32), np.array([1.0, 1.0, 1.0, -INF, NAN, -0.0], np.float32)], grad=False)
     c("mul/nan_inf", "mul", [np.array([NAN, INF, -INF, INF, 0.0, 0.0], np.float32), np.array([1.0, 2.0, -1.0, 0.0, INF, -1.0], np.float32)], grad=False)
     c("div/by_zero", "div", [np.array([1.0, -1.0, 0.0, NAN, INF], np.float32), np.array([0.0, 0.0, 0.0, 1.0, INF], np.float32)], grad=False)
@@ -648,7 +650,8 @@ def elementwise():
     c("pow/int32_scalar", "pow", [T(np.array([2, -3, 0, 1, 5]), "int32")], {"other": 2})
     c("pow/int32_scalar_float", "pow", [T(np.array([2, 3, 0, 1, 5]), "int32")], {"other": 0.5})
     c("pow/scalar_self_negative", "pow", [np.array([2.0, 3.0, -1.0, 0.5], np.float32)], {"self": -2})
-    c("pow/inf_nan", "pow", [np.array([INF, -INF, NAN, 1.0, NAN, 0.5, 2.0], np.float32), np.array([2.0, 3.0, 0.0, NAN, 1.0, INF, -INF], np.float32)], grad=False)
+    c("pow/inf_nan", "pow", [np.array([INF, -INF, NAN, NAN, 0.5, 2.0, -INF, 0.0], np.float32), np.array([2.0, 3.0, 0.0, 1.0, INF, -INF, -1.0, -2.0], np.float32)], grad=False)
+    c("pow/one_base_nan_inf", "pow", [np.array([1.0, 1.0, 1.0, -1.0, -1.0], np.float32), np.array([NAN, INF, -INF, INF, -INF], np.float32)], grad=False)
 
     # minimum/maximum specifics
     for op in ["minimum", "maximum"]:
@@ -685,6 +688,7 @@ def elementwise():
     c("clamp/both", "clamp", [x], {"min": -0.5, "max": 0.5})
     c("clamp/min_greater_than_max", "clamp", [x], {"min": 1.0, "max": -1.0})
     c("clamp/nan_inf", "clamp", [np.array([NAN, INF, -INF, 0.3], np.float32)], {"min": -1.0, "max": 1.0}, grad=False)
+    c("clamp/inf_bounds", "clamp", [np.array([NAN, INF, -INF, 0.3, 5.0], np.float32)], {"min": -INF, "max": 1.0}, grad=False)
     c("clamp/boundary_grad", "clamp", [np.array([-1.0, -0.5, 0.0, 0.5, 1.0], np.float32)], {"min": -0.5, "max": 0.5})
     c("clamp/int32", "clamp", [T(randint(-5, 6, 2, 3), "int32")], {"min": -2, "max": 3})
     c("clamp/int32_float_bound", "clamp", [T(randint(-5, 6, 2, 3), "int32")], {"min": -2.5}, grad=False)

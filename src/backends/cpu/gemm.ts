@@ -72,13 +72,12 @@ export function gemm(
   accumulate = false,
 ): void {
   if (M <= 0 || N <= 0) return;
-  if (!accumulate) out.fill(0, outOff, outOff + M * N);
-  if (K <= 0) return;
-  if (M * N * K <= SMALL_MACS || M < MR || N < NR) {
-    gemmDirect(M, N, K, a, aOff, aRs, aCs, b, bOff, bRs, bCs, out, outOff);
+  if (K > 0 && M >= MR && N >= NR && M * N * K > SMALL_MACS) {
+    gemmPacked(M, N, K, a, aOff, aRs, aCs, b, bOff, bRs, bCs, out, outOff, accumulate);
     return;
   }
-  gemmPacked(M, N, K, a, aOff, aRs, aCs, b, bOff, bRs, bCs, out, outOff);
+  if (!accumulate) out.fill(0, outOff, outOff + M * N);
+  if (K > 0) gemmDirect(M, N, K, a, aOff, aRs, aCs, b, bOff, bRs, bCs, out, outOff);
 }
 
 /**
@@ -146,7 +145,10 @@ function gemmDirect(
   }
 }
 
-/** Adds A @ B into `out` through packed panels and the register-tiled micro-kernel. */
+/**
+ * Writes (or with `accumulate`, adds) A @ B into `out` through packed panels and the
+ * register-tiled micro-kernel.
+ */
 function gemmPacked(
   M: number,
   N: number,
@@ -161,6 +163,7 @@ function gemmPacked(
   bCs: number,
   out: FloatArray,
   outOff: number,
+  accumulate: boolean,
 ): void {
   const ncMax = Math.min(NC, roundUp(N, NR));
   const kcMax = Math.min(KC, K);
@@ -171,19 +174,20 @@ function gemmPacked(
     const nc = Math.min(NC, N - jc);
     for (let pc = 0; pc < K; pc += KC) {
       const kc = Math.min(KC, K - pc);
-      packPanelB(kc, nc, b, bOff + pc * bRs + jc * bCs, bRs, bCs, pB);
+      packSlivers(nc, kc, b, bOff + pc * bRs + jc * bCs, bCs, bRs, NR, pB);
       for (let ic = 0; ic < M; ic += MC) {
         const mc = Math.min(MC, M - ic);
-        packBlockA(mc, kc, a, aOff + ic * aRs + pc * aCs, aRs, aCs, pA);
-        macroKernel(mc, nc, kc, pA, pB, out, outOff + ic * N + jc, N);
+        packSlivers(mc, kc, a, aOff + ic * aRs + pc * aCs, aRs, aCs, MR, pA);
+        macroKernel(mc, nc, kc, pA, pB, out, outOff + ic * N + jc, N, accumulate || pc > 0);
       }
     }
   }
 }
 
 /**
- * Multiplies a packed (mc x kc) A block by a packed (kc x nc) B panel, adding into `out`
- * (row stride `ldo`). The body of the loop over tiles is the MR x NR register-tiled micro-kernel.
+ * Multiplies a packed (mc x kc) A block by a packed (kc x nc) B panel into `out` (row stride
+ * `ldo`), adding to it when `add` is set and overwriting it otherwise. The body of the loop over
+ * tiles is the MR x NR register-tiled micro-kernel.
  */
 function macroKernel(
   mc: number,
@@ -194,6 +198,7 @@ function macroKernel(
   out: FloatArray,
   outOff: number,
   ldo: number,
+  add: boolean,
 ): void {
   // NOTE: the micro-kernel is written inline rather than called per tile: V8 does not inline a
   // function this size, and the call plus re-entry cost ~5% at 1024^3.
@@ -222,7 +227,15 @@ function macroKernel(
         c02 += a0 * bk; c12 += a1 * bk; c22 += a2 * bk; c32 += a3 * bk; // prettier-ignore
       }
       let o = outOff + ir * ldo + jr;
-      if (mr === MR && nr === NR) {
+      if (mr === MR && nr === NR && !add) {
+        out[o] = c00; out[o + 1] = c01; out[o + 2] = c02; // prettier-ignore
+        o += ldo;
+        out[o] = c10; out[o + 1] = c11; out[o + 2] = c12; // prettier-ignore
+        o += ldo;
+        out[o] = c20; out[o + 1] = c21; out[o + 2] = c22; // prettier-ignore
+        o += ldo;
+        out[o] = c30; out[o + 1] = c31; out[o + 2] = c32; // prettier-ignore
+      } else if (mr === MR && nr === NR) {
         out[o] += c00; out[o + 1] += c01; out[o + 2] += c02; // prettier-ignore
         o += ldo;
         out[o] += c10; out[o + 1] += c11; out[o + 2] += c12; // prettier-ignore
@@ -236,81 +249,61 @@ function macroKernel(
         const t = edgeTile;
         t[0] = c00; t[1] = c01; t[2] = c02; t[3] = c10; t[4] = c11; t[5] = c12; // prettier-ignore
         t[6] = c20; t[7] = c21; t[8] = c22; t[9] = c30; t[10] = c31; t[11] = c32; // prettier-ignore
-        addEdgeTile(t, out, o, ldo, mr, nr);
+        storeEdgeTile(t, out, o, ldo, mr, nr, add);
       }
     }
   }
 }
 
-/** Adds the top-left `mr` x `nr` corner of an MR x NR tile into `out` at `o` (row stride `ldo`). */
-function addEdgeTile(
+/** Stores (or adds) the top-left `mr` x `nr` corner of an MR x NR tile into `out` at `o`. */
+function storeEdgeTile(
   t: Float64Array,
   out: FloatArray,
   o: number,
   ldo: number,
   mr: number,
   nr: number,
+  add: boolean,
 ): void {
   for (let r = 0; r < mr; r++, o += ldo) {
-    for (let q = 0; q < nr; q++) out[o + q] += t[r * NR + q];
+    for (let q = 0; q < nr; q++) out[o + q] = add ? out[o + q] + t[r * NR + q] : t[r * NR + q];
   }
 }
 
 /**
- * Packs rows [0, mc) x cols [0, kc) of A (starting at `off`) as MR-high slivers:
- * sliver s holds, for each k, the MR values A[s*MR + r, k] contiguously; missing rows are 0.
+ * Packs a block of `lines` x `depth` elements, element (l, k) at `src[off + l*ls + k*ds]`, into
+ * slivers of `width` lines: sliver s holds, for each k, the `width` values (s*width + r, k)
+ * contiguously; lines past the end are zero. A blocks are packed with lines = rows of A, B panels
+ * with lines = columns of B.
  */
-function packBlockA(
-  mc: number,
-  kc: number,
-  a: FloatArray,
+function packSlivers(
+  lines: number,
+  depth: number,
+  src: FloatArray,
   off: number,
-  rs: number,
-  cs: number,
+  ls: number,
+  ds: number,
+  width: number,
   dst: Float64Array,
 ): void {
+  // NOTE: walk the source along its smaller stride: a row-major B read line by line would touch a
+  // new cache line per element.
+  const alongDepth = Math.abs(ds) <= Math.abs(ls);
   let base = 0;
-  for (let i0 = 0; i0 < mc; i0 += MR) {
-    const rows = Math.min(MR, mc - i0);
-    for (let r = 0; r < MR; r++) {
-      let d = base + r;
-      if (r < rows) {
-        let s = off + (i0 + r) * rs;
-        for (let k = 0; k < kc; k++, d += MR, s += cs) dst[d] = a[s];
-      } else {
-        for (let k = 0; k < kc; k++, d += MR) dst[d] = 0;
+  for (let l0 = 0; l0 < lines; l0 += width, base += width * depth) {
+    const full = Math.min(width, lines - l0);
+    if (full < width) dst.fill(0, base, base + width * depth);
+    if (alongDepth) {
+      for (let r = 0; r < full; r++) {
+        let s = off + (l0 + r) * ls;
+        for (let d = base + r, k = 0; k < depth; k++, d += width, s += ds) dst[d] = src[s];
+      }
+    } else {
+      for (let k = 0, d = base; k < depth; k++, d += width) {
+        let s = off + l0 * ls + k * ds;
+        for (let r = 0; r < full; r++, s += ls) dst[d + r] = src[s];
       }
     }
-    base += MR * kc;
-  }
-}
-
-/**
- * Packs rows [0, kc) x cols [0, nc) of B (starting at `off`) as NR-wide slivers:
- * sliver s holds, for each k, the NR values B[k, s*NR + q] contiguously; missing columns are 0.
- */
-function packPanelB(
-  kc: number,
-  nc: number,
-  b: FloatArray,
-  off: number,
-  rs: number,
-  cs: number,
-  dst: Float64Array,
-): void {
-  let base = 0;
-  for (let j0 = 0; j0 < nc; j0 += NR) {
-    const cols = Math.min(NR, nc - j0);
-    for (let q = 0; q < NR; q++) {
-      let d = base + q;
-      if (q < cols) {
-        let s = off + (j0 + q) * cs;
-        for (let k = 0; k < kc; k++, d += NR, s += rs) dst[d] = b[s];
-      } else {
-        for (let k = 0; k < kc; k++, d += NR) dst[d] = 0;
-      }
-    }
-    base += NR * kc;
   }
 }
 
