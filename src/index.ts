@@ -8,9 +8,6 @@
  * x.mul(2).sum().backward();
  */
 import "./backends/init.js";
-import { grad as autogradGrad, releaseGraph, runBackward } from "./autograd/engine.js";
-import { Function as AutogradFunction, FunctionCtx } from "./autograd/function.js";
-import { gradcheck } from "./autograd/gradcheck.js";
 import type { Tensor } from "./tensor/tensor.js";
 
 export { Tensor } from "./tensor/tensor.js";
@@ -175,13 +172,4 @@ export function min(x: Tensor, dim?: number, keepdim = false): Tensor | { values
   return dim === undefined ? x.min() : x.min(dim, keepdim);
 }
 
-/** `torch.autograd`: grad, backward, Function, gradcheck. */
-export const autograd = {
-  grad: autogradGrad,
-  backward: (tensors: Tensor | Tensor[], gradTensors?: (Tensor | null)[], options?: { retainGraph?: boolean; createGraph?: boolean }) =>
-    runBackward(Array.isArray(tensors) ? tensors : [tensors], gradTensors ?? [], options),
-  Function: AutogradFunction,
-  FunctionCtx,
-  gradcheck,
-  releaseGraph,
-};
+export * as autograd from "./autograd/index.js";

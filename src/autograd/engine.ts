@@ -1,5 +1,5 @@
 import { AutogradError, ShapeError } from "../core/errors.js";
-import { keep } from "../core/memory.js";
+import { keep, tidy } from "../core/memory.js";
 import { fmtShape, shapesEqual } from "../core/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { enableGrad, noGrad } from "./grad-mode.js";
@@ -181,7 +181,8 @@ function execute(roots: readonly Tensor[], rootGrads: readonly Tensor[], retainG
       }
     }
     // A node that received no gradient at all passes none on (its consumers' grads were null).
-    const results = buf.some((g) => g) ? mode(() => node.apply(buf)) : node.next.map(() => null);
+    // tidy: what the backward function makes besides the gradients it returns is freed here.
+    const results = buf.some((g) => g) ? mode(() => tidy(() => node.apply(buf))) : node.next.map(() => null);
     for (let k = 0; k < node.next.length; k++) {
       const e = node.next[k];
       const r = results[k];

@@ -44,6 +44,8 @@ export function normalizeAxes(axes: number | readonly number[] | undefined | nul
   if (axes === undefined || axes === null) return Array.from({ length: ndim }, (_, i) => i);
   const list = typeof axes === "number" ? [axes] : axes;
   const out = list.map((a) => normalizeAxis(a, ndim, op));
+  // A 0-d tensor accepts dim 0 / -1, as PyTorch, and has nothing to reduce over.
+  if (ndim === 0) return [];
   const set = new Set(out);
   if (set.size !== out.length) throw new ValueError(op, `dim ${fmtShape(list)} has a repeated dimension`);
   return out.sort((x, y) => x - y);

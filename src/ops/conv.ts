@@ -294,3 +294,48 @@ export function avgPool1d(x: Tensor, kernelSize: number, options: { stride?: num
   return out;
 }
 
+
+export interface ConvTranspose2dOptions {
+  stride?: Pair;
+  padding?: Pair;
+  /** Extra rows/columns added to one side of the output (< stride or dilation). */
+  outputPadding?: Pair;
+  groups?: number;
+  dilation?: Pair;
+}
+
+/**
+ * 2-D transposed convolution ("deconvolution"): input (N, C_in, H, W), weight
+ * (C_in, C_out / groups, kH, kW) as PyTorch's. It is the input gradient of a conv2d.
+ *
+ * @example
+ * F.convTranspose2d(x, w, b, { stride: 2, padding: 1, outputPadding: 1 });
+ */
+export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options: ConvTranspose2dOptions = {}): Tensor {
+  if (!isFloat(x.dtype) || x.dtype !== weight.dtype) throw new DTypeError("convTranspose2d", `expected input and weight of the same floating dtype; got ${x.dtype} and ${weight.dtype}`);
+  if (x.ndim !== 4 || weight.ndim !== 4) throw new ShapeError("convTranspose2d", `expected 4-D input (N, C, H, W) and weight (C_in, C_out/groups, kH, kW); got ${fmtShape(x.shape)} and ${fmtShape(weight.shape)}`);
+  const groups = options.groups ?? 1;
+  const [n, cIn, h, w] = x.shape as [number, number, number, number];
+  const [wIn, outPerGroup, kh, kw] = weight.shape as [number, number, number, number];
+  if (wIn !== cIn) throw new ShapeError("convTranspose2d", `weight ${fmtShape(weight.shape)} expects ${wIn} input channels; got input ${fmtShape(x.shape)}`);
+  if (!Number.isInteger(groups) || groups < 1 || cIn % groups !== 0) throw new ValueError("convTranspose2d", `groups ${groups} must divide in_channels ${cIn}`);
+  const stride = pair(options.stride ?? 1, "stride", "convTranspose2d");
+  const padding = pair(options.padding ?? 0, "padding", "convTranspose2d");
+  const dilation = pair(options.dilation ?? 1, "dilation", "convTranspose2d");
+  const outPad = pair(options.outputPadding ?? 0, "outputPadding", "convTranspose2d");
+  if (outPad[0] >= Math.max(stride[0], dilation[0]) || outPad[1] >= Math.max(stride[1], dilation[1])) {
+    throw new ValueError("convTranspose2d", `outputPadding ${fmtShape(outPad)} must be smaller than stride ${fmtShape(stride)} or dilation ${fmtShape(dilation)}`);
+  }
+  const cOut = outPerGroup * groups;
+  const oh = (h - 1) * stride[0] - 2 * padding[0] + dilation[0] * (kh - 1) + outPad[0] + 1;
+  const ow = (w - 1) * stride[1] - 2 * padding[1] + dilation[1] * (kw - 1) + outPad[1] + 1;
+  if (oh <= 0 || ow <= 0) throw new ShapeError("convTranspose2d", `the output size [${oh}, ${ow}] is not positive for input ${fmtShape(x.shape)}`);
+  const out = conv2dGradInputPrim(x, weight, [n, cOut, oh, ow], { stride, padding, dilation, groups });
+  if (!bias) return out;
+  if (bias.ndim !== 1 || bias.shape[0] !== cOut) throw new ShapeError("convTranspose2d", `bias must have shape [${cOut}]; got ${fmtShape(bias.shape)}`);
+  const b = view(bias, [1, cOut, 1, 1]);
+  const withBias = add(out, b);
+  b.dispose();
+  out.dispose();
+  return withBias;
+}

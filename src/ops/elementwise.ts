@@ -71,6 +71,8 @@ export const UNARY = {
   expm1: unaryDef({ name: "expm1", js: (x) => Math.expm1(x), dtype: toFloat, saves: "out", backward: (g, _x, out) => mul(g, add(out, 1)) }),
   // d/dx sqrt(x) = 1 / (2 sqrt(x))
   sqrt: unaryDef({ name: "sqrt", js: (x) => Math.sqrt(x), wgsl: "sqrt(x)", dtype: toFloat, saves: "out", backward: (g, _x, out) => div(g, mul(out, 2)) }),
+  // sqrt whose gradient is 0 where the output is 0 (std of constant data), as PyTorch's std_backward
+  stdSqrt: unaryDef({ name: "sqrt", js: (x) => Math.sqrt(x), wgsl: "sqrt(x)", dtype: toFloat, saves: "out", backward: (g, _x, out) => where(eq(out, 0), 0, div(g, mul(out, 2))) }),
   // d/dx x^-1/2 = -1/2 x^-3/2 = -1/2 out^3
   rsqrt: unaryDef({ name: "rsqrt", js: (x) => 1 / Math.sqrt(x), wgsl: "inverseSqrt(x)", dtype: toFloat, saves: "out", backward: (g, _x, out) => mul(g, mul(pow(out, 3), -0.5)) }),
   // d/dx x^2 = 2x
@@ -98,13 +100,14 @@ export const UNARY = {
   // d/dx erf x = 2/sqrt(pi) e^(-x^2)
   erf: unaryDef({ name: "erf", js: erfScalar, dtype: toFloat, saves: "x", backward: (g, x) => mul(g, mul(exp(neg(square(x))), TWO_OVER_SQRT_PI)) }),
   // piecewise constant: zero gradient
-  sign: unaryDef({ name: "sign", js: (x) => (x > 0 ? 1 : x < 0 ? -1 : x), wgsl: "sign(x)", dtype: same, saves: "none", backward: (g) => mul(g, 0) }),
+  sign: unaryDef({ name: "sign", js: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0), wgsl: "sign(x)", dtype: same, saves: "none", backward: (g) => mul(g, 0) }),
   floor: unaryDef({ name: "floor", js: (x) => Math.floor(x), wgsl: "floor(x)", dtype: same, saves: "none", backward: (g) => mul(g, 0) }),
   ceil: unaryDef({ name: "ceil", js: (x) => Math.ceil(x), wgsl: "ceil(x)", dtype: same, saves: "none", backward: (g) => mul(g, 0) }),
   // PyTorch rounds half to even, as WGSL's round() does
   round: unaryDef({ name: "round", js: roundHalfEven, wgsl: "round(x)", dtype: same, saves: "none", backward: (g) => mul(g, 0) }),
   trunc: unaryDef({ name: "trunc", js: (x) => Math.trunc(x), wgsl: "trunc(x)", dtype: same, saves: "none", backward: (g) => mul(g, 0) }),
-  logicalNot: unaryDef({ name: "logicalNot", js: (x) => (x ? 0 : 1), dtype: toBool, saves: "none" }),
+  // NOTE: NaN is nonzero, hence true, as in PyTorch (JS would call it falsy)
+  logicalNot: unaryDef({ name: "logicalNot", js: (x) => (x === 0 ? 1 : 0), dtype: toBool, saves: "none" }),
   isnan: unaryDef({ name: "isnan", js: (x) => (x !== x ? 1 : 0), dtype: toBool, saves: "none" }),
   isinf: unaryDef({ name: "isinf", js: (x) => (x === Infinity || x === -Infinity ? 1 : 0), dtype: toBool, saves: "none" }),
   isfinite: unaryDef({ name: "isfinite", js: (x) => (Number.isFinite(x) ? 1 : 0), dtype: toBool, saves: "none" }),
@@ -132,12 +135,13 @@ export const BINARY = {
   // d(a^b) = b a^(b-1) da + a^b ln(a) db; the db term is 0 where a == 0 and b >= 0, as in PyTorch
   pow: binaryDef({
     name: "pow",
-    js: (a, b) => Math.pow(a, b),
+    // C's pow: 1^y = 1 and (-1)^±inf = 1 even for NaN/inf y, where Math.pow gives NaN
+    js: (a, b) => (a === 1 || (a === -1 && (b === Infinity || b === -Infinity)) ? 1 : Math.pow(a, b)),
     wgsl: "powSigned(a, b)",
     dtype: arith,
     saves: "all",
     backward: (g, a, b, out) => [
-      mul(g, mul(b, pow(a, sub(b, 1)))),
+      where(eq(b, 0), 0, mul(g, mul(b, pow(a, sub(b, 1))))),
       where(logicalAnd(eq(a, 0), ge(b, 0)), 0, mul(g, mul(out, log(a)))),
     ],
   }),
@@ -171,9 +175,9 @@ export const BINARY = {
   le: binaryDef({ name: "le", js: (a, b) => (a <= b ? 1 : 0), wgsl: "a <= b", dtype: toBool, saves: "none" }),
   gt: binaryDef({ name: "gt", js: (a, b) => (a > b ? 1 : 0), wgsl: "a > b", dtype: toBool, saves: "none" }),
   ge: binaryDef({ name: "ge", js: (a, b) => (a >= b ? 1 : 0), wgsl: "a >= b", dtype: toBool, saves: "none" }),
-  logicalAnd: binaryDef({ name: "logicalAnd", js: (a, b) => (a && b ? 1 : 0), dtype: toBool, saves: "none" }),
-  logicalOr: binaryDef({ name: "logicalOr", js: (a, b) => (a || b ? 1 : 0), dtype: toBool, saves: "none" }),
-  logicalXor: binaryDef({ name: "logicalXor", js: (a, b) => (!a !== !b ? 1 : 0), dtype: toBool, saves: "none" }),
+  logicalAnd: binaryDef({ name: "logicalAnd", js: (a, b) => (a !== 0 && b !== 0 ? 1 : 0), dtype: toBool, saves: "none" }),
+  logicalOr: binaryDef({ name: "logicalOr", js: (a, b) => (a !== 0 || b !== 0 ? 1 : 0), dtype: toBool, saves: "none" }),
+  logicalXor: binaryDef({ name: "logicalXor", js: (a, b) => (a !== 0 !== (b !== 0) ? 1 : 0), dtype: toBool, saves: "none" }),
 } as const;
 
 /** Gradient of maximum/minimum: all to the winner, half each on ties. */
@@ -220,7 +224,15 @@ export function unary(def: UnaryDef, x: Tensor): Tensor {
 function operandType(a: TensorOrScalar, b: TensorOrScalar): DType {
   if (typeof a !== "object") return scalarResultType((b as Tensor).dtype, a);
   if (typeof b !== "object") return scalarResultType(a.dtype, b);
+  // PyTorch: a 0-d tensor beside a dimensioned one only matters if its category is higher
+  if (a.ndim === 0 && b.ndim > 0) return category(a.dtype) > category(b.dtype) ? a.dtype : b.dtype;
+  if (b.ndim === 0 && a.ndim > 0) return category(b.dtype) > category(a.dtype) ? b.dtype : a.dtype;
   return promoteTypes(a.dtype, b.dtype);
+}
+
+/** bool < integer < floating point */
+function category(d: DType): number {
+  return d === "bool" ? 0 : d === "int32" ? 1 : 2;
 }
 
 function asTensor(x: TensorOrScalar, dtype: DType, backend: Backend): Tensor {
@@ -256,6 +268,8 @@ function recordBinary(def: BinaryDef, a: Tensor, b: Tensor, out: Tensor): void {
   const bShape = b.shape;
   const aNeeds = a.requiresGrad;
   const bNeeds = b.requiresGrad;
+  const aDtype = a.dtype;
+  const bDtype = b.dtype;
   record(
     def.name,
     [a, b],
@@ -264,10 +278,16 @@ function recordBinary(def: BinaryDef, a: Tensor, b: Tensor, out: Tensor): void {
       const none = undefined as unknown as Tensor;
       const [sa, sb, so] = s === "inputs" ? [sv[0]!, sv[1]!, none] : s === "out" ? [none, none, sv[0]!] : s === "all" ? [sv[0]!, sv[1]!, sv[2]!] : [none, none, none];
       const [ga, gb] = backward(g!, sa, sb, so);
-      return [aNeeds && ga ? sumTo(ga, aShape) : null, bNeeds && gb ? sumTo(gb, bShape) : null];
+      return [aNeeds && ga ? gradFor(ga, aShape, aDtype) : null, bNeeds && gb ? gradFor(gb, bShape, bDtype) : null];
     },
     saved,
   );
+}
+
+/** A gradient at the broadcast shape and promoted dtype, brought back to an input's shape and dtype. */
+function gradFor(g: Tensor, shape: Shape, dtype: DType): Tensor {
+  const s = sumTo(g, shape);
+  return s.dtype === dtype ? s : cast(s, dtype);
 }
 
 // ---- the public elementwise functions ----
@@ -401,13 +421,12 @@ export function where(cond: Tensor, a0: TensorOrScalar, b0: TensorOrScalar): Ten
   const out = emptyTensor(backend, dtype, shape, "where");
   runKernel(backend, "where", { cond: broadcastView(cond, shape), a: broadcastView(a, shape), b: broadcastView(b, shape), out });
   if (needsGrad(a, b)) {
-    const aShape = a.shape;
-    const bShape = b.shape;
+    const [aShape, bShape, aDtype, bDtype, aNeeds, bNeeds] = [a.shape, b.shape, a.dtype, b.dtype, a.requiresGrad, b.requiresGrad];
     record(
       "where",
       [null, a, b],
       [out],
-      ([g], [c]) => [null, a.requiresGrad ? sumTo(where(c!, g!, 0), aShape) : null, b.requiresGrad ? sumTo(where(c!, 0, g!), bShape) : null],
+      ([g], [c]) => [null, aNeeds ? gradFor(where(c!, g!, 0), aShape, aDtype) : null, bNeeds ? gradFor(where(c!, 0, g!), bShape, bDtype) : null],
       [cond],
     );
   }

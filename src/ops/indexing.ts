@@ -44,7 +44,8 @@ function zerosOf(like: Tensor, shape: readonly number[]): Tensor {
 
 function scatterImpl(op: "scatter" | "scatterAdd", x: Tensor, dim: number, index: Tensor, src0: TensorOrScalar): Tensor {
   const backend = backendOf(op, x, index, ...(typeof src0 === "object" ? [src0] : []));
-  const src = typeof src0 === "object" ? src0 : expand(scalarTensor(src0, x.dtype, backend), index.shape);
+  const scalar = typeof src0 === "object" ? null : scalarTensor(src0, x.dtype, backend);
+  const src = scalar ? expand(scalar, index.shape) : (src0 as Tensor);
   const d = checkIndex(op, x, dim, index, src);
   const out = emptyTensor(backend, x.dtype, x.shape, op);
   runKernel(backend, "scatter", { x, index, src, dim: d, reduce: op === "scatterAdd" ? "add" : "none", out });
@@ -63,7 +64,10 @@ function scatterImpl(op: "scatter" | "scatterAdd", x: Tensor, dim: number, index
       [index],
     );
   }
-  if (src !== src0) src.dispose();
+  if (scalar) {
+    src.dispose();
+    scalar.dispose();
+  }
   return out;
 }
 
@@ -114,7 +118,7 @@ function triangleMask(x: Tensor, diagonal: number, lower: boolean, op: string): 
 /** The lower triangle (j - i <= diagonal) of the last two dims; zeros elsewhere. */
 export function tril(x: Tensor, diagonal = 0): Tensor {
   const mask = triangleMask(x, diagonal, true, "tril");
-  const out = where(mask, x, 0);
+  const out = where(mask, x, x.dtype === "bool" ? false : 0);
   mask.dispose();
   return out;
 }
@@ -122,7 +126,7 @@ export function tril(x: Tensor, diagonal = 0): Tensor {
 /** The upper triangle (j - i >= diagonal) of the last two dims; zeros elsewhere. */
 export function triu(x: Tensor, diagonal = 0): Tensor {
   const mask = triangleMask(x, diagonal, false, "triu");
-  const out = where(mask, x, 0);
+  const out = where(mask, x, x.dtype === "bool" ? false : 0);
   mask.dispose();
   return out;
 }

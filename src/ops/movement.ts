@@ -36,9 +36,11 @@ function viewBackward(g: Tensor, inputShape: Shape, applyView: (t: Tensor) => Te
   const backend = backendOf("viewBackward", g);
   const gx = emptyTensor(backend, g.dtype, inputShape, "viewBackward");
   runKernel(backend, "fill", { value: 0, out: gx });
-  const target = applyView(gx.detach());
+  const base = gx.detach();
+  const target = applyView(base);
   runKernel(backend, "unary", { op: COPY, x: g, out: target });
   target.dispose();
+  base.dispose();
   record("viewBackward", [g], [gx], ([gg]) => [applyView(gg!)]);
   return gx;
 }

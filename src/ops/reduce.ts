@@ -4,8 +4,8 @@ import { contiguousStrides, fmtShape, normalizeAxes, normalizeAxis } from "../co
 import { Tensor } from "../tensor/tensor.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { backendOf, emptyTensor, record, runKernel } from "./dispatch.js";
-import { COPY, abs, add, cast, div, eq, exp, isinf, log, mul, ne, pow, sqrt, square, sub, where } from "./elementwise.js";
-import { contiguousCopy, expand, flipView, reshape, squeeze, view } from "./movement.js";
+import { COPY, UNARY, abs, add, cast, div, eq, exp, gt, isinf, log, mul, ne, pow, sqrt, square, sub, unary, where } from "./elementwise.js";
+import { cat, contiguousCopy, expand, flipView, narrow, permute, reshape, squeeze, view } from "./movement.js";
 import { gather } from "./indexing.js";
 import type { ReduceOp } from "./prims.js";
 
@@ -28,14 +28,17 @@ function reduceDtype(op: ReduceOp, dtype: DType): DType {
 }
 
 /** Runs the reduce primitive; the result has keepdim's shape if asked. No autograd. */
-function reduceRaw(op: ReduceOp, x: Tensor, axes: readonly number[], keepdim: boolean, name: string): Tensor {
+function reduceRaw(op: ReduceOp, x: Tensor, axes0: readonly number[], keepdim: boolean, name: string, allowEmpty = false): Tensor {
   const backend = backendOf(name, x);
+  // a 0-d tensor "reduced" over dim 0 is itself
+  const axes = axes0.filter((a) => a < x.ndim);
   const outShape = x.shape.filter((_, i) => !axes.includes(i));
-  if ((op === "max" || op === "min" || op === "argmax" || op === "argmin") && axes.some((a) => x.shape[a] === 0)) {
+  if (!allowEmpty && (op === "max" || op === "min" || op === "argmax" || op === "argmin") && axes.some((a) => x.shape[a] === 0)) {
     throw new ValueError(name, `cannot reduce over a zero-size dimension (shape ${fmtShape(x.shape)}); the operation has no identity`);
   }
   const out = emptyTensor(backend, reduceDtype(op, x.dtype), outShape, name);
-  if (axes.length === 0) runKernel(backend, "unary", { op: COPY, x, out });
+  if (axes.length === 0 && (op === "argmax" || op === "argmin")) runKernel(backend, "fill", { value: 0, out });
+  else if (axes.length === 0) runKernel(backend, "unary", { op: COPY, x, out });
   else runKernel(backend, "reduce", { op, x, axes, out });
   if (!keepdim) return out;
   const shape = keptShape(x.shape, axes);
@@ -73,9 +76,37 @@ export function prod(x: Tensor, dim?: number | null, keepdim = false): Tensor {
   const axes = normalizeAxes(dim, x.ndim, "prod");
   const out = reduceRaw("prod", x, axes, keepdim, "prod");
   const shape = x.shape;
-  // d(prod x)/dx_i = prod / x_i (NOTE: undefined where x_i == 0, unlike PyTorch's special case)
-  record("prod", [x], [out], ([g], [xs, o]) => [div(mul(expandBack(g!, shape, axes), expandBack(o!, shape, axes)), xs!)], [x, out]);
+  // d(prod x)/dx_i = the product of the other elements, computed without dividing (zeros are fine)
+  record("prod", [x], [out], ([g], [xs]) => [mul(expandBack(g!, shape, axes), productOfOthers(xs!, axes))], [x]);
   return out;
+}
+
+/**
+ * For each element, the product of the other elements of its reduction: the exclusive cumulative
+ * product from the left times the one from the right, along the (flattened) reduced dim.
+ */
+function productOfOthers(x: Tensor, axes: readonly number[]): Tensor {
+  if (x.ndim === 0) return onesLikeOf(x);
+  // move the reduced axes last and flatten them into one dim d
+  const kept = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
+  const order = [...kept, ...axes];
+  const p = permute(x, order);
+  const flat = reshape(p, [...kept.map((i) => x.shape[i]!), -1]);
+  const d = flat.ndim - 1;
+  const n = flat.shape[d]!;
+  const ones = onesLikeOf(narrow(flat, d, 0, Math.min(1, n)));
+  const left = cat([ones, narrow(cumprod(flat, d), d, 0, Math.max(n - 1, 0))], d);
+  const rev = flipView(flat, [d]);
+  const right = flipView(cat([ones, narrow(cumprod(rev, d), d, 0, Math.max(n - 1, 0))], d), [d]);
+  const others = mul(left, right);
+  const inverse = order.map((_, i) => order.indexOf(i));
+  return permute(reshape(others, order.map((i) => x.shape[i]!)), inverse);
+}
+
+function onesLikeOf(x: Tensor): Tensor {
+  const t = emptyTensor(x.backend, x.dtype, x.shape, "ones");
+  runKernel(x.backend, "fill", { value: 1, out: t });
+  return t;
 }
 
 /** max/min over dims; the gradient is shared evenly between tied maxima, as PyTorch's amax. */
@@ -154,7 +185,7 @@ export function variance(x: Tensor, dim?: Dims, options: VarOptions = {}): Tenso
 
 export function std(x: Tensor, dim?: Dims, options: VarOptions = {}): Tensor {
   const v = variance(x, dim, options);
-  const out = sqrt(v);
+  const out = unary(UNARY.stdSqrt, v);
   v.dispose();
   return out;
 }
@@ -162,7 +193,7 @@ export function std(x: Tensor, dim?: Dims, options: VarOptions = {}): Tensor {
 /** A max that is safe to subtract: detached, and 0 where the max is infinite. */
 function stableShift(x: Tensor, axes: readonly number[]): Tensor {
   return noGrad(() => {
-    const m = reduceRaw("max", x, axes, true, "logsumexp");
+    const m = reduceRaw("max", x, axes, true, "logsumexp", true);
     const inf = isinf(m);
     const shift = where(inf, 0, m);
     m.dispose();
@@ -253,17 +284,23 @@ export function cumprod(x: Tensor, dim: number): Tensor {
   return out;
 }
 
+/** Whether every element is nonzero (true over an empty dim). */
 export function all(x: Tensor, dim?: number | null, keepdim = false): Tensor {
-  const b = ne(x, 0);
-  const out = reduceRaw("min", b, normalizeAxes(dim, x.ndim, "all"), keepdim, "all");
-  b.dispose();
+  const zero = eq(x, 0);
+  const count = reduceRaw("sum", zero, normalizeAxes(dim, x.ndim, "all"), keepdim, "all");
+  const out = eq(count, 0);
+  zero.dispose();
+  count.dispose();
   return out;
 }
 
+/** Whether any element is nonzero (false over an empty dim). */
 export function any(x: Tensor, dim?: number | null, keepdim = false): Tensor {
-  const b = ne(x, 0);
-  const out = reduceRaw("max", b, normalizeAxes(dim, x.ndim, "any"), keepdim, "any");
-  b.dispose();
+  const nonzero = ne(x, 0);
+  const count = reduceRaw("sum", nonzero, normalizeAxes(dim, x.ndim, "any"), keepdim, "any");
+  const out = gt(count, 0);
+  nonzero.dispose();
+  count.dispose();
   return out;
 }
 

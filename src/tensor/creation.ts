@@ -171,7 +171,7 @@ export function linspace(start: number, end: number, steps: number, options: Cre
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
   // NOTE: PyTorch fills the second half backwards from `end`, so the last value is exactly `end`.
   const half = Math.floor(steps / 2);
-  for (let i = 0; i < steps; i++) data[i] = i < half ? start + step * i : end - step * (steps - 1 - i);
+  for (let i = 0; i < steps; i++) data[i] = i < half || steps === 1 ? start + step * i : end - step * (steps - 1 - i);
   return finish(tensorFromArray(backendFor(options.device, "linspace"), dtype, [steps], data, "linspace"), options, "linspace");
 }
 

@@ -191,8 +191,8 @@ export class Tensor implements View, Tracked {
   /** Reads the values (row-major, a fresh typed array). */
   async data(): Promise<TypedArray> {
     this.#checkLive("data");
-    if (this.#ownsWholeStorage()) return (await this.backend.read(this.storage)).slice();
-    const c = this.contiguous();
+    if (this.isContiguous()) return this.#window(await this.backend.read(this.storage));
+    const c = M.contiguousCopy(this);
     try {
       return (await c.backend.read(c.storage)).slice();
     } finally {
@@ -207,15 +207,16 @@ export class Tensor implements View, Tracked {
     if (!backend.readSync) {
       throw new DeviceError("dataSync", `cannot read a ${backend.name} tensor synchronously; use await t.data()`);
     }
-    if (this.#ownsWholeStorage()) return backend.readSync(this.storage).slice();
-    const c = this.contiguous();
+    if (this.isContiguous()) return this.#window(backend.readSync(this.storage));
+    const c = M.contiguousCopy(this);
     const out = backend.readSync(c.storage).slice();
     c.dispose();
     return out;
   }
 
-  #ownsWholeStorage(): boolean {
-    return this.offset === 0 && this.numel() === this.storage.size && this.isContiguous();
+  /** A copy of this contiguous tensor's elements out of its storage's contents. */
+  #window(all: TypedArray): TypedArray {
+    return all.slice(this.offset, this.offset + this.numel());
   }
 
   /** The values as nested arrays (booleans for bool tensors, a bare value for 0-d). */

@@ -10,6 +10,7 @@ import type { Tensor } from "../../src/index.js";
 import { memorySnapshot, expectSameMemory } from "../util/leaks.js";
 
 type ErrorClass = new (...args: never[]) => Error;
+type Ctx = InstanceType<typeof torch.autograd.FunctionCtx>;
 
 interface Case {
   name: string;
@@ -26,8 +27,16 @@ interface Case {
 
 const t = torch.tensor;
 const count = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
-const f32 = (shape: number[]) => torch.tensor(Float32Array.from({ length: count(shape) }, (_, i) => i), { shape });
-const f64 = (shape: number[]) => torch.tensor(Float64Array.from({ length: count(shape) }, (_, i) => i), { shape });
+const f32 = (shape: number[]) =>
+  torch.tensor(
+    Float32Array.from({ length: count(shape) }, (_, i) => i),
+    { shape },
+  );
+const f64 = (shape: number[]) =>
+  torch.tensor(
+    Float64Array.from({ length: count(shape) }, (_, i) => i),
+    { shape },
+  );
 const i32 = (shape: number[]) => torch.zeros(shape, { dtype: "int32" });
 const leaf = (shape: number[]) => torch.ones(shape, { requiresGrad: true });
 
@@ -67,7 +76,8 @@ function runCase(c: Case): void {
   expect(caught, `${c.name} should throw`).toBeInstanceOf(c.cls);
   expect(caught).toBeInstanceOf(Error);
   expect((caught as Error).message).toMatch(c.msg);
-  if (caught instanceof torch.TensorError) expect((caught as Error).message.startsWith(`${caught.op}: `)).toBe(true);
+  if (caught instanceof torch.TensorError)
+    expect((caught as Error).message.startsWith(`${caught.op}: `)).toBe(true);
   expect(inputs.map(stateOf), "a failed op must leave its inputs unchanged").toEqual(states);
   for (const x of inputs) {
     if (x.gradFn) torch.autograd.releaseGraph(x);
@@ -1090,10 +1100,10 @@ suite("errors: autograd", [
     make: () => [leaf([2]), leaf([2])],
     call: ([a, b]) => {
       class Add2 extends torch.autograd.Function {
-        static override forward(_ctx: torch.autograd.FunctionCtx, x: unknown, y: unknown): Tensor {
+        static override forward(_ctx: Ctx, x: unknown, y: unknown): Tensor {
           return (x as Tensor).add(y as Tensor);
         }
-        static override backward(_ctx: torch.autograd.FunctionCtx, g: Tensor | null): Tensor | null {
+        static override backward(_ctx: Ctx, g: Tensor | null): Tensor | null {
           return g!.mul(1);
         }
       }
@@ -1113,7 +1123,7 @@ suite("errors: autograd", [
     make: () => [leaf([2])],
     call: ([a]) => {
       class NoBackward extends torch.autograd.Function {
-        static override forward(_ctx: torch.autograd.FunctionCtx, x: unknown): Tensor {
+        static override forward(_ctx: Ctx, x: unknown): Tensor {
           return (x as Tensor).mul(2);
         }
       }
@@ -1332,17 +1342,37 @@ describe("errors: failed calls leak nothing (known leaks)", () => {
   // temporaries when a later step throws.
   const leakCases: [string, () => Tensor[], (xs: Tensor[]) => unknown][] = [
     // BUG(ops/indexing.ts gather / cpu indexing kernel): out is allocated before the kernel checks index values.
-    ["gather with an out-of-range index value", () => [f32([2, 3]), t([[0], [3]])], ([a, i]) => a!.gather(1, i!)],
+    [
+      "gather with an out-of-range index value",
+      () => [f32([2, 3]), t([[0], [3]])],
+      ([a, i]) => a!.gather(1, i!),
+    ],
     // BUG(ops/conv.ts conv2d): the bias shape is checked after the convolution output exists.
-    ["conv2d with a bad bias", () => [f32([1, 1, 4, 4]), f32([2, 1, 3, 3]), f32([3])], ([x, w, b]) => torch.conv2d(x!, w!, b!)],
+    [
+      "conv2d with a bad bias",
+      () => [f32([1, 1, 4, 4]), f32([2, 1, 3, 3]), f32([3])],
+      ([x, w, b]) => torch.conv2d(x!, w!, b!),
+    ],
     // BUG(ops/conv.ts conv1d): the unsqueezed input/weight views are not disposed when conv2d throws.
-    ["conv1d with a channel mismatch", () => [f32([1, 2, 5]), f32([1, 3, 3])], ([x, w]) => torch.conv1d(x!, w!)],
+    [
+      "conv1d with a channel mismatch",
+      () => [f32([1, 2, 5]), f32([1, 3, 3])],
+      ([x, w]) => torch.conv1d(x!, w!),
+    ],
     // BUG(ops/conv.ts maxPool2d): the unsqueezed view of a 3-D input leaks when pooling throws.
-    ["maxPool2d of a 3-D input with too much padding", () => [f32([1, 4, 4])], ([x]) => torch.maxPool2d(x!, 2, { padding: 2 })],
+    [
+      "maxPool2d of a 3-D input with too much padding",
+      () => [f32([1, 4, 4])],
+      ([x]) => torch.maxPool2d(x!, 2, { padding: 2 }),
+    ],
     // BUG(ops/reduce.ts argReduce): the flattened view leaks when the reduce throws.
     ["argmax of an empty tensor", () => [f32([0])], ([x]) => x!.argmax()],
     // BUG(ops/indexing.ts scatterAdd / cpu indexing kernel): out is allocated before index values are checked.
-    ["scatterAdd with an out-of-range index value", () => [f32([2, 3]), t([[5], [0]]), f32([2, 1])], ([a, i, s]) => a!.scatterAdd(1, i!, s!)],
+    [
+      "scatterAdd with an out-of-range index value",
+      () => [f32([2, 3]), t([[5], [0]]), f32([2, 1])],
+      ([a, i, s]) => a!.scatterAdd(1, i!, s!),
+    ],
     // BUG(autograd/engine.ts grad): gradients already captured are not disposed when an unused input throws.
     [
       "autograd.grad with an unused input",
@@ -1357,7 +1387,11 @@ describe("errors: failed calls leak nothing (known leaks)", () => {
       },
     ],
     // BUG(ops/matmul.ts matmul): the unsqueezed 1-D operand leaks when a later check throws.
-    ["matmul of 1-D with a bad inner dim", () => [f32([3]), f32([4, 5])], ([a, b]) => a!.matmul(b!)],
+    [
+      "matmul of 1-D with a bad inner dim",
+      () => [f32([3]), f32([4, 5])],
+      ([a, b]) => a!.matmul(b!),
+    ],
   ];
   for (const [name, make, call] of leakCases) {
     it.fails(`${name} leaks nothing`, () => {

@@ -24,13 +24,21 @@ describe("dispose", () => {
     expect(m1.devices.cpu!.numTensors - (m0.devices.cpu?.numTensors ?? 0)).toBe(1);
     t.dispose();
     const m2 = mem();
-    expect([m2.numTensors, m2.numStorages, m2.numBytes]).toEqual([m0.numTensors, m0.numStorages, m0.numBytes]);
+    expect([m2.numTensors, m2.numStorages, m2.numBytes]).toEqual([
+      m0.numTensors,
+      m0.numStorages,
+      m0.numBytes,
+    ]);
     expect(t.isDisposed).toBe(true);
   });
 
   it("counts bytes per dtype", () => {
     const m0 = mem().numBytes;
-    const ts = [torch.zeros([10], { dtype: "float64" }), torch.zeros([10], { dtype: "int32" }), torch.zeros([10], { dtype: "bool" })];
+    const ts = [
+      torch.zeros([10], { dtype: "float64" }),
+      torch.zeros([10], { dtype: "int32" }),
+      torch.zeros([10], { dtype: "bool" }),
+    ];
     expect(mem().numBytes - m0).toBe(80 + 40 + 10);
     for (const t of ts) t.dispose();
   });
@@ -475,7 +483,9 @@ describe("using a disposed tensor", () => {
           err = e;
         }
         expect(err, op).toBeInstanceOf(torch.TensorError);
-        expect((err as Error).message, op).toMatch(new RegExp(`^${op}: a float32 tensor of shape \\[2, 3\\] was used after dispose\\(\\)$`));
+        expect((err as Error).message, op).toMatch(
+          new RegExp(`^${op}: a float32 tensor of shape \\[2, 3\\] was used after dispose\\(\\)$`),
+        );
       }
     } finally {
       other.dispose();
@@ -502,7 +512,9 @@ describe("using a disposed tensor", () => {
     idx.dispose();
     const t = torch.ones([2, 3]);
     t.dispose();
-    await expect(t.data()).rejects.toThrow(/^data: a float32 tensor of shape \[2, 3\] was used after dispose\(\)$/);
+    await expect(t.data()).rejects.toThrow(
+      /^data: a float32 tensor of shape \[2, 3\] was used after dispose\(\)$/,
+    );
   });
 
   // BUG(ops: composites): the disposal check lives in the primitives, so a composite names the

@@ -18,7 +18,8 @@ and each case:
      "kwargs": {...},                     # webtorch's option names (camelCase)
      "outputs": [{"data": [...], "shape": [...], "dtype": "..."}],
      "grad_outputs": [{"data": ..., "shape": ...} | null],   # one per output
-     "grads": [{"data": ..., "shape": ...} | null]}           # one per input (of the base tensor)
+     "grads": [{"data": ..., "shape": ...} | null],           # one per input (of the base tensor)
+     "reference": "float64"}    # only where the reference was computed in float64 (see `ref64`)
 
 NaN and infinities are the strings "nan", "inf" and "-inf". PyTorch's int64 is recorded as
 "int32" (webtorch's integer dtype). A non-contiguous input is built contiguous (`data`, `shape`)
@@ -378,15 +379,6 @@ def where_op(xs, kw):
     a = kw["self"] if "self" in kw else rest.pop(0)
     b = kw["other"] if "other" in kw else rest.pop(0)
     return torch.where(cond, a, b)
-
-
-def conv_op(fn):
-    def run(xs, kw):
-        bias = xs[2] if len(xs) > 2 else None
-        opts = {k: v for k, v in kw.items()}
-        return fn(xs[0], xs[1], bias, **opts)
-
-    return run
 
 
 def pool_opts(kw):

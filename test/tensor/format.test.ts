@@ -35,7 +35,9 @@ describe("format: PyTorch's repr", () => {
       ),
     ).toBe("tensor([[1.5000, 2.0000],\n        [3.0000, 4.0000]])");
     // torch.tensor([-1.5, 2.25, -3.125]): the sign takes a column
-    expect(repr(() => torch.tensor([-1.5, 2.25, -3.125]))).toBe("tensor([-1.5000,  2.2500, -3.1250])");
+    expect(repr(() => torch.tensor([-1.5, 2.25, -3.125]))).toBe(
+      "tensor([-1.5000,  2.2500, -3.1250])",
+    );
     expect(repr(() => torch.tensor([0.1, 0.25]))).toBe("tensor([0.1000, 0.2500])");
     expect(repr(() => torch.tensor([-0.5, 0]))).toBe("tensor([-0.5000,  0.0000])");
     // torch.tensor([123456.7]) in float32
@@ -56,21 +58,33 @@ describe("format: PyTorch's repr", () => {
           ],
         ]),
       ),
-    ).toBe("tensor([[[1.5000, 2.0000],\n         [3.0000, 4.0000]],\n\n        [[1.0000, 2.0000],\n         [3.0000, 4.0000]]])");
+    ).toBe(
+      "tensor([[[1.5000, 2.0000],\n         [3.0000, 4.0000]],\n\n        [[1.0000, 2.0000],\n         [3.0000, 4.0000]]])",
+    );
     // torch.arange(6.).view(1, 2, 3)
-    expect(repr(() => torch.arange(0, 6, 1, { dtype: "float32" }).view(1, 2, 3))).toBe("tensor([[[0., 1., 2.],\n         [3., 4., 5.]]])");
+    expect(repr(() => torch.arange(0, 6, 1, { dtype: "float32" }).view(1, 2, 3))).toBe(
+      "tensor([[[0., 1., 2.],\n         [3., 4., 5.]]])",
+    );
     // torch.ones(2, 1, 1, 2)
-    expect(repr(() => torch.ones([2, 1, 1, 2]))).toBe("tensor([[[[1., 1.]]],\n\n\n        [[[1., 1.]]]])");
+    expect(repr(() => torch.ones([2, 1, 1, 2]))).toBe(
+      "tensor([[[[1., 1.]]],\n\n\n        [[[1., 1.]]]])",
+    );
   });
 
   it("scientific notation for wide ranges, tiny and huge values", () => {
-    expect(repr(() => torch.tensor([1e-5, 1, 1000]))).toBe("tensor([1.0000e-05, 1.0000e+00, 1.0000e+03])");
+    expect(repr(() => torch.tensor([1e-5, 1, 1000]))).toBe(
+      "tensor([1.0000e-05, 1.0000e+00, 1.0000e+03])",
+    );
     expect(repr(() => torch.tensor([1e-5, 2e-5]))).toBe("tensor([1.0000e-05, 2.0000e-05])");
     expect(repr(() => torch.tensor([1e-4, 1.5]))).toBe("tensor([1.0000e-04, 1.5000e+00])");
     // integral floats above 1e8
     // (JS cannot tell 1e10 from an integer, so the dtype is given; see creation.test.ts)
-    expect(repr(() => torch.tensor([1e10, 1], { dtype: "float32" }))).toBe("tensor([1.0000e+10, 1.0000e+00])");
-    expect(repr(() => torch.tensor([1e9, 1], { dtype: "float32" }))).toBe("tensor([1.0000e+09, 1.0000e+00])");
+    expect(repr(() => torch.tensor([1e10, 1], { dtype: "float32" }))).toBe(
+      "tensor([1.0000e+10, 1.0000e+00])",
+    );
+    expect(repr(() => torch.tensor([1e9, 1], { dtype: "float32" }))).toBe(
+      "tensor([1.0000e+09, 1.0000e+00])",
+    );
     // torch.tensor([[-1e-5, 1.], [2., 3.]])
     expect(
       repr(() =>
@@ -81,14 +95,21 @@ describe("format: PyTorch's repr", () => {
       ),
     ).toBe("tensor([[-1.0000e-05,  1.0000e+00],\n        [ 2.0000e+00,  3.0000e+00]])");
     // ratio exactly 1000 stays fixed: torch.tensor([1., 1000.])
-    expect(repr(() => torch.tensor([1, 1000], { dtype: "float32" }))).toBe("tensor([   1., 1000.])");
+    expect(repr(() => torch.tensor([1, 1000], { dtype: "float32" }))).toBe(
+      "tensor([   1., 1000.])",
+    );
   });
 
   // BUG(format.ts floatFormatter): for floats that are all integers PyTorch switches to scientific
   // notation when max/min > 1000 (not only when max > 1e8); we print `tensor([   1., 2000.])`.
-  it.fails("integral floats with max/min > 1000 use scientific notation: torch.tensor([1., 2000.])", () => {
-    expect(repr(() => torch.tensor([1, 2000], { dtype: "float32" }))).toBe("tensor([1.0000e+00, 2.0000e+03])");
-  });
+  it.fails(
+    "integral floats with max/min > 1000 use scientific notation: torch.tensor([1., 2000.])",
+    () => {
+      expect(repr(() => torch.tensor([1, 2000], { dtype: "float32" }))).toBe(
+        "tensor([1.0000e+00, 2.0000e+03])",
+      );
+    },
+  );
 
   it("nan and inf", () => {
     expect(repr(() => torch.tensor([NaN, 1.5, Infinity]))).toBe("tensor([   nan, 1.5000,    inf])");
@@ -116,7 +137,9 @@ describe("format: PyTorch's repr", () => {
   });
 
   it("float64 shows dtype=torch.float64", () => {
-    expect(repr(() => torch.tensor([1, 2], { dtype: "float64" }))).toBe("tensor([1., 2.], dtype=torch.float64)");
+    expect(repr(() => torch.tensor([1, 2], { dtype: "float64" }))).toBe(
+      "tensor([1., 2.], dtype=torch.float64)",
+    );
   });
 
   it("bool prints True/False, right-aligned, with no dtype", () => {
@@ -181,17 +204,26 @@ describe("format: PyTorch's repr", () => {
 
   // BUG(format.ts render): inside a row PyTorch writes the elision as " ..." (so ",  ..., "), but we
   // write ", ..., "; `tensor([   0,    1,    2, ..., 1997, 1998, 1999], dtype=torch.int32)`.
-  it.fails("summarized rows elide with ' ...' as PyTorch: torch.arange(2000, dtype=torch.int32)", () => {
-    expect(repr(() => torch.arange(2000))).toBe("tensor([   0,    1,    2,  ..., 1997, 1998, 1999], dtype=torch.int32)");
-  });
+  it.fails(
+    "summarized rows elide with ' ...' as PyTorch: torch.arange(2000, dtype=torch.int32)",
+    () => {
+      expect(repr(() => torch.arange(2000))).toBe(
+        "tensor([   0,    1,    2,  ..., 1997, 1998, 1999], dtype=torch.int32)",
+      );
+    },
+  );
 
   it.fails("summarized float rows: ((torch.arange(1100.) + 1000) / 1000)", () => {
-    expect(repr(() => torch.arange(0, 1100, 1, { dtype: "float32" }).add(1000).div(1000))).toBe("tensor([1.0000, 1.0010, 1.0020,  ..., 2.0970, 2.0980, 2.0990])");
+    expect(repr(() => torch.arange(0, 1100, 1, { dtype: "float32" }).add(1000).div(1000))).toBe(
+      "tensor([1.0000, 1.0010, 1.0020,  ..., 2.0970, 2.0980, 2.0990])",
+    );
   });
 
   it("summarization counts only the shown values for the width (no ' ...' in rows)", () => {
     // Checks the parts we get right today, independent of the ' ...' bug above.
-    const s = repr(() => torch.arange(0, 1100, 1, { dtype: "float32" }).add(1000).div(1000).view(11, 100));
+    const s = repr(() =>
+      torch.arange(0, 1100, 1, { dtype: "float32" }).add(1000).div(1000).view(11, 100),
+    );
     const lines = s.split("\n");
     expect(lines).toHaveLength(7);
     expect(lines[0]!.startsWith("tensor([[1.0000, 1.0010, 1.0020,")).toBe(true);

@@ -37,7 +37,8 @@ export function allCloseMessage(
   label: string,
   shape?: readonly number[],
 ): string | null {
-  if (actual.length !== expected.length) return `${label}: got ${actual.length} elements, expected ${expected.length}`;
+  if (actual.length !== expected.length)
+    return `${label}: got ${actual.length} elements, expected ${expected.length}`;
   let first = -1;
   let count = 0;
   for (let i = 0; i < expected.length; i++) {
@@ -49,12 +50,21 @@ export function allCloseMessage(
   if (first < 0) return null;
   const a = actual[first]!;
   const e = expected[first]!;
-  const why = Number.isFinite(a) && Number.isFinite(e) ? ` (|diff| ${Math.abs(a - e).toExponential(3)} > ${tol.atol.toExponential(1)} + ${tol.rtol.toExponential(1)} * |expected|)` : "";
+  const why =
+    Number.isFinite(a) && Number.isFinite(e)
+      ? ` (|diff| ${Math.abs(a - e).toExponential(3)} > ${tol.atol.toExponential(1)} + ${tol.rtol.toExponential(1)} * |expected|)`
+      : "";
   return `${label}: ${count} of ${expected.length} elements differ; first at ${multiIndex(first, shape)}: got ${a}, expected ${e}${why}`;
 }
 
 /** Throws an Error with {@link allCloseMessage}'s text when the arrays differ. */
-export function assertAllClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: Tolerance, label: string, shape?: readonly number[]): void {
+export function assertAllClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  tol: Tolerance,
+  label: string,
+  shape?: readonly number[],
+): void {
   const msg = allCloseMessage(actual, expected, tol, label, shape);
   if (msg !== null) throw new Error(msg);
 }

@@ -25,7 +25,12 @@ export interface MemorySnapshot {
 
 export function memorySnapshot(): MemorySnapshot {
   const m = torch.memory();
-  return { numTensors: m.numTensors, numStorages: m.numStorages, numBytes: m.numBytes, numCollectedUndisposed: m.numCollectedUndisposed };
+  return {
+    numTensors: m.numTensors,
+    numStorages: m.numStorages,
+    numBytes: m.numBytes,
+    numCollectedUndisposed: m.numCollectedUndisposed,
+  };
 }
 
 /**

@@ -18,6 +18,8 @@ export const CPU_VS_TORCH: Tolerance = { rtol: 1e-5, atol: 1e-6 };
 export const CPU_VS_TORCH_MATMUL: Tolerance = { rtol: 1e-4, atol: 1e-5 };
 /** CPU backend against PyTorch in float64: libm and summation order differ only in the last bits. */
 export const CPU_VS_TORCH_F64: Tolerance = { rtol: 1e-10, atol: 1e-12 };
+/** CPU backend against PyTorch for matmul and convolution in float64. */
+export const CPU_VS_TORCH_F64_MATMUL: Tolerance = { rtol: 1e-9, atol: 1e-11 };
 
 /** WebGPU against the CPU backend. */
 export const WEBGPU_VS_CPU: Tolerance = { rtol: 1e-4, atol: 1e-5 };
@@ -30,7 +32,6 @@ const MATMUL_LIKE = new Set([
   "mm",
   "bmm",
   "dot",
-  "outer",
   "conv1d",
   "conv2d",
   // averages are a depthwise convolution with a constant kernel
@@ -39,16 +40,17 @@ const MATMUL_LIKE = new Set([
 ]);
 
 /**
- * Per-op loosening of {@link CPU_VS_TORCH} (float32), each with its reason. The same tolerance
- * applies to the op's outputs and to its input gradients.
+ * Per-op loosening of {@link CPU_VS_TORCH} (float32), each with a comment saying why. The same
+ * tolerance applies to the op's outputs and to its input gradients. Empty: every float32 golden
+ * passes at CPU_VS_TORCH (where PyTorch's own float32 result is the less accurate one, the
+ * fixture's reference is computed in float64 instead; see generate.py's `ref64`).
  */
-const LOOSER_F32: Record<string, Tolerance> = {
-};
+const LOOSER_F32: Record<string, Tolerance> = {};
 
 /** The tolerance for comparing webtorch's CPU result of `op` in `dtype` with PyTorch's. */
 export function torchTolerance(op: string, dtype: DType): Tolerance {
   if (dtype === "int32" || dtype === "bool") return EXACT;
-  if (dtype === "float64") return MATMUL_LIKE.has(op) ? { rtol: 1e-9, atol: 1e-11 } : CPU_VS_TORCH_F64;
+  if (dtype === "float64") return MATMUL_LIKE.has(op) ? CPU_VS_TORCH_F64_MATMUL : CPU_VS_TORCH_F64;
   if (MATMUL_LIKE.has(op)) return CPU_VS_TORCH_MATMUL;
   return LOOSER_F32[op] ?? CPU_VS_TORCH;
 }

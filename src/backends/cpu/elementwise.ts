@@ -24,7 +24,8 @@ const loops = new Map<string, Loop>();
 /** Source of the two-level loop for `arity` inputs; bool outputs store 0/1. */
 function loopSource(arity: number, boolOut: boolean): string {
   const ks = Array.from({ length: arity }, (_, k) => k);
-  const wrap = (e: string) => (boolOut ? `(${e}) ? 1 : 0` : e);
+  // bool outputs store 0/1; NaN is nonzero, hence true
+  const wrap = (e: string) => (boolOut ? `+(${e}) !== 0 ? 1 : 0` : e);
   const decl = ks.map((k) => `const i${k} = ins[${k}], s${k} = ss[${k}], r${k} = srs[${k}]; let p${k} = ps[${k}];`).join("\n");
   const contiguous = ks.map((k) => `s${k} === 1`).concat(["so === 1"]).join(" && ");
   const argsContig = ks.map((k) => `i${k}[p${k} + j]`).join(", ");
@@ -45,7 +46,7 @@ function closureLoop(arity: number, boolOut: boolean): Loop {
       for (let j = 0; j < n; j++) {
         for (let k = 0; k < arity; k++) xs[k] = ins[k]![ps[k]! + r * srs[k]! + j * ss[k]!]!;
         const v = f(...xs) as number;
-        out[po + r * sor + j * so] = boolOut ? (v ? 1 : 0) : v;
+        out[po + r * sor + j * so] = boolOut ? (+v !== 0 ? 1 : 0) : v;
       }
     }
   };

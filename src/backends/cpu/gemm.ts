@@ -37,7 +37,7 @@ const SMALL_MACS = 16 * 16 * 16;
 // array type and stays monomorphic (a polymorphic load costs a map dispatch per element), the
 // packed operands are exact for float32 and float64 alike, and accumulation is in double.
 const packedA = new Float64Array(MC * KC);
-let packedB = new Float64Array(0);
+let packedB: Float64Array = new Float64Array(0);
 /** Holds one edge tile before its valid part is copied out. */
 const edgeTile = new Float64Array(MR * NR);
 
