@@ -1,18 +1,20 @@
 /**
  * The raw CPU kernels against TensorFlow.js, in one run:
  * - gemm (float32, single thread) at 128, 512 and 1024, and at training shapes, against
- *   tfjs-backend-cpu (pure JS) and tfjs-backend-wasm (SIMD);
+ *   tfjs-backend-cpu (pure JS) and tfjs-backend-wasm (SIMD, single thread in Node);
  * - conv2d forward / grad input / grad weight at the MNIST CNN's shapes (batch 64), with
  *   TensorFlow.js's forward conv for context.
  *
  * Run: `npx tsx bench/matmul-kernel.ts` (about a minute; tfjs-cpu at 1024 is the slow part).
+ *
+ * NOTE: our kernels are timed before TensorFlow.js is loaded. Loading tfjs-core detaches an
+ * ArrayBuffer, which permanently invalidates V8's "array buffer detaching" protector for the
+ * whole process; from then on every typed-array access in optimized code re-checks for
+ * detachment and our kernels run ~20% slower. The last table shows that effect.
  */
 import { createRequire } from "node:module";
 import { cpus } from "node:os";
 import { dirname } from "node:path";
-import * as tf from "@tensorflow/tfjs-core";
-import "@tensorflow/tfjs-backend-cpu";
-import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { gemm } from "../src/backends/cpu/gemm.js";
 import {
   conv2dForward,
@@ -21,33 +23,39 @@ import {
   conv2dGradWeight,
 } from "../src/backends/cpu/conv.js";
 
+type Tf = typeof import("@tensorflow/tfjs-core");
+type Tensor4D = import("@tensorflow/tfjs-core").Tensor4D;
+type Shape4 = [number, number, number, number];
+/** [label, M, N, K, A transposed, B transposed] */
+type MatmulShape = readonly [string, number, number, number, boolean, boolean];
+
 const SQUARE_SIZES = [128, 512, 1024] as const;
-/** [label, M, N, K, A transposed, B transposed]: matmuls of an MLP/CNN training step. */
-const TRAINING_SHAPES = [
+const MATMUL_SHAPES: readonly MatmulShape[] = [
+  ...SQUARE_SIZES.map((n): MatmulShape => [`${n}x${n}x${n}`, n, n, n, false, false]),
+  // matmuls of the MNIST CNN's training step (batch 64) and a whole-batch im2col
   ["fc1 fwd x@W^T", 64, 128, 3136, false, true],
   ["fc1 dW g^T@x", 128, 3136, 64, true, false],
   ["fc1 dX g@W", 64, 3136, 128, false, false],
   ["fc2 fwd x@W^T", 64, 10, 128, false, true],
-  ["im2col 12544x288x64", 12544, 64, 288, false, false],
-] as const;
+  ["im2col 12544x64x288", 12544, 64, 288, false, false],
+];
 /** [label, x shape NCHW, w shape OIHW], stride 1, padding 1. */
-const CONV_SHAPES = [
+const CONV_SHAPES: readonly (readonly [string, Shape4, Shape4])[] = [
   ["conv1 1->32 28x28", [64, 1, 28, 28], [32, 1, 3, 3]],
   ["conv2 32->64 14x14", [64, 32, 14, 14], [64, 32, 3, 3]],
-] as const;
+];
 
 /** Best-of wall time in ms: warm up, then repeat until `budgetMs` is spent (at least `minReps`). */
 function timeIt(fn: () => void, budgetMs = 600, minReps = 3): number {
   fn();
   let best = Infinity;
   let spent = 0;
-  for (let rep = 0; rep < minReps || spent < budgetMs; rep++) {
+  for (let rep = 0; (rep < minReps || spent < budgetMs) && rep < 50; rep++) {
     const t0 = performance.now();
     fn();
     const dt = performance.now() - t0;
     best = Math.min(best, dt);
     spent += dt;
-    if (rep >= 50) break;
   }
   return best;
 }
@@ -58,24 +66,11 @@ function randomF32(n: number): Float32Array {
   return a;
 }
 
+const numel = (shape: readonly number[]) => shape.reduce((p, v) => p * v, 1);
 const gflops = (flops: number, ms: number) => flops / ms / 1e6;
-const fmt = (x: number, width = 9, digits = 2) => x.toFixed(digits).padStart(width);
+const fmt = (x: number, digits = 2) => x.toFixed(digits);
 
-/** Times tf.matMul (including the read back of the result) on the current tfjs backend. */
-function timeTfMatmul(M: number, N: number, K: number, transA: boolean, transB: boolean) {
-  const a = tf.randomUniform(transA ? [K, M] : [M, K], -1, 1);
-  const b = tf.randomUniform(transB ? [N, K] : [K, N], -1, 1);
-  const slow = tf.getBackend() === "cpu" && M * N * K > 1e8;
-  const ms = timeIt(
-    () => tf.tidy(() => tf.matMul(a, b, transA, transB).dataSync()),
-    slow ? 0 : 600,
-    slow ? 2 : 3,
-  );
-  tf.dispose([a, b]);
-  return ms;
-}
-
-function timeOursMatmul(M: number, N: number, K: number, transA: boolean, transB: boolean) {
+function timeOursMatmul([, M, N, K, transA, transB]: MatmulShape): number {
   const a = randomF32(M * K);
   const b = randomF32(K * N);
   const c = new Float32Array(M * N);
@@ -84,100 +79,129 @@ function timeOursMatmul(M: number, N: number, K: number, transA: boolean, transB
   return timeIt(() => gemm(M, N, K, a, 0, aRs, aCs, b, 0, bRs, bCs, c, 0));
 }
 
-interface MatmulRow {
-  label: string;
-  flops: number;
-  ours: number;
-  cpu: number;
-  wasm: number;
-}
-
-async function benchMatmuls(): Promise<MatmulRow[]> {
-  const shapes: [string, number, number, number, boolean, boolean][] = [
-    ...SQUARE_SIZES.map((n): [string, number, number, number, boolean, boolean] => [`${n}x${n}x${n}`, n, n, n, false, false]), // prettier-ignore
-    ...TRAINING_SHAPES.map((s): [string, number, number, number, boolean, boolean] => [...s]),
+/** Times our forward, grad-input and grad-weight kernels; returns [fwd, gradIn, gradW] in ms. */
+function timeOursConv(xs: Shape4, ws: Shape4): [number, number, number] {
+  const g = conv2dGeometry(xs, ws, [1, 1], [1, 1], [1, 1], 1);
+  const x = randomF32(numel(xs));
+  const w = randomF32(numel(ws));
+  const gradOut = randomF32(g.n * g.cOut * g.outH * g.outW);
+  const y = new Float32Array(gradOut.length);
+  const gx = new Float32Array(x.length);
+  const gw = new Float32Array(w.length);
+  return [
+    timeIt(() => conv2dForward(g, x, w, y)),
+    timeIt(() => conv2dGradInput(g, gradOut, w, gx)),
+    timeIt(() => conv2dGradWeight(g, x, gradOut, gw)),
   ];
-  const rows: MatmulRow[] = shapes.map(([label, M, N, K, tA, tB]) => ({
-    label,
-    flops: 2 * M * N * K,
-    ours: timeOursMatmul(M, N, K, tA, tB),
-    cpu: NaN,
-    wasm: NaN,
-  }));
-  for (const backend of ["cpu", "wasm"] as const) {
-    await tf.setBackend(backend);
-    shapes.forEach(([, M, N, K, tA, tB], i) => {
-      rows[i]![backend] = timeTfMatmul(M, N, K, tA, tB);
-    });
-  }
-  return rows;
 }
 
-function printMatmuls(rows: MatmulRow[]): void {
-  console.log("\ngemm, float32, single thread (GFLOP/s; tfjs timings include reading the result)");
-  console.log(
-    `${"shape (MxNxK)".padEnd(22)}${"ours".padStart(9)}${"tfjs-cpu".padStart(10)}${"tfjs-wasm".padStart(11)}` +
-      `${"ours/cpu".padStart(10)}${"ours/wasm".padStart(11)}${"ours ms".padStart(10)}`,
-  );
-  for (const r of rows) {
-    const [o, c, w] = [gflops(r.flops, r.ours), gflops(r.flops, r.cpu), gflops(r.flops, r.wasm)];
-    console.log(
-      `${r.label.padEnd(22)}${fmt(o)}${fmt(c, 10)}${fmt(w, 11)}${fmt(o / c, 9)}x${fmt(o / w, 10)}x${fmt(r.ours, 10, 1)}`,
-    );
-  }
+/**
+ * Times tf.matMul (including the read back of the result) on the current tfjs backend.
+ * NOTE: the tidy callbacks return nothing: returning the read-back array makes tf.tidy walk
+ * every element looking for tensors, which costs more than a 1024^3 matmul on the wasm backend.
+ */
+function timeTfMatmul(tf: Tf, [, M, N, K, transA, transB]: MatmulShape): number {
+  const a = tf.randomUniform(transA ? [K, M] : [M, K], -1, 1);
+  const b = tf.randomUniform(transB ? [N, K] : [K, N], -1, 1);
+  const slow = tf.getBackend() === "cpu" && M * N * K > 1e8;
+  const run = () => tf.tidy(() => void tf.matMul(a, b, transA, transB).dataSync());
+  const ms = slow ? timeIt(run, 0, 2) : timeIt(run);
+  tf.dispose([a, b]);
+  return ms;
 }
 
-async function benchConvs(): Promise<void> {
-  console.log("\nconv2d, float32, batch 64, 3x3, stride 1, padding 1 (ms, best of several)");
-  console.log(
-    `${"layer".padEnd(22)}${"fwd".padStart(8)}${"gradIn".padStart(8)}${"gradW".padStart(8)}` +
-      `${"total".padStart(8)}${"GFLOP/s".padStart(9)}${"tfjs-cpu fwd".padStart(14)}${"tfjs-wasm fwd".padStart(15)}`,
+/** Times TensorFlow.js's forward conv2d (NHWC, its native layout; same FLOPs as NCHW). */
+function timeTfConv(tf: Tf, xs: Shape4, ws: Shape4): number {
+  const x = tf.randomUniform([xs[0], xs[2], xs[3], xs[1]], -1, 1) as Tensor4D;
+  const w = tf.randomUniform([ws[2], ws[3], ws[1], ws[0]], -1, 1) as Tensor4D;
+  const ms = timeIt(() => tf.tidy(() => void tf.conv2d(x, w, 1, "same").dataSync()));
+  tf.dispose([x, w]);
+  return ms;
+}
+
+async function loadTf(): Promise<Tf> {
+  const tf = await import("@tensorflow/tfjs-core");
+  await import("@tensorflow/tfjs-backend-cpu");
+  const { setWasmPaths } = await import("@tensorflow/tfjs-backend-wasm");
+  // NOTE: in Node the wasm backend needs a file-system directory (with a trailing slash) holding
+  // its .wasm binaries; the default is a URL relative to a web page, which Node cannot load.
+  const wasmFile = createRequire(import.meta.url).resolve(
+    "@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm",
   );
-  let stepTotal = 0;
-  for (const [label, xs, ws] of CONV_SHAPES) {
-    const g = conv2dGeometry(xs, ws, [1, 1], [1, 1], [1, 1], 1);
-    const x = randomF32(xs.reduce((p, v) => p * v, 1));
-    const w = randomF32(ws.reduce((p, v) => p * v, 1));
-    const gradOut = randomF32(g.n * g.cOut * g.outH * g.outW);
-    const y = new Float32Array(gradOut.length);
-    const gx = new Float32Array(x.length);
-    const gw = new Float32Array(w.length);
-    const fwd = timeIt(() => conv2dForward(g, x, w, y));
-    const gin = timeIt(() => conv2dGradInput(g, gradOut, w, gx));
-    const gwt = timeIt(() => conv2dGradWeight(g, x, gradOut, gw));
-    const total = fwd + gin + gwt;
-    stepTotal += total;
-    // direct-convolution FLOPs (2 per multiply-add) of the three passes
-    const flops = 3 * 2 * gradOut.length * ws[1] * ws[2] * ws[3];
-    const tfMs: Record<string, number> = {};
-    for (const backend of ["cpu", "wasm"] as const) {
-      await tf.setBackend(backend);
-      // NOTE: TensorFlow.js's CPU and WASM conv kernels take NHWC; the FLOPs are the same.
-      const tx = tf.randomUniform([xs[0], xs[2], xs[3], xs[1]], -1, 1) as tf.Tensor4D;
-      const tw = tf.randomUniform([ws[2], ws[3], ws[1], ws[0]], -1, 1) as tf.Tensor4D;
-      tfMs[backend] = timeIt(() => tf.tidy(() => tf.conv2d(tx, tw, 1, "same").dataSync()));
-      tf.dispose([tx, tw]);
-    }
-    console.log(
-      `${label.padEnd(22)}${fmt(fwd, 8, 1)}${fmt(gin, 8, 1)}${fmt(gwt, 8, 1)}${fmt(total, 8, 1)}` +
-        `${fmt(gflops(flops, total), 9)}${fmt(tfMs.cpu!, 14, 1)}${fmt(tfMs.wasm!, 15, 1)}`,
-    );
-  }
-  console.log(`${"both layers".padEnd(22)}${"".padStart(24)}${fmt(stepTotal, 8, 1)}`);
+  setWasmPaths(`${dirname(wasmFile)}/`);
+  return tf;
+}
+
+/** Prints a table: the first column left-aligned, the others right-aligned. */
+function printTable(title: string, header: string[], rows: string[][]): void {
+  const widths = header.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j]!.length)) + 2);
+  const line = (cells: string[]) =>
+    cells.map((s, j) => (j === 0 ? s.padEnd(widths[j]!) : s.padStart(widths[j]!))).join("");
+  console.log(`\n${title}`);
+  console.log(line(header));
+  for (const r of rows) console.log(line(r));
 }
 
 async function main(): Promise<void> {
-  const require = createRequire(import.meta.url);
-  // NOTE: in Node the wasm backend needs a file-system directory (with a trailing slash) holding
-  // its .wasm binaries; the default is a URL relative to the page, which Node cannot fetch.
-  setWasmPaths(`${dirname(require.resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm"))}/`); // prettier-ignore
-  await tf.setBackend("wasm");
-  const simd = tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
-  const threads = tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT");
   const machine = `${cpus()[0]?.model ?? "unknown CPU"} x${cpus().length}, Node ${process.version}`;
-  console.log(`machine: ${machine}; tfjs ${tf.version_core}, wasm simd ${await simd}, threads ${await threads}`); // prettier-ignore
-  printMatmuls(await benchMatmuls());
-  await benchConvs();
+  console.log(`machine: ${machine}`);
+
+  // 1. Ours, in a process where no ArrayBuffer has been detached yet.
+  const oursMatmul = MATMUL_SHAPES.map(timeOursMatmul);
+  const oursConv = CONV_SHAPES.map(([, xs, ws]) => timeOursConv(xs, ws));
+
+  // 2. TensorFlow.js.
+  const tf = await loadTf();
+  const tfMatmul: Record<"cpu" | "wasm", number[]> = { cpu: [], wasm: [] };
+  const tfConv: Record<"cpu" | "wasm", number[]> = { cpu: [], wasm: [] };
+  for (const backend of ["cpu", "wasm"] as const) {
+    await tf.setBackend(backend);
+    tfMatmul[backend] = MATMUL_SHAPES.map((s) => timeTfMatmul(tf, s));
+    tfConv[backend] = CONV_SHAPES.map(([, xs, ws]) => timeTfConv(tf, xs, ws));
+  }
+  const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
+  const threads = await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT");
+  console.log(`tfjs ${tf.version_core}; wasm backend: simd ${simd}, threads ${threads}`);
+
+  printTable(
+    "gemm, float32, one thread (GFLOP/s; tfjs timings include reading the result back)",
+    ["shape (MxNxK)", "ours", "tfjs-cpu", "tfjs-wasm", "ours/cpu", "ours/wasm", "ours ms"],
+    MATMUL_SHAPES.map(([label, M, N, K], i) => {
+      const flops = 2 * M * N * K;
+      const o = gflops(flops, oursMatmul[i]!);
+      const c = gflops(flops, tfMatmul.cpu[i]!);
+      const w = gflops(flops, tfMatmul.wasm[i]!);
+      const ratios = [`${fmt(o / c)}x`, `${fmt(o / w)}x`];
+      return [label, fmt(o), fmt(c), fmt(w), ...ratios, fmt(oursMatmul[i]!, 1)];
+    }),
+  );
+
+  const convRows = CONV_SHAPES.map(([label, xs, ws], i) => {
+    const [fwd, gin, gwt] = oursConv[i]!;
+    const total = fwd + gin + gwt;
+    // direct-convolution FLOPs (2 per multiply-add) of the three passes; padding 1 keeps H x W
+    const flops = 3 * 2 * (numel(xs) / ws[1]) * ws[0] * ws[1] * ws[2] * ws[3];
+    const tfCols = [fmt(tfConv.cpu[i]!, 1), fmt(tfConv.wasm[i]!, 1)];
+    const ours = [fwd, gin, gwt, total].map((t) => fmt(t, 1));
+    return { total, cells: [label, ...ours, fmt(gflops(flops, total)), ...tfCols] };
+  });
+  const stepTotal = convRows.reduce((s, r) => s + r.total, 0);
+  printTable(
+    "conv2d, float32, batch 64, 3x3, stride 1, padding 1 (ms, best of several runs)",
+    ["layer", "fwd", "gradIn", "gradW", "total", "GFLOP/s", "tfjs-cpu fwd", "tfjs-wasm fwd"],
+    [...convRows.map((r) => r.cells), ["both layers", "", "", "", fmt(stepTotal, 1), "", "", ""]],
+  );
+
+  // 3. Ours again, now that tfjs has detached an ArrayBuffer in this process.
+  const gemmBefore = gflops(2 * 1024 ** 3, oursMatmul[2]!);
+  const gemmAfter = gflops(2 * 1024 ** 3, timeOursMatmul(MATMUL_SHAPES[2]!));
+  const convBefore = oursConv[1]!.reduce((s, t) => s + t, 0);
+  const convAfter = timeOursConv(CONV_SHAPES[1]![1], CONV_SHAPES[1]![2]).reduce((s, t) => s + t, 0);
+  console.log(
+    `\nours after tfjs was loaded (V8's detaching protector invalidated): ` +
+      `gemm 1024 ${fmt(gemmAfter)} GFLOP/s (was ${fmt(gemmBefore)}), ` +
+      `conv2 ${fmt(convAfter, 1)} ms (was ${fmt(convBefore, 1)})`,
+  );
 }
 
 await main();

@@ -76,15 +76,28 @@ function dependencies(roots: readonly Node[]): Map<Node, number> {
   return deps;
 }
 
-/** A gradient to keep beyond the pass: the tensor itself if no one else holds it, else a copy. */
-function adopt(g: Tensor, pool: GradPool, createGraph: boolean): Tensor {
-  const exclusive = pool.isExclusive(g) && g.storage.refs === 1 && g.offset === 0 && g.isContiguous() && g.numel() === g.storage.size;
+/**
+ * A gradient that outlives the pass: the tensor itself if no one else holds it, else a copy.
+ * A `.grad` is also kept from enclosing `tidy` scopes (it belongs to its tensor); a gradient
+ * returned by `autograd.grad` is not (it belongs to the caller, like any result).
+ */
+function adopt(g: Tensor, pool: GradPool, createGraph: boolean, asGrad: boolean): Tensor {
+  const exclusive =
+    pool.isExclusive(g) &&
+    g.storage.refs === 1 &&
+    g.offset === 0 &&
+    g.isContiguous() &&
+    g.numel() === g.storage.size;
   const out = exclusive ? g : createGraph ? contiguousCopy(g) : noGrad(() => contiguousCopy(g));
   pool.protect(out);
-  return keep(out);
+  return asGrad ? keep(out) : out;
 }
 
-function runHooks(hooks: readonly ((g: Tensor) => Tensor | void)[], g: Tensor, pool: GradPool): Tensor {
+function runHooks(
+  hooks: readonly ((g: Tensor) => Tensor | void)[],
+  g: Tensor,
+  pool: GradPool,
+): Tensor {
   for (const hook of hooks) {
     const r = hook(g);
     if (r && r !== g) {
@@ -98,7 +111,7 @@ function runHooks(hooks: readonly ((g: Tensor) => Tensor | void)[], g: Tensor, p
 
 function accumulateLeaf(leaf: Tensor, g: Tensor, pool: GradPool, createGraph: boolean): void {
   if (!leaf.grad) {
-    leaf.grad = adopt(g, pool, createGraph);
+    leaf.grad = adopt(g, pool, createGraph, true);
     return;
   }
   if (createGraph) {
@@ -112,7 +125,14 @@ function accumulateLeaf(leaf: Tensor, g: Tensor, pool: GradPool, createGraph: bo
   }
 }
 
-function execute(roots: readonly Tensor[], rootGrads: readonly Tensor[], retainGraph: boolean, createGraph: boolean, capture: Capture | null, only: Set<Tensor> | null): void {
+function execute(
+  roots: readonly Tensor[],
+  rootGrads: readonly Tensor[],
+  retainGraph: boolean,
+  createGraph: boolean,
+  capture: Capture | null,
+  only: Set<Tensor> | null,
+): void {
   const pool = new GradPool();
   for (const g of rootGrads) pool.protect(g);
   const buffers = new Map<Node, (Tensor | null)[]>();
@@ -122,7 +142,7 @@ function execute(roots: readonly Tensor[], rootGrads: readonly Tensor[], retainG
     if (capture) {
       if (capture.has(leaf)) {
         const prev = capture.get(leaf);
-        const sum = prev ? add(prev, g) : adopt(g, pool, createGraph);
+        const sum = prev ? add(prev, g) : adopt(g, pool, createGraph, false);
         if (prev) {
           pool.protect(sum);
           prev.dispose();
@@ -159,74 +179,109 @@ function execute(roots: readonly Tensor[], rootGrads: readonly Tensor[], retainG
     } else deliverToLeaf(r, g);
   }
 
-  const deps = dependencies(rootNodes);
-  const ready = [...new Set(rootNodes)].filter((n) => deps.get(n) === 0);
-  const mode = createGraph ? enableGrad : noGrad;
-  while (ready.length) {
-    const node = ready.pop()!;
-    const buf = buffers.get(node) ?? new Array<Tensor | null>(node.numOutputs).fill(null);
-    buffers.delete(node);
-    for (let i = 0; i < buf.length; i++) {
-      const g = buf[i];
-      if (!g) continue;
-      const hooks = node.hooks?.get(i);
-      if (hooks) buf[i] = runHooks(hooks, g, pool);
-      const retained = node.retained?.get(i);
-      if (retained) {
-        if (retained.grad) retained.grad.dispose();
-        retained.grad = adopt(buf[i]!, pool, createGraph);
-      }
-      if (capture) {
-        for (const [t] of capture) if (t.gradFn === node && t.outputIndex === i) capture.set(t, adopt(buf[i]!, pool, createGraph));
-      }
-    }
-    // A node that received no gradient at all passes none on (its consumers' grads were null).
-    // tidy: what the backward function makes besides the gradients it returns is freed here.
-    const results = buf.some((g) => g) ? mode(() => tidy(() => node.apply(buf))) : node.next.map(() => null);
-    for (let k = 0; k < node.next.length; k++) {
-      const e = node.next[k];
-      const r = results[k];
-      if (!e) continue;
-      if ("node" in e) {
-        if (r) {
-          pool.hold(r);
-          deliverToNode(e.node, e.index, r);
+  try {
+    const deps = dependencies(rootNodes);
+    const ready = [...new Set(rootNodes)].filter((n) => deps.get(n) === 0);
+    const mode = createGraph ? enableGrad : noGrad;
+    while (ready.length) {
+      const node = ready.pop()!;
+      const buf = buffers.get(node) ?? new Array<Tensor | null>(node.numOutputs).fill(null);
+      for (let i = 0; i < buf.length; i++) {
+        const g = buf[i];
+        if (!g) continue;
+        const hooks = node.hooks?.get(i);
+        if (hooks) buf[i] = runHooks(hooks, g, pool);
+        const retained = node.retained?.get(i);
+        if (retained && !retained.isDisposed) {
+          if (retained.grad) retained.grad.dispose();
+          retained.grad = adopt(buf[i]!, pool, createGraph, true);
         }
-        const left = deps.get(e.node)! - 1;
-        deps.set(e.node, left);
-        if (left === 0) ready.push(e.node);
-      } else if (r) {
-        pool.hold(r);
-        deliverToLeaf(e.leaf, r);
+        if (capture) {
+          for (const [t] of capture)
+            if (t.gradFn === node && t.outputIndex === i)
+              capture.set(t, adopt(buf[i]!, pool, createGraph, false));
+        }
       }
+      // A node that received no gradient at all passes none on (its consumers' grads were null).
+      // tidy: what the backward function makes besides the gradients it returns is freed here.
+      const results = buf.some((g) => g)
+        ? mode(() => tidy(() => node.apply(buf)))
+        : node.next.map(() => null);
+      for (let k = 0; k < node.next.length; k++) {
+        const e = node.next[k];
+        const r = results[k];
+        if (!e) continue;
+        if ("node" in e) {
+          if (r) {
+            pool.hold(r);
+            deliverToNode(e.node, e.index, r);
+          }
+          const left = deps.get(e.node)! - 1;
+          deps.set(e.node, left);
+          if (left === 0) ready.push(e.node);
+        } else if (r) {
+          pool.hold(r);
+          deliverToLeaf(e.leaf, r);
+        }
+      }
+      for (const r of results) if (r) pool.dropIfUnused(r);
+      buffers.delete(node);
+      for (const g of buf) if (g) pool.drop(g);
+      if (!retainGraph) node.release();
     }
-    for (const r of results) if (r) pool.dropIfUnused(r);
-    for (const g of buf) if (g) pool.drop(g);
-    if (!retainGraph) node.release();
+  } finally {
+    // on success nothing is pending; after an error, free what was
+    for (const buf of buffers.values()) for (const g of buf) if (g) pool.drop(g);
   }
-  for (const buf of buffers.values()) for (const g of buf) if (g) pool.drop(g);
 }
 
-function defaultGrads(roots: readonly Tensor[], grads: readonly (Tensor | null | undefined)[], op: string): Tensor[] {
+function defaultGrads(
+  roots: readonly Tensor[],
+  grads: readonly (Tensor | null | undefined)[],
+  op: string,
+): Tensor[] {
   return roots.map((r, i) => {
-    if (!r.requiresGrad) throw new AutogradError(op, `element ${i} of tensors does not require grad and does not have a gradFn`);
+    if (!r.requiresGrad)
+      throw new AutogradError(
+        op,
+        `element ${i} of tensors does not require grad and does not have a gradFn`,
+      );
     const g = grads[i];
     if (g) {
-      if (!shapesEqual(g.shape, r.shape)) throw new ShapeError(op, `mismatch in shape: gradient has shape ${fmtShape(g.shape)} but output ${i} has shape ${fmtShape(r.shape)}`);
+      if (!shapesEqual(g.shape, r.shape))
+        throw new ShapeError(
+          op,
+          `mismatch in shape: gradient has shape ${fmtShape(g.shape)} but output ${i} has shape ${fmtShape(r.shape)}`,
+        );
       return g;
     }
-    if (r.numel() !== 1) throw new AutogradError(op, `grad can be implicitly created only for scalar outputs; got an output of shape ${fmtShape(r.shape)}`);
+    if (r.numel() !== 1)
+      throw new AutogradError(
+        op,
+        `grad can be implicitly created only for scalar outputs; got an output of shape ${fmtShape(r.shape)}`,
+      );
     return noGrad(() => onesLike(r));
   });
 }
 
 /** `t.backward()`: accumulates d(roots)/d(leaf) into every leaf's `.grad`. */
-export function runBackward(roots: readonly Tensor[], grads: readonly (Tensor | null | undefined)[], options: BackwardOptions = {}): void {
+export function runBackward(
+  roots: readonly Tensor[],
+  grads: readonly (Tensor | null | undefined)[],
+  options: BackwardOptions = {},
+): void {
   const createGraph = options.createGraph ?? false;
   const rootGrads = defaultGrads(roots, grads, "backward");
   const made = rootGrads.filter((g, i) => g !== grads[i]);
   try {
-    execute(roots, rootGrads, options.retainGraph ?? createGraph, createGraph, null, options.inputs ? new Set(options.inputs) : null);
+    execute(
+      roots,
+      rootGrads,
+      options.retainGraph ?? createGraph,
+      createGraph,
+      null,
+      options.inputs ? new Set(options.inputs) : null,
+    );
   } finally {
     for (const g of made) g.dispose();
   }
@@ -242,11 +297,21 @@ export function runBackward(roots: readonly Tensor[], grads: readonly (Tensor | 
 export function grad(
   outputs: Tensor | readonly Tensor[],
   inputs: Tensor | readonly Tensor[],
-  options: { gradOutputs?: readonly (Tensor | null)[]; retainGraph?: boolean; createGraph?: boolean; allowUnused?: boolean } = {},
+  options: {
+    gradOutputs?: readonly (Tensor | null)[];
+    retainGraph?: boolean;
+    createGraph?: boolean;
+    allowUnused?: boolean;
+  } = {},
 ): (Tensor | null)[] {
   const outs = Array.isArray(outputs) ? (outputs as Tensor[]) : [outputs as Tensor];
   const ins = Array.isArray(inputs) ? (inputs as Tensor[]) : [inputs as Tensor];
-  for (const t of ins) if (!t.requiresGrad) throw new AutogradError("autograd.grad", `one of the inputs (shape ${fmtShape(t.shape)}) does not require grad`);
+  for (const t of ins)
+    if (!t.requiresGrad)
+      throw new AutogradError(
+        "autograd.grad",
+        `one of the inputs (shape ${fmtShape(t.shape)}) does not require grad`,
+      );
   const createGraph = options.createGraph ?? false;
   const given = options.gradOutputs ?? [];
   const rootGrads = defaultGrads(outs, given, "autograd.grad");
@@ -256,13 +321,15 @@ export function grad(
   } finally {
     rootGrads.forEach((g, i) => g !== given[i] && g.dispose());
   }
-  return ins.map((t, i) => {
-    const g = capture.get(t) ?? null;
-    if (!g && !options.allowUnused) {
-      throw new AutogradError("autograd.grad", `input ${i} (shape ${fmtShape(t.shape)}) was not used in the graph; pass { allowUnused: true } to get null`);
-    }
-    return g;
-  });
+  const unused = ins.findIndex((t) => !capture.get(t));
+  if (unused >= 0 && !options.allowUnused) {
+    for (const g of capture.values()) g?.dispose();
+    throw new AutogradError(
+      "autograd.grad",
+      `input ${unused} (shape ${fmtShape(ins[unused]!.shape)}) was not used in the graph; pass { allowUnused: true } to get null`,
+    );
+  }
+  return ins.map((t) => capture.get(t) ?? null);
 }
 
 /**

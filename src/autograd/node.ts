@@ -19,20 +19,47 @@ export class Node {
   readonly next: readonly Edge[];
   readonly numOutputs: number;
   readonly #backward: BackwardFn;
-  #saved: Tensor[];
-  readonly #savedVersions: number[];
+  #saved: Tensor[] = [];
+  #savedVersions: number[] = [];
   #released = false;
+  /** Live tensors whose gradFn this is, plus live nodes with an edge to it. */
+  #refs = 0;
+  #dead = false;
   /** Non-leaf tensors that asked for `.grad` (`retainGrad`) and their hooks, per output slot. */
   retained: Map<number, Tensor> | null = null;
   hooks: Map<number, GradHook[]> | null = null;
 
-  constructor(name: string, next: Edge[], numOutputs: number, backward: BackwardFn, saved: Tensor[]) {
+  constructor(name: string, next: Edge[], numOutputs: number, backward: BackwardFn) {
     this.name = name;
     this.next = next;
     this.numOutputs = numOutputs;
     this.#backward = backward;
-    this.#saved = saved;
-    this.#savedVersions = saved.map((t) => t.version);
+    for (const e of next) if (e && "node" in e) e.node.ref();
+  }
+
+  /**
+   * Keeps handles on what backward needs, noting their versions. Called once the outputs are
+   * attached, so that a saved output is itself on the graph (double backward).
+   */
+  save(tensors: readonly Tensor[]): void {
+    this.#saved = tensors.map((t) => t.share());
+    this.#savedVersions = this.#saved.map((t) => t.version);
+  }
+
+  /**
+   * Graph lifetime is reference counted, since JavaScript cannot tell when a graph becomes
+   * unreachable: each output tensor and each consuming node holds a reference. When the last one
+   * goes (the outputs disposed, or collected), the saved tensors are freed and the release runs on
+   * up the graph, so a discarded forward pass frees what it saved even without backward.
+   */
+  ref(): void {
+    this.#refs++;
+  }
+  unref(): void {
+    if (--this.#refs > 0 || this.#dead) return;
+    this.#dead = true;
+    this.release();
+    for (const e of this.next) if (e && "node" in e) e.node.unref();
   }
 
   get released(): boolean {

@@ -59,10 +59,11 @@ export function releaseStorage(storage: Storage): void {
  * The safety net: a tensor collected without `dispose()` releases its storage here. The held value
  * is the storage itself (never the tensor, which would keep it alive).
  */
-export const finalizer = new FinalizationRegistry<{ storage: Storage; device: string }>((held) => {
+export const finalizer = new FinalizationRegistry<{ storage: Storage; device: string; node: { unref(): void } | null }>((held) => {
   collectedUndisposed++;
   noteTensorDisposed(held.device);
   releaseStorage(held.storage);
+  held.node?.unref();
 });
 
 /** Live tensors and storage per device, as `torch.memory()` reports it. */

@@ -7,3 +7,10 @@ export type { Conv1dOptions, Conv2dOptions, ConvTranspose2dOptions, MaxPool2dOpt
 export { relu, sigmoid, tanh } from "../ops/elementwise.js";
 export { softmax, logSoftmax } from "../ops/reduce.js";
 export { oneHot } from "../ops/indexing.js";
+export { adaptiveAvgPool2d, type AdaptiveSize2d } from "./functional/pooling.js";
+export { mseLoss, l1Loss, smoothL1Loss, huberLoss, binaryCrossEntropy, binaryCrossEntropyWithLogits, crossEntropy, nllLoss, klDiv, cosineEmbeddingLoss, type Reduction, type ReductionOptions, type CrossEntropyOptions, type NllLossOptions } from "./functional/loss.js";
+export { leakyRelu, elu, gelu, silu, mish, softplus, hardtanh, prelu, type GeluOptions, type SoftplusOptions, type HardtanhOptions } from "./functional/activations.js";
+export { linear, bilinear } from "./functional/linear.js";
+export { dropout, dropout2d, type DropoutOptions } from "./functional/dropout.js";
+export { batchNorm, layerNorm, groupNorm, type BatchNormOptions, type LayerNormOptions, type GroupNormOptions } from "./functional/normalization.js";
+export { embedding, type EmbeddingOptions } from "./functional/embedding.js";

@@ -2,7 +2,7 @@ import { isFloat } from "../core/dtype.js";
 import { DTypeError, NotImplementedError, ShapeError, ValueError } from "../core/errors.js";
 import { fmtShape } from "../core/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { backendOf, emptyTensor, record, runKernel, tensorFromArray } from "./dispatch.js";
+import { backendOf, emptyTensor, record, runKernel, tensorFromArray, composite } from "./dispatch.js";
 import { add, div } from "./elementwise.js";
 import { reshape, squeeze, unsqueeze, view } from "./movement.js";
 import { scatterAdd } from "./indexing.js";
@@ -104,6 +104,7 @@ export interface Conv2dOptions {
  * F.conv2d(x, w, b, { padding: 1 });
  */
 export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options: Conv2dOptions = {}): Tensor {
+  return composite("conv2d", [x, weight, bias], () => {
   if (!isFloat(x.dtype) || x.dtype !== weight.dtype) throw new DTypeError("conv2d", `expected input and weight of the same floating dtype; got ${x.dtype} and ${weight.dtype}`);
   if (weight.ndim !== 4) throw new ShapeError("conv2d", `weight must be 4-D (out, in/groups, kH, kW); got ${fmtShape(weight.shape)}`);
   const unbatched = x.ndim === 3;
@@ -146,6 +147,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
   const s = squeeze(out, 0);
   out.dispose();
   return s;
+});
 }
 
 export interface Conv1dOptions {
@@ -157,6 +159,7 @@ export interface Conv1dOptions {
 
 /** 1-D convolution: input (N, C_in, L), weight (C_out, C_in / groups, k); a conv2d of height 1. */
 export function conv1d(x: Tensor, weight: Tensor, bias?: Tensor | null, options: Conv1dOptions = {}): Tensor {
+  return composite("conv1d", [x, weight, bias], () => {
   if (weight.ndim !== 3) throw new ShapeError("conv1d", `weight must be 3-D (out, in/groups, k); got ${fmtShape(weight.shape)}`);
   if (x.ndim !== 3 && x.ndim !== 2) throw new ShapeError("conv1d", `expected 2-D (C, L) or 3-D (N, C, L) input; got ${fmtShape(x.shape)}`);
   const x4 = unsqueeze(x, -2);
@@ -171,6 +174,7 @@ export function conv1d(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
   const out = squeeze(out4, -2);
   for (const t of [x4, w4, out4]) t.dispose();
   return out;
+});
 }
 
 export interface MaxPool2dOptions {
@@ -198,6 +202,7 @@ function poolAttrs(op: string, x: Tensor, kernelSize: Pair, options: MaxPool2dOp
  * 2-D max pooling over (N, C, H, W); returns values and the flat h * W + w index of each maximum.
  */
 export function maxPool2dWithIndices(x: Tensor, kernelSize: Pair, options: MaxPool2dOptions = {}): { values: Tensor; indices: Tensor } {
+  return composite("maxPool2d", [x], () => {
   if (!isFloat(x.dtype)) throw new DTypeError("maxPool2d", `expected a floating-point input; got ${x.dtype}`);
   const { attrs, oh, ow } = poolAttrs("maxPool2d", x, kernelSize, options);
   const backend = backendOf("maxPool2d", x);
@@ -225,9 +230,11 @@ export function maxPool2dWithIndices(x: Tensor, kernelSize: Pair, options: MaxPo
     [indices],
   );
   return { values, indices };
+});
 }
 
 export function maxPool2d(x: Tensor, kernelSize: Pair, options: MaxPool2dOptions = {}): Tensor {
+  return composite("maxPool2d", [x], () => {
   const unbatched = x.ndim === 3;
   const x4 = unbatched ? unsqueeze(x, 0) : x;
   const { values, indices } = maxPool2dWithIndices(x4, kernelSize, options);
@@ -237,6 +244,7 @@ export function maxPool2d(x: Tensor, kernelSize: Pair, options: MaxPool2dOptions
   const out = squeeze(values, 0);
   values.dispose();
   return out;
+});
 }
 
 export interface AvgPool2dOptions {
@@ -250,6 +258,7 @@ export interface AvgPool2dOptions {
 
 /** 2-D average pooling: a depthwise convolution with a constant kernel. */
 export function avgPool2d(x: Tensor, kernelSize: Pair, options: AvgPool2dOptions = {}): Tensor {
+  return composite("avgPool2d", [x], () => {
   if (options.ceilMode) throw new NotImplementedError("avgPool2d", "ceilMode is not supported yet");
   const { attrs } = poolAttrs("avgPool2d", x, kernelSize, options);
   const [n, c, h, w] = x.shape as [number, number, number, number];
@@ -270,10 +279,12 @@ export function avgPool2d(x: Tensor, kernelSize: Pair, options: AvgPool2dOptions
   for (const t of [planes, ones, sums, avg]) if (t !== out && t !== x) t.dispose();
   if (typeof divisor !== "number") divisor.dispose();
   return out;
+});
 }
 
 /** 1-D max pooling over (N, C, L). */
 export function maxPool1d(x: Tensor, kernelSize: number, options: { stride?: number | null; padding?: number; dilation?: number; ceilMode?: boolean } = {}): Tensor {
+  return composite("maxPool1d", [x], () => {
   if (x.ndim !== 3) throw new ShapeError("maxPool1d", `expected 3-D (N, C, L) input; got ${fmtShape(x.shape)}`);
   const x4 = unsqueeze(x, 2);
   const out4 = maxPool2d(x4, [1, kernelSize], { stride: [1, options.stride ?? kernelSize], padding: [0, options.padding ?? 0], dilation: [1, options.dilation ?? 1], ceilMode: options.ceilMode ?? false });
@@ -281,10 +292,12 @@ export function maxPool1d(x: Tensor, kernelSize: number, options: { stride?: num
   x4.dispose();
   out4.dispose();
   return out;
+});
 }
 
 /** 1-D average pooling over (N, C, L). */
 export function avgPool1d(x: Tensor, kernelSize: number, options: { stride?: number | null; padding?: number; countIncludePad?: boolean } = {}): Tensor {
+  return composite("avgPool1d", [x], () => {
   if (x.ndim !== 3) throw new ShapeError("avgPool1d", `expected 3-D (N, C, L) input; got ${fmtShape(x.shape)}`);
   const x4 = unsqueeze(x, 2);
   const out4 = avgPool2d(x4, [1, kernelSize], { stride: [1, options.stride ?? kernelSize], padding: [0, options.padding ?? 0], countIncludePad: options.countIncludePad ?? true });
@@ -292,6 +305,7 @@ export function avgPool1d(x: Tensor, kernelSize: number, options: { stride?: num
   x4.dispose();
   out4.dispose();
   return out;
+});
 }
 
 
@@ -312,6 +326,7 @@ export interface ConvTranspose2dOptions {
  * F.convTranspose2d(x, w, b, { stride: 2, padding: 1, outputPadding: 1 });
  */
 export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options: ConvTranspose2dOptions = {}): Tensor {
+  return composite("convTranspose2d", [x, weight, bias], () => {
   if (!isFloat(x.dtype) || x.dtype !== weight.dtype) throw new DTypeError("convTranspose2d", `expected input and weight of the same floating dtype; got ${x.dtype} and ${weight.dtype}`);
   if (x.ndim !== 4 || weight.ndim !== 4) throw new ShapeError("convTranspose2d", `expected 4-D input (N, C, H, W) and weight (C_in, C_out/groups, kH, kW); got ${fmtShape(x.shape)} and ${fmtShape(weight.shape)}`);
   const groups = options.groups ?? 1;
@@ -338,4 +353,5 @@ export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor | null,
   b.dispose();
   out.dispose();
   return withBias;
+});
 }

@@ -5,7 +5,7 @@ import { findBackend } from "../backends/backend.js";
 import { cpuBackend } from "../backends/cpu/index.js";
 import type { DType, TypedArray } from "../core/dtype.js";
 import { DeviceError, DTypeError, TensorError } from "../core/errors.js";
-import { noteStorageAllocated } from "../core/memory.js";
+import { noteStorageAllocated, tidy } from "../core/memory.js";
 import { contiguousStrides, numel, type Shape } from "../core/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import type { Kernel, KernelArgs, Prim } from "./prims.js";
@@ -104,7 +104,7 @@ export function needsGrad(...inputs: (Tensor | null | undefined)[]): boolean {
 function edgeOf(t: Tensor | null | undefined): Edge {
   if (!t || !t.requiresGrad) return null;
   if (t.gradFn) return { node: t.gradFn, index: t.outputIndex };
-  return { leaf: t };
+  return { leaf: t.gradLeaf };
 }
 
 /**
@@ -120,10 +120,21 @@ export function record(
   saved: readonly Tensor[] = [],
 ): boolean {
   if (!needsGrad(...inputs)) return false;
-  const node = new Node(name, inputs.map(edgeOf), outputs.length, backward, saved.map((t) => t.share()));
+  const node = new Node(name, inputs.map(edgeOf), outputs.length, backward);
   for (let i = 0; i < outputs.length; i++) {
     const o = outputs[i]!;
     if (o.dtype === "float32" || o.dtype === "float64") o.attachGradFn(node, i);
   }
+  node.save(saved);
   return true;
+}
+
+/**
+ * Runs a composite op: first checks its inputs (so errors name `op`, not an inner primitive),
+ * then runs `fn` in a `tidy` scope, so its intermediates are freed when it returns and everything
+ * it made is freed if it throws.
+ */
+export function composite<T>(op: string, inputs: readonly (Tensor | null | undefined)[], fn: () => T): T {
+  backendOf(op, ...inputs.filter((t): t is Tensor => !!t));
+  return tidy(fn);
 }

@@ -4,7 +4,7 @@ import { DTypeError, ShapeError, ValueError } from "../core/errors.js";
 import { takeCounters } from "../core/generator.js";
 import { broadcastShapes, fmtShape, shapesEqual, type Shape } from "../core/shape.js";
 import type { Tensor, TensorOrScalar } from "../tensor/tensor.js";
-import { backendOf, emptyTensor, needsGrad, rawView, record, runKernel, tensorFromArray } from "./dispatch.js";
+import { backendOf, emptyTensor, needsGrad, rawView, record, runKernel, tensorFromArray, composite } from "./dispatch.js";
 import { expandStrides, sumTo } from "./broadcast.js";
 import type { ScalarBinaryOp, ScalarUnaryOp } from "./prims.js";
 import { erf as erfScalar, roundHalfEven } from "./scalar-math.js";
@@ -372,6 +372,7 @@ export const logicalXor = (a: TensorOrScalar, b: TensorOrScalar): Tensor => bina
 
 /** Clamps into [min, max]; either bound may be omitted, NaN propagates. */
 export function clamp(x: Tensor, min?: number | Tensor | null, max?: number | Tensor | null): Tensor {
+  return composite("clamp", [x], () => {
   const hasMin = min !== undefined && min !== null;
   const hasMax = max !== undefined && max !== null;
   if (!hasMin && !hasMax) throw new ValueError("clamp", "at least one of min and max must be given");
@@ -381,32 +382,39 @@ export function clamp(x: Tensor, min?: number | Tensor | null, max?: number | Te
   const out = binary(BINARY.clampMax, lo, max!);
   lo.dispose();
   return out;
+});
 }
 
 /** input + value * t1 * t2 */
 export function addcmul(input: Tensor, t1: Tensor, t2: Tensor, options?: { value?: number }): Tensor {
+  return composite("addcmul", [input, t1, t2], () => {
   const p = mul(t1, t2);
   const out = add(input, p, { alpha: options?.value ?? 1 });
   p.dispose();
   return out;
+});
 }
 
 /** input + value * t1 / t2 */
 export function addcdiv(input: Tensor, t1: Tensor, t2: Tensor, options?: { value?: number }): Tensor {
+  return composite("addcdiv", [input, t1, t2], () => {
   const q = div(t1, t2);
   const out = add(input, q, { alpha: options?.value ?? 1 });
   q.dispose();
   return out;
+});
 }
 
 /** start + weight * (end - start) */
 export function lerp(start: Tensor, end: Tensor, weight: number | Tensor): Tensor {
+  return composite("lerp", [start, end], () => {
   const d = sub(end, start);
   const w = mul(d, weight);
   const out = add(start, w);
   d.dispose();
   w.dispose();
   return out;
+});
 }
 
 /** cond ? a : b, with broadcasting; the gradient flows to the branch that was taken. */

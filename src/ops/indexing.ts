@@ -1,9 +1,9 @@
 import { DTypeError, ShapeError, ValueError } from "../core/errors.js";
 import { fmtShape, normalizeAxis } from "../core/shape.js";
 import type { Tensor, TensorOrScalar } from "../tensor/tensor.js";
-import { backendOf, emptyTensor, needsGrad, record, runKernel, tensorFromArray } from "./dispatch.js";
+import { backendOf, emptyTensor, needsGrad, record, runKernel, tensorFromArray, composite } from "./dispatch.js";
 import { cast, eq, scalarTensor, where } from "./elementwise.js";
-import { expand, reshape, unsqueeze } from "./movement.js";
+import { cat, expand, reshape, unsqueeze } from "./movement.js";
 import { amax } from "./reduce.js";
 
 /**
@@ -29,11 +29,22 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   const backend = backendOf("gather", x, index);
   const d = checkIndex("gather", x, dim, index);
   const out = emptyTensor(backend, x.dtype, index.shape, "gather");
-  runKernel(backend, "gather", { x, index, dim: d, out });
+  runOrFree(out, () => runKernel(backend, "gather", { x, index, dim: d, out }));
   const shape = x.shape;
   // the gradient adds g back at the gathered positions (repeats accumulate)
   record("gather", [x, null], [out], ([g], [idx]) => [scatterAdd(zerosOf(g!, shape), d, idx!, g!), null], [index]);
   return out;
+}
+
+/** Runs a kernel that may reject its data (an index out of range), freeing `out` and `temps` if it does. */
+function runOrFree(out: Tensor, run: () => void, temps: readonly Tensor[] = []): void {
+  try {
+    run();
+  } catch (e) {
+    out.dispose();
+    for (const t of temps) t.dispose();
+    throw e;
+  }
 }
 
 function zerosOf(like: Tensor, shape: readonly number[]): Tensor {
@@ -48,7 +59,7 @@ function scatterImpl(op: "scatter" | "scatterAdd", x: Tensor, dim: number, index
   const src = scalar ? expand(scalar, index.shape) : (src0 as Tensor);
   const d = checkIndex(op, x, dim, index, src);
   const out = emptyTensor(backend, x.dtype, x.shape, op);
-  runKernel(backend, "scatter", { x, index, src, dim: d, reduce: op === "scatterAdd" ? "add" : "none", out });
+  runOrFree(out, () => runKernel(backend, "scatter", { x, index, src, dim: d, reduce: op === "scatterAdd" ? "add" : "none", out }), scalar ? [src, scalar] : []);
   if (needsGrad(x, src)) {
     const srcShape = src.shape;
     record(
@@ -73,8 +84,14 @@ function scatterImpl(op: "scatter" | "scatterAdd", x: Tensor, dim: number, index
 
 /** The gradient of src when src is larger than index: zeros outside index's extent. */
 function padTo(g: Tensor, shape: readonly number[]): Tensor {
-  if (g.shape.every((s, i) => s === shape[i])) return g;
-  throw new ShapeError("scatter", `backward for src ${fmtShape(shape)} larger than index ${fmtShape(g.shape)} is not supported`);
+  let out = g;
+  for (let d = 0; d < shape.length; d++) {
+    const missing = shape[d]! - out.shape[d]!;
+    if (missing <= 0) continue;
+    const zeros = zerosOf(out, out.shape.map((s, k) => (k === d ? missing : s)));
+    out = cat([out, zeros], d);
+  }
+  return out;
 }
 
 /** out = x with out[i][index[i][j]] = src[i][j] (for dim 1). */
@@ -84,6 +101,7 @@ export const scatterAdd = (x: Tensor, dim: number, index: Tensor, src: Tensor) =
 
 /** The entries of x at positions `index` (1-D, int32) along `dim`. */
 export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
+  return composite("indexSelect", [x, index], () => {
   if (index.ndim > 1) throw new ShapeError("indexSelect", `index must be 1-D; got shape ${fmtShape(index.shape)}`);
   if (index.dtype !== "int32") throw new DTypeError("indexSelect", `index must be an int32 tensor; got ${index.dtype}`);
   const d = normalizeAxis(dim, Math.max(x.ndim, 1), "indexSelect");
@@ -98,12 +116,15 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   if (v !== index) v.dispose();
   e.dispose();
   return out;
+});
 }
 
 /** x with `value` where mask (bool, broadcastable) is true. */
 export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
+  return composite("maskedFill", [x, mask], () => {
   if (mask.dtype !== "bool") throw new DTypeError("maskedFill", `mask must be a bool tensor; got ${mask.dtype}`);
   return where(mask, value, x);
+});
 }
 
 function triangleMask(x: Tensor, diagonal: number, lower: boolean, op: string): Tensor {
@@ -117,22 +138,27 @@ function triangleMask(x: Tensor, diagonal: number, lower: boolean, op: string): 
 
 /** The lower triangle (j - i <= diagonal) of the last two dims; zeros elsewhere. */
 export function tril(x: Tensor, diagonal = 0): Tensor {
+  return composite("tril", [x], () => {
   const mask = triangleMask(x, diagonal, true, "tril");
   const out = where(mask, x, x.dtype === "bool" ? false : 0);
   mask.dispose();
   return out;
+});
 }
 
 /** The upper triangle (j - i >= diagonal) of the last two dims; zeros elsewhere. */
 export function triu(x: Tensor, diagonal = 0): Tensor {
+  return composite("triu", [x], () => {
   const mask = triangleMask(x, diagonal, false, "triu");
   const out = where(mask, x, x.dtype === "bool" ? false : 0);
   mask.dispose();
   return out;
+});
 }
 
 /** One-hot int32 encoding of class indices: shape [...x.shape, numClasses]. */
 export function oneHot(x: Tensor, numClasses = -1): Tensor {
+  return composite("oneHot", [x], () => {
   if (x.dtype !== "int32") throw new DTypeError("oneHot", `expects an int32 tensor of class indices; got ${x.dtype}`);
   let n = numClasses;
   if (n === -1) {
@@ -147,4 +173,5 @@ export function oneHot(x: Tensor, numClasses = -1): Tensor {
   const out = cast(hit, "int32");
   for (const t of [classes, u, hit]) t.dispose();
   return out;
+});
 }

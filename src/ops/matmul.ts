@@ -2,7 +2,7 @@ import { isFloat } from "../core/dtype.js";
 import { DTypeError, ShapeError } from "../core/errors.js";
 import { broadcastShapes, fmtShape } from "../core/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { backendOf, emptyTensor, record, runKernel } from "./dispatch.js";
+import { backendOf, emptyTensor, record, runKernel, composite } from "./dispatch.js";
 import { mul } from "./elementwise.js";
 import { expand, squeeze, transpose, unsqueeze } from "./movement.js";
 
@@ -40,6 +40,7 @@ function checkOperands(op: string, a: Tensor, b: Tensor): void {
  * torch.matmul(torch.randn([10, 3, 4]), torch.randn([4, 5])).shape; // [10, 3, 5]
  */
 export function matmul(a: Tensor, b: Tensor): Tensor {
+  return composite("matmul", [a, b], () => {
   checkOperands("matmul", a, b);
   const a2 = a.ndim === 1 ? unsqueeze(a, 0) : a;
   const b2 = b.ndim === 1 ? unsqueeze(b, -1) : b;
@@ -55,6 +56,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.ndim === 1) out = squeezeOwned(out, -2);
   if (b.ndim === 1) out = squeezeOwned(out, -1);
   return out;
+});
 }
 
 function squeezeOwned(t: Tensor, dim: number): Tensor {
@@ -82,16 +84,20 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
 
 /** Outer product of two 1-D tensors: [n] x [m] -> [n, m]. */
 export function outer(a: Tensor, b: Tensor): Tensor {
+  return composite("outer", [a, b], () => {
   if (a.ndim !== 1 || b.ndim !== 1) throw new ShapeError("outer", `expects 1-D tensors; got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
   const col = unsqueeze(a, 1);
   const out = mul(col, b);
   col.dispose();
   return out;
+});
 }
 
 /** Dot product of two 1-D tensors of the same length. */
 export function dot(a: Tensor, b: Tensor): Tensor {
+  return composite("dot", [a, b], () => {
   if (a.ndim !== 1 || b.ndim !== 1) throw new ShapeError("dot", `expects 1-D tensors; got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
   if (a.shape[0] !== b.shape[0]) throw new ShapeError("dot", `inconsistent tensor size: ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
   return matmul(a, b);
+});
 }

@@ -3,7 +3,7 @@ import { ShapeError, ValueError } from "../core/errors.js";
 import { checkShape, contiguousStrides, fmtShape, inferShape, normalizeAxes, normalizeAxis, numel, shapesEqual, type Shape } from "../core/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { expandStrides, sumTo } from "./broadcast.js";
-import { backendOf, emptyTensor, needsGrad, record, runKernel } from "./dispatch.js";
+import { backendOf, emptyTensor, needsGrad, record, runKernel, composite } from "./dispatch.js";
 import { COPY } from "./elementwise.js";
 
 /**
@@ -96,27 +96,33 @@ export function view(x: Tensor, shape0: Shape): Tensor {
 }
 
 export function reshape(x: Tensor, shape0: Shape): Tensor {
+  return composite("reshape", [x], () => {
   const shape = inferShape(shape0, x.numel(), "reshape", x.shape);
   if (viewStrides(x.shape, x.strides, shape)) return view(x, shape);
   const c = contiguousCopy(x);
   const out = view(c, shape);
   c.dispose();
   return out;
+});
 }
 
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
+  return composite("flatten", [x], () => {
   if (x.ndim === 0) return reshape(x, [1]);
   const s = axis(startDim, x.ndim, "flatten");
   const e = axis(endDim, x.ndim, "flatten");
   if (s > e) throw new ValueError("flatten", `startDim ${startDim} cannot come after endDim ${endDim}`);
   const shape = [...x.shape.slice(0, s), numel(x.shape.slice(s, e + 1)), ...x.shape.slice(e + 1)];
   return reshape(x, shape);
+});
 }
 
 export function unflatten(x: Tensor, dim: number, sizes: readonly number[]): Tensor {
+  return composite("unflatten", [x], () => {
   const d = axis(dim, x.ndim, "unflatten");
   const inner = inferShape(sizes, x.shape[d]!, "unflatten", x.shape);
   return view(x, [...x.shape.slice(0, d), ...inner, ...x.shape.slice(d + 1)]);
+});
 }
 
 export function squeeze(x: Tensor, dim?: number | readonly number[]): Tensor {
@@ -158,12 +164,14 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
 }
 
 export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
+  return composite("transpose", [x], () => {
   const order = x.shape.map((_, i) => i);
   const a = axis(dim0, x.ndim, "transpose");
   const b = axis(dim1, x.ndim, "transpose");
   order[a] = b;
   order[b] = a;
   return permute(x, order);
+});
 }
 
 export function t(x: Tensor): Tensor {
@@ -198,6 +206,7 @@ export function contiguousCopy(x: Tensor): Tensor {
 }
 
 export function repeat(x: Tensor, sizes: readonly number[]): Tensor {
+  return composite("repeat", [x], () => {
   if (sizes.length < x.ndim) throw new ShapeError("repeat", `number of repeat dims ${sizes.length} can't be smaller than the number of tensor dims ${x.ndim}`);
   checkShape(sizes, "repeat");
   const lead = sizes.length - x.ndim;
@@ -211,6 +220,7 @@ export function repeat(x: Tensor, sizes: readonly number[]): Tensor {
   if (v !== x) v.dispose();
   e.dispose();
   return out;
+});
 }
 
 export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
@@ -348,11 +358,13 @@ export function unbind(x: Tensor, dim = 0): Tensor[] {
 
 /** Reversed along `dims` (a copy, as in PyTorch). */
 export function flip(x: Tensor, dims0: number | readonly number[]): Tensor {
+  return composite("flip", [x], () => {
   const dims = normalizeAxes(dims0, x.ndim, "flip");
   const v = flipView(x, dims);
   const out = contiguousCopy(v);
   v.dispose();
   return out;
+});
 }
 
 /** A negative-stride view reversed along `dims`. */
@@ -397,6 +409,7 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
 
 /** Stacks along a new `dim`. */
 export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
+  return composite("stack", tensors, () => {
   if (tensors.length === 0) throw new ValueError("stack", "expected a non-empty list of tensors");
   const first = tensors[0]!;
   for (const x of tensors) {
@@ -407,4 +420,5 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   const out = cat(parts, d);
   for (const p of parts) p.dispose();
   return out;
+});
 }

@@ -22,7 +22,8 @@ export type Prim =
   | "scatter"
   | "cat"
   | "random"
-  | "fill";
+  | "fill"
+  | "optimStep";
 
 /** The scalar form of an elementwise op; generic elementwise kernels splice it in. */
 export interface ScalarUnaryOp {
@@ -87,6 +88,26 @@ export interface KernelArgs {
   random: { dist: "uniform" | "normal"; seed: number; offset: number; out: View };
   /** Every element of out becomes `value`. */
   fill: { value: number; out: View };
+  /**
+   * One fused optimizer update of one parameter, in place: `param` and every `state` view are read
+   * and written, `grad` is read. One primitive for every optimizer (not one per optimizer), so a
+   * backend adds one kernel and one WGSL file; `kind` picks the update and fixes the layout of
+   * `state` and `scalars` (AdamW is `adam` with decoupled weight decay; Momentum is `sgd`). All
+   * views have param's shape and dtype (float32/float64) and are contiguous (the frontend runs the
+   * composite of elementwise ops otherwise). Scalars are plain numbers, ready for a uniform buffer:
+   *
+   * - `sgd`: state `[]` or `[momentumBuffer]` (momentum != 0);
+   *   scalars `[negLr, weightDecay, momentum, dampening, nesterov, maximize, firstStep]`
+   * - `adam`: state `[expAvg, expAvgSq]`, plus `maxExpAvgSq` with amsgrad; scalars
+   *   `[negStepSize, beta1, beta2, eps, weightDecay, biasCorrection2Sqrt, decay, maximize, decoupled]`
+   *   where `negStepSize = -lr / (1 - beta1^t)` and `decay = 1 - lr * weightDecay` (AdamW)
+   * - `adagrad`: state `[sum]`; scalars `[negClr, weightDecay, eps, maximize]`
+   * - `rmsprop`: state `[squareAvg]`, then `gradAvg` if centered, then `momentumBuffer` if
+   *   momentum > 0; scalars `[negLr, alpha, eps, weightDecay, momentum, centered, maximize]`
+   *
+   * Flags are 0 or 1. See `ops/optim-step.ts` for the exact update each kind computes.
+   */
+  optimStep: { kind: "sgd" | "adam" | "adagrad" | "rmsprop"; param: View; grad: View; state: readonly View[]; scalars: readonly number[] };
 }
 
 export type Kernel<P extends Prim> = (args: KernelArgs[P]) => void;

@@ -3,7 +3,7 @@ import { DTypeError, ValueError } from "../core/errors.js";
 import { contiguousStrides, fmtShape, normalizeAxes, normalizeAxis } from "../core/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { noGrad } from "../autograd/grad-mode.js";
-import { backendOf, emptyTensor, record, runKernel } from "./dispatch.js";
+import { backendOf, emptyTensor, record, runKernel, composite } from "./dispatch.js";
 import { COPY, UNARY, abs, add, cast, div, eq, exp, gt, isinf, log, mul, ne, pow, sqrt, square, sub, unary, where } from "./elementwise.js";
 import { cat, contiguousCopy, expand, flipView, narrow, permute, reshape, squeeze, view } from "./movement.js";
 import { gather } from "./indexing.js";
@@ -63,6 +63,7 @@ export function sum(x: Tensor, dim?: Dims, keepdim = false): Tensor {
 }
 
 export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+  return composite("mean", [x], () => {
   if (!isFloat(x.dtype)) throw new DTypeError("mean", `could not infer output dtype: input dtype must be floating point; got ${x.dtype}`);
   const axes = normalizeAxes(dim, x.ndim, "mean");
   const n = axes.reduce((p, a) => p * x.shape[a]!, 1);
@@ -70,6 +71,7 @@ export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   const out = div(s, n);
   s.dispose();
   return out;
+});
 }
 
 export function prod(x: Tensor, dim?: number | null, keepdim = false): Tensor {
@@ -134,13 +136,10 @@ export const amin = (x: Tensor, dim?: Dims, keepdim = false) => extremum("min", 
 
 function argReduce(op: "argmax" | "argmin", x: Tensor, dim: number | null | undefined, keepdim: boolean): Tensor {
   if (dim === null || dim === undefined) {
-    const flat = reshape(x, [-1]);
-    const out = reduceRaw(op, flat, [0], false, op);
-    if (flat !== x) flat.dispose();
-    if (!keepdim) return out;
-    const shaped = view(out, x.shape.map(() => 1));
-    out.dispose();
-    return shaped;
+    return composite(op, [x], () => {
+      const out = reduceRaw(op, reshape(x, [-1]), [0], false, op);
+      return keepdim ? view(out, x.shape.map(() => 1)) : out;
+    });
   }
   return reduceRaw(op, x, [normalizeAxis(dim, x.ndim, op)], keepdim, op);
 }
@@ -150,6 +149,7 @@ export const argmin = (x: Tensor, dim?: number | null, keepdim = false) => argRe
 
 /** `max(dim)`/`min(dim)`: values and indices; the gradient goes to the selected index only. */
 export function maxDim(x: Tensor, dim: number, keepdim: boolean, op: "max" | "min"): { values: Tensor; indices: Tensor } {
+  return composite("max", [x], () => {
   const d = normalizeAxis(dim, x.ndim, op);
   const idx = argReduce(op === "max" ? "argmax" : "argmin", x, d, true);
   const vals = x.ndim === 0 ? contiguousCopy(x) : gather(x, d, idx);
@@ -159,6 +159,7 @@ export function maxDim(x: Tensor, dim: number, keepdim: boolean, op: "max" | "mi
   vals.dispose();
   idx.dispose();
   return { values, indices };
+});
 }
 
 export interface VarOptions {
@@ -170,6 +171,7 @@ export interface VarOptions {
 }
 
 export function variance(x: Tensor, dim?: Dims, options: VarOptions = {}): Tensor {
+  return composite("var", [x], () => {
   if (!isFloat(x.dtype)) throw new DTypeError("var", `expected a floating-point tensor; got ${x.dtype}`);
   const correction = options.correction ?? (options.unbiased === false ? 0 : 1);
   const axes = normalizeAxes(dim, x.ndim, "var");
@@ -181,13 +183,16 @@ export function variance(x: Tensor, dim?: Dims, options: VarOptions = {}): Tenso
   const out = div(s, Math.max(n - correction, 0));
   for (const t of [m, d, d2, s]) t.dispose();
   return out;
+});
 }
 
 export function std(x: Tensor, dim?: Dims, options: VarOptions = {}): Tensor {
+  return composite("std", [x], () => {
   const v = variance(x, dim, options);
   const out = unary(UNARY.stdSqrt, v);
   v.dispose();
   return out;
+});
 }
 
 /** A max that is safe to subtract: detached, and 0 where the max is infinite. */
@@ -204,6 +209,7 @@ function stableShift(x: Tensor, axes: readonly number[]): Tensor {
 
 /** log(sum(exp(x))) over dims, stable for large |x|. */
 export function logsumexp(x: Tensor, dim: number | readonly number[], keepdim = false): Tensor {
+  return composite("logsumexp", [x], () => {
   const axes = normalizeAxes(dim, x.ndim, "logsumexp");
   const xf = isFloat(x.dtype) ? x : cast(x, "float32");
   const m = stableShift(xf, axes);
@@ -218,10 +224,12 @@ export function logsumexp(x: Tensor, dim: number | readonly number[], keepdim = 
   const out = squeeze(r, axes);
   r.dispose();
   return out;
+});
 }
 
 /** softmax along `dim`, computed as exp(x - max) / sum. */
 export function softmax(x: Tensor, dim: number): Tensor {
+  return composite("softmax", [x], () => {
   const d = normalizeAxis(dim, x.ndim, "softmax");
   const xf = isFloat(x.dtype) ? x : cast(x, "float32");
   const m = stableShift(xf, [d]);
@@ -232,10 +240,12 @@ export function softmax(x: Tensor, dim: number): Tensor {
   for (const t of [m, shifted, e, s]) t.dispose();
   if (xf !== x) xf.dispose();
   return out;
+});
 }
 
 /** log(softmax(x)) along `dim`, computed as x - max - log(sum(exp(x - max))). */
 export function logSoftmax(x: Tensor, dim: number): Tensor {
+  return composite("logSoftmax", [x], () => {
   const d = normalizeAxis(dim, x.ndim, "logSoftmax");
   const xf = isFloat(x.dtype) ? x : cast(x, "float32");
   const m = stableShift(xf, [d]);
@@ -247,6 +257,7 @@ export function logSoftmax(x: Tensor, dim: number): Tensor {
   for (const t of [m, shifted, e, s, l]) t.dispose();
   if (xf !== x) xf.dispose();
   return out;
+});
 }
 
 function scan(op: "cumsum" | "cumprod", x: Tensor, dim: number): Tensor {
@@ -286,26 +297,31 @@ export function cumprod(x: Tensor, dim: number): Tensor {
 
 /** Whether every element is nonzero (true over an empty dim). */
 export function all(x: Tensor, dim?: number | null, keepdim = false): Tensor {
+  return composite("all", [x], () => {
   const zero = eq(x, 0);
   const count = reduceRaw("sum", zero, normalizeAxes(dim, x.ndim, "all"), keepdim, "all");
   const out = eq(count, 0);
   zero.dispose();
   count.dispose();
   return out;
+});
 }
 
 /** Whether any element is nonzero (false over an empty dim). */
 export function any(x: Tensor, dim?: number | null, keepdim = false): Tensor {
+  return composite("any", [x], () => {
   const nonzero = ne(x, 0);
   const count = reduceRaw("sum", nonzero, normalizeAxes(dim, x.ndim, "any"), keepdim, "any");
   const out = gt(count, 0);
   nonzero.dispose();
   count.dispose();
   return out;
+});
 }
 
 /** The p-norm over dims (all by default); p may be Infinity. */
 export function norm(x: Tensor, p: number, dim: Dims, keepdim = false): Tensor {
+  return composite("norm", [x], () => {
   const a = abs(x);
   let out: Tensor;
   if (p === Infinity) out = amax(a, dim, keepdim);
@@ -319,4 +335,5 @@ export function norm(x: Tensor, p: number, dim: Dims, keepdim = false): Tensor {
   }
   a.dispose();
   return out;
+});
 }

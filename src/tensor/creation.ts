@@ -19,11 +19,14 @@ export interface CreationOptions {
   requiresGrad?: boolean;
 }
 
+/** Checks `requiresGrad` against the dtype before anything is allocated. */
+function checkGrad(dtype: DType, options: CreationOptions | undefined, op: string): void {
+  if (options?.requiresGrad && !isFloat(dtype)) throw new DTypeError(op, `only floating-point tensors can require gradients; got ${dtype}`);
+}
+
 function finish(t: Tensor, options: CreationOptions | undefined, op: string): Tensor {
-  if (options?.requiresGrad) {
-    if (!isFloat(t.dtype)) throw new DTypeError(op, `only floating-point tensors can require gradients; got ${t.dtype}`);
-    t.requiresGrad_(true);
-  }
+  checkGrad(t.dtype, options, op);
+  if (options?.requiresGrad) t.requiresGrad_(true);
   return t;
 }
 
@@ -60,7 +63,8 @@ function inferDtype(data: NestedArray): DType {
     any = true;
     if (typeof v === "number") {
       sawNumber = true;
-      if (!Number.isInteger(v)) allInt = false;
+      // integers beyond int32 would wrap around: they make a float tensor instead
+      if (!Number.isInteger(v) || v > 2147483647 || v < -2147483648) allInt = false;
     }
   };
   visit(data);
@@ -81,6 +85,7 @@ export function tensor(data: NestedArray | TypedArray, options: CreationOptions 
   if (ArrayBuffer.isView(data)) {
     const src = data;
     const dtype = options.dtype ?? dtypeOfArray(src, "tensor");
+    checkGrad(dtype, options, "tensor");
     const shape = options.shape ?? [src.length];
     checkShape(shape, "tensor");
     if (numel(shape) !== src.length) throw new ShapeError("tensor", `shape ${fmtShape(shape)} needs ${numel(shape)} elements; the array has ${src.length}`);
@@ -92,8 +97,14 @@ export function tensor(data: NestedArray | TypedArray, options: CreationOptions 
   const flat: number[] = [];
   flattenInto(data, shape, 0, flat, "tensor");
   const dtype = options.dtype ?? inferDtype(data);
+  checkGrad(dtype, options, "tensor");
+  if (options.shape) {
+    checkShape(options.shape, "tensor");
+    if (numel(options.shape) !== flat.length) throw new ShapeError("tensor", `shape ${fmtShape(options.shape)} needs ${numel(options.shape)} elements; the data has ${flat.length}`);
+  }
   const arr = allocArray(dtype, flat.length);
-  for (let i = 0; i < flat.length; i++) arr[i] = dtype === "bool" ? (flat[i] ? 1 : 0) : flat[i]!;
+  // NOTE: NaN is nonzero, hence true
+  for (let i = 0; i < flat.length; i++) arr[i] = dtype === "bool" ? (flat[i] !== 0 ? 1 : 0) : flat[i]!;
   return finish(tensorFromArray(backend, dtype, options.shape ?? shape, arr, "tensor"), options, "tensor");
 }
 
@@ -147,13 +158,16 @@ export const randnLike = (t: Tensor, options: CreationOptions = {}) => randn(t.s
  * Values from `start` to `end` (exclusive) by `step`: arange(5), arange(1, 5), arange(0, 1, 0.25).
  * Integer arguments give int32, as PyTorch gives int64.
  */
-export function arange(start: number, end?: number, step?: number | CreationOptions, options: CreationOptions = {}): Tensor {
-  if (typeof step === "object") {
+export function arange(start: number, end?: number | CreationOptions, step?: number | CreationOptions, options: CreationOptions = {}): Tensor {
+  if (typeof end === "object") {
+    options = end;
+    end = undefined;
+  } else if (typeof step === "object") {
     options = step;
     step = undefined;
   }
-  const [lo, hi] = end === undefined ? [0, start] : [start, end];
-  const st = step ?? 1;
+  const [lo, hi] = end === undefined ? [0, start] : [start, end as number];
+  const st = (step as number | undefined) ?? 1;
   if (st === 0 || !Number.isFinite(st)) throw new ValueError("arange", `step must be non-zero and finite; got ${st}`);
   if ((hi - lo) / st < 0) throw new ValueError("arange", `upper bound and step sign are inconsistent: start ${lo}, end ${hi}, step ${st}`);
   const n = Math.max(0, Math.ceil((hi - lo) / st));

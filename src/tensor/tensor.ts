@@ -2,7 +2,7 @@ import type { Backend, DeviceName, Storage, View } from "../backends/backend.js"
 import type { DType, TypedArray } from "../core/dtype.js";
 import { isFloat } from "../core/dtype.js";
 import { AutogradError, DeviceError, DTypeError, TensorError, ValueError } from "../core/errors.js";
-import { finalizer, keep, noteTensorCreated, noteTensorDisposed, releaseStorage, track, type Tracked } from "../core/memory.js";
+import { finalizer, noteTensorCreated, noteTensorDisposed, releaseStorage, track, type Tracked } from "../core/memory.js";
 import { fmtShape, numel, type Shape } from "../core/shape.js";
 import { isGradEnabled } from "../autograd/grad-mode.js";
 import type { GradHook, Node } from "../autograd/node.js";
@@ -46,8 +46,13 @@ export class Tensor implements View, Tracked {
   readonly offset: number;
   /** The accumulated gradient of a leaf (or of a tensor that called `retainGrad`). */
   grad: Tensor | null = null;
-  /** The op that made this tensor, if it was recorded on the tape. */
-  gradFn: Node | null = null;
+  #gradFn: Node | null = null;
+  /** A saved handle's gradFn is a weak reference: it does not keep the graph alive. */
+  #weakGradFn = false;
+  /** For a saved handle on a leaf: the leaf whose `.grad` receives its gradient. */
+  #leaf: Tensor | null = null;
+  /** What the FinalizationRegistry releases if this tensor is collected undisposed. */
+  readonly #held: { storage: Storage; device: string; node: Node | null };
   /** Which output of `gradFn` this tensor is. */
   outputIndex = 0;
   /** Set by `torch.keep`: no enclosing `tidy` disposes it. */
@@ -64,8 +69,29 @@ export class Tensor implements View, Tracked {
     this.offset = offset;
     storage.refs++;
     noteTensorCreated(storage.backend.name);
-    finalizer.register(this, { storage, device: storage.backend.name }, this);
+    this.#held = { storage, device: storage.backend.name, node: null };
+    finalizer.register(this, this.#held, this);
     track(this);
+  }
+
+  /** The op that made this tensor, if it was recorded on the tape. */
+  get gradFn(): Node | null {
+    return this.#gradFn;
+  }
+
+  #setGradFn(node: Node | null): void {
+    if (node === this.#gradFn) return;
+    const old = this.#gradFn;
+    this.#gradFn = node;
+    if (this.#weakGradFn) return;
+    node?.ref();
+    this.#held.node = node;
+    old?.unref();
+  }
+
+  /** @internal The leaf whose `.grad` a gradient reaching this tensor goes to (itself, or the original of a saved handle). */
+  get gradLeaf(): Tensor {
+    return this.#leaf ?? this;
   }
 
   // ---- metadata ----
@@ -141,6 +167,7 @@ export class Tensor implements View, Tracked {
     releaseStorage(this.storage);
     if (this.grad && this.grad !== this) this.grad.dispose();
     this.grad = null;
+    this.#setGradFn(null);
   }
   [Symbol.dispose](): void {
     this.dispose();
@@ -160,8 +187,8 @@ export class Tensor implements View, Tracked {
     self.shape = src.shape;
     self.strides = src.strides;
     self.offset = src.offset;
-    finalizer.unregister(this);
-    finalizer.register(this, { storage: src.storage, device: src.device }, this);
+    this.#held.storage = src.storage;
+    this.#held.device = src.device;
     noteTensorDisposed(old.backend.name);
     noteTensorCreated(src.device);
     releaseStorage(old);
@@ -172,12 +199,18 @@ export class Tensor implements View, Tracked {
   share(): Tensor {
     const t = new Tensor(this.storage, this.shape, this.strides, this.offset);
     t.kept = true;
+    // It stays on the graph (for double backward) without holding the graph alive.
+    t.#weakGradFn = true;
+    t.#gradFn = this.#gradFn;
+    t.outputIndex = this.outputIndex;
+    t.#requiresGrad = this.#requiresGrad;
+    if (!this.#gradFn && this.#requiresGrad) t.#leaf = this.gradLeaf;
     return t;
   }
 
   /** @internal Makes this tensor output `index` of `node`. */
   attachGradFn(node: Node, index: number): void {
-    this.gradFn = node;
+    this.#setGradFn(node);
     this.outputIndex = index;
     this.#requiresGrad = true;
   }
@@ -323,7 +356,7 @@ export class Tensor implements View, Tracked {
     if (!this.requiresGrad) throw new AutogradError("retainGrad", "cannot retain the gradient of a tensor that does not require grad");
     if (this.isLeaf) return;
     this.gradFn!.retained ??= new Map();
-    this.gradFn!.retained.set(this.outputIndex, keep(this));
+    this.gradFn!.retained.set(this.outputIndex, this);
   }
 
   /**
@@ -353,7 +386,7 @@ export class Tensor implements View, Tracked {
   }
   /** Cuts this tensor from the graph in place. */
   detach_(): this {
-    this.gradFn = null;
+    this.#setGradFn(null);
     this.#requiresGrad = false;
     return this;
   }
@@ -370,7 +403,7 @@ export class Tensor implements View, Tracked {
   /** @internal Takes the place of `result` in the graph after its values were copied in. */
   rebase(result: Tensor): void {
     if (result.gradFn) {
-      this.gradFn = result.gradFn;
+      this.#setGradFn(result.gradFn);
       this.outputIndex = result.outputIndex;
       this.#requiresGrad = true;
     }
@@ -769,6 +802,7 @@ export class Tensor implements View, Tracked {
   }
   /** This tensor if contiguous, else a contiguous copy. */
   contiguous(): Tensor {
+    this.#checkLive("contiguous");
     return this.isContiguous() ? this : M.contiguousCopy(this);
   }
   /** A copy that stays on the graph (its gradient flows back). */

@@ -125,6 +125,9 @@ describe("gemm", () => {
   }
 
   const SIZES = [1, 2, 3, 4, 5, 7, 12, 13, 17, 33, 64, 65];
+  /** Contiguous operands at offset 0, output overwritten. */
+  const PLAIN = { transA: false, transB: false, padA: 0, padB: 0, stepA: 1 } as const;
+  const AT_ZERO = { aOff: 0, bOff: 0, outOff: 0, accumulate: false } as const;
 
   for (const [name, T] of DTYPES) {
     it(`matches the reference on random shapes, layouts and offsets (${name})`, () => {
@@ -165,7 +168,8 @@ describe("gemm", () => {
       ];
       for (const [M, N, K] of shapes) {
         for (const accumulate of [false, true]) {
-          const c: GemmCase = { M, N, K, transA: K % 2 === 0, transB: M % 2 === 0, accumulate, ...base }; // prettier-ignore
+          const [transA, transB] = [K % 2 === 0, M % 2 === 0];
+          const c: GemmCase = { M, N, K, transA, transB, accumulate, ...base };
           const { fast, ref } = runCase(T, c, rand);
           const { rtol, atol } = tolerance(T, K);
           expectClose(fast, ref, rtol, atol, JSON.stringify(c));
@@ -175,8 +179,11 @@ describe("gemm", () => {
 
     it(`leaves elements outside the output block untouched (${name})`, () => {
       const rand = rng(4);
-      for (const [M, N, K] of [[2, 2, 2], [20, 30, 40]] as const) {
-        const c = { M, N, K, transA: false, transB: false, padA: 0, padB: 0, stepA: 1, aOff: 0, bOff: 0, outOff: 5, accumulate: false }; // prettier-ignore
+      for (const [M, N, K] of [
+        [2, 2, 2],
+        [20, 30, 40],
+      ] as const) {
+        const c: GemmCase = { M, N, K, ...PLAIN, ...AT_ZERO, outOff: 5 };
         const { fast, init } = runCase(T, c, rand);
         expect(Array.from(fast.subarray(0, 5))).toEqual(Array.from(init.subarray(0, 5)));
         expect(Array.from(fast.subarray(5 + M * N))).toEqual(Array.from(init.subarray(5 + M * N)));
@@ -246,15 +253,19 @@ describe("conv2d", () => {
     { x: [22, 8, 20, 20], w: [8, 8, 3, 3], padding: [1, 1] },
   ];
 
+  const ONE: [number, number] = [1, 1];
+  const ZERO: [number, number] = [0, 0];
+
   function describeCase(c: ConvCase): string {
-    const s = c.stride ?? [1, 1];
-    const p = c.padding ?? [0, 0];
-    const d = c.dilation ?? [1, 1];
-    return `x [${c.x.join(", ")}] w [${c.w.join(", ")}] s ${s} p ${p} d ${d} g ${c.groups ?? 1}`;
+    const { x, w, stride = ONE, padding = ZERO, dilation = ONE, groups = 1 } = c;
+    const list = (v: readonly number[]) => `[${v.join(", ")}]`;
+    const opts = `stride ${list(stride)} padding ${list(padding)} dilation ${list(dilation)}`;
+    return `x ${list(x)} w ${list(w)} ${opts} groups ${groups}`;
   }
 
   function geometry(c: ConvCase): Conv2dGeometry {
-    return conv2dGeometry(c.x, c.w, c.stride ?? [1, 1], c.padding ?? [0, 0], c.dilation ?? [1, 1], c.groups ?? 1); // prettier-ignore
+    const { x, w, stride = ONE, padding = ZERO, dilation = ONE, groups = 1 } = c;
+    return conv2dGeometry(x, w, stride, padding, dilation, groups);
   }
 
   for (const [name, T] of DTYPES) {
@@ -299,9 +310,9 @@ describe("conv2d", () => {
     const g = conv2dGeometry([1, 4, 5, 4], [4, 2, 2, 3], [2, 1], [1, 2], [2, 1], 2);
     expect([g.outH, g.outW]).toEqual([3, 6]);
     const expected = [
-      -2, -3, -5, 9, -5, 3, -5, -6, 7, -3, 0, -5, 1, 0, -5, -8, 5, 7, 0, 0, -2, -5, -5, 3, 3, 3,
-      1, -12, 10, 10, 2, 6, -4, 7, -5, -3, 2, -3, -2, 2, 4, 1, 3, 4, 4, 4, 5, 4, 0, 0, -2, -6, -6,
-      2, 1, 4, 2, -2, -3, 2, -5, -4, -1, -2, -6, 0, -2, 0, 4, 7, 0, -3,
+      -2, -3, -5, 9, -5, 3, -5, -6, 7, -3, 0, -5, 1, 0, -5, -8, 5, 7, 0, 0, -2, -5, -5, 3, 3, 3, 1,
+      -12, 10, 10, 2, 6, -4, 7, -5, -3, 2, -3, -2, 2, 4, 1, 3, 4, 4, 4, 5, 4, 0, 0, -2, -6, -6, 2,
+      1, 4, 2, -2, -3, 2, -5, -4, -1, -2, -6, 0, -2, 0, 4, 7, 0, -3,
     ];
     const ref = new Float64Array(72);
     conv2dForwardReference(g, x, w, ref);
@@ -324,7 +335,11 @@ describe("conv2d", () => {
       conv2dForward(g, x, w, y);
       conv2dGradInput(g, gy, w, gx);
       conv2dGradWeight(g, x, gy, gw);
-      const dot = (a: FloatArray, b: FloatArray) => a.reduce((s, v, i) => s + v * b[i]!, 0);
+      const dot = (a: FloatArray, b: FloatArray) => {
+        let s = 0;
+        for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+        return s;
+      };
       const lhs = dot(y, gy);
       expect(dot(x, gx)).toBeCloseTo(lhs, 9);
       expect(dot(w, gw)).toBeCloseTo(lhs, 9);
@@ -407,7 +422,8 @@ describe("maxPool2d", () => {
 
   it("propagates NaN like PyTorch: NaN wins, and the last NaN of a window gives the index", () => {
     // x = [[1, nan, 3, nan], [5, 5, 0, 0], [2, 2, 2, 2], [-inf] * 4]; PyTorch 1.13 values.
-    const x = Float64Array.from([1, NaN, 3, NaN, 5, 5, 0, 0, 2, 2, 2, 2, -1 / 0, -1 / 0, -1 / 0, -1 / 0]); // prettier-ignore
+    const inf = Infinity;
+    const x = Float64Array.from([1, NaN, 3, NaN, 5, 5, 0, 0, 2, 2, 2, 2, -inf, -inf, -inf, -inf]);
     const a = run(poolGeometry([1, 1, 4, 4], [2, 2], [2, 2]), x);
     expect(a.out).toEqual([NaN, NaN, 2, 2]);
     expect(a.idx).toEqual([1, 3, 8, 10]);

@@ -315,13 +315,9 @@ describe("backward frees what the graph saved", () => {
     w.dispose();
   });
 
-  // BUG(autograd/engine.ts + backward functions): outside a tidy, backward leaks the temporaries that
-  // backward functions make and never dispose: e.g. sum's expandBack (ops/reduce.ts) leaves the
-  // `reshape` view it expands, and recordBinary (ops/elementwise.ts) computes the gradient of an
-  // operand that does not require grad (the scalar of x.mul(2)) and drops it undisposed.
-  // Repro: x = randn([3, 4], {requiresGrad}); loss = tidy(() => x.exp().mul(2).sum());
-  // loss.backward(); loss.dispose() -> numTensors is before + 3 (expected before + 1: x.grad).
-  it.fails("memory after loss.backward() is memory before the forward plus the grads", () => {
+  // Backward frees the temporaries its backward functions make (e.g. sum's expandBack view, the
+  // unused gradient of the scalar in x.mul(2)), so no tidy is needed around it.
+  it("memory after loss.backward() is memory before the forward plus the grads", () => {
     const x = torch.randn([3, 4], { requiresGrad: true });
     const before = memorySnapshot();
     const loss = torch.tidy(() => x.exp().mul(2).sum());
@@ -357,11 +353,11 @@ describe("backward frees what the graph saved", () => {
     x.dispose();
   });
 
-  // BUG(ops/dispatch.ts record + core/memory.ts): the handles a node saves are `kept`, so a tidy
+  // Regression test, fixed bug (ops/dispatch.ts record + core/memory.ts): the handles a node saves are `kept`, so a tidy
   // around a forward pass that is never differentiated (evaluation without noGrad) frees the
   // outputs but not what the nodes saved: they live until backward, releaseGraph or GC.
   // Repro: x = randn([5], {requiresGrad}); tidy(() => { x.exp().sum(); }) -> numTensors + 1.
-  it.fails("tidy frees the saved tensors of a graph it drops", () => {
+  it("tidy frees the saved tensors of a graph it drops", () => {
     const x = torch.randn([5], { requiresGrad: true });
     const before = memorySnapshot();
     torch.tidy(() => {
@@ -369,6 +365,49 @@ describe("backward frees what the graph saved", () => {
     });
     expect(memorySnapshot().numTensors).toBe(before.numTensors);
     x.dispose();
+  });
+});
+
+describe("tidy and autograd results", () => {
+  // Regression test, fixed bug (autograd/engine.ts adopt): the gradients autograd.grad returns are marked with keep(), so a
+  // tidy around the call never frees them. Repro:
+  //   x = randn([3], {requiresGrad}); tidy(() => { autograd.grad(x.mul(2).sum(), x); }) -> numTensors + 1.
+  // (A leaf's .grad outliving tidy is right; a returned gradient should belong to the scope.)
+  it("tidy frees the gradients autograd.grad returned inside it", () => {
+    const x = torch.randn([3], { requiresGrad: true });
+    const before = memorySnapshot();
+    torch.tidy(() => {
+      const [g] = torch.autograd.grad(x.mul(2).sum(), x);
+      g!.sum();
+    });
+    expect(memorySnapshot().numTensors).toBe(before.numTensors);
+    x.dispose();
+  });
+
+  // Regression test, fixed bug (tensor/tensor.ts retainGrad): retainGrad() marks the tensor with keep(), so no enclosing tidy
+  // frees it (nor its .grad). Repro:
+  //   tidy(() => { const y = x.mul(2); y.retainGrad(); y.sum().backward(); }) -> numTensors + 3
+  //   (expected + 1: x.grad).
+  it("retainGrad does not make a tensor escape tidy", () => {
+    const x = torch.randn([3], { requiresGrad: true });
+    const before = memorySnapshot();
+    torch.tidy(() => {
+      const y = x.mul(2);
+      y.retainGrad();
+      y.sum().backward();
+    });
+    expect(memorySnapshot().numTensors - before.numTensors).toBe(1);
+    x.dispose();
+  });
+
+  it("a leaf's .grad outlives the tidy that ran backward", () => {
+    const x = torch.randn([3], { requiresGrad: true });
+    const before = memorySnapshot();
+    torch.tidy(() => x.mul(2).sum().backward());
+    expect(memorySnapshot().numTensors - before.numTensors).toBe(1);
+    expect(x.grad!.isDisposed).toBe(false);
+    x.dispose();
+    expect(memorySnapshot().numTensors).toBe(before.numTensors - 1);
   });
 });
 
@@ -445,9 +484,7 @@ describe("a training loop holds a constant number of tensors", () => {
     for (const t of [...params, X, Y]) t.dispose();
   });
 
-  // BUG: same as "memory after loss.backward() ..." above: without a tidy around backward, each step
-  // leaks the backward functions' temporaries, so numTensors grows every step.
-  it.fails("with manual dispose and no tidy around backward: constant from step 2 on", () => {
+  it("with manual dispose and no tidy around backward: constant from step 2 on", () => {
     const { params, X, Y } = setup();
     const counts: number[] = [];
     for (let step = 0; step < 20; step++) {
@@ -517,14 +554,14 @@ describe("using a disposed tensor", () => {
     );
   });
 
-  // BUG(ops: composites): the disposal check lives in the primitives, so a composite names the
+  // Regression test, fixed bug (ops: composites): the disposal check lives in the primitives, so a composite names the
   // primitive that noticed: t.transpose(0, 1) -> "permute: ...", t.matmul(o) -> "expand: ...",
   // t.mean() -> "sum: ...", t.softmax(1) -> "logsumexp: ...", t.reshape(6) -> "view: ...",
   // t.clamp(0, 1) -> "clampMin: ...", t.clone() -> "contiguous: ...", t.tolistSync() -> "dataSync: ...".
-  it.fails("composites name themselves, not the primitive that noticed", () => {
+  it("composites name themselves, not the primitive that noticed", () => {
     expectNamedErrors((t, other) => [
       ["transpose", () => t.transpose(0, 1)],
-      ["matmul", () => t.matmul(other.t())],
+      ["matmul", () => t.matmul(other)],
       ["mean", () => t.mean()],
       ["softmax", () => t.softmax(1)],
       ["reshape", () => t.reshape(6)],
@@ -532,9 +569,9 @@ describe("using a disposed tensor", () => {
     ]);
   });
 
-  // BUG(tensor.ts contiguous): contiguous() of a disposed contiguous tensor returns the disposed
+  // Regression test, fixed bug (tensor.ts contiguous): contiguous() of a disposed contiguous tensor returns the disposed
   // tensor instead of throwing.
-  it.fails("contiguous() of a disposed tensor throws", () => {
+  it("contiguous() of a disposed tensor throws", () => {
     const t = torch.ones([2, 3]);
     t.dispose();
     expect(() => t.contiguous()).toThrow(torch.TensorError);

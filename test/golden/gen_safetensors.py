@@ -18,16 +18,21 @@ U64 I64 F64 F32 U32 I32 BF16 F16 U16 I16 I8 U8 BOOL), then by name (byte order o
 
 Usage:
 
-    /usr/bin/python3 test/golden/gen_safetensors.py
-        writes test/golden/safetensors/{mlp,dtypes}.safetensors and {mlp,dtypes}.json
+    /usr/bin/python3 test/golden/gen_safetensors.py && npx prettier --write test/golden/safetensors
+        writes test/golden/safetensors/{mlp,dtypes}.safetensors and {mlp,dtypes}.json, and
+        roundtrip.safetensors (webtorch's dtypes only, awkward names: it must save back identical).
+        The output is deterministic; prettier only re-wraps the JSON (format:check covers it).
 
     /usr/bin/python3 test/golden/gen_safetensors.py --check FILE
-        reads FILE (a state dict that webtorch saved; `npx vitest run test/io` writes the MLP it
-        loaded from mlp.safetensors back out to $TMPDIR/webtorch-mlp-roundtrip.safetensors and
-        prints the path), checks that (1) this script's writer gives back the very same bytes
-        for those tensors, (2) the tensors equal the ones in mlp.safetensors (int32 for I64 is
-        the one difference allowed), and (3) torch's model with that state dict loaded gives the
-        logits in mlp.json. Exits non-zero on any difference.
+        reads FILE, a state dict that webtorch saved: `npx vitest run test/io` loads mlp.safetensors
+        and saves it back out to $TMPDIR/webtorch-mlp-roundtrip.safetensors (/tmp without TMPDIR).
+        Checks that (1) this script's writer gives back the very same bytes for those tensors,
+        (2) the tensors equal the ones in mlp.safetensors (int32 for I64 is the one difference
+        allowed), and (3) torch's model with that state dict loaded gives the logits in mlp.json.
+        Exits non-zero on any difference. The test suite runs this itself when
+        WEBTORCH_PYTHON_CHECK names the python to use:
+
+            WEBTORCH_PYTHON_CHECK=/usr/bin/python3 npx vitest run test/io
 
 If the `safetensors` package happens to be importable, the script also asserts that its own writer
 gives byte-for-byte what `safetensors.torch.save` gives for every fixture.
@@ -134,12 +139,14 @@ def write(name, tensors, metadata=None):
         import safetensors.torch as st  # not on Debian; checked when present
 
         ref = st.save(tensors, metadata)
+        how = "byte-identical to"
         if ref != blob:
+            how = "the same as (but for the order of metadata keys)"
             # NOTE: the reference writes metadata in HashMap order (random); allow only that.
             (n,) = struct.unpack("<Q", blob[:8])
             same = len(ref) == len(blob) and ref[:8] == blob[:8] and ref[8 + n :] == blob[8 + n :]
             assert same and json.loads(ref[8 : 8 + n]) == json.loads(blob[8 : 8 + n]), f"{name}: differs from safetensors.torch.save"
-        print(f"{name}: byte-identical to safetensors.torch.save")
+        print(f"{name}: {how} safetensors.torch.save")
     except ImportError:
         pass
     back, meta = deserialize(blob)
@@ -239,6 +246,27 @@ def gen_dtypes():
         f.write("\n")
 
 
+def gen_roundtrip():
+    """Only webtorch's dtypes, with awkward names: webtorch must load this and save it back to the
+    very same bytes."""
+    g = torch.Generator().manual_seed(2)
+    tensors = {
+        "layer.0.weight": torch.randn(3, 2, generator=g),
+        "layer.0.bias": torch.randn(3, generator=g),
+        "10": torch.tensor([1.5, -2.0], dtype=torch.float64),
+        "2": torch.tensor(-0.0, dtype=torch.float64),
+        "count": torch.tensor(12, dtype=torch.int32),
+        "ids": torch.tensor([[3, -7], [2**31 - 1, -(2**31)]], dtype=torch.int32),
+        "mask": torch.tensor([True, False, False, True, True]),
+        "empty": torch.zeros(2, 0),
+        'quote"back\\slash': torch.tensor([float("inf"), float("-inf"), float("nan")]),
+        "tab\tnew\nline\x01": torch.ones(1),
+        "ünïcødé.wëight": torch.arange(4, dtype=torch.float32),
+        "€uro": torch.tensor([False]),
+    }
+    write("roundtrip.safetensors", tensors, metadata={"format": "pt", "note": "ü \"quoted\""})
+
+
 def check(path):
     with open(path, "rb") as f:
         blob = f.read()
@@ -281,7 +309,8 @@ def main():
     os.makedirs(OUT, exist_ok=True)
     gen_mlp()
     gen_dtypes()
-    print(f"wrote {OUT}/mlp.safetensors, mlp.json, dtypes.safetensors, dtypes.json (torch {torch.__version__})")
+    gen_roundtrip()
+    print(f"wrote {OUT}/{{mlp,dtypes}}.{{safetensors,json}} and roundtrip.safetensors (torch {torch.__version__})")
 
 
 if __name__ == "__main__":

@@ -117,17 +117,17 @@ describe("tensor() from nested arrays", () => {
     });
   });
 
-  // BUG(creation.ts finish): the requiresGrad check runs after the tensor is allocated, so the
+  // Regression test, fixed bug (creation.ts finish): the requiresGrad check runs after the tensor is allocated, so the
   // throwing call leaks it: torch.tensor([1, 2], { requiresGrad: true }) leaves numTensors +1.
-  it.fails("a creation call that throws leaves no tensor behind", () => {
+  it("a creation call that throws leaves no tensor behind", () => {
     const before = torch.memory().numTensors;
     expect(() => torch.tensor([1, 2], { requiresGrad: true })).toThrow(torch.DTypeError);
     expect(torch.memory().numTensors).toBe(before);
   });
 
-  // BUG(creation.ts tensor): with nested data, options.shape is not checked against the number of
+  // Regression test, fixed bug (creation.ts tensor): with nested data, options.shape is not checked against the number of
   // values: torch.tensor([1, 2, 3], { shape: [2, 2] }) silently gives [[1, 2], [3, 0]].
-  it.fails("tensor(nested, { shape }) with the wrong element count throws", () => {
+  it("tensor(nested, { shape }) with the wrong element count throws", () => {
     expect(() => torch.tensor([1, 2, 3], { shape: [2, 2] })).toThrow(torch.ShapeError);
   });
 
@@ -138,10 +138,10 @@ describe("tensor() from nested arrays", () => {
     ]);
   });
 
-  // BUG(creation.ts inferDtype): integers outside the int32 range are inferred as int32 and wrap
+  // Regression test, fixed bug (creation.ts inferDtype): integers outside the int32 range are inferred as int32 and wrap
   // silently: torch.tensor([3e9]) holds -1294967296 (PyTorch keeps 3000000000 in int64). Expected a
   // float32 tensor (or an error).
-  it.fails("integers beyond int32 do not wrap around: torch.tensor([3e9])", () => {
+  it("integers beyond int32 do not wrap around: torch.tensor([3e9])", () => {
     const t = torch.tensor([3e9]);
     const v = t.tolistSync() as number[];
     t.dispose();
@@ -306,9 +306,9 @@ describe("constants and ranges", () => {
     );
   });
 
-  // BUG(creation.ts arange): `arange(end, options)` (PyTorch's torch.arange(5, dtype=...)) treats the
+  // Regression test, fixed bug (creation.ts arange): `arange(end, options)` (PyTorch's torch.arange(5, dtype=...)) treats the
   // options object as `end` and returns a tensor of shape [NaN] instead of throwing or working.
-  it.fails("arange(end, { dtype }) works or throws", () => {
+  it("arange(end, { dtype }) works or throws", () => {
     const call = torch.arange as unknown as (
       end: number,
       options: torch.CreationOptions,
@@ -346,9 +346,8 @@ describe("constants and ranges", () => {
     );
   });
 
-  // BUG(creation.ts linspace): with steps == 1 PyTorch returns [start] (torch.linspace(2, 3, 1) is
-  // tensor([2.])); we return [end] = [3] because the "second half" loop fills from `end`.
-  it.fails("linspace with one step gives [start]", () => {
+  // torch.linspace(2, 3, 1) is tensor([2.]): start, not end
+  it("linspace with one step gives [start]", () => {
     expect(take(torch.linspace(2, 3, 1)).values).toEqual([2]);
   });
 
@@ -607,10 +606,19 @@ describe("dtype conversions", () => {
     b.dispose();
   });
 
-  // BUG(backends/cpu/elementwise.ts, bool store `v ? 1 : 0`): NaN is nonzero, so
-  // torch.tensor([nan]).bool() is tensor([True]) in PyTorch; we give [false] (JS truthiness).
+  // NaN is nonzero: torch.tensor([nan]).bool() is tensor([True]) in PyTorch (JS calls NaN falsy).
   it("bool() of NaN is true", () => {
-    torch.tidy(() => expect(torch.tensor([NaN]).bool().tolistSync()).toEqual([true]));
+    torch.tidy(() => {
+      expect(torch.tensor([NaN, 0, -0, 1]).bool().tolistSync()).toEqual([true, false, false, true]);
+    });
+  });
+
+  // Regression test, fixed bug (creation.ts tensor): nested data converted to bool uses JS truthiness (`flat[i] ? 1 : 0`),
+  // so torch.tensor([NaN], { dtype: "bool" }) is [false]; PyTorch gives tensor([True]).
+  it("tensor([NaN], { dtype: bool }) is true", () => {
+    torch.tidy(() => {
+      expect(torch.tensor([NaN], { dtype: "bool" }).tolistSync()).toEqual([true]);
+    });
   });
 });
 

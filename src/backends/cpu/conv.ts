@@ -11,7 +11,7 @@
  *   - grad input:   colGrad  = W[g]^T @ gradOut[g], then col2im scatter-adds it into gradIn
  *   A 1x1 kernel with stride 1 and no padding skips im2col: the input plane already is `cols`.
  * The `...Reference` functions are direct loops and serve as the test oracle. Scratch buffers are
- * module-level, grown on demand and kept (the kernels are not re-entrant, as JS is single-threaded).
+ * module-level, grown on demand and kept (the kernels are not re-entrant; JS is single-threaded).
  *
  * @module
  */
@@ -80,13 +80,31 @@ export function conv2dGeometry(
     outH < 1 ||
     outW < 1
   ) {
+    const [xs, ws] = [xShape.join(", "), wShape.join(", ")];
     throw new Error(
-      `internal: conv2dGeometry: bad arguments x [${xShape.join(", ")}], w [${wShape.join(", ")}], ` +
+      `internal: conv2dGeometry: bad arguments x [${xs}], w [${ws}], ` +
         `stride [${stride.join(", ")}], padding [${padding.join(", ")}], ` +
         `dilation [${dilation.join(", ")}], groups ${groups}`,
     );
   }
-  return { n, cIn, h, w, cOut, kh, kw, strideH, strideW, padH, padW, dilH, dilW, groups, outH, outW };
+  return {
+    n,
+    cIn,
+    h,
+    w,
+    cOut,
+    kh,
+    kw,
+    strideH,
+    strideW,
+    padH,
+    padW,
+    dilH,
+    dilW,
+    groups,
+    outH,
+    outW,
+  };
 }
 
 // NOTE: one grown scratch buffer for im2col columns (and column gradients), shared by all calls:
@@ -375,12 +393,27 @@ function makePass(
   const chunk = Math.min(Math.max(budget, 1), n * tilesH * tilesW);
   const inImage = cIn * hIn * wIn;
   const outImage = cOut * hOut * wOut;
-  return { n, cIn, cOut, hIn, wIn, hOut, wOut, padH, padW, inImage, outImage, tilesH, tilesW, chunk }; // prettier-ignore
+  return {
+    n,
+    cIn,
+    cOut,
+    hIn,
+    wIn,
+    hOut,
+    wOut,
+    padH,
+    padW,
+    inImage,
+    outImage,
+    tilesH,
+    tilesW,
+    chunk,
+  };
 }
 
 /**
- * The image of the first tile at or after `q` and the end of that image's run of tiles within
- * [q, qEnd), as chunk-relative tile numbers. Tiles are numbered image-major, then row-major.
+ * The end (exclusive) of the run of tiles from `q` that lie in the same image as `q`, capped at
+ * `qEnd`. Tiles are numbered image-major, then row-major within an image.
  */
 function segmentEnd(perImage: number, q: number, qEnd: number): number {
   return Math.min(qEnd, (Math.floor(q / perImage) + 1) * perImage);
@@ -407,7 +440,9 @@ function winogradCorrelate(
     for (let xi = 0; xi < 16; xi++) {
       // M[ξ] (cOut x count) = U[ξ] (cOut x cIn) @ V[ξ] (cIn x count)
       const uOff = xi * p.cOut * p.cIn;
-      gemm(p.cOut, count, p.cIn, u, uOff, p.cIn, 1, v, xi * p.cIn * count, count, 1, m, xi * p.cOut * count); // prettier-ignore
+      const vOff = xi * p.cIn * count;
+      const mOff = xi * p.cOut * count;
+      gemm(p.cOut, count, p.cIn, u, uOff, p.cIn, 1, v, vOff, count, 1, m, mOff);
     }
     transformOutputTiles(p, m, q0, count, dst, outOff);
   }
@@ -444,8 +479,8 @@ function padPlane(
 }
 
 /**
- * Writes V[ξ][c][t] = (B^T d B)[ξ] (layout ξ, c, t; row stride `count`) for the 4x4 input patch d
- * of every tile t of the chunk [q0, q0 + count) and every input channel c.
+ * Writes V[ξ][c][t] = (B^T d B)[ξ] (layout ξ, c, t; row stride `count`) for the 4x4 input
+ * patch d of every tile t of the chunk [q0, q0 + count) and every input channel c.
  */
 function transformInputTiles(
   p: WinogradPass,
@@ -460,13 +495,14 @@ function transformInputTiles(
   // NOTE: plain loops and helper calls with explicit arguments, no closures: values captured by a
   // closure live in a heap context that V8 reloads on every use inside the hot loop.
   for (let c = 0; c < cIn; c++) {
-    for (let q = q0; q < q0 + count; ) {
+    for (let q = q0; q < q0 + count;) {
       const end = segmentEnd(perImage, q, q0 + count);
       const b = Math.floor(q / perImage);
       const base = inOff + b * p.inImage + c * hIn * wIn;
       const pp = padPlane(src, base, hIn, wIn, p.padH, p.padW, tilesH, tilesW);
       const r0 = q - b * perImage;
-      transformInputRun(pp, 2 * tilesW + 2, tilesW, r0, r0 + end - q, v, c * count + q - q0, cIn * count); // prettier-ignore
+      const o = c * count + q - q0;
+      transformInputRun(pp, 2 * tilesW + 2, tilesW, r0, r0 + end - q, v, o, cIn * count);
       q = end;
     }
   }
@@ -495,35 +531,45 @@ function transformInputRun(
       ty++;
     }
     // B^T d: rows (d0 - d2, d1 + d2, d2 - d1, d1 - d3), per column j ...
-    const s1 = s + pw, s2 = s1 + pw, s3 = s2 + pw; // prettier-ignore
-    const a0 = pp[s] - pp[s2], a1 = pp[s + 1] - pp[s2 + 1], a2 = pp[s + 2] - pp[s2 + 2], a3 = pp[s + 3] - pp[s2 + 3]; // prettier-ignore
-    const b0 = pp[s1] + pp[s2], b1 = pp[s1 + 1] + pp[s2 + 1], b2 = pp[s1 + 2] + pp[s2 + 2], b3 = pp[s1 + 3] + pp[s2 + 3]; // prettier-ignore
-    const c0 = pp[s2] - pp[s1], c1 = pp[s2 + 1] - pp[s1 + 1], c2 = pp[s2 + 2] - pp[s1 + 2], c3 = pp[s2 + 3] - pp[s1 + 3]; // prettier-ignore
-    const d0 = pp[s1] - pp[s3], d1 = pp[s1 + 1] - pp[s3 + 1], d2 = pp[s1 + 2] - pp[s3 + 2], d3 = pp[s1 + 3] - pp[s3 + 3]; // prettier-ignore
+    const s1 = s + pw,
+      s2 = s1 + pw,
+      s3 = s2 + pw;
+    const a0 = pp[s] - pp[s2],
+      a1 = pp[s + 1] - pp[s2 + 1],
+      a2 = pp[s + 2] - pp[s2 + 2],
+      a3 = pp[s + 3] - pp[s2 + 3];
+    const b0 = pp[s1] + pp[s2],
+      b1 = pp[s1 + 1] + pp[s2 + 1],
+      b2 = pp[s1 + 2] + pp[s2 + 2],
+      b3 = pp[s1 + 3] + pp[s2 + 3];
+    const c0 = pp[s2] - pp[s1],
+      c1 = pp[s2 + 1] - pp[s1 + 1],
+      c2 = pp[s2 + 2] - pp[s1 + 2],
+      c3 = pp[s2 + 3] - pp[s1 + 3];
+    const d0 = pp[s1] - pp[s3],
+      d1 = pp[s1 + 1] - pp[s3 + 1],
+      d2 = pp[s1 + 2] - pp[s3 + 2],
+      d3 = pp[s1 + 3] - pp[s3 + 3];
     // ... then B on the right: (x0 - x2, x1 + x2, x2 - x1, x1 - x3) along each row.
-    let d = o;
-    d = writeInputRow(v, d, X, a0, a1, a2, a3);
-    d = writeInputRow(v, d, X, b0, b1, b2, b3);
-    d = writeInputRow(v, d, X, c0, c1, c2, c3);
-    writeInputRow(v, d, X, d0, d1, d2, d3);
+    // NOTE: written out rather than through a helper taking doubles: when V8 does not inline
+    // the helper, every double argument is boxed (a heap allocation per call).
+    v[o] = a0 - a2;
+    v[o + X] = a1 + a2;
+    v[o + 2 * X] = a2 - a1;
+    v[o + 3 * X] = a1 - a3;
+    v[o + 4 * X] = b0 - b2;
+    v[o + 5 * X] = b1 + b2;
+    v[o + 6 * X] = b2 - b1;
+    v[o + 7 * X] = b1 - b3;
+    v[o + 8 * X] = c0 - c2;
+    v[o + 9 * X] = c1 + c2;
+    v[o + 10 * X] = c2 - c1;
+    v[o + 11 * X] = c1 - c3;
+    v[o + 12 * X] = d0 - d2;
+    v[o + 13 * X] = d1 + d2;
+    v[o + 14 * X] = d2 - d1;
+    v[o + 15 * X] = d1 - d3;
   }
-}
-
-/** Writes (x0 - x2, x1 + x2, x2 - x1, x1 - x3) at 4 consecutive ξ; returns the next row's offset. */
-function writeInputRow(
-  v: Float64Array,
-  d: number,
-  X: number,
-  x0: number,
-  x1: number,
-  x2: number,
-  x3: number,
-): number {
-  v[d] = x0 - x2;
-  v[d + X] = x1 + x2;
-  v[d + 2 * X] = x2 - x1;
-  v[d + 3 * X] = x1 - x3;
-  return d + 4 * X;
 }
 
 /**
@@ -541,18 +587,20 @@ function transformOutputTiles(
   const { cOut, hOut, wOut, tilesH, tilesW } = p;
   const perImage = tilesH * tilesW;
   for (let o = 0; o < cOut; o++) {
-    for (let q = q0; q < q0 + count; ) {
+    for (let q = q0; q < q0 + count;) {
       const end = segmentEnd(perImage, q, q0 + count);
       const b = Math.floor(q / perImage);
       const r0 = q - b * perImage;
       const base = outOff + b * p.outImage + o * hOut * wOut;
-      transformOutputRun(m, o * count + q - q0, cOut * count, r0, r0 + end - q, tilesW, hOut, wOut, dst, base); // prettier-ignore
+      const s = o * count + q - q0;
+      transformOutputRun(m, s, cOut * count, r0, r0 + end - q, tilesW, hOut, wOut, dst, base);
       q = end;
     }
   }
 }
 
-/** Output transform of tiles r0 .. r1-1 of one plane (tile r's M values at `m[s + (r - r0) + ξ*X]`). */
+/** Output transform of tiles r0 .. r1-1 of one plane; tile r's M values are at
+ * `m[s + (r - r0) + ξ * X]`. */
 function transformOutputRun(
   m: Float64Array,
   s: number,
@@ -617,7 +665,9 @@ function transformFilters(
       // G = [[1, 0, 0], [.5, .5, .5], [.5, -.5, .5], [0, 0, 1]] on the rows of g ...
       let d = adjoint ? c * og + o : o * cg + c;
       for (let j = 0; j < 3; j++) {
-        const g0 = k[j], g1 = k[3 + j], g2 = k[6 + j]; // prettier-ignore
+        const g0 = k[j],
+          g1 = k[3 + j],
+          g2 = k[6 + j];
         k[j] = g0;
         k[3 + j] = 0.5 * (g0 + g1 + g2);
         k[6 + j] = 0.5 * (g0 - g1 + g2);
@@ -625,7 +675,9 @@ function transformFilters(
       }
       // ... then on the columns (G^T on the right).
       for (let i = 0; i < 12; i += 3) {
-        const a = k[i], b = k[i + 1], e = k[i + 2]; // prettier-ignore
+        const a = k[i],
+          b = k[i + 1],
+          e = k[i + 2];
         u[d] = a;
         u[d + X] = 0.5 * (a + b + e);
         u[d + 2 * X] = 0.5 * (a - b + e);
@@ -651,13 +703,14 @@ function transformGradOutputTiles(
   const { cOut, hOut, wOut, tilesH, tilesW } = p;
   const perImage = tilesH * tilesW;
   for (let o = 0; o < cOut; o++) {
-    for (let q = q0; q < q0 + count; ) {
+    for (let q = q0; q < q0 + count;) {
       const end = segmentEnd(perImage, q, q0 + count);
       const b = Math.floor(q / perImage);
       const base = goOff + b * p.outImage + o * hOut * wOut;
       const pp = padPlane(gradOut, base, hOut, wOut, 0, 0, tilesH, tilesW);
       const r0 = q - b * perImage;
-      transformGradOutputRun(pp, 2 * tilesW + 2, tilesW, r0, r0 + end - q, dm, o * count + q - q0, cOut * count); // prettier-ignore
+      const d = o * count + q - q0;
+      transformGradOutputRun(pp, 2 * tilesW + 2, tilesW, r0, r0 + end - q, dm, d, cOut * count);
       q = end;
     }
   }
@@ -682,23 +735,33 @@ function transformGradOutputRun(
       tx = 0;
       ty++;
     }
-    const y00 = pp[s], y01 = pp[s + 1], y10 = pp[s + pw], y11 = pp[s + pw + 1]; // prettier-ignore
-    // A = [[1, 0], [1, 1], [1, -1], [0, -1]]: rows (y0, y0 + y1, y0 - y1, -y1), then columns.
-    let e = d;
-    e = writeAdjointRow(dm, e, X, y00, y01);
-    e = writeAdjointRow(dm, e, X, y00 + y10, y01 + y11);
-    e = writeAdjointRow(dm, e, X, y00 - y10, y01 - y11);
-    writeAdjointRow(dm, e, X, -y10, -y11);
+    const y00 = pp[s],
+      y01 = pp[s + 1],
+      y10 = pp[s + pw],
+      y11 = pp[s + pw + 1];
+    // A = [[1, 0], [1, 1], [1, -1], [0, -1]]: rows (y0, y0 + y1, y0 - y1, -y1), then the same
+    // on the columns of each row (a, b) -> (a, a + b, a - b, -b). Written out, see above.
+    const p0 = y00 + y10,
+      p1 = y01 + y11,
+      n0 = y00 - y10,
+      n1 = y01 - y11;
+    dm[d] = y00;
+    dm[d + X] = y00 + y01;
+    dm[d + 2 * X] = y00 - y01;
+    dm[d + 3 * X] = -y01;
+    dm[d + 4 * X] = p0;
+    dm[d + 5 * X] = p0 + p1;
+    dm[d + 6 * X] = p0 - p1;
+    dm[d + 7 * X] = -p1;
+    dm[d + 8 * X] = n0;
+    dm[d + 9 * X] = n0 + n1;
+    dm[d + 10 * X] = n0 - n1;
+    dm[d + 11 * X] = -n1;
+    dm[d + 12 * X] = -y10;
+    dm[d + 13 * X] = -y10 - y11;
+    dm[d + 14 * X] = y11 - y10;
+    dm[d + 15 * X] = y11;
   }
-}
-
-/** Writes (a, a + b, a - b, -b) at 4 consecutive ξ; returns the next row's offset. */
-function writeAdjointRow(dm: Float64Array, d: number, X: number, a: number, b: number): number {
-  dm[d] = a;
-  dm[d + X] = a + b;
-  dm[d + 2 * X] = a - b;
-  dm[d + 3 * X] = -b;
-  return d + 4 * X;
 }
 
 /** gradW[o, c] = G^T dU[., o, c] G (4x4 -> 3x3) for group `gi`; dU has U's layout. */
@@ -725,7 +788,10 @@ function untransformFilterGrads(
       // ... then on the columns.
       const d = ((gi * og + o) * cg + c) * 9;
       for (let i = 0; i < 3; i++) {
-        const a0 = x[4 * i], a1 = x[4 * i + 1], a2 = x[4 * i + 2], a3 = x[4 * i + 3]; // prettier-ignore
+        const a0 = x[4 * i],
+          a1 = x[4 * i + 1],
+          a2 = x[4 * i + 2],
+          a3 = x[4 * i + 3];
         const h = 0.5 * (a1 + a2);
         gradW[d + 3 * i] = a0 + h;
         gradW[d + 3 * i + 1] = 0.5 * (a1 - a2);
@@ -908,7 +974,7 @@ export function conv2dGradWeightReference(
   }
 }
 
-/** Flat index of the input element that output (oh, ow) sees through tap (ki, kj), or -1 in padding. */
+/** Flat index of the input element seen by output (oh, ow) through tap (ki, kj); -1 in padding. */
 function inputIndex(
   g: Conv2dGeometry,
   b: number,

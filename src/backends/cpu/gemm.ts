@@ -8,7 +8,12 @@
  *   MR-high row slivers, both zero-padded to whole slivers, into reused Float64Array scratch.
  * - A 4x3 register-tiled micro-kernel (inlined in the macro-kernel) multiplies one A sliver by
  *   one B sliver and adds the tile into `out`.
- * - Tiny problems and matrix-vector shapes skip packing and use a direct dot-product loop.
+ * - Tiny problems and matrix-vector shapes skip packing (see gemmDirect).
+ *
+ * Performance note for callers: V8 optimizes typed-array access assuming no ArrayBuffer in the
+ * process has ever been detached (transferred to a worker, `ArrayBuffer.prototype.transfer`,
+ * a growing WebAssembly memory...). The first detach anywhere invalidates that assumption for
+ * good and these kernels lose 20-40%; loading TensorFlow.js does it, for example.
  *
  * @module
  */
@@ -20,10 +25,10 @@ export type FloatArray = Float32Array | Float64Array;
 const MR = 4;
 /** Columns of B per micro-tile. */
 const NR = 3;
-// NOTE: measured on the dev machine (V8 12, Zen 5): 4x3 and 3x4 tiles reach ~6.5 GFLOP/s,
-// 4x4 ~6.0 and 4x8 ~5.7. V8 has 16 xmm registers, every typed-array load costs ~6 integer
-// instructions (index add with overflow check, bounds check, base recompute), and there is no
-// FMA: 12 accumulators plus 4+3 operands is the sweet spot before spills win.
+// NOTE: measured on the dev machine (Node 20 / V8 11.3, Zen 5): 4x3 and 3x4 tiles reach
+// ~6.5 GFLOP/s, 4x4 ~6.0 and 4x8 ~5.7. V8 uses 16 xmm registers and no FMA, and every
+// typed-array load costs ~6 integer instructions (index add with overflow check, bounds check,
+// base recompute): 12 accumulators plus 4+3 operands is the sweet spot before spills win.
 /** Depth of one packed panel (shared dimension). */
 const KC = 384;
 /** Rows of A per packed block (a multiple of MR). */
@@ -40,6 +45,8 @@ const packedA = new Float64Array(MC * KC);
 let packedB: Float64Array = new Float64Array(0);
 /** Holds one edge tile before its valid part is copied out. */
 const edgeTile = new Float64Array(MR * NR);
+/** One output row of the unpacked path, accumulated in double precision. */
+let rowAcc: Float64Array = new Float64Array(0);
 
 /**
  * `out[outOff + i*N + j] = (accumulate ? out[...] : 0) + sum_k A[i,k] * B[k,j]` for
@@ -112,7 +119,11 @@ export function gemmReference(
   }
 }
 
-/** Adds A @ B into `out` with one double-precision dot product per element: no packing. */
+/**
+ * Adds A @ B into `out` without packing, accumulating in double precision. Walks B along its
+ * contiguous direction: dot products down the columns of a column-major B, row updates
+ * (axpy) along the rows of a row-major one.
+ */
 function gemmDirect(
   M: number,
   N: number,
@@ -128,18 +139,27 @@ function gemmDirect(
   out: FloatArray,
   outOff: number,
 ): void {
+  const byRows = Math.abs(bCs) < Math.abs(bRs);
+  if (byRows && rowAcc.length < N) rowAcc = new Float64Array(N);
+  const acc = rowAcc;
   for (let i = 0; i < M; i++) {
     const aRow = aOff + i * aRs;
     const oRow = outOff + i * N;
+    if (byRows) {
+      acc.fill(0, 0, N);
+      for (let k = 0; k < K; k++) {
+        const aik = a[aRow + k * aCs];
+        const bRow = bOff + k * bRs;
+        for (let j = 0; j < N; j++) acc[j] += aik * b[bRow + j * bCs];
+      }
+      for (let j = 0; j < N; j++) out[oRow + j] += acc[j];
+      continue;
+    }
     for (let j = 0; j < N; j++) {
       let s = 0;
       let pa = aRow;
       let pb = bOff + j * bCs;
-      for (let k = 0; k < K; k++) {
-        s += a[pa] * b[pb];
-        pa += aCs;
-        pb += bRs;
-      }
+      for (let k = 0; k < K; k++, pa += aCs, pb += bRs) s += a[pa] * b[pb];
       out[oRow + j] += s;
     }
   }
@@ -206,10 +226,11 @@ function macroKernel(
     const nr = Math.min(NR, nc - jr);
     for (let ir = 0; ir < mc; ir += MR) {
       const mr = Math.min(MR, mc - ir);
-      let c00 = 0, c01 = 0, c02 = 0; // prettier-ignore
-      let c10 = 0, c11 = 0, c12 = 0; // prettier-ignore
-      let c20 = 0, c21 = 0, c22 = 0; // prettier-ignore
-      let c30 = 0, c31 = 0, c32 = 0; // prettier-ignore
+      // prettier-ignore
+      let c00 = 0, c01 = 0, c02 = 0,
+          c10 = 0, c11 = 0, c12 = 0,
+          c20 = 0, c21 = 0, c22 = 0,
+          c30 = 0, c31 = 0, c32 = 0;
       let pa = ir * kc;
       let pb = jr * kc;
       const end = pa + kc * MR;
@@ -220,35 +241,70 @@ function macroKernel(
         const a3 = pA[pa + 3];
         // NOTE: one B value live at a time (not three) keeps the live set near 16 registers.
         let bk = pB[pb];
-        c00 += a0 * bk; c10 += a1 * bk; c20 += a2 * bk; c30 += a3 * bk; // prettier-ignore
+        c00 += a0 * bk;
+        c10 += a1 * bk;
+        c20 += a2 * bk;
+        c30 += a3 * bk;
         bk = pB[pb + 1];
-        c01 += a0 * bk; c11 += a1 * bk; c21 += a2 * bk; c31 += a3 * bk; // prettier-ignore
+        c01 += a0 * bk;
+        c11 += a1 * bk;
+        c21 += a2 * bk;
+        c31 += a3 * bk;
         bk = pB[pb + 2];
-        c02 += a0 * bk; c12 += a1 * bk; c22 += a2 * bk; c32 += a3 * bk; // prettier-ignore
+        c02 += a0 * bk;
+        c12 += a1 * bk;
+        c22 += a2 * bk;
+        c32 += a3 * bk;
       }
       let o = outOff + ir * ldo + jr;
       if (mr === MR && nr === NR && !add) {
-        out[o] = c00; out[o + 1] = c01; out[o + 2] = c02; // prettier-ignore
+        out[o] = c00;
+        out[o + 1] = c01;
+        out[o + 2] = c02;
         o += ldo;
-        out[o] = c10; out[o + 1] = c11; out[o + 2] = c12; // prettier-ignore
+        out[o] = c10;
+        out[o + 1] = c11;
+        out[o + 2] = c12;
         o += ldo;
-        out[o] = c20; out[o + 1] = c21; out[o + 2] = c22; // prettier-ignore
+        out[o] = c20;
+        out[o + 1] = c21;
+        out[o + 2] = c22;
         o += ldo;
-        out[o] = c30; out[o + 1] = c31; out[o + 2] = c32; // prettier-ignore
+        out[o] = c30;
+        out[o + 1] = c31;
+        out[o + 2] = c32;
       } else if (mr === MR && nr === NR) {
-        out[o] += c00; out[o + 1] += c01; out[o + 2] += c02; // prettier-ignore
+        out[o] += c00;
+        out[o + 1] += c01;
+        out[o + 2] += c02;
         o += ldo;
-        out[o] += c10; out[o + 1] += c11; out[o + 2] += c12; // prettier-ignore
+        out[o] += c10;
+        out[o + 1] += c11;
+        out[o + 2] += c12;
         o += ldo;
-        out[o] += c20; out[o + 1] += c21; out[o + 2] += c22; // prettier-ignore
+        out[o] += c20;
+        out[o + 1] += c21;
+        out[o + 2] += c22;
         o += ldo;
-        out[o] += c30; out[o + 1] += c31; out[o + 2] += c32; // prettier-ignore
+        out[o] += c30;
+        out[o + 1] += c31;
+        out[o + 2] += c32;
       } else {
         // NOTE: the packed slivers are zero-padded, so the full tile is valid; only its
         // mr x nr corner lands in `out`.
         const t = edgeTile;
-        t[0] = c00; t[1] = c01; t[2] = c02; t[3] = c10; t[4] = c11; t[5] = c12; // prettier-ignore
-        t[6] = c20; t[7] = c21; t[8] = c22; t[9] = c30; t[10] = c31; t[11] = c32; // prettier-ignore
+        t[0] = c00;
+        t[1] = c01;
+        t[2] = c02;
+        t[3] = c10;
+        t[4] = c11;
+        t[5] = c12;
+        t[6] = c20;
+        t[7] = c21;
+        t[8] = c22;
+        t[9] = c30;
+        t[10] = c31;
+        t[11] = c32;
         storeEdgeTile(t, out, o, ldo, mr, nr, add);
       }
     }

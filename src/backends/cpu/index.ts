@@ -4,6 +4,7 @@ import type { Backend, Storage } from "../backend.js";
 import { fillNormal, fillUniform } from "../../core/philox.js";
 import { elementwise } from "./elementwise.js";
 import { catKernel, fillKernel, gatherKernel, scatterKernel } from "./indexing.js";
+import { optimStepKernel } from "./optim.js";
 import { conv2dGradInputKernel, conv2dGradWeightKernel, conv2dKernel, matmulKernel, maxPool2dKernel } from "./linalg.js";
 import { reduceKernel, scanKernel } from "./reduce.js";
 
@@ -33,6 +34,7 @@ const kernels = {
     (dist === "uniform" ? fillUniform : fillNormal)(data, seed, offset);
   },
   fill: fillKernel,
+  optimStep: optimStepKernel,
 } satisfies KernelTable;
 
 export const cpuBackend: Backend = {

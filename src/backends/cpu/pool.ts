@@ -50,10 +50,11 @@ export function pool2dGeometry(
   if (xShape.length !== 4 || outH < 1 || outW < 1) {
     throw new Error(`internal: pool2dGeometry: bad arguments for input [${xShape.join(", ")}]`);
   }
-  return {
-    n, c, h, w, kh: kernel[0], kw: kernel[1], strideH: stride[0], strideW: stride[1], // prettier-ignore
-    padH: padding[0], padW: padding[1], dilH: dilation[0], dilW: dilation[1], outH, outW, // prettier-ignore
-  };
+  const [kh, kw] = kernel;
+  const [strideH, strideW] = stride;
+  const [padH, padW] = padding;
+  const [dilH, dilW] = dilation;
+  return { n, c, h, w, kh, kw, strideH, strideW, padH, padW, dilH, dilW, outH, outW };
 }
 
 function pooledSize(

@@ -1,0 +1,65 @@
+import { NotImplementedError } from "../core/errors.js";
+import type { Tensor } from "../tensor/tensor.js";
+import { loadBytesAs, saveBytesAs, type LoadOptions, type SaveOptions } from "./safetensors.js";
+
+/**
+ * `torch.save` / `torch.load` for files, in Node: safetensors bytes (see `saveBytes`/`loadBytes`)
+ * written to and read from a path. The file system module is imported lazily, inside the
+ * functions, so that the bundle has no Node-only import and still loads in a browser.
+ */
+
+type FsPromises = typeof import("node:fs/promises");
+
+async function nodeFs(op: string): Promise<FsPromises> {
+  try {
+    // NOTE: lazy and left alone by bundlers: browsers have no file system, and only these two
+    // functions need one.
+    return await import(/* webpackIgnore: true */ /* @vite-ignore */ "node:fs/promises");
+  } catch {
+    const alt = op === "save" ? "await torch.saveBytes(stateDict)" : "torch.loadBytes(bytes)";
+    throw new NotImplementedError(
+      op,
+      `reading and writing paths needs Node's file system (node:fs/promises), which this runtime lacks; use ${alt} instead`,
+    );
+  }
+}
+
+/**
+ * Saves a state dict to `path` as a safetensors file, the format of PyTorch's
+ * `safetensors.torch.save_file` (and byte-identical to it for the same tensors), so that PyTorch's
+ * `load_file(path)` reads it. Node only; everywhere else use `saveBytes`.
+ *
+ * NOTE: unlike PyTorch's pickle-based `torch.save`, this saves state dicts (name -> Tensor) only.
+ *
+ * @example
+ * await torch.save(model.stateDict(), "model.safetensors");
+ */
+export async function save(
+  stateDict: Record<string, Tensor>,
+  path: string | URL,
+  options: SaveOptions = {},
+): Promise<void> {
+  const bytes = await saveBytesAs(stateDict, options, "save");
+  const fs = await nodeFs("save");
+  await fs.writeFile(path, bytes);
+}
+
+/**
+ * Loads a safetensors file (e.g. one written by PyTorch's `safetensors.torch.save_file`) as a
+ * state dict with PyTorch's keys, on `options.device` (default the CPU). dtype conversions and
+ * validation are those of `loadBytes`; errors name the path. Node only; everywhere else use
+ * `loadBytes`.
+ *
+ * @example
+ * const sd = await torch.load("model.safetensors");
+ * model.loadStateDict(sd); // copies the values in
+ * for (const t of Object.values(sd)) t.dispose();
+ */
+export async function load(
+  path: string | URL,
+  options: LoadOptions = {},
+): Promise<Record<string, Tensor>> {
+  const fs = await nodeFs("load");
+  const bytes = await fs.readFile(path);
+  return loadBytesAs(bytes, options, `load(${JSON.stringify(String(path))})`);
+}

@@ -1,0 +1,542 @@
+import { isFloat } from "../../core/dtype.js";
+import { DTypeError, ShapeError, ValueError } from "../../core/errors.js";
+import { tidy } from "../../core/memory.js";
+import { broadcastShapes, fmtShape, shapesEqual } from "../../core/shape.js";
+import type { Tensor } from "../../tensor/tensor.js";
+import { eq, gt, maximum, ne, where } from "../../ops/elementwise.js";
+import { logSoftmax } from "../../ops/reduce.js";
+
+/**
+ * Loss functions of `torch.nn.functional`, each a composite of existing ops (no kernel, no
+ * gradient of its own), with PyTorch's semantics and reductions. Logs of probabilities go through
+ * `logSoftmax`/log-sum-exp forms, never `log(softmax(x))`, so logits of ±1e4 stay finite; where a
+ * branch of `where` could be infinite its input is made safe first, so that its (unused) gradient
+ * is 0 rather than 0 * inf = NaN.
+ */
+
+/** How a loss reduces its elementwise values: keep them, average them, or sum them. */
+export type Reduction = "none" | "mean" | "sum";
+
+export interface ReductionOptions {
+  /** "none" | "mean" (the default) | "sum". */
+  reduction?: Reduction;
+}
+
+function checkReduction(
+  op: string,
+  reduction: string,
+  allowed: readonly string[] = ["none", "mean", "sum"],
+): void {
+  if (!allowed.includes(reduction)) {
+    const list = allowed.map((r) => `"${r}"`);
+    throw new ValueError(
+      op,
+      `invalid reduction "${reduction}" (expected ${list.slice(0, -1).join(", ")} or ${list[list.length - 1]})`,
+    );
+  }
+}
+
+function reduce(loss: Tensor, reduction: Reduction): Tensor {
+  if (reduction === "mean") return loss.mean();
+  if (reduction === "sum") return loss.sum();
+  return loss;
+}
+
+function checkFloat(op: string, name: string, t: Tensor): void {
+  if (!isFloat(t.dtype))
+    throw new DTypeError(
+      op,
+      `expected a floating-point ${name}; got ${t.dtype} ${name} of shape ${fmtShape(t.shape)}`,
+    );
+}
+
+/** Checks that input and target are float and broadcastable (PyTorch broadcasts them, with a warning). */
+function checkPair(op: string, input: Tensor, target: Tensor): void {
+  checkFloat(op, "input", input);
+  checkFloat(op, "target", target);
+  if (!shapesEqual(input.shape, target.shape)) broadcastShapes(input.shape, target.shape, op);
+}
+
+function checkSameShape(op: string, input: Tensor, target: Tensor): void {
+  if (!shapesEqual(input.shape, target.shape)) {
+    throw new ShapeError(
+      op,
+      `target shape ${fmtShape(target.shape)} must match input shape ${fmtShape(input.shape)}`,
+    );
+  }
+}
+
+function checkBroadcastsTo(op: string, name: string, t: Tensor, shape: readonly number[]): void {
+  const b = broadcastShapes(t.shape, shape, op);
+  if (!shapesEqual(b, shape))
+    throw new ShapeError(
+      op,
+      `${name} ${fmtShape(t.shape)} must broadcast to the input shape ${fmtShape(shape)}`,
+    );
+}
+
+/**
+ * Mean squared error: `(input - target)^2`, reduced.
+ *
+ * Shapes: input `(*)`, target `(*)` (broadcastable), output `()` or `(*)` for "none".
+ *
+ * @example
+ * F.mseLoss(pred, y); F.mseLoss(pred, y, { reduction: "sum" });
+ */
+export function mseLoss(input: Tensor, target: Tensor, options: ReductionOptions = {}): Tensor {
+  const reduction = options.reduction ?? "mean";
+  checkReduction("mseLoss", reduction);
+  checkPair("mseLoss", input, target);
+  return tidy(() => reduce(input.sub(target).square(), reduction));
+}
+
+/**
+ * Mean absolute error: `|input - target|`, reduced.
+ *
+ * @example
+ * F.l1Loss(pred, y);
+ */
+export function l1Loss(input: Tensor, target: Tensor, options: ReductionOptions = {}): Tensor {
+  const reduction = options.reduction ?? "mean";
+  checkReduction("l1Loss", reduction);
+  checkPair("l1Loss", input, target);
+  return tidy(() => reduce(input.sub(target).abs(), reduction));
+}
+
+/**
+ * Smooth L1: `0.5 z^2 / beta` where `z = |input - target| < beta`, else `z - 0.5 beta`
+ * (`beta: 0` is the L1 loss).
+ *
+ * @example
+ * F.smoothL1Loss(pred, y, { beta: 0.5 });
+ */
+export function smoothL1Loss(
+  input: Tensor,
+  target: Tensor,
+  options: ReductionOptions & { beta?: number } = {},
+): Tensor {
+  const reduction = options.reduction ?? "mean";
+  const beta = options.beta ?? 1;
+  checkReduction("smoothL1Loss", reduction);
+  checkPair("smoothL1Loss", input, target);
+  if (!(beta >= 0)) throw new ValueError("smoothL1Loss", `beta must be >= 0; got ${beta}`);
+  if (beta === 0) return l1Loss(input, target, { reduction });
+  return tidy(() => {
+    const z = input.sub(target).abs();
+    return reduce(where(z.lt(beta), z.square().mul(0.5 / beta), z.sub(0.5 * beta)), reduction);
+  });
+}
+
+/**
+ * Huber loss: `0.5 z^2` where `z = |input - target| < delta`, else `delta (z - 0.5 delta)`.
+ *
+ * @example
+ * F.huberLoss(pred, y, { delta: 2 });
+ */
+export function huberLoss(
+  input: Tensor,
+  target: Tensor,
+  options: ReductionOptions & { delta?: number } = {},
+): Tensor {
+  const reduction = options.reduction ?? "mean";
+  const delta = options.delta ?? 1;
+  checkReduction("huberLoss", reduction);
+  checkPair("huberLoss", input, target);
+  if (!(delta > 0)) throw new ValueError("huberLoss", `delta must be > 0; got ${delta}`);
+  return tidy(() => {
+    const z = input.sub(target).abs();
+    return reduce(
+      where(z.lt(delta), z.square().mul(0.5), z.sub(0.5 * delta).mul(delta)),
+      reduction,
+    );
+  });
+}
+
+/**
+ * max(log(p), -100) as PyTorch's BCE, with a gradient that is 0 (not 0 * inf = NaN) where p == 0:
+ * the log reads 1 there and the result is -100 by a `where`.
+ */
+function clampedLog(p: Tensor): Tensor {
+  const pos = gt(p, 0);
+  return where(pos, where(pos, p, 1).log().clamp(-100), -100);
+}
+
+/**
+ * Binary cross-entropy of probabilities: `-w (y log(x) + (1 - y) log(1 - x))`, each log clamped to
+ * >= -100 as PyTorch (so x = 0 or 1 gives a finite loss). Prefer `binaryCrossEntropyWithLogits`,
+ * which is stable for any logit.
+ *
+ * NOTE: input values are not checked to lie in [0, 1] (that needs a read back); where x is exactly
+ * 0 or 1 the gradient is that of the clamped composite (finite), not PyTorch's
+ * `(x - y) / max(x (1 - x), 1e-12)`.
+ *
+ * Shapes: input `(*)` probabilities, target `(*)` (same shape), weight broadcastable to `(*)`.
+ *
+ * @example
+ * F.binaryCrossEntropy(torch.sigmoid(logits), y);
+ */
+export function binaryCrossEntropy(
+  input: Tensor,
+  target: Tensor,
+  options: ReductionOptions & { weight?: Tensor | null } = {},
+): Tensor {
+  const op = "binaryCrossEntropy";
+  const reduction = options.reduction ?? "mean";
+  checkReduction(op, reduction);
+  checkFloat(op, "input", input);
+  checkFloat(op, "target", target);
+  checkSameShape(op, input, target);
+  const weight = options.weight ?? null;
+  if (weight) checkBroadcastsTo(op, "weight", weight, input.shape);
+  return tidy(() => {
+    // (y - 1) * log(1 - x) - y * log(x), as PyTorch's kernel writes it
+    let loss = target
+      .sub(1)
+      .mul(clampedLog(input.rsub(1)))
+      .sub(target.mul(clampedLog(input)));
+    if (weight) loss = loss.mul(weight);
+    return reduce(loss, reduction);
+  });
+}
+
+/** log(1 + e^z), stable: max(z, 0) + log1p(e^-|z|); maximum's tie split gives the exact 1/2 gradient at 0. */
+function softplus(z: Tensor): Tensor {
+  return maximum(z, 0).add(z.abs().neg().exp().log1p());
+}
+
+/**
+ * Binary cross-entropy on logits, stable for any logit: `max(x, 0) - x y + log1p(e^-|x|)`, and with
+ * `posWeight` (per class, broadcast along the last dim) `(1 - y) x + (1 + (pw - 1) y) softplus(-x)`.
+ * The gradient is `sigmoid(x) - y` (`(1 + (pw - 1) y) sigmoid(x) - pw y`), exact at x = 0.
+ *
+ * Shapes: input `(*)` logits, target `(*)` (same shape), weight broadcastable to `(*)`,
+ * posWeight broadcastable to `(*)` (usually `(C)`).
+ *
+ * @example
+ * F.binaryCrossEntropyWithLogits(logits, y, { posWeight: torch.full([10], 3) });
+ */
+export function binaryCrossEntropyWithLogits(
+  input: Tensor,
+  target: Tensor,
+  options: ReductionOptions & { weight?: Tensor | null; posWeight?: Tensor | null } = {},
+): Tensor {
+  const op = "binaryCrossEntropyWithLogits";
+  const reduction = options.reduction ?? "mean";
+  checkReduction(op, reduction);
+  checkFloat(op, "input", input);
+  checkFloat(op, "target", target);
+  checkSameShape(op, input, target);
+  const weight = options.weight ?? null;
+  const posWeight = options.posWeight ?? null;
+  if (weight) checkBroadcastsTo(op, "weight", weight, input.shape);
+  if (posWeight) checkBroadcastsTo(op, "posWeight", posWeight, input.shape);
+  return tidy(() => {
+    let loss: Tensor;
+    if (posWeight) {
+      const logWeight = posWeight.sub(1).mul(target).add(1);
+      loss = target
+        .rsub(1)
+        .mul(input)
+        .add(logWeight.mul(softplus(input.neg())));
+    } else {
+      loss = softplus(input).sub(input.mul(target));
+    }
+    if (weight) loss = loss.mul(weight);
+    return reduce(loss, reduction);
+  });
+}
+
+export interface CrossEntropyOptions extends ReductionOptions {
+  /** A manual rescaling weight per class, shape `(C)`. */
+  weight?: Tensor | null;
+  /** Targets equal to this (class-index targets only) add nothing and count nothing; default -100. */
+  ignoreIndex?: number;
+  /** Mixes the target with the uniform distribution: `(1 - eps) target + eps / C`; default 0. */
+  labelSmoothing?: number;
+}
+
+export interface NllLossOptions extends ReductionOptions {
+  weight?: Tensor | null;
+  ignoreIndex?: number;
+}
+
+/** The shape of a class-index target for `input` (the class dim removed). */
+function indexTargetShape(input: Tensor): number[] {
+  return input.ndim === 1 ? [] : input.shape.filter((_, i) => i !== 1);
+}
+
+function checkClassWeight(op: string, weight: Tensor | null, c: number): void {
+  if (!weight) return;
+  checkFloat(op, "weight", weight);
+  if (weight.ndim !== 1 || weight.shape[0] !== c) {
+    throw new ShapeError(
+      op,
+      `weight must have shape [${c}] (one entry per class); got ${fmtShape(weight.shape)}`,
+    );
+  }
+}
+
+/** Target values must be class indices in [0, C) or ignoreIndex. Read back on devices that can (the CPU). */
+function checkTargetValues(op: string, target: Tensor, c: number, ignoreIndex: number): void {
+  if (!target.backend.readSync) return;
+  const data = target.dataSync();
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (v !== ignoreIndex && (v < 0 || v >= c)) {
+      throw new ValueError(
+        op,
+        `target ${v} is out of bounds for ${c} classes (at flat index ${i}; ignoreIndex is ${ignoreIndex})`,
+      );
+    }
+  }
+}
+
+/**
+ * The negative log-likelihood of log-probabilities `logp` at class-index `target` (PyTorch's
+ * `nll_loss_nd`): per element `-w[t] logp[t]`, 0 where t == ignoreIndex; "mean" divides the sum by
+ * the total weight `sum(w[t])` of the targets not ignored (their count without a weight).
+ * Also returns that total weight, for label smoothing.
+ */
+function nllCore(
+  logp: Tensor,
+  target: Tensor,
+  weight: Tensor | null,
+  ignoreIndex: number,
+): { losses: Tensor; weights: Tensor } {
+  const classDim = logp.ndim === 1 ? 0 : 1;
+  const keep = ne(target, ignoreIndex);
+  // ignored targets read class 0 (any valid index), then are masked out
+  const safe = where(keep, target, 0);
+  const picked = logp.gather(classDim, safe.unsqueeze(classDim)).squeeze(classDim);
+  const w = weight
+    ? weight.indexSelect(0, safe.reshape(-1)).reshape(target.shape)
+    : keep.toType(logp.dtype);
+  const weights = weight ? where(keep, w, 0) : w;
+  // where, not a product: an ignored target whose logit is -inf would give -inf * 0 = NaN
+  const losses = where(keep, picked.mul(weights).neg(), 0);
+  return { losses, weights };
+}
+
+function classificationDtypes(op: string, input: Tensor): void {
+  checkFloat(op, "input", input);
+  if (input.ndim === 0)
+    throw new ShapeError(
+      op,
+      `expected input of shape (C), (N, C) or (N, C, d1, ...); got a 0-d input`,
+    );
+}
+
+/**
+ * Cross-entropy between logits and class-index targets or class probabilities, as PyTorch's
+ * `cross_entropy`: `logSoftmax` over the class dim, then the NLL (index targets) or
+ * `-sum(p log q)` (probability targets), with `weight`, `ignoreIndex` and `labelSmoothing`.
+ * Weighted "mean" divides by the total weight of the targets not ignored, as PyTorch; for
+ * probability targets "mean" divides by the number of rows (N * d1 * ...).
+ *
+ * Shapes: input `(N, C)`, `(N, C, d1, ...)` or `(C)`; target int32 class indices `(N)`,
+ * `(N, d1, ...)` or `()`, or float probabilities of the input's shape; output `()` or the target's
+ * shape (without C) for "none".
+ *
+ * @example
+ * const loss = F.crossEntropy(model.forward(x), y); // y: int32 [N]
+ * F.crossEntropy(logits, y, { labelSmoothing: 0.1, ignoreIndex: 0 });
+ */
+export function crossEntropy(
+  input: Tensor,
+  target: Tensor,
+  options: CrossEntropyOptions = {},
+): Tensor {
+  const op = "crossEntropy";
+  const reduction = options.reduction ?? "mean";
+  const ignoreIndex = options.ignoreIndex ?? -100;
+  const eps = options.labelSmoothing ?? 0;
+  const weight = options.weight ?? null;
+  checkReduction(op, reduction);
+  classificationDtypes(op, input);
+  const classDim = input.ndim === 1 ? 0 : 1;
+  const c = input.shape[classDim]!;
+  checkClassWeight(op, weight, c);
+  if (!(eps >= 0 && eps <= 1))
+    throw new ValueError(op, `labelSmoothing must be between 0 and 1; got ${eps}`);
+  if (!Number.isInteger(ignoreIndex))
+    throw new ValueError(op, `ignoreIndex must be an integer; got ${ignoreIndex}`);
+  const idxShape = indexTargetShape(input);
+  const isProb = shapesEqual(target.shape, input.shape);
+  if (!isProb && !shapesEqual(target.shape, idxShape)) {
+    throw new ShapeError(
+      op,
+      `expected target of shape ${fmtShape(idxShape)} (int32 class indices) or ${fmtShape(input.shape)} (probabilities); got ${fmtShape(target.shape)}`,
+    );
+  }
+  if (isProb && !isFloat(target.dtype)) {
+    throw new DTypeError(
+      op,
+      `a target of the input's shape ${fmtShape(input.shape)} holds class probabilities and must be floating point; got ${target.dtype}`,
+    );
+  }
+  if (!isProb && target.dtype !== "int32") {
+    throw new DTypeError(
+      op,
+      `class-index targets must be int32; got a ${target.dtype} target of shape ${fmtShape(target.shape)}`,
+    );
+  }
+  if (isProb && ignoreIndex >= 0)
+    throw new ValueError(
+      op,
+      `ignoreIndex is not supported for probability targets; got ignoreIndex ${ignoreIndex}`,
+    );
+  if (!isProb) checkTargetValues(op, target, c, ignoreIndex);
+
+  const wShape = input.shape.map((s, i) => (i === classDim ? s : 1));
+  return tidy(() => {
+    const logp = logSoftmax(input, classDim);
+    if (isProb) {
+      const p = eps > 0 ? target.mul(1 - eps).add(eps / c) : target;
+      const lw = weight ? logp.mul(weight.reshape(wShape)) : logp;
+      const prod = lw.mul(p);
+      if (reduction === "none") return prod.sum(classDim).neg();
+      if (reduction === "sum") return prod.sum().neg();
+      return prod
+        .sum()
+        .neg()
+        .div(input.numel() / c);
+    }
+    const { losses, weights } = nllCore(logp, target, weight, ignoreIndex);
+    const reduceNll = (l: Tensor): Tensor =>
+      reduction === "mean" ? l.sum().div(weights.sum()) : reduce(l, reduction);
+    const nll = reduceNll(losses);
+    if (eps === 0) return nll;
+    // label smoothing: PyTorch adds eps / C times the (weighted) sum of -logp over the classes
+    const lw = weight ? logp.mul(weight.reshape(wShape)) : logp;
+    const smooth = where(ne(target, ignoreIndex), lw.sum(classDim).neg(), 0);
+    return nll.mul(1 - eps).add(reduceNll(smooth).mul(eps / c));
+  });
+}
+
+/**
+ * Negative log-likelihood of log-probabilities (e.g. `logSoftmax` output) at class-index targets,
+ * as PyTorch's `nll_loss`, with `weight` and `ignoreIndex`; weighted "mean" divides by the total
+ * weight of the targets not ignored.
+ *
+ * Shapes: input `(N, C)`, `(N, C, d1, ...)` or `(C)`; target int32 `(N)`, `(N, d1, ...)` or `()`.
+ *
+ * @example
+ * F.nllLoss(F.logSoftmax(logits, 1), y);
+ */
+export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions = {}): Tensor {
+  const op = "nllLoss";
+  const reduction = options.reduction ?? "mean";
+  const ignoreIndex = options.ignoreIndex ?? -100;
+  const weight = options.weight ?? null;
+  checkReduction(op, reduction);
+  classificationDtypes(op, input);
+  const c = input.shape[input.ndim === 1 ? 0 : 1]!;
+  checkClassWeight(op, weight, c);
+  const idxShape = indexTargetShape(input);
+  if (!shapesEqual(target.shape, idxShape)) {
+    throw new ShapeError(
+      op,
+      `expected an int32 target of shape ${fmtShape(idxShape)} for input ${fmtShape(input.shape)}; got ${fmtShape(target.shape)}`,
+    );
+  }
+  if (target.dtype !== "int32")
+    throw new DTypeError(
+      op,
+      `class-index targets must be int32; got a ${target.dtype} target of shape ${fmtShape(target.shape)}`,
+    );
+  checkTargetValues(op, target, c, ignoreIndex);
+  return tidy(() => {
+    const { losses, weights } = nllCore(input, target, weight, ignoreIndex);
+    return reduction === "mean" ? losses.sum().div(weights.sum()) : reduce(losses, reduction);
+  });
+}
+
+/**
+ * Kullback-Leibler divergence with `input` as log-probabilities: per element
+ * `target (log(target) - input)` (0 where target is 0), or with `logTarget` (target given as
+ * log-probabilities) `exp(target) (target - input)`. "batchmean" divides the sum by the batch size
+ * (the mathematically correct KL); "mean" (the default, as PyTorch) by the number of elements.
+ *
+ * Shapes: input `(*)`, target `(*)` (broadcastable).
+ *
+ * @example
+ * F.klDiv(F.logSoftmax(student, 1), F.softmax(teacher, 1), { reduction: "batchmean" });
+ */
+export function klDiv(
+  input: Tensor,
+  target: Tensor,
+  options: { reduction?: Reduction | "batchmean"; logTarget?: boolean } = {},
+): Tensor {
+  const op = "klDiv";
+  const reduction = options.reduction ?? "mean";
+  checkReduction(op, reduction, ["none", "mean", "sum", "batchmean"]);
+  checkPair(op, input, target);
+  return tidy(() => {
+    let loss: Tensor;
+    if (options.logTarget) loss = target.exp().mul(target.sub(input));
+    else {
+      // xlogy(t, t): 0 where t == 0 (the log reads 1 there, so its gradient stays finite)
+      const zero = eq(target, 0);
+      const tLogT = where(zero, 0, target.mul(where(zero, 1, target).log()));
+      loss = tLogT.sub(target.mul(input));
+    }
+    if (reduction === "batchmean")
+      return input.ndim === 0 ? loss.sum() : loss.sum().div(input.shape[0]!);
+    return reduce(loss, reduction);
+  });
+}
+
+/**
+ * Cosine embedding loss: `1 - cos(x1, x2)` where y == 1 and `max(0, cos(x1, x2) - margin)` where
+ * y == -1 (0 for any other label), with PyTorch's `cos = x1.x2 / sqrt((|x1|^2 + 1e-12)(|x2|^2 + 1e-12))`.
+ *
+ * Shapes: x1, x2 `(N, D)` with y `(N)`, or `(D)` with a 0-d y; y holds 1 or -1 (int32 or float).
+ *
+ * @example
+ * F.cosineEmbeddingLoss(a, b, y, { margin: 0.5 });
+ */
+export function cosineEmbeddingLoss(
+  x1: Tensor,
+  x2: Tensor,
+  target: Tensor,
+  options: ReductionOptions & { margin?: number } = {},
+): Tensor {
+  const op = "cosineEmbeddingLoss";
+  const reduction = options.reduction ?? "mean";
+  const margin = options.margin ?? 0;
+  checkReduction(op, reduction);
+  checkFloat(op, "input1", x1);
+  checkFloat(op, "input2", x2);
+  if (target.ndim > 1)
+    throw new ShapeError(op, `expected a 0-D or 1-D target; got ${fmtShape(target.shape)}`);
+  const want = target.ndim + 1;
+  if (x1.ndim !== want || x2.ndim !== want) {
+    throw new ShapeError(
+      op,
+      `a ${target.ndim}-D target expects ${want}-D inputs; got input1 ${fmtShape(x1.shape)} and input2 ${fmtShape(x2.shape)}`,
+    );
+  }
+  if (!shapesEqual(x1.shape, x2.shape))
+    throw new ShapeError(
+      op,
+      `input1 ${fmtShape(x1.shape)} and input2 ${fmtShape(x2.shape)} must have the same shape`,
+    );
+  if (target.ndim === 1 && target.shape[0] !== x1.shape[0]) {
+    throw new ShapeError(
+      op,
+      `target ${fmtShape(target.shape)} must have one label per row of the inputs ${fmtShape(x1.shape)}`,
+    );
+  }
+  if (target.dtype === "bool")
+    throw new DTypeError(op, `target must hold 1 or -1 (int32 or float); got bool`);
+  const dim = target.ndim;
+  return tidy(() => {
+    const prod = x1.mul(x2).sum(dim);
+    const mag1 = x1.square().sum(dim).add(1e-12);
+    const mag2 = x2.square().sum(dim).add(1e-12);
+    const cos = prod.div(mag1.mul(mag2).sqrt());
+    const pos = where(eq(target, 1), cos.rsub(1), 0);
+    const neg = where(eq(target, -1), cos.sub(margin).clamp(0), 0);
+    return reduce(pos.add(neg), reduction);
+  });
+}

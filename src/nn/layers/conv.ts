@@ -1,0 +1,542 @@
+import type { DeviceName } from "../../backends/backend.js";
+import type { FloatDType } from "../../core/dtype.js";
+import { DTypeError, NotImplementedError, ShapeError, ValueError } from "../../core/errors.js";
+import { tidy } from "../../core/memory.js";
+import { fmtShape } from "../../core/shape.js";
+import { noGrad } from "../../autograd/grad-mode.js";
+import type { Tensor } from "../../tensor/tensor.js";
+import { empty, zeros } from "../../tensor/creation.js";
+import { conv1d, conv2d, convTranspose2d } from "../../ops/conv.js";
+import { cat } from "../../ops/movement.js";
+import { Module } from "../module.js";
+import { Parameter } from "../parameter.js";
+
+/**
+ * Convolution layers: `Conv1d`, `Conv2d` and `ConvTranspose2d`, with PyTorch's parameter layouts,
+ * initialisation and printout. Each `forward` delegates to the functional op in `ops/conv.ts`.
+ */
+
+/** PyTorch's `padding_mode`; only "zeros" is implemented. */
+export type PaddingMode = "zeros" | "reflect" | "replicate" | "circular";
+
+/** A size per spatial dim, or one int for all of them. */
+type Size2 = number | readonly [number, number];
+
+/** Options shared by the convolution layers (PyTorch's keyword arguments and defaults). */
+interface ConvCommonOptions {
+  /** Adds a learnable bias (default true). */
+  bias?: boolean;
+  /** Only "zeros" (the default) is implemented. */
+  paddingMode?: PaddingMode;
+  groups?: number;
+  dtype?: FloatDType;
+  device?: DeviceName;
+}
+
+export interface Conv2dModuleOptions extends ConvCommonOptions {
+  stride?: Size2;
+  /** Zero padding per side, or "valid" (none) or "same" (output size = input size; stride 1 only). */
+  padding?: Size2 | "same" | "valid";
+  dilation?: Size2;
+}
+
+export interface Conv1dModuleOptions extends ConvCommonOptions {
+  stride?: number | readonly [number];
+  padding?: number | readonly [number] | "same" | "valid";
+  dilation?: number | readonly [number];
+}
+
+export interface ConvTranspose2dModuleOptions extends ConvCommonOptions {
+  stride?: Size2;
+  padding?: Size2;
+  /** Extra rows/columns on the bottom/right of the output (each < stride or dilation). */
+  outputPadding?: Size2;
+  dilation?: Size2;
+}
+
+/** Python's printout of a tuple: `(3, 3)`, `(3,)`. */
+function pyTuple(v: readonly number[]): string {
+  return v.length === 1 ? `(${v[0]},)` : `(${v.join(", ")})`;
+}
+
+function tupleOf(
+  v: number | readonly number[],
+  n: number,
+  name: string,
+  op: string,
+  min: number,
+): number[] {
+  const t = typeof v === "number" ? new Array<number>(n).fill(v) : [...v];
+  if (t.length !== n || t.some((x) => !Number.isInteger(x) || x < min)) {
+    const shown = typeof v === "number" ? String(v) : fmtShape(v);
+    throw new ValueError(
+      op,
+      `${name} must be ${n === 1 ? "an integer" : `an integer or ${n} integers`} >= ${min}; got ${shown}`,
+    );
+  }
+  return t;
+}
+
+/**
+ * kaiming_uniform_(w, a=sqrt(5)) and the bias's uniform(±1/sqrt(fan_in)), as PyTorch's
+ * `_ConvNd.reset_parameters`: with a = sqrt(5) the gain is sqrt(1/3), so the weight's bound
+ * sqrt(3) * gain / sqrt(fan_in) is 1/sqrt(fan_in) as well.
+ * NOTE: a private helper, so that this file does not wait on nn/init.ts.
+ */
+function resetConv(weight: Tensor, bias: Tensor | null, fanIn: number): void {
+  noGrad(() => {
+    const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
+    weight.uniform_(-bound, bound);
+    if (bias) bias.uniform_(-bound, bound);
+  });
+}
+
+function newParam(shape: readonly number[], options: ConvCommonOptions): Parameter {
+  const t = empty([...shape], { dtype: options.dtype ?? "float32", device: options.device });
+  const p = new Parameter(t);
+  t.dispose();
+  return p;
+}
+
+function checkPaddingMode(mode: string, op: string): void {
+  if (!["zeros", "reflect", "replicate", "circular"].includes(mode)) {
+    throw new ValueError(
+      op,
+      `paddingMode must be one of "zeros", "reflect", "replicate" or "circular"; got "${mode}"`,
+    );
+  }
+  if (mode !== "zeros")
+    throw new NotImplementedError(op, `paddingMode "${mode}" is not supported yet (only "zeros")`);
+}
+
+function checkChannels(inChannels: number, outChannels: number, groups: number, op: string): void {
+  for (const [name, v] of [
+    ["inChannels", inChannels],
+    ["outChannels", outChannels],
+  ] as const) {
+    if (!Number.isInteger(v) || v < 1)
+      throw new ValueError(op, `${name} must be a positive integer; got ${v}`);
+  }
+  if (!Number.isInteger(groups) || groups < 1)
+    throw new ValueError(op, `groups must be a positive integer; got ${groups}`);
+  if (inChannels % groups !== 0)
+    throw new ValueError(op, `inChannels ${inChannels} must be divisible by groups ${groups}`);
+  if (outChannels % groups !== 0)
+    throw new ValueError(op, `outChannels ${outChannels} must be divisible by groups ${groups}`);
+}
+
+/**
+ * Resolves "same"/"valid" to per-side padding: PyTorch pads d * (k - 1) in total, half on the
+ * left/top and the rest (one more when odd) on the right/bottom. Returns the symmetric part and the
+ * extra right/bottom zeros per dim.
+ */
+function resolvePadding(
+  padding: number[] | "same" | "valid",
+  kernel: readonly number[],
+  dilation: readonly number[],
+): { sym: number[]; extra: number[] } {
+  if (padding === "valid") return { sym: kernel.map(() => 0), extra: kernel.map(() => 0) };
+  if (padding === "same") {
+    const total = kernel.map((k, i) => dilation[i]! * (k - 1));
+    const sym = total.map((t) => Math.floor(t / 2));
+    return { sym, extra: total.map((t, i) => t - 2 * sym[i]!) };
+  }
+  return { sym: padding, extra: padding.map(() => 0) };
+}
+
+/** x with `extra[i]` zeros appended to each of its last `extra.length` dims (the asymmetric part of "same"). */
+function padEnd(x: Tensor, extra: readonly number[]): Tensor {
+  if (extra.every((e) => e === 0)) return x;
+  return tidy(() => {
+    let out = x;
+    const first = x.ndim - extra.length;
+    extra.forEach((e, i) => {
+      if (e === 0) return;
+      const shape = out.shape.slice();
+      shape[first + i] = e;
+      out = cat([out, zeros(shape, { dtype: x.dtype, device: x.device })], first + i);
+    });
+    return out;
+  });
+}
+
+function parsePadding(
+  p: number | readonly number[] | string,
+  n: number,
+  op: string,
+): number[] | "same" | "valid" {
+  if (typeof p === "string") {
+    if (p !== "same" && p !== "valid")
+      throw new ValueError(
+        op,
+        `invalid padding string "${p}"; expected "same", "valid" or integers`,
+      );
+    return p;
+  }
+  return tupleOf(p, n, "padding", op, 0);
+}
+
+/** The common printout of the convolution layers (PyTorch's `_ConvNd.extra_repr`). */
+function convRepr(c: {
+  inChannels: number;
+  outChannels: number;
+  kernelSize: readonly number[];
+  stride: readonly number[];
+  padding: readonly number[] | string;
+  dilation: readonly number[];
+  outputPadding?: readonly number[];
+  groups: number;
+  bias: unknown;
+  paddingMode: string;
+}): string {
+  let s = `${c.inChannels}, ${c.outChannels}, kernel_size=${pyTuple(c.kernelSize)}, stride=${pyTuple(c.stride)}`;
+  if (typeof c.padding === "string") s += `, padding=${c.padding}`;
+  else if (c.padding.some((v) => v !== 0)) s += `, padding=${pyTuple(c.padding)}`;
+  if (c.dilation.some((v) => v !== 1)) s += `, dilation=${pyTuple(c.dilation)}`;
+  if (c.outputPadding && c.outputPadding.some((v) => v !== 0))
+    s += `, output_padding=${pyTuple(c.outputPadding)}`;
+  if (c.groups !== 1) s += `, groups=${c.groups}`;
+  if (!c.bias) s += ", bias=False";
+  if (c.paddingMode !== "zeros") s += `, padding_mode=${c.paddingMode}`;
+  return s;
+}
+
+function checkInput(
+  x: Tensor,
+  weight: Tensor,
+  spatial: number,
+  channels: number,
+  name: string,
+  layout: string,
+): void {
+  if (x.ndim !== spatial + 1 && x.ndim !== spatial + 2) {
+    throw new ShapeError(
+      name,
+      `expected ${spatial + 1}-D (${layout.slice(3)}) or ${spatial + 2}-D (${layout}) input; got ${fmtShape(x.shape)}`,
+    );
+  }
+  const c = x.shape[x.ndim - spatial - 1]!;
+  if (c !== channels)
+    throw new ShapeError(
+      name,
+      `expected input with ${channels} channels (${layout}); got ${fmtShape(x.shape)}`,
+    );
+  if (x.dtype !== weight.dtype)
+    throw new DTypeError(
+      name,
+      `expected a ${weight.dtype} input (the weight's dtype); got ${x.dtype}`,
+    );
+}
+
+/**
+ * 2-D convolution over `(N, C_in, H, W)` (or unbatched `(C_in, H, W)`), as PyTorch's `nn.Conv2d`.
+ * `weight` is `[outChannels, inChannels / groups, kH, kW]` (OIHW) and `bias` is `[outChannels]`,
+ * both initialised as PyTorch: kaiming_uniform_(a=sqrt(5)), i.e. U(±1/sqrt(fan_in)) with
+ * fan_in = inChannels / groups * kH * kW.
+ *
+ * `padding: "same"` with an even kernel extent pads one more zero on the right/bottom, as PyTorch.
+ *
+ * Shapes: input `(N, C_in, H, W)`, output `(N, C_out, H_out, W_out)` with
+ * `H_out = floor((H + 2 p - d (k - 1) - 1) / s) + 1`.
+ *
+ * @example
+ * const conv = new nn.Conv2d(1, 32, 3, { padding: 1 });
+ * conv.forward(torch.randn([8, 1, 28, 28])).shape; // [8, 32, 28, 28]
+ * String(conv); // "Conv2d(1, 32, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))"
+ */
+export class Conv2d extends Module {
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly kernelSize: readonly [number, number];
+  readonly stride: readonly [number, number];
+  readonly padding: readonly [number, number] | "same" | "valid";
+  readonly dilation: readonly [number, number];
+  readonly groups: number;
+  readonly paddingMode: PaddingMode;
+  weight: Parameter;
+  bias: Parameter | null;
+  readonly #name: string;
+
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    kernelSize: Size2,
+    options: Conv2dModuleOptions = {},
+  ) {
+    super();
+    const op = "Conv2d";
+    this.groups = options.groups ?? 1;
+    checkChannels(inChannels, outChannels, this.groups, op);
+    this.inChannels = inChannels;
+    this.outChannels = outChannels;
+    this.kernelSize = tupleOf(kernelSize, 2, "kernelSize", op, 1) as [number, number];
+    this.stride = tupleOf(options.stride ?? 1, 2, "stride", op, 1) as [number, number];
+    this.dilation = tupleOf(options.dilation ?? 1, 2, "dilation", op, 1) as [number, number];
+    this.padding = parsePadding(options.padding ?? 0, 2, op) as [number, number] | "same" | "valid";
+    if (this.padding === "same" && this.stride.some((s) => s !== 1)) {
+      throw new ValueError(
+        op,
+        `padding "same" is not supported for strided convolutions; got stride ${pyTuple(this.stride)}`,
+      );
+    }
+    this.paddingMode = options.paddingMode ?? "zeros";
+    checkPaddingMode(this.paddingMode, op);
+    this.#name = `Conv2d(in=${inChannels}, out=${outChannels})`;
+    this.weight = newParam([outChannels, inChannels / this.groups, ...this.kernelSize], options);
+    this.bias = options.bias === false ? null : newParam([outChannels], options);
+    this.resetParameters();
+  }
+
+  /** PyTorch's init: kaiming_uniform_(a=sqrt(5)) for the weight, U(±1/sqrt(fan_in)) for the bias. */
+  resetParameters(): void {
+    resetConv(
+      this.weight,
+      this.bias,
+      (this.inChannels / this.groups) * this.kernelSize[0] * this.kernelSize[1],
+    );
+  }
+
+  forward(x: Tensor): Tensor {
+    checkInput(x, this.weight, 2, this.inChannels, this.#name, "N, C, H, W");
+    const pad = this.padding;
+    const { sym, extra } = resolvePadding(
+      pad === "same" || pad === "valid" ? pad : [...pad],
+      this.kernelSize,
+      this.dilation,
+    );
+    return tidy(() => {
+      const xp = padEnd(x, extra);
+      return conv2d(xp, this.weight, this.bias, {
+        stride: this.stride,
+        padding: sym as [number, number],
+        dilation: this.dilation,
+        groups: this.groups,
+      });
+    });
+  }
+
+  override extraRepr(): string {
+    return convRepr(this);
+  }
+}
+
+/**
+ * 1-D convolution over `(N, C_in, L)` (or unbatched `(C_in, L)`), as PyTorch's `nn.Conv1d`.
+ * `weight` is `[outChannels, inChannels / groups, k]`, `bias` `[outChannels]`; PyTorch's init
+ * (U(±1/sqrt(fan_in)), fan_in = inChannels / groups * k).
+ *
+ * Shapes: input `(N, C_in, L)`, output `(N, C_out, L_out)`, `L_out = floor((L + 2 p - d (k - 1) - 1) / s) + 1`.
+ *
+ * @example
+ * const conv = new nn.Conv1d(16, 33, 3, { stride: 2 });
+ * conv.forward(torch.randn([20, 16, 50])).shape; // [20, 33, 24]
+ */
+export class Conv1d extends Module {
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly kernelSize: readonly [number];
+  readonly stride: readonly [number];
+  readonly padding: readonly [number] | "same" | "valid";
+  readonly dilation: readonly [number];
+  readonly groups: number;
+  readonly paddingMode: PaddingMode;
+  weight: Parameter;
+  bias: Parameter | null;
+  readonly #name: string;
+
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    kernelSize: number | readonly [number],
+    options: Conv1dModuleOptions = {},
+  ) {
+    super();
+    const op = "Conv1d";
+    this.groups = options.groups ?? 1;
+    checkChannels(inChannels, outChannels, this.groups, op);
+    this.inChannels = inChannels;
+    this.outChannels = outChannels;
+    this.kernelSize = tupleOf(kernelSize, 1, "kernelSize", op, 1) as [number];
+    this.stride = tupleOf(options.stride ?? 1, 1, "stride", op, 1) as [number];
+    this.dilation = tupleOf(options.dilation ?? 1, 1, "dilation", op, 1) as [number];
+    this.padding = parsePadding(options.padding ?? 0, 1, op) as [number] | "same" | "valid";
+    if (this.padding === "same" && this.stride[0] !== 1) {
+      throw new ValueError(
+        op,
+        `padding "same" is not supported for strided convolutions; got stride ${pyTuple(this.stride)}`,
+      );
+    }
+    this.paddingMode = options.paddingMode ?? "zeros";
+    checkPaddingMode(this.paddingMode, op);
+    this.#name = `Conv1d(in=${inChannels}, out=${outChannels})`;
+    this.weight = newParam([outChannels, inChannels / this.groups, this.kernelSize[0]], options);
+    this.bias = options.bias === false ? null : newParam([outChannels], options);
+    this.resetParameters();
+  }
+
+  /** PyTorch's init: kaiming_uniform_(a=sqrt(5)) for the weight, U(±1/sqrt(fan_in)) for the bias. */
+  resetParameters(): void {
+    resetConv(this.weight, this.bias, (this.inChannels / this.groups) * this.kernelSize[0]);
+  }
+
+  forward(x: Tensor): Tensor {
+    checkInput(x, this.weight, 1, this.inChannels, this.#name, "N, C, L");
+    const pad = this.padding;
+    const { sym, extra } = resolvePadding(
+      pad === "same" || pad === "valid" ? pad : [...pad],
+      this.kernelSize,
+      this.dilation,
+    );
+    return tidy(() => {
+      const xp = padEnd(x, extra);
+      return conv1d(xp, this.weight, this.bias, {
+        stride: this.stride[0],
+        padding: sym[0]!,
+        dilation: this.dilation[0],
+        groups: this.groups,
+      });
+    });
+  }
+
+  override extraRepr(): string {
+    return convRepr(this);
+  }
+}
+
+/**
+ * 2-D transposed convolution (the gradient of a Conv2d with respect to its input), as PyTorch's
+ * `nn.ConvTranspose2d`. `weight` is `[inChannels, outChannels / groups, kH, kW]` and `bias`
+ * `[outChannels]`; PyTorch's init, whose fan_in is read from weight dim 1:
+ * `outChannels / groups * kH * kW`.
+ *
+ * Shapes: input `(N, C_in, H, W)` or `(C_in, H, W)`, output `(N, C_out, H_out, W_out)` with
+ * `H_out = (H - 1) s - 2 p + d (k - 1) + outputPadding + 1`. `forward(x, outputSize)` picks the
+ * output padding that gives `outputSize` (its last two entries), as PyTorch's `output_size`.
+ *
+ * @example
+ * const up = new nn.ConvTranspose2d(16, 8, 3, { stride: 2, padding: 1, outputPadding: 1 });
+ * up.forward(torch.randn([4, 16, 7, 7])).shape; // [4, 8, 14, 14]
+ */
+export class ConvTranspose2d extends Module {
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly kernelSize: readonly [number, number];
+  readonly stride: readonly [number, number];
+  readonly padding: readonly [number, number];
+  readonly outputPadding: readonly [number, number];
+  readonly dilation: readonly [number, number];
+  readonly groups: number;
+  readonly paddingMode: PaddingMode;
+  weight: Parameter;
+  bias: Parameter | null;
+  readonly #name: string;
+
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    kernelSize: Size2,
+    options: ConvTranspose2dModuleOptions = {},
+  ) {
+    super();
+    const op = "ConvTranspose2d";
+    this.groups = options.groups ?? 1;
+    checkChannels(inChannels, outChannels, this.groups, op);
+    this.inChannels = inChannels;
+    this.outChannels = outChannels;
+    this.kernelSize = tupleOf(kernelSize, 2, "kernelSize", op, 1) as [number, number];
+    this.stride = tupleOf(options.stride ?? 1, 2, "stride", op, 1) as [number, number];
+    this.dilation = tupleOf(options.dilation ?? 1, 2, "dilation", op, 1) as [number, number];
+    const padding = options.padding ?? 0;
+    if (typeof padding === "string")
+      throw new ValueError(
+        op,
+        `padding must be integers; got "${String(padding)}" (string padding is only for Conv1d/Conv2d)`,
+      );
+    this.padding = tupleOf(padding, 2, "padding", op, 0) as [number, number];
+    this.outputPadding = tupleOf(options.outputPadding ?? 0, 2, "outputPadding", op, 0) as [
+      number,
+      number,
+    ];
+    if (this.outputPadding.some((p, i) => p >= Math.max(this.stride[i]!, this.dilation[i]!))) {
+      throw new ValueError(
+        op,
+        `outputPadding ${pyTuple(this.outputPadding)} must be smaller than either stride ${pyTuple(this.stride)} or dilation ${pyTuple(this.dilation)}`,
+      );
+    }
+    this.paddingMode = options.paddingMode ?? "zeros";
+    checkPaddingMode(this.paddingMode, op);
+    this.#name = `ConvTranspose2d(in=${inChannels}, out=${outChannels})`;
+    this.weight = newParam([inChannels, outChannels / this.groups, ...this.kernelSize], options);
+    this.bias = options.bias === false ? null : newParam([outChannels], options);
+    this.resetParameters();
+  }
+
+  /** PyTorch's init; fan_in comes from weight dim 1 (outChannels / groups * kH * kW), as torch computes it. */
+  resetParameters(): void {
+    resetConv(
+      this.weight,
+      this.bias,
+      (this.outChannels / this.groups) * this.kernelSize[0] * this.kernelSize[1],
+    );
+  }
+
+  /**
+   * @param outputSize the wanted output size (`[H, W]`, or a full shape whose last two entries are
+   *   used); each must lie within `[min, min + stride - 1]` for this input.
+   */
+  forward(x: Tensor, outputSize?: readonly number[]): Tensor {
+    checkInput(x, this.weight, 2, this.inChannels, this.#name, "N, C, H, W");
+    const outputPadding = outputSize ? this.#outputPaddingFor(x, outputSize) : this.outputPadding;
+    const opts = {
+      stride: this.stride,
+      padding: this.padding,
+      outputPadding,
+      dilation: this.dilation,
+      groups: this.groups,
+    };
+    if (x.ndim === 4) return convTranspose2d(x, this.weight, this.bias, opts);
+    return tidy(() => convTranspose2d(x.unsqueeze(0), this.weight, this.bias, opts).squeeze(0));
+  }
+
+  /** PyTorch's `_output_padding`: the output padding that gives `outputSize`. */
+  #outputPaddingFor(x: Tensor, outputSize: readonly number[]): [number, number] {
+    const size =
+      outputSize.length === 4 || outputSize.length === 3 ? outputSize.slice(-2) : outputSize;
+    if (size.length !== 2)
+      throw new ValueError(
+        this.#name,
+        `outputSize must have 2 (or 3 or 4) entries; got ${fmtShape(outputSize)}`,
+      );
+    const out: [number, number] = [0, 0];
+    for (let d = 0; d < 2; d++) {
+      const inSize = x.shape[x.ndim - 2 + d]!;
+      const min =
+        (inSize - 1) * this.stride[d]! -
+        2 * this.padding[d]! +
+        this.dilation[d]! * (this.kernelSize[d]! - 1) +
+        1;
+      const max = min + this.stride[d]! - 1;
+      const want = size[d]!;
+      if (!Number.isInteger(want) || want < min || want > max) {
+        const mins = [0, 1].map(
+          (k) =>
+            (x.shape[x.ndim - 2 + k]! - 1) * this.stride[k]! -
+            2 * this.padding[k]! +
+            this.dilation[k]! * (this.kernelSize[k]! - 1) +
+            1,
+        );
+        const maxs = mins.map((m, k) => m + this.stride[k]! - 1);
+        throw new ValueError(
+          this.#name,
+          `requested an output size of ${fmtShape(size)}, but valid sizes range from ${fmtShape(mins)} to ${fmtShape(maxs)} (for an input of ${fmtShape(x.shape.slice(-2))})`,
+        );
+      }
+      out[d] = want - min;
+    }
+    return out;
+  }
+
+  override extraRepr(): string {
+    return convRepr(this);
+  }
+}

@@ -1,0 +1,19 @@
+import { SGD, type SGDOptions } from "./sgd.js";
+import type { OptimizerExtraOptions, Params } from "./optimizer.js";
+
+/**
+ * SGD with momentum 0.9 by default: TF.js's `tf.train.momentum` under PyTorch's update rule
+ * (the same as `new SGD(params, { lr, momentum: 0.9 })`, with every other SGD option).
+ *
+ * @example
+ * const opt = new optim.Momentum(model.parameters(), { lr: 0.01 });
+ * const nag = new optim.Momentum(model.parameters(), { lr: 0.01, momentum: 0.95, nesterov: true });
+ */
+export class Momentum extends SGD {
+  protected static override readonly optimizerName: string = "Momentum";
+  protected static override readonly defaultMomentum: number = 0.9;
+
+  constructor(params: Params<SGDOptions>, options: Partial<SGDOptions> & OptimizerExtraOptions = {}) {
+    super(params, options);
+  }
+}
