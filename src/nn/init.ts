@@ -31,20 +31,6 @@ export type Nonlinearity =
   | "leakyRelu"
   | "selu";
 
-const LINEAR_LIKE = new Set([
-  "linear",
-  "conv1d",
-  "conv2d",
-  "conv3d",
-  "conv_transpose1d",
-  "conv_transpose2d",
-  "conv_transpose3d",
-  "convTranspose1d",
-  "convTranspose2d",
-  "convTranspose3d",
-  "sigmoid",
-]);
-
 /**
  * The recommended gain for a nonlinearity (PyTorch's table): 1 for linear/conv/sigmoid, 5/3 for
  * tanh, sqrt(2) for relu, sqrt(2 / (1 + slope^2)) for leaky_relu (slope `param`, default 0.01),
@@ -54,8 +40,19 @@ const LINEAR_LIKE = new Set([
  * nn.init.calculateGain("leaky_relu", 0.2); // 1.3867504905630728
  */
 export function calculateGain(nonlinearity: Nonlinearity, param?: number): number {
-  if (LINEAR_LIKE.has(nonlinearity)) return 1;
   switch (nonlinearity) {
+    case "linear":
+    case "conv1d":
+    case "conv2d":
+    case "conv3d":
+    case "conv_transpose1d":
+    case "conv_transpose2d":
+    case "conv_transpose3d":
+    case "convTranspose1d":
+    case "convTranspose2d":
+    case "convTranspose3d":
+    case "sigmoid":
+      return 1;
     case "tanh":
       return 5 / 3;
     case "relu":
@@ -63,16 +60,18 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
     case "leaky_relu":
     case "leakyRelu": {
       const slope = param ?? 0.01;
-      if (typeof slope !== "number" || !Number.isFinite(slope))
+      if (typeof slope !== "number" || !Number.isFinite(slope)) {
         throw new ValueError(
           "calculateGain",
           `negative slope ${String(slope)} is not a valid number`,
         );
+      }
       return Math.sqrt(2 / (1 + slope * slope));
     }
     case "selu":
       return 3 / 4;
     default:
+      nonlinearity satisfies never;
       throw new ValueError(
         "calculateGain",
         `unsupported nonlinearity ${JSON.stringify(nonlinearity)}`,

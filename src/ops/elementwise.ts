@@ -222,12 +222,19 @@ export function unary(def: UnaryDef, x: Tensor): Tensor {
 
 /** The result dtype of a binary op on these operands (JS numbers are weak). */
 function operandType(a: TensorOrScalar, b: TensorOrScalar): DType {
+  if (typeof a !== "object" && typeof b !== "object") return scalarsType(a, b);
   if (typeof a !== "object") return scalarResultType((b as Tensor).dtype, a);
   if (typeof b !== "object") return scalarResultType(a.dtype, b);
   // PyTorch: a 0-d tensor beside a dimensioned one only matters if its category is higher
   if (a.ndim === 0 && b.ndim > 0) return category(a.dtype) > category(b.dtype) ? a.dtype : b.dtype;
   if (b.ndim === 0 && a.ndim > 0) return category(b.dtype) > category(a.dtype) ? b.dtype : a.dtype;
   return promoteTypes(a.dtype, b.dtype);
+}
+
+/** Two JS values (e.g. `where(c, 2, 0)`): bools stay bool, integers are int32, else float32. */
+function scalarsType(a: number | boolean, b: number | boolean): DType {
+  if (typeof a === "boolean" && typeof b === "boolean") return "bool";
+  return [a, b].every((v) => typeof v === "boolean" || Number.isInteger(v)) ? "int32" : "float32";
 }
 
 /** bool < integer < floating point */

@@ -203,6 +203,10 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends o
     rule satisfies never;
   }
 
+  #defaultsCopy(): Record<string, unknown> {
+    return Object.fromEntries(Object.entries(this.defaults).map(([k, v]) => [k, copyPlain(v)]));
+  }
+
   /** Validates resolved group options (every rule key present). */
   #checkResolved(options: Record<string, unknown>, where: string): void {
     for (const k of Object.keys(this.#rules)) {
@@ -237,7 +241,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends o
     const { params: ps, ...rest } = group;
     const params = this.#checkParams(ps instanceof Tensor ? [ps] : [...(ps as Iterable<Tensor>)]);
     this.#checkKeys(Object.keys(rest), "option in param group", true);
-    const options = { ...this.defaults } as Record<string, unknown>;
+    const options = this.#defaultsCopy();
     for (const [k, v] of Object.entries(rest)) if (v !== undefined) options[k] = copyPlain(v);
     this.#checkResolved(options, this.paramGroups.length ? ` in param group ${this.paramGroups.length}` : "");
     this.paramGroups.push({ ...options, params } as ParamGroup<O>);
@@ -358,7 +362,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends o
         if (typeof id !== "number") throw fail(`param group ${gi} lists a parameter id ${fmtValue(id)} that is not a number`);
         idMap.set(id, own.params[k]!);
       });
-      const options = { ...this.defaults } as Record<string, unknown>;
+      const options = this.#defaultsCopy();
       for (const [key, v] of Object.entries(sg)) {
         if (key === "params" || TORCH_ONLY_KEYS.has(key)) continue;
         const k = snakeToCamel(key);

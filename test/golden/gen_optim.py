@@ -86,6 +86,7 @@ OPTIM_CASES = [
     ("adagrad/default", "Adagrad", dict(lr=0.1), None, None, None),
     ("adagrad/lr_decay", "Adagrad", dict(lr=0.1, lr_decay=0.05), None, None, None),
     ("adagrad/wd_init_eps", "Adagrad", dict(lr=0.1, weight_decay=0.1, initial_accumulator_value=0.5, eps=1e-6), None, None, None),
+    ("adagrad/large_eps", "Adagrad", dict(lr=0.1, eps=0.3), None, None, None),
     ("adagrad/maximize", "Adagrad", dict(lr=0.05, maximize=True), None, None, None),
     ("adagrad/groups", "Adagrad", dict(lr=0.1), None, None,
      [{"params": ["w1", "w2"], "options": {"lr_decay": 0.1}}, {"params": ["b1", "b2"], "options": {"lr": 0.3}}]),
@@ -93,15 +94,19 @@ OPTIM_CASES = [
     ("rmsprop/centered", "RMSprop", dict(lr=0.01, centered=True), None, None, None),
     ("rmsprop/momentum", "RMSprop", dict(lr=0.01, momentum=0.9), None, None, None),
     ("rmsprop/centered_momentum_wd", "RMSprop", dict(lr=0.01, alpha=0.9, centered=True, momentum=0.5, weight_decay=0.1, eps=1e-6), None, None, None),
+    ("rmsprop/large_eps_centered", "RMSprop", dict(lr=0.01, eps=0.05, centered=True), None, None, None),
     ("rmsprop/maximize", "RMSprop", dict(lr=0.01, maximize=True), None, None, None),
     ("adam/default", "Adam", dict(lr=0.01), None, None, None),
     ("adam/amsgrad", "Adam", dict(lr=0.01, betas=(0.9, 0.9), amsgrad=True), None, None, None),
     ("adam/weight_decay", "Adam", dict(lr=0.01, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1), None, None, None),
+    # eps comparable to sqrt(v): pins down where eps goes (after the bias correction)
+    ("adam/large_eps_amsgrad", "Adam", dict(lr=0.01, eps=0.05, amsgrad=True), None, None, None),
     ("adam/maximize", "Adam", dict(lr=0.01, maximize=True), None, None, None),
     ("adam/groups", "Adam", dict(lr=0.01), None, None,
      [{"params": ["w1", "b1"], "options": {"lr": 0.05}}, {"params": ["w2", "b2"], "options": {"amsgrad": True, "betas": [0.5, 0.9]}}]),
     ("adamw/default", "AdamW", dict(lr=0.01), None, None, None),
     ("adamw/amsgrad_wd", "AdamW", dict(lr=0.01, betas=(0.9, 0.9), weight_decay=0.1, amsgrad=True), None, None, None),
+    ("adamw/large_eps", "AdamW", dict(lr=0.01, eps=0.05), None, None, None),
     ("adamw/maximize", "AdamW", dict(lr=0.01, weight_decay=0.5, maximize=True), None, None, None),
 ]
 

@@ -370,6 +370,67 @@ describe("functional forms", () => {
   });
 });
 
+describe("gradcheck (float64 finite differences)", () => {
+  withLeakCheck();
+
+  const rnd = (...shape: number[]) => torch.randn(shape, { dtype: "float64", requiresGrad: true });
+  const cases: [string, () => [(...xs: Tensor[]) => Tensor, Tensor[]]][] = [
+    ["leakyRelu", () => [(x) => F.leakyRelu(x, 0.2), [rnd(3, 4)]]],
+    ["elu", () => [(x) => F.elu(x, 0.7), [rnd(3, 4)]]],
+    ["gelu", () => [(x) => F.gelu(x), [rnd(3, 4)]]],
+    ["gelu tanh", () => [(x) => F.gelu(x, { approximate: "tanh" }), [rnd(3, 4)]]],
+    ["silu", () => [(x) => F.silu(x), [rnd(3, 4)]]],
+    ["mish", () => [(x) => F.mish(x), [rnd(3, 4)]]],
+    ["softplus", () => [(x) => F.softplus(x, { beta: 2, threshold: 3 }), [rnd(3, 4)]]],
+    ["hardtanh", () => [(x) => F.hardtanh(x, { minVal: -0.5, maxVal: 0.5 }), [rnd(3, 4)]]],
+    ["prelu", () => [(x, w) => F.prelu(x, w!), [rnd(2, 3, 2), rnd(3)]]],
+    ["linear", () => [(x, w, b) => F.linear(x, w!, b), [rnd(2, 3), rnd(4, 3), rnd(4)]]],
+    [
+      "bilinear",
+      () => [
+        (a, b, w, c) => F.bilinear(a, b!, w!, c),
+        [rnd(2, 3), rnd(2, 2), rnd(2, 3, 2), rnd(2)],
+      ],
+    ],
+    [
+      "batchNorm",
+      () => [
+        (x, w, b) => F.batchNorm(x, null, null, { weight: w, bias: b, training: true }),
+        [rnd(4, 3, 2), rnd(3), rnd(3)],
+      ],
+    ],
+    [
+      "layerNorm",
+      () => [
+        (x, w, b) => F.layerNorm(x, [2, 3], { weight: w, bias: b }),
+        [rnd(2, 2, 3), rnd(2, 3), rnd(2, 3)],
+      ],
+    ],
+    [
+      "groupNorm",
+      () => [
+        (x, w, b) => F.groupNorm(x, 2, { weight: w, bias: b }),
+        [rnd(2, 4, 3), rnd(4), rnd(4)],
+      ],
+    ],
+    ["embedding", () => [(w) => F.embedding(idx, w!), [rnd(4, 3)]]],
+  ];
+  let idx: Tensor;
+  for (const [name, make] of cases) {
+    it(name, () => {
+      torch.manualSeed(11);
+      torch.tidy(() => {
+        idx = torch.tensor([
+          [0, 1],
+          [3, 1],
+        ]);
+        const [fn, inputs] = make();
+        expect(torch.autograd.gradcheck(fn, inputs)).toBe(true);
+      });
+    });
+  }
+});
+
 describe("module input validation", () => {
   withLeakCheck();
 
@@ -423,6 +484,7 @@ describe("module input validation", () => {
           [x],
           "Unflatten(dim=1, unflattened_size=(3, -1)): expected dim 1 of the input to have a multiple of 3 elements, got [128, 10]",
         ],
+        [new nn.PReLU(3), [x], "PReLU(num_parameters=3): expected input [N, 3, *], got [128, 10]"],
         [new nn.Linear(2, 2), [[1, 2]], "Linear(in=2, out=2): expected a Tensor; got object"],
         [new nn.ReLU(), ["x"], "ReLU: expected a Tensor; got string"],
       ];
@@ -710,6 +772,16 @@ describe("containers", () => {
     seq.dispose();
   });
 
+  it("Sequential frees its intermediates when a module throws", () => {
+    const seq = new nn.Sequential(new nn.Linear(2, 3), new nn.Tanh(), new nn.Linear(4, 1));
+    const x = torch.randn([5, 2]);
+    expect(() => torch.noGrad(() => seq.forward(x))).toThrow(
+      "Linear(in=4, out=1): expected input [..., 4], got [5, 3]",
+    );
+    x.dispose();
+    seq.dispose();
+  });
+
   it("Sequential runs the children's forward hooks", () => {
     const relu = new nn.ReLU();
     const seq = new nn.Sequential(new nn.Linear(2, 2), relu);
@@ -734,6 +806,27 @@ describe("containers", () => {
     seq.set(1, new nn.ReLU());
     expect(String(seq)).toContain("(act): ReLU()");
     seq.dispose();
+  });
+
+  it("containers check their arguments", () => {
+    expect(() => new nn.Sequential(new nn.ReLU(), 3 as unknown as Module)).toThrow(
+      "Sequential: expected a Module; got number",
+    );
+    const list = new nn.ModuleList([new nn.ReLU()]);
+    expect(() => list.insert(3, new nn.ReLU())).toThrow(
+      "ModuleList.insert: index 3 is out of range for a container of 1 module",
+    );
+    expect(() => list.pop(-2)).toThrow(
+      "ModuleList.pop: index -2 is out of range for a container of 1 module",
+    );
+    expect(() => list.set(0, null as unknown as Module)).toThrow(
+      "ModuleList.set: expected a Module; got null",
+    );
+    expect(() => new nn.ModuleDict({ a: {} as Module })).toThrow(
+      "ModuleDict.set: expected a Module; got object",
+    );
+    list.insert(0, new nn.Tanh());
+    expect(String(list)).toBe("ModuleList(\n  (0): Tanh()\n  (1): ReLU()\n)");
   });
 
   it("ModuleList and ModuleDict register their modules and have no forward", () => {

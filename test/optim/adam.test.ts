@@ -35,6 +35,19 @@ describe("optim.Adam", () => {
     p.dispose();
   });
 
+  it("step 1 by hand with a large eps: eps is added after the bias correction", () => {
+    // As above with eps = 0.1: denom = sqrt(v1) / sqrt(0.001) + 0.1 = |g| + 0.1 = [0.6, 2.1];
+    //   p1 = p0 - 1 * m1 / denom = [1.5 - 0.05 / 0.6, -0.5 + 0.2 / 2.1].
+    // (Adding eps to sqrt(v1) before the correction would give denom ~ [3.66, 5.16].)
+    const p = param([1.5, -0.5], "float64");
+    const opt = new optim.Adam([p], { lr: 0.1, eps: 0.1 });
+    linearStep(p, [0.5, -2], opt);
+    expect(p.dataSync()[0]).toBeCloseTo(1.5 - 0.05 / 0.6, 14);
+    expect(p.dataSync()[1]).toBeCloseTo(-0.5 + 0.2 / 2.1, 14);
+    opt.dispose();
+    p.dispose();
+  });
+
   it("amsgrad keeps the running maximum of v", () => {
     // g = [1] then [0.1]: v1 = 0.1 (beta2 0.9), v2 = 0.09 + 0.001 = 0.091 < v1, so vmax stays 0.1.
     const p = param([0], "float64");

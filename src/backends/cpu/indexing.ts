@@ -28,9 +28,9 @@ function indexedOffsets(op: string, target: View, index: View, dim: number): Int
   const stride = target.strides[dim]!;
   const out = new Int32Array(idxOffsets.length);
   for (let i = 0; i < out.length; i++) {
-    let k = idx[idxOffsets[i]!]!;
-    if (k < -size || k >= size) throw new ValueError(op, `index ${k} is out of bounds for dimension ${dim} with size ${size}`);
-    if (k < 0) k += size;
+    const k = idx[idxOffsets[i]!]!;
+    // NOTE: as PyTorch's gather/scatter, negative indices are errors (not counted from the end)
+    if (k < 0 || k >= size) throw new ValueError(op, `index ${k} is out of bounds for dimension ${dim} with size ${size}`);
     out[i] = base[i]! + k * stride;
   }
   return out;

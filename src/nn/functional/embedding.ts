@@ -1,7 +1,7 @@
 import { DTypeError, NotImplementedError, ShapeError, ValueError } from "../../core/errors.js";
 import { tidy } from "../../core/memory.js";
 import { fmtShape } from "../../core/shape.js";
-import { noGrad } from "../../autograd/grad-mode.js";
+import { isGradEnabled, noGrad } from "../../autograd/grad-mode.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { zeros } from "../../tensor/creation.js";
 import { eq, gt, where } from "../../ops/elementwise.js";
@@ -81,7 +81,7 @@ export function embedding(input: Tensor, weight: Tensor, options: EmbeddingOptio
     return tidy(() => {
       const rows = weight.indexSelect(0, flat);
       let out = rows;
-      if (pad !== null && weight.requiresGrad) {
+      if (pad !== null && weight.requiresGrad && isGradEnabled()) {
         // the padding positions take the same values from a detached weight: no gradient reaches the row
         const frozen = weight.detach().indexSelect(0, flat);
         out = where(eq(flat, pad).unsqueeze(1), frozen, rows);

@@ -1,4 +1,5 @@
-import { ValueError } from "../../core/errors.js";
+import { ShapeError, ValueError } from "../../core/errors.js";
+import { fmtShape } from "../../core/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { relu, sigmoid, tanh } from "../../ops/elementwise.js";
 import { logSoftmax, softmax } from "../../ops/reduce.js";
@@ -365,7 +366,14 @@ export class PReLU extends Module {
     constant_(this.weight, this.init);
   }
   forward(x: Tensor): Tensor {
-    assertTensor(x, "PReLU");
+    const op = `PReLU(num_parameters=${this.numParameters})`;
+    assertTensor(x, op);
+    if (this.numParameters !== 1 && (x.ndim < 2 || x.shape[1] !== this.numParameters)) {
+      throw new ShapeError(
+        op,
+        `expected input [N, ${this.numParameters}, *], got ${fmtShape(x.shape)}`,
+      );
+    }
     return prelu(x, this.weight);
   }
   override extraRepr(): string {

@@ -214,7 +214,13 @@ export class Sequential extends IndexedModules {
   forward(input: Tensor): Tensor {
     let x: unknown = input;
     for (const m of this) {
-      const y: unknown = (m.call as (...a: unknown[]) => unknown).call(m, x);
+      let y: unknown;
+      try {
+        y = (m.call as (...a: unknown[]) => unknown).call(m, x);
+      } catch (e) {
+        disposeIntermediate(x, input, undefined);
+        throw e;
+      }
       disposeIntermediate(x, input, y);
       x = y;
     }

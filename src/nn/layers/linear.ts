@@ -222,7 +222,7 @@ export class Unflatten extends Module {
       );
     }
     this.dim = dim;
-    this.unflattenedSize = [...unflattenedSize];
+    this.unflattenedSize = Array.from(unflattenedSize as readonly number[]);
   }
 
   forward(x: Tensor): Tensor {

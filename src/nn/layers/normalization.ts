@@ -1,7 +1,7 @@
 import { ShapeError, ValueError } from "../../core/errors.js";
+import { tidy } from "../../core/memory.js";
 import { fmtShape } from "../../core/shape.js";
 import { noGrad } from "../../autograd/grad-mode.js";
-import { tidy } from "../../core/memory.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { ones, tensor, zeros } from "../../tensor/creation.js";
 import { assertTensor, Module } from "../module.js";
