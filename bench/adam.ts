@@ -56,7 +56,12 @@ export function benchAdam(): void {
   console.log(`\nAdam step, ${TENSORS} x ${SIZE} float32 parameters — ${machine()}`);
 
   const bare: Bare[] = makeParams().map((p) => {
-    const out = { p: p.dataSync().slice() as Float32Array, g: p.grad!.dataSync().slice() as Float32Array, m: new Float32Array(SIZE), v: new Float32Array(SIZE) };
+    const out = {
+      p: p.dataSync().slice() as Float32Array,
+      g: p.grad!.dataSync().slice() as Float32Array,
+      m: new Float32Array(SIZE),
+      v: new Float32Array(SIZE),
+    };
     p.dispose();
     return out;
   });
@@ -83,7 +88,9 @@ export function benchAdam(): void {
     ],
   );
   const alloc = after.numStorages - before.numStorages + (after.numTensors - before.numTensors);
-  console.log(`fused steps changed live tensors/storages by ${alloc} (expected 0); bytes ${before.numBytes} -> ${after.numBytes}`);
+  console.log(
+    `fused steps changed live tensors/storages by ${alloc} (expected 0); bytes ${before.numBytes} -> ${after.numBytes}`,
+  );
 
   fused.dispose();
   composite.dispose();

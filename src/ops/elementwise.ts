@@ -489,6 +489,37 @@ export function inPlace<T extends Tensor>(self: T, op: string, compute: (t: Tens
   return self;
 }
 
+/**
+ * `self op= other` for a binary primitive. Without autograd, and when the result keeps self's
+ * shape and dtype, the kernel writes straight into self (no allocation, no copy: what optimizer
+ * loops and `p.sub_(...)` need); otherwise it goes through `inPlace`.
+ */
+export function binaryInPlace<T extends Tensor>(self: T, op: string, def: BinaryDef, other: TensorOrScalar): T {
+  self.checkInPlace(op);
+  const direct =
+    !needsGrad(self, typeof other === "object" ? other : null) &&
+    def.dtype(operandType(self, other), op) === self.dtype &&
+    (typeof other !== "object" || (other.device === self.device && broadcastsTo(other.shape, self.shape) && !overlapsDifferently(self, other)));
+  if (!direct) return inPlace(self, op, (t) => binary(def, t, other));
+  const b = typeof other === "object" ? other : scalarTensor(other, self.dtype, self.backend);
+  runKernel(self.backend, "binary", { op: def, a: self, b: broadcastView(b, self.shape), out: self });
+  if (b !== other) b.dispose();
+  self.storage.version++;
+  return self;
+}
+
+/** Whether `other` reads self's storage through another layout (writing in place would corrupt it). */
+function overlapsDifferently(self: Tensor, other: Tensor): boolean {
+  if (other.storage !== self.storage) return false;
+  return !(other.offset === self.offset && shapesEqual(other.shape, self.shape) && other.strides.every((s, i) => s === self.strides[i]));
+}
+
+function broadcastsTo(shape: Shape, target: Shape): boolean {
+  if (shape.length > target.length) return false;
+  const lead = target.length - shape.length;
+  return shape.every((s, i) => s === 1 || s === target[lead + i]);
+}
+
 function copyOf(t: Tensor): Tensor {
   const out = emptyTensor(t.backend, t.dtype, t.shape, "clone");
   runKernel(t.backend, "unary", { op: COPY, x: t, out });

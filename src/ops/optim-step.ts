@@ -90,7 +90,11 @@ export function optimStateNames(h: OptimStepHyper): string[] {
     case "adagrad":
       return ["sum"];
     case "rmsprop":
-      return ["squareAvg", ...(h.centered ? ["gradAvg"] : []), ...(h.momentum > 0 ? ["momentumBuffer"] : [])];
+      return [
+        "squareAvg",
+        ...(h.centered ? ["gradAvg"] : []),
+        ...(h.momentum > 0 ? ["momentumBuffer"] : []),
+      ];
   }
   return h satisfies never;
 }
@@ -115,10 +119,22 @@ export function canFuseOptimStep(param: Tensor, grad: Tensor, state: readonly Te
  * optimStep(p, p.grad!, [expAvg, expAvgSq], { kind: "adam", lr: 1e-3, beta1: 0.9, beta2: 0.999,
  *   eps: 1e-8, weightDecay: 0, step: 1, amsgrad: false, maximize: false, decoupledWeightDecay: false });
  */
-export function optimStep(param: Tensor, grad: Tensor, state: readonly Tensor[], hyper: OptimStepHyper, options: { fused?: boolean } = {}): void {
+export function optimStep(
+  param: Tensor,
+  grad: Tensor,
+  state: readonly Tensor[],
+  hyper: OptimStepHyper,
+  options: { fused?: boolean } = {},
+): void {
   validate(param, grad, state, hyper);
   if ((options.fused ?? true) && canFuseOptimStep(param, grad, state)) {
-    runKernel(param.backend, "optimStep", { kind: hyper.kind, param, grad, state, scalars: packScalars(hyper) });
+    runKernel(param.backend, "optimStep", {
+      kind: hyper.kind,
+      param,
+      grad,
+      state,
+      scalars: packScalars(hyper),
+    });
   } else {
     noGrad(() => tidy(() => composite(param, grad, state, hyper)));
   }
@@ -126,22 +142,52 @@ export function optimStep(param: Tensor, grad: Tensor, state: readonly Tensor[],
   for (const s of state) s.storage.version++;
 }
 
-function validate(param: Tensor, grad: Tensor, state: readonly Tensor[], hyper: OptimStepHyper): void {
+function validate(
+  param: Tensor,
+  grad: Tensor,
+  state: readonly Tensor[],
+  hyper: OptimStepHyper,
+): void {
   const op = "optimStep";
   backendOf(op, param, grad, ...state);
-  if (!isFloat(param.dtype)) throw new DTypeError(op, `expected a float32 or float64 parameter; got ${param.dtype}`);
-  if (grad.dtype !== param.dtype) throw new DTypeError(op, `the gradient's dtype ${grad.dtype} differs from the parameter's ${param.dtype}`);
-  if (!shapesEqual(grad.shape, param.shape)) throw new ShapeError(op, `the gradient's shape ${fmtShape(grad.shape)} differs from the parameter's ${fmtShape(param.shape)}`);
+  if (!isFloat(param.dtype))
+    throw new DTypeError(op, `expected a float32 or float64 parameter; got ${param.dtype}`);
+  if (grad.dtype !== param.dtype)
+    throw new DTypeError(
+      op,
+      `the gradient's dtype ${grad.dtype} differs from the parameter's ${param.dtype}`,
+    );
+  if (!shapesEqual(grad.shape, param.shape))
+    throw new ShapeError(
+      op,
+      `the gradient's shape ${fmtShape(grad.shape)} differs from the parameter's ${fmtShape(param.shape)}`,
+    );
   const names = optimStateNames(hyper);
   if (state.length !== names.length) {
-    throw new ValueError(op, `${hyper.kind} with these options takes ${names.length} state tensors (${names.join(", ") || "none"}); got ${state.length}`);
+    throw new ValueError(
+      op,
+      `${hyper.kind} with these options takes ${names.length} state tensors (${names.join(", ") || "none"}); got ${state.length}`,
+    );
   }
   state.forEach((s, i) => {
-    if (s.dtype !== param.dtype) throw new DTypeError(op, `state ${names[i]}'s dtype ${s.dtype} differs from the parameter's ${param.dtype}`);
-    if (!shapesEqual(s.shape, param.shape)) throw new ShapeError(op, `state ${names[i]}'s shape ${fmtShape(s.shape)} differs from the parameter's ${fmtShape(param.shape)}`);
-    if (s.storage === param.storage || s.storage === grad.storage) throw new ValueError(op, `state ${names[i]} shares storage with the parameter or its gradient`);
+    if (s.dtype !== param.dtype)
+      throw new DTypeError(
+        op,
+        `state ${names[i]}'s dtype ${s.dtype} differs from the parameter's ${param.dtype}`,
+      );
+    if (!shapesEqual(s.shape, param.shape))
+      throw new ShapeError(
+        op,
+        `state ${names[i]}'s shape ${fmtShape(s.shape)} differs from the parameter's ${fmtShape(param.shape)}`,
+      );
+    if (s.storage === param.storage || s.storage === grad.storage)
+      throw new ValueError(
+        op,
+        `state ${names[i]} shares storage with the parameter or its gradient`,
+      );
   });
-  if ((hyper.kind === "adam" || hyper.kind === "adagrad") && !(hyper.step >= 1)) throw new ValueError(op, `step must be >= 1; got ${hyper.step}`);
+  if ((hyper.kind === "adam" || hyper.kind === "adagrad") && !(hyper.step >= 1))
+    throw new ValueError(op, `step must be >= 1; got ${hyper.step}`);
 }
 
 const flag = (b: boolean) => (b ? 1 : 0);
@@ -150,12 +196,30 @@ const flag = (b: boolean) => (b ? 1 : 0);
 function packScalars(h: OptimStepHyper): number[] {
   switch (h.kind) {
     case "sgd":
-      return [-h.lr, h.weightDecay, h.momentum, h.dampening, flag(h.nesterov), flag(h.maximize), flag(h.firstStep)];
+      return [
+        -h.lr,
+        h.weightDecay,
+        h.momentum,
+        h.dampening,
+        flag(h.nesterov),
+        flag(h.maximize),
+        flag(h.firstStep),
+      ];
     case "adam": {
       const biasCorrection1 = 1 - h.beta1 ** h.step;
       const biasCorrection2 = 1 - h.beta2 ** h.step;
       const stepSize = h.lr / biasCorrection1;
-      return [-stepSize, h.beta1, h.beta2, h.eps, h.weightDecay, Math.sqrt(biasCorrection2), 1 - h.lr * h.weightDecay, flag(h.maximize), flag(h.decoupledWeightDecay)];
+      return [
+        -stepSize,
+        h.beta1,
+        h.beta2,
+        h.eps,
+        h.weightDecay,
+        Math.sqrt(biasCorrection2),
+        1 - h.lr * h.weightDecay,
+        flag(h.maximize),
+        flag(h.decoupledWeightDecay),
+      ];
     }
     case "adagrad":
       return [-adagradClr(h), h.weightDecay, h.eps, flag(h.maximize)];
@@ -186,7 +250,12 @@ function composite(param: Tensor, grad: Tensor, state: readonly Tensor[], h: Opt
 }
 
 /** torch/optim/sgd.py `_single_tensor_sgd` */
-function sgdComposite(param: Tensor, grad: Tensor, state: readonly Tensor[], h: SgdStepHyper): void {
+function sgdComposite(
+  param: Tensor,
+  grad: Tensor,
+  state: readonly Tensor[],
+  h: SgdStepHyper,
+): void {
   let dp = h.maximize ? grad.neg() : grad;
   if (h.weightDecay !== 0) dp = dp.add(param, { alpha: h.weightDecay });
   if (h.momentum !== 0) {
@@ -199,7 +268,12 @@ function sgdComposite(param: Tensor, grad: Tensor, state: readonly Tensor[], h: 
 }
 
 /** torch/optim/adam.py `_single_tensor_adam` and adamw.py `_single_tensor_adamw` (not capturable) */
-function adamComposite(param: Tensor, grad: Tensor, state: readonly Tensor[], h: AdamStepHyper): void {
+function adamComposite(
+  param: Tensor,
+  grad: Tensor,
+  state: readonly Tensor[],
+  h: AdamStepHyper,
+): void {
   const [expAvg, expAvgSq, maxExpAvgSq] = state as [Tensor, Tensor, Tensor | undefined];
   let g = h.maximize ? grad.neg() : grad;
   if (h.decoupledWeightDecay) {
@@ -225,7 +299,12 @@ function adamComposite(param: Tensor, grad: Tensor, state: readonly Tensor[], h:
 }
 
 /** torch/optim/adagrad.py `_single_tensor_adagrad` (dense) */
-function adagradComposite(param: Tensor, grad: Tensor, state: readonly Tensor[], h: AdagradStepHyper): void {
+function adagradComposite(
+  param: Tensor,
+  grad: Tensor,
+  state: readonly Tensor[],
+  h: AdagradStepHyper,
+): void {
   const stateSum = state[0]!;
   let g = h.maximize ? grad.neg() : grad;
   if (h.weightDecay !== 0) g = g.add(param, { alpha: h.weightDecay });
@@ -236,7 +315,12 @@ function adagradComposite(param: Tensor, grad: Tensor, state: readonly Tensor[],
 }
 
 /** torch/optim/rmsprop.py `_single_tensor_rmsprop` */
-function rmspropComposite(param: Tensor, grad: Tensor, state: readonly Tensor[], h: RmspropStepHyper): void {
+function rmspropComposite(
+  param: Tensor,
+  grad: Tensor,
+  state: readonly Tensor[],
+  h: RmspropStepHyper,
+): void {
   const squareAvg = state[0]!;
   let g = h.maximize ? grad.neg() : grad;
   if (h.weightDecay !== 0) g = g.add(param, { alpha: h.weightDecay });

@@ -1,5 +1,12 @@
 import type { Tensor } from "../tensor/tensor.js";
-import { Optimizer, type OptimizerExtraOptions, type OptionRule, type ParamGroup, type Params, type StateKeySpec } from "./optimizer.js";
+import {
+  Optimizer,
+  type OptimizerExtraOptions,
+  type OptionRule,
+  type ParamGroup,
+  type Params,
+  type StateKeySpec,
+} from "./optimizer.js";
 
 /** Adagrad's options, with PyTorch's defaults. */
 export interface AdagradOptions {
@@ -47,8 +54,24 @@ const RULES: Record<keyof AdagradOptions, OptionRule> = {
  * const opt = new optim.Adagrad(model.parameters(), { lr: 0.1, lrDecay: 1e-4 });
  */
 export class Adagrad extends Optimizer<AdagradOptions, AdagradState> {
-  constructor(params: Params<AdagradOptions>, options: Partial<AdagradOptions> & OptimizerExtraOptions = {}) {
-    super("Adagrad", params, options, { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false }, RULES);
+  constructor(
+    params: Params<AdagradOptions>,
+    options: Partial<AdagradOptions> & OptimizerExtraOptions = {},
+  ) {
+    super(
+      "Adagrad",
+      params,
+      options,
+      {
+        lr: 1e-2,
+        lrDecay: 0,
+        weightDecay: 0,
+        initialAccumulatorValue: 0,
+        eps: 1e-10,
+        maximize: false,
+      },
+      RULES,
+    );
     for (const group of this.paramGroups) for (const p of group.params) this.#init(p, group);
   }
 

@@ -1,5 +1,12 @@
 import type { Tensor } from "../tensor/tensor.js";
-import { Optimizer, type OptimizerExtraOptions, type OptionRule, type ParamGroup, type Params, type StateKeySpec } from "./optimizer.js";
+import {
+  Optimizer,
+  type OptimizerExtraOptions,
+  type OptionRule,
+  type ParamGroup,
+  type Params,
+  type StateKeySpec,
+} from "./optimizer.js";
 
 /** Adam's (and AdamW's) options, with PyTorch's defaults. */
 export interface AdamOptions {
@@ -57,9 +64,25 @@ export class Adam extends Optimizer<AdamOptions, AdamState> {
   protected static readonly decoupledWeightDecay: boolean = false;
   readonly #decoupled: boolean;
 
-  constructor(params: Params<AdamOptions>, options: Partial<AdamOptions> & OptimizerExtraOptions = {}) {
+  constructor(
+    params: Params<AdamOptions>,
+    options: Partial<AdamOptions> & OptimizerExtraOptions = {},
+  ) {
     const cls = new.target as typeof Adam;
-    super(cls.optimizerName, params, options, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: cls.defaultWeightDecay, amsgrad: false, maximize: false }, RULES);
+    super(
+      cls.optimizerName,
+      params,
+      options,
+      {
+        lr: 1e-3,
+        betas: [0.9, 0.999],
+        eps: 1e-8,
+        weightDecay: cls.defaultWeightDecay,
+        amsgrad: false,
+        maximize: false,
+      },
+      RULES,
+    );
     this.#decoupled = cls.decoupledWeightDecay;
   }
 
@@ -80,18 +103,23 @@ export class Adam extends Optimizer<AdamOptions, AdamState> {
     }
     if (group.amsgrad && !s.maxExpAvgSq) s.maxExpAvgSq = this.newStateTensor(param);
     const step = s.step + 1;
-    this.applyUpdate(param, grad, group.amsgrad ? [s.expAvg, s.expAvgSq, s.maxExpAvgSq!] : [s.expAvg, s.expAvgSq], {
-      kind: "adam",
-      lr: group.lr,
-      beta1: group.betas[0],
-      beta2: group.betas[1],
-      eps: group.eps,
-      weightDecay: group.weightDecay,
-      step,
-      amsgrad: group.amsgrad,
-      maximize: group.maximize,
-      decoupledWeightDecay: this.#decoupled,
-    });
+    this.applyUpdate(
+      param,
+      grad,
+      group.amsgrad ? [s.expAvg, s.expAvgSq, s.maxExpAvgSq!] : [s.expAvg, s.expAvgSq],
+      {
+        kind: "adam",
+        lr: group.lr,
+        beta1: group.betas[0],
+        beta2: group.betas[1],
+        eps: group.eps,
+        weightDecay: group.weightDecay,
+        step,
+        amsgrad: group.amsgrad,
+        maximize: group.maximize,
+        decoupledWeightDecay: this.#decoupled,
+      },
+    );
     s.step = step;
   }
 }

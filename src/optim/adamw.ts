@@ -14,7 +14,10 @@ export class AdamW extends Adam {
   protected static override readonly defaultWeightDecay: number = 1e-2;
   protected static override readonly decoupledWeightDecay: boolean = true;
 
-  constructor(params: Params<AdamOptions>, options: Partial<AdamOptions> & OptimizerExtraOptions = {}) {
+  constructor(
+    params: Params<AdamOptions>,
+    options: Partial<AdamOptions> & OptimizerExtraOptions = {},
+  ) {
     super(params, options);
   }
 }

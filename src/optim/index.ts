@@ -3,7 +3,18 @@
  * (append, never rewrite).
  */
 export { Optimizer, disposeStateDict } from "./optimizer.js";
-export type { BaseOptions, OptimizerExtraOptions, OptimizerStateDict, ParamGroup, ParamGroupInput, Params, SchedulerGroupFields, StateValue } from "./optimizer.js";
+export type {
+  BaseOptions,
+  OptimizerExtraOptions,
+  OptimizerStateDict,
+  OptionRule,
+  ParamGroup,
+  ParamGroupInput,
+  Params,
+  SchedulerGroupFields,
+  StateKeySpec,
+  StateValue,
+} from "./optimizer.js";
 export { SGD } from "./sgd.js";
 export type { SGDOptions, SGDState } from "./sgd.js";
 export { Momentum } from "./momentum.js";
@@ -14,5 +25,16 @@ export type { RMSpropOptions, RMSpropState } from "./rmsprop.js";
 export { Adam } from "./adam.js";
 export type { AdamOptions, AdamState } from "./adam.js";
 export { AdamW } from "./adamw.js";
-export { LRScheduler, StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, LinearLR, LambdaLR, OneCycleLR, SequentialLR, ReduceLROnPlateau } from "./lr-scheduler.js";
+export {
+  LRScheduler,
+  StepLR,
+  MultiStepLR,
+  ExponentialLR,
+  CosineAnnealingLR,
+  LinearLR,
+  LambdaLR,
+  OneCycleLR,
+  SequentialLR,
+  ReduceLROnPlateau,
+} from "./lr-scheduler.js";
 export type { SchedulerStateDict } from "./lr-scheduler.js";

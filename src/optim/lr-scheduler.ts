@@ -25,12 +25,23 @@ function fmt(v: unknown): string {
 }
 
 function checkOptimizer(name: string, optimizer: unknown): AnyOptimizer {
-  if (!(optimizer instanceof Optimizer)) throw new ValueError(name, `expected an Optimizer; got ${optimizer === null ? "null" : typeof optimizer}`);
+  if (!(optimizer instanceof Optimizer))
+    throw new ValueError(
+      name,
+      `expected an Optimizer; got ${optimizer === null ? "null" : typeof optimizer}`,
+    );
   return optimizer as AnyOptimizer;
 }
 
-function checkNumber(name: string, key: string, v: unknown, ok: (x: number) => boolean, must: string): number {
-  if (typeof v !== "number" || !ok(v)) throw new ValueError(name, `invalid ${key} ${fmt(v)} (must be ${must})`);
+function checkNumber(
+  name: string,
+  key: string,
+  v: unknown,
+  ok: (x: number) => boolean,
+  must: string,
+): number {
+  if (typeof v !== "number" || !ok(v))
+    throw new ValueError(name, `invalid ${key} ${fmt(v)} (must be ${must})`);
   return v;
 }
 const finite = (x: number) => Number.isFinite(x);
@@ -40,7 +51,8 @@ const nonNegativeInt = (x: number) => Number.isInteger(x) && x >= 0;
 /** A value per param group: one for all, or a list of exactly one per group (PyTorch's `_format_param`). */
 function perGroup(name: string, key: string, v: number | readonly number[], n: number): number[] {
   if (Array.isArray(v)) {
-    if (v.length !== n) throw new ValueError(name, `expected ${n} values for ${key}, got ${v.length}`);
+    if (v.length !== n)
+      throw new ValueError(name, `expected ${n} values for ${key}, got ${v.length}`);
     return v.map((x) => checkNumber(name, key, x, finite, "a finite number"));
   }
   return new Array<number>(n).fill(checkNumber(name, key, v, finite, "a finite number"));
@@ -48,7 +60,8 @@ function perGroup(name: string, key: string, v: number | readonly number[], n: n
 
 function deepCopy<T>(v: T): T {
   if (Array.isArray(v)) return v.map(deepCopy) as T;
-  if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, deepCopy(x)])) as T;
+  if (v !== null && typeof v === "object")
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, deepCopy(x)])) as T;
   return v;
 }
 
@@ -56,13 +69,25 @@ function deepCopy<T>(v: T): T {
 function compatible(template: unknown, value: unknown): boolean {
   if (Array.isArray(template)) {
     if (!Array.isArray(value)) return false;
-    return value.every((x) => (template.length ? compatible(template[0], x) : typeof x === "number"));
+    return value.every((x) =>
+      template.length ? compatible(template[0], x) : typeof x === "number",
+    );
   }
   if (template !== null && typeof template === "object") {
     if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
     const tk = Object.keys(template);
     const vk = Object.keys(value);
-    return tk.length === vk.length && tk.every((k) => k in value && compatible((template as Record<string, unknown>)[k], (value as Record<string, unknown>)[k]));
+    return (
+      tk.length === vk.length &&
+      tk.every(
+        (k) =>
+          k in value &&
+          compatible(
+            (template as Record<string, unknown>)[k],
+            (value as Record<string, unknown>)[k],
+          ),
+      )
+    );
   }
   return typeof template === typeof value;
 }
@@ -74,16 +99,31 @@ const TORCH_ONLY_KEYS = new Set(["verbose", "_get_lr_called_within_step", "annea
  * Validates `stateDict` against `fields` (PyTorch key -> this object's field) and returns the
  * assignment to make; throws, changing nothing, on an unknown key or a value of the wrong shape.
  */
-function prepareFields(owner: object, name: string, fields: Readonly<Record<string, string>>, stateDict: SchedulerStateDict, skip: ReadonlySet<string> = new Set()): () => void {
+function prepareFields(
+  owner: object,
+  name: string,
+  fields: Readonly<Record<string, string>>,
+  stateDict: SchedulerStateDict,
+  skip: ReadonlySet<string> = new Set(),
+): () => void {
   const op = `${name}.loadStateDict`;
-  if (stateDict === null || typeof stateDict !== "object") throw new ValueError(op, "expected a state dict object; nothing was changed");
+  if (stateDict === null || typeof stateDict !== "object")
+    throw new ValueError(op, "expected a state dict object; nothing was changed");
   const self = owner as Record<string, unknown>;
   const updates: [string, unknown][] = [];
   for (const [key, value] of Object.entries(stateDict)) {
     if (TORCH_ONLY_KEYS.has(key) || skip.has(key)) continue;
     const field = fields[key];
-    if (!field) throw new ValueError(op, `unknown key "${key}" (${name} keeps ${Object.keys(fields).join(", ")}); nothing was changed`);
-    if (!compatible(self[field], value)) throw new ValueError(op, `${key} must look like ${fmt(self[field])}; got ${fmt(value)}; nothing was changed`);
+    if (!field)
+      throw new ValueError(
+        op,
+        `unknown key "${key}" (${name} keeps ${Object.keys(fields).join(", ")}); nothing was changed`,
+      );
+    if (!compatible(self[field], value))
+      throw new ValueError(
+        op,
+        `${key} must look like ${fmt(self[field])}; got ${fmt(value)}; nothing was changed`,
+      );
     updates.push([field, deepCopy(value)]);
   }
   return () => {
@@ -93,13 +133,21 @@ function prepareFields(owner: object, name: string, fields: Readonly<Record<stri
 
 function packFields(owner: object, fields: Readonly<Record<string, string>>): SchedulerStateDict {
   const self = owner as Record<string, unknown>;
-  return Object.fromEntries(Object.entries(fields).map(([key, field]) => [key, deepCopy(self[field])]));
+  return Object.fromEntries(
+    Object.entries(fields).map(([key, field]) => [key, deepCopy(self[field])]),
+  );
 }
 
 /**
  * The base class of the epoch-based schedulers (PyTorch's `_LRScheduler`). A subclass sets its
  * fields and then calls `init(lastEpoch)`, which records each group's `initialLr` and takes the
  * first step (epoch 0), as PyTorch's constructor does.
+ *
+ * @example
+ * class HalvingLR extends optim.LRScheduler {
+ *   constructor(opt: optim.Optimizer) { super("HalvingLR", opt); this.init(-1); }
+ *   protected getLr() { return this.currentLrs().map((lr) => (this.lastEpoch > 0 ? lr / 2 : lr)); }
+ * }
  */
 export abstract class LRScheduler {
   readonly optimizer: AnyOptimizer;
@@ -119,13 +167,23 @@ export abstract class LRScheduler {
 
   /** Records the base learning rates and takes the initial step. */
   protected init(lastEpoch: number): void {
-    checkNumber(this.name, "lastEpoch", lastEpoch, (x) => Number.isInteger(x) && x >= -1, "an integer >= -1");
+    checkNumber(
+      this.name,
+      "lastEpoch",
+      lastEpoch,
+      (x) => Number.isInteger(x) && x >= -1,
+      "an integer >= -1",
+    );
     const groups = groupsOf(this.optimizer);
     if (lastEpoch === -1) {
       for (const g of groups) g.initialLr ??= g.lr;
     } else {
       groups.forEach((g, i) => {
-        if (g.initialLr === undefined) throw new ValueError(this.name, `param 'initialLr' is not specified in paramGroups[${i}] when resuming an optimizer`);
+        if (g.initialLr === undefined)
+          throw new ValueError(
+            this.name,
+            `param 'initialLr' is not specified in paramGroups[${i}] when resuming an optimizer`,
+          );
       });
     }
     this.baseLrs = groups.map((g) => g.initialLr as number);
@@ -175,7 +233,12 @@ export abstract class LRScheduler {
 
   /** PyTorch key -> field, of everything the state dict holds. */
   protected stateFields(): Record<string, string> {
-    return { base_lrs: "baseLrs", last_epoch: "lastEpoch", _step_count: "stepCount", _last_lr: "lastLr" };
+    return {
+      base_lrs: "baseLrs",
+      last_epoch: "lastEpoch",
+      _step_count: "stepCount",
+      _last_lr: "lastLr",
+    };
   }
 
   /** The scheduler's state under PyTorch's keys (plain data, no optimizer). */
@@ -208,7 +271,11 @@ export class StepLR extends LRScheduler {
   stepSize: number;
   gamma: number;
 
-  constructor(optimizer: Optimizer<BaseOptions, object>, stepSize: number, options: { gamma?: number; lastEpoch?: number } = {}) {
+  constructor(
+    optimizer: Optimizer<BaseOptions, object>,
+    stepSize: number,
+    options: { gamma?: number; lastEpoch?: number } = {},
+  ) {
     super("StepLR", optimizer);
     this.stepSize = checkNumber(this.name, "stepSize", stepSize, positiveInt, "a positive integer");
     this.gamma = checkNumber(this.name, "gamma", options.gamma ?? 0.1, finite, "a finite number");
@@ -241,10 +308,20 @@ export class MultiStepLR extends LRScheduler {
   milestones: number[];
   gamma: number;
 
-  constructor(optimizer: Optimizer<BaseOptions, object>, milestones: readonly number[], options: { gamma?: number; lastEpoch?: number } = {}) {
+  constructor(
+    optimizer: Optimizer<BaseOptions, object>,
+    milestones: readonly number[],
+    options: { gamma?: number; lastEpoch?: number } = {},
+  ) {
     super("MultiStepLR", optimizer);
-    if (!Array.isArray(milestones)) throw new ValueError(this.name, `milestones must be an array of epochs; got ${fmt(milestones)}`);
-    this.milestones = milestones.map((m) => checkNumber(this.name, "milestone", m, nonNegativeInt, "a non-negative integer")).sort((a, b) => a - b);
+    if (!Array.isArray(milestones))
+      throw new ValueError(
+        this.name,
+        `milestones must be an array of epochs; got ${fmt(milestones)}`,
+      );
+    this.milestones = milestones
+      .map((m) => checkNumber(this.name, "milestone", m, nonNegativeInt, "a non-negative integer"))
+      .sort((a, b) => a - b);
     this.gamma = checkNumber(this.name, "gamma", options.gamma ?? 0.1, finite, "a finite number");
     this.init(options.lastEpoch ?? -1);
   }
@@ -276,7 +353,11 @@ export class MultiStepLR extends LRScheduler {
 export class ExponentialLR extends LRScheduler {
   gamma: number;
 
-  constructor(optimizer: Optimizer<BaseOptions, object>, gamma: number, options: { lastEpoch?: number } = {}) {
+  constructor(
+    optimizer: Optimizer<BaseOptions, object>,
+    gamma: number,
+    options: { lastEpoch?: number } = {},
+  ) {
     super("ExponentialLR", optimizer);
     this.gamma = checkNumber(this.name, "gamma", gamma, finite, "a finite number");
     this.init(options.lastEpoch ?? -1);
@@ -312,9 +393,19 @@ export class CosineAnnealingLR extends LRScheduler {
   tMax: number;
   etaMin: number;
 
-  constructor(optimizer: Optimizer<BaseOptions, object>, tMax: number, options: { etaMin?: number; lastEpoch?: number } = {}) {
+  constructor(
+    optimizer: Optimizer<BaseOptions, object>,
+    tMax: number,
+    options: { etaMin?: number; lastEpoch?: number } = {},
+  ) {
     super("CosineAnnealingLR", optimizer);
-    this.tMax = checkNumber(this.name, "tMax", tMax, (x) => Number.isFinite(x) && x > 0, "a positive number");
+    this.tMax = checkNumber(
+      this.name,
+      "tMax",
+      tMax,
+      (x) => Number.isFinite(x) && x > 0,
+      "a positive number",
+    );
     this.etaMin = checkNumber(this.name, "etaMin", options.etaMin ?? 0, finite, "a finite number");
     this.init(options.lastEpoch ?? -1);
   }
@@ -323,13 +414,28 @@ export class CosineAnnealingLR extends LRScheduler {
     const { lastEpoch: t, tMax, etaMin } = this;
     const groups = this.currentLrs();
     if (t === 0) return groups;
-    if (this.stepCount === 1 && t > 0) return this.baseLrs.map((b) => etaMin + ((b - etaMin) * (1 + Math.cos((t * Math.PI) / tMax))) / 2);
-    if ((t - 1 - tMax) % (2 * tMax) === 0) return groups.map((lr, i) => lr + ((this.baseLrs[i]! - etaMin) * (1 - Math.cos(Math.PI / tMax))) / 2);
-    return groups.map((lr) => ((1 + Math.cos((Math.PI * t) / tMax)) / (1 + Math.cos((Math.PI * (t - 1)) / tMax))) * (lr - etaMin) + etaMin);
+    if (this.stepCount === 1 && t > 0)
+      return this.baseLrs.map(
+        (b) => etaMin + ((b - etaMin) * (1 + Math.cos((t * Math.PI) / tMax))) / 2,
+      );
+    if ((t - 1 - tMax) % (2 * tMax) === 0)
+      return groups.map(
+        (lr, i) => lr + ((this.baseLrs[i]! - etaMin) * (1 - Math.cos(Math.PI / tMax))) / 2,
+      );
+    return groups.map(
+      (lr) =>
+        ((1 + Math.cos((Math.PI * t) / tMax)) / (1 + Math.cos((Math.PI * (t - 1)) / tMax))) *
+          (lr - etaMin) +
+        etaMin,
+    );
   }
 
   protected override closedFormLr(): number[] {
-    return this.baseLrs.map((b) => this.etaMin + ((b - this.etaMin) * (1 + Math.cos((Math.PI * this.lastEpoch) / this.tMax))) / 2);
+    return this.baseLrs.map(
+      (b) =>
+        this.etaMin +
+        ((b - this.etaMin) * (1 + Math.cos((Math.PI * this.lastEpoch) / this.tMax))) / 2,
+    );
   }
 
   protected override stateFields(): Record<string, string> {
@@ -349,12 +455,38 @@ export class LinearLR extends LRScheduler {
   endFactor: number;
   totalIters: number;
 
-  constructor(optimizer: Optimizer<BaseOptions, object>, options: { startFactor?: number; endFactor?: number; totalIters?: number; lastEpoch?: number } = {}) {
+  constructor(
+    optimizer: Optimizer<BaseOptions, object>,
+    options: {
+      startFactor?: number;
+      endFactor?: number;
+      totalIters?: number;
+      lastEpoch?: number;
+    } = {},
+  ) {
     super("LinearLR", optimizer);
     // NOTE: PyTorch 1.13 accepts startFactor 0 and then divides by zero; we require > 0, as PyTorch 2 does.
-    this.startFactor = checkNumber(this.name, "startFactor", options.startFactor ?? 1 / 3, (x) => x > 0 && x <= 1, "in (0, 1]");
-    this.endFactor = checkNumber(this.name, "endFactor", options.endFactor ?? 1, (x) => x >= 0 && x <= 1, "in [0, 1]");
-    this.totalIters = checkNumber(this.name, "totalIters", options.totalIters ?? 5, positiveInt, "a positive integer");
+    this.startFactor = checkNumber(
+      this.name,
+      "startFactor",
+      options.startFactor ?? 1 / 3,
+      (x) => x > 0 && x <= 1,
+      "in (0, 1]",
+    );
+    this.endFactor = checkNumber(
+      this.name,
+      "endFactor",
+      options.endFactor ?? 1,
+      (x) => x >= 0 && x <= 1,
+      "in [0, 1]",
+    );
+    this.totalIters = checkNumber(
+      this.name,
+      "totalIters",
+      options.totalIters ?? 5,
+      positiveInt,
+      "a positive integer",
+    );
     this.init(options.lastEpoch ?? -1);
   }
 
@@ -371,7 +503,12 @@ export class LinearLR extends LRScheduler {
   }
 
   protected override stateFields(): Record<string, string> {
-    return { start_factor: "startFactor", end_factor: "endFactor", total_iters: "totalIters", ...super.stateFields() };
+    return {
+      start_factor: "startFactor",
+      end_factor: "endFactor",
+      total_iters: "totalIters",
+      ...super.stateFields(),
+    };
   }
 }
 
@@ -386,16 +523,28 @@ export class LinearLR extends LRScheduler {
 export class LambdaLR extends LRScheduler {
   readonly lrLambdas: ((epoch: number) => number)[];
 
-  constructor(optimizer: Optimizer<BaseOptions, object>, lrLambda: ((epoch: number) => number) | readonly ((epoch: number) => number)[], options: { lastEpoch?: number } = {}) {
+  constructor(
+    optimizer: Optimizer<BaseOptions, object>,
+    lrLambda: ((epoch: number) => number) | readonly ((epoch: number) => number)[],
+    options: { lastEpoch?: number } = {},
+  ) {
     super("LambdaLR", optimizer);
     const n = optimizer.paramGroups.length;
     if (Array.isArray(lrLambda)) {
-      if (lrLambda.length !== n) throw new ValueError(this.name, `expected ${n} lrLambdas, but got ${lrLambda.length}`);
+      if (lrLambda.length !== n)
+        throw new ValueError(this.name, `expected ${n} lrLambdas, but got ${lrLambda.length}`);
       this.lrLambdas = [...(lrLambda as ((epoch: number) => number)[])];
     } else {
-      this.lrLambdas = new Array<(epoch: number) => number>(n).fill(lrLambda as (epoch: number) => number);
+      this.lrLambdas = new Array<(epoch: number) => number>(n).fill(
+        lrLambda as (epoch: number) => number,
+      );
     }
-    for (const f of this.lrLambdas) if (typeof f !== "function") throw new ValueError(this.name, `lrLambda must be a function or an array of functions; got ${typeof f}`);
+    for (const f of this.lrLambdas)
+      if (typeof f !== "function")
+        throw new ValueError(
+          this.name,
+          `lrLambda must be a function or an array of functions; got ${typeof f}`,
+        );
     this.init(options.lastEpoch ?? -1);
   }
 
@@ -409,8 +558,14 @@ export class LambdaLR extends LRScheduler {
 
   override prepareLoad(stateDict: SchedulerStateDict): () => void {
     const { lr_lambdas: lambdas, ...rest } = stateDict ?? {};
-    if (lambdas !== undefined && (!Array.isArray(lambdas) || lambdas.length !== this.lrLambdas.length)) {
-      throw new ValueError(`${this.name}.loadStateDict`, `lr_lambdas must list ${this.lrLambdas.length} entries; nothing was changed`);
+    if (
+      lambdas !== undefined &&
+      (!Array.isArray(lambdas) || lambdas.length !== this.lrLambdas.length)
+    ) {
+      throw new ValueError(
+        `${this.name}.loadStateDict`,
+        `lr_lambdas must list ${this.lrLambdas.length} entries; nothing was changed`,
+      );
     }
     return super.prepareLoad(rest);
   }
@@ -467,26 +622,83 @@ export class OneCycleLR extends LRScheduler {
       throw new ValueError(name, "you must define either totalSteps OR (epochs AND stepsPerEpoch)");
     }
     if (o.totalSteps !== undefined) {
-      this.totalSteps = checkNumber(name, "totalSteps", o.totalSteps, positiveInt, "a positive integer");
+      this.totalSteps = checkNumber(
+        name,
+        "totalSteps",
+        o.totalSteps,
+        positiveInt,
+        "a positive integer",
+      );
     } else {
-      this.totalSteps = checkNumber(name, "epochs", o.epochs, positiveInt, "a positive integer") * checkNumber(name, "stepsPerEpoch", o.stepsPerEpoch, positiveInt, "a positive integer");
+      this.totalSteps =
+        checkNumber(name, "epochs", o.epochs, positiveInt, "a positive integer") *
+        checkNumber(name, "stepsPerEpoch", o.stepsPerEpoch, positiveInt, "a positive integer");
     }
-    const pct = checkNumber(name, "pctStart", o.pctStart ?? 0.3, (x) => x >= 0 && x <= 1, "in [0, 1]");
+    const pct = checkNumber(
+      name,
+      "pctStart",
+      o.pctStart ?? 0.3,
+      (x) => x >= 0 && x <= 1,
+      "in [0, 1]",
+    );
     const strategy = o.annealStrategy ?? "cos";
-    if (strategy !== "cos" && strategy !== "linear") throw new ValueError(name, `annealStrategy must be "cos" or "linear"; got ${fmt(strategy)}`);
+    if (strategy !== "cos" && strategy !== "linear")
+      throw new ValueError(name, `annealStrategy must be "cos" or "linear"; got ${fmt(strategy)}`);
     this.annealStrategy = strategy;
-    const divFactor = checkNumber(name, "divFactor", o.divFactor ?? 25, (x) => Number.isFinite(x) && x > 0, "a positive number");
-    const finalDivFactor = checkNumber(name, "finalDivFactor", o.finalDivFactor ?? 1e4, (x) => Number.isFinite(x) && x > 0, "a positive number");
+    const divFactor = checkNumber(
+      name,
+      "divFactor",
+      o.divFactor ?? 25,
+      (x) => Number.isFinite(x) && x > 0,
+      "a positive number",
+    );
+    const finalDivFactor = checkNumber(
+      name,
+      "finalDivFactor",
+      o.finalDivFactor ?? 1e4,
+      (x) => Number.isFinite(x) && x > 0,
+      "a positive number",
+    );
     const total = this.totalSteps;
     this.schedulePhases = o.threePhase
       ? [
-          { end_step: pct * total - 1, start_lr: "initial_lr", end_lr: "max_lr", start_momentum: "max_momentum", end_momentum: "base_momentum" },
-          { end_step: 2 * pct * total - 2, start_lr: "max_lr", end_lr: "initial_lr", start_momentum: "base_momentum", end_momentum: "max_momentum" },
-          { end_step: total - 1, start_lr: "initial_lr", end_lr: "min_lr", start_momentum: "max_momentum", end_momentum: "max_momentum" },
+          {
+            end_step: pct * total - 1,
+            start_lr: "initial_lr",
+            end_lr: "max_lr",
+            start_momentum: "max_momentum",
+            end_momentum: "base_momentum",
+          },
+          {
+            end_step: 2 * pct * total - 2,
+            start_lr: "max_lr",
+            end_lr: "initial_lr",
+            start_momentum: "base_momentum",
+            end_momentum: "max_momentum",
+          },
+          {
+            end_step: total - 1,
+            start_lr: "initial_lr",
+            end_lr: "min_lr",
+            start_momentum: "max_momentum",
+            end_momentum: "max_momentum",
+          },
         ]
       : [
-          { end_step: pct * total - 1, start_lr: "initial_lr", end_lr: "max_lr", start_momentum: "max_momentum", end_momentum: "base_momentum" },
-          { end_step: total - 1, start_lr: "max_lr", end_lr: "min_lr", start_momentum: "base_momentum", end_momentum: "max_momentum" },
+          {
+            end_step: pct * total - 1,
+            start_lr: "initial_lr",
+            end_lr: "max_lr",
+            start_momentum: "max_momentum",
+            end_momentum: "base_momentum",
+          },
+          {
+            end_step: total - 1,
+            start_lr: "max_lr",
+            end_lr: "min_lr",
+            start_momentum: "base_momentum",
+            end_momentum: "max_momentum",
+          },
         ];
     const groups = groupsOf(this.optimizer);
     const lastEpoch = o.lastEpoch ?? -1;
@@ -497,7 +709,11 @@ export class OneCycleLR extends LRScheduler {
     let maxMomentums: number[] = [];
     let baseMomentums: number[] = [];
     if (this.cycleMomentum) {
-      if (!("momentum" in this.optimizer.defaults) && !this.useBeta1) throw new ValueError(name, "optimizer must support momentum with the cycleMomentum option enabled");
+      if (!("momentum" in this.optimizer.defaults) && !this.useBeta1)
+        throw new ValueError(
+          name,
+          "optimizer must support momentum with the cycleMomentum option enabled",
+        );
       maxMomentums = perGroup(name, "maxMomentum", o.maxMomentum ?? 0.95, groups.length);
       baseMomentums = perGroup(name, "baseMomentum", o.baseMomentum ?? 0.85, groups.length);
     }
@@ -518,14 +734,20 @@ export class OneCycleLR extends LRScheduler {
   }
 
   #anneal(start: number, end: number, pct: number): number {
-    if (this.annealStrategy === "cos") return end + ((start - end) / 2) * (Math.cos(Math.PI * pct) + 1);
+    if (this.annealStrategy === "cos")
+      return end + ((start - end) / 2) * (Math.cos(Math.PI * pct) + 1);
     return (end - start) * pct + start;
   }
 
   protected override getLr(): number[] {
     const stepNum = this.lastEpoch;
-    if (stepNum > this.totalSteps) throw new ValueError(this.name, `tried to step ${stepNum + 1} times; the specified number of total steps is ${this.totalSteps}`);
-    const field = (g: Group, torchKey: string) => g[torchKey.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())] as number;
+    if (stepNum > this.totalSteps)
+      throw new ValueError(
+        this.name,
+        `tried to step ${stepNum + 1} times; the specified number of total steps is ${this.totalSteps}`,
+      );
+    const field = (g: Group, torchKey: string) =>
+      g[torchKey.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())] as number;
     return groupsOf(this.optimizer).map((g) => {
       let start = 0;
       let lr = 0;
@@ -537,7 +759,12 @@ export class OneCycleLR extends LRScheduler {
         if (stepNum <= end || i === phases.length - 1) {
           const pct = (stepNum - start) / (end - start);
           lr = this.#anneal(field(g, phase.start_lr), field(g, phase.end_lr), pct);
-          if (this.cycleMomentum) momentum = this.#anneal(field(g, phase.start_momentum), field(g, phase.end_momentum), pct);
+          if (this.cycleMomentum)
+            momentum = this.#anneal(
+              field(g, phase.start_momentum),
+              field(g, phase.end_momentum),
+              pct,
+            );
           break;
         }
         start = phase.end_step;
@@ -576,22 +803,34 @@ export class SequentialLR extends LRScheduler {
   readonly schedulers: LRScheduler[];
   milestones: number[];
 
-  constructor(optimizer: Optimizer<BaseOptions, object>, schedulers: readonly LRScheduler[], milestones: readonly number[], options: { lastEpoch?: number } = {}) {
+  constructor(
+    optimizer: Optimizer<BaseOptions, object>,
+    schedulers: readonly LRScheduler[],
+    milestones: readonly number[],
+    options: { lastEpoch?: number } = {},
+  ) {
     super("SequentialLR", optimizer);
-    if (!Array.isArray(schedulers) || schedulers.length === 0) throw new ValueError(this.name, "expects a non-empty array of schedulers");
+    if (!Array.isArray(schedulers as unknown) || schedulers.length === 0)
+      throw new ValueError(this.name, "expects a non-empty array of schedulers");
     schedulers.forEach((s, i) => {
-      if (!(s instanceof LRScheduler)) throw new ValueError(this.name, `schedulers[${i}] is not an LRScheduler`);
+      if (!(s instanceof LRScheduler))
+        throw new ValueError(this.name, `schedulers[${i}] is not an LRScheduler`);
       if (s.optimizer !== optimizer) {
-        throw new ValueError(this.name, `expects all schedulers to belong to the same optimizer, but got schedulers at index ${i} to be different than the optimizer passed in`);
+        throw new ValueError(
+          this.name,
+          `expects all schedulers to belong to the same optimizer, but got schedulers at index ${i} to be different than the optimizer passed in`,
+        );
       }
     });
-    if (!Array.isArray(milestones) || milestones.length !== schedulers.length - 1) {
+    if (!Array.isArray(milestones as unknown) || milestones.length !== schedulers.length - 1) {
       throw new ValueError(
         this.name,
-        `expects number of schedulers provided to be one more than the number of milestone points, but got number of schedulers ${schedulers.length} and the number of milestones to be equal to ${Array.isArray(milestones) ? milestones.length : fmt(milestones)}`,
+        `expects number of schedulers provided to be one more than the number of milestone points, but got number of schedulers ${schedulers.length} and the number of milestones to be equal to ${Array.isArray(milestones as unknown) ? milestones.length : fmt(milestones)}`,
       );
     }
-    milestones.forEach((m) => checkNumber(this.name, "milestone", m, nonNegativeInt, "a non-negative integer"));
+    milestones.forEach((m) =>
+      checkNumber(this.name, "milestone", m, nonNegativeInt, "a non-negative integer"),
+    );
     this.schedulers = [...schedulers];
     this.milestones = [...milestones];
     this.lastEpoch = (options.lastEpoch ?? -1) + 1;
@@ -630,9 +869,14 @@ export class SequentialLR extends LRScheduler {
     const commits: (() => void)[] = [];
     if (subs !== undefined) {
       if (!Array.isArray(subs) || subs.length !== this.schedulers.length) {
-        throw new ValueError(`${this.name}.loadStateDict`, `_schedulers must list ${this.schedulers.length} state dicts; nothing was changed`);
+        throw new ValueError(
+          `${this.name}.loadStateDict`,
+          `_schedulers must list ${this.schedulers.length} state dicts; nothing was changed`,
+        );
       }
-      subs.forEach((sd, i) => commits.push(this.schedulers[i]!.prepareLoad(sd as SchedulerStateDict)));
+      subs.forEach((sd, i) =>
+        commits.push(this.schedulers[i]!.prepareLoad(sd as SchedulerStateDict)),
+      );
     }
     commits.push(super.prepareLoad(rest));
     return () => {
@@ -685,19 +929,55 @@ export class ReduceLROnPlateau {
   ) {
     const name = this.name;
     this.optimizer = checkOptimizer(name, optimizer);
-    this.factor = checkNumber(name, "factor", options.factor ?? 0.1, (x) => x >= 0 && x < 1, "in [0, 1)");
+    this.factor = checkNumber(
+      name,
+      "factor",
+      options.factor ?? 0.1,
+      (x) => x >= 0 && x < 1,
+      "in [0, 1)",
+    );
     const groups = groupsOf(this.optimizer);
     const minLr = options.minLr ?? 0;
-    if (Array.isArray(minLr) && minLr.length !== groups.length) throw new ValueError(name, `expected ${groups.length} minLrs, got ${minLr.length}`);
+    if (Array.isArray(minLr) && minLr.length !== groups.length)
+      throw new ValueError(name, `expected ${groups.length} minLrs, got ${minLr.length}`);
     this.minLrs = perGroup(name, "minLr", minLr, groups.length);
-    this.patience = checkNumber(name, "patience", options.patience ?? 10, nonNegativeInt, "a non-negative integer");
-    this.cooldown = checkNumber(name, "cooldown", options.cooldown ?? 0, nonNegativeInt, "a non-negative integer");
-    this.threshold = checkNumber(name, "threshold", options.threshold ?? 1e-4, (x) => Number.isFinite(x) && x >= 0, "a finite number >= 0");
-    this.eps = checkNumber(name, "eps", options.eps ?? 1e-8, (x) => Number.isFinite(x) && x >= 0, "a finite number >= 0");
+    this.patience = checkNumber(
+      name,
+      "patience",
+      options.patience ?? 10,
+      nonNegativeInt,
+      "a non-negative integer",
+    );
+    this.cooldown = checkNumber(
+      name,
+      "cooldown",
+      options.cooldown ?? 0,
+      nonNegativeInt,
+      "a non-negative integer",
+    );
+    this.threshold = checkNumber(
+      name,
+      "threshold",
+      options.threshold ?? 1e-4,
+      (x) => Number.isFinite(x) && x >= 0,
+      "a finite number >= 0",
+    );
+    this.eps = checkNumber(
+      name,
+      "eps",
+      options.eps ?? 1e-8,
+      (x) => Number.isFinite(x) && x >= 0,
+      "a finite number >= 0",
+    );
     const mode = options.mode ?? "min";
     const thresholdMode = options.thresholdMode ?? "rel";
-    if (mode !== "min" && mode !== "max") throw new ValueError(name, `mode ${fmt(mode)} is unknown (must be "min" or "max")`);
-    if (thresholdMode !== "rel" && thresholdMode !== "abs") throw new ValueError(name, `thresholdMode ${fmt(thresholdMode)} is unknown (must be "rel" or "abs")`);
+    if (mode !== "min" && mode !== "max")
+      throw new ValueError(name, `mode ${fmt(mode)} is unknown (must be "min" or "max")`);
+    if (thresholdMode !== "rel" && thresholdMode !== "abs")
+      throw new ValueError(
+        name,
+        `thresholdMode ${fmt(thresholdMode)} is unknown (must be "rel" or "abs")`,
+      );
     this.mode = mode;
     this.thresholdMode = thresholdMode;
     this.modeWorse = mode === "min" ? Infinity : -Infinity;
@@ -720,7 +1000,8 @@ export class ReduceLROnPlateau {
   /** Records this epoch's `metric` (a number, or a one-element CPU tensor) and reduces the lr if it has plateaued. */
   step(metric: number | Tensor): void {
     const current = metric instanceof Tensor ? metric.itemSync() : metric;
-    if (typeof current !== "number") throw new ValueError(this.name, `metric must be a number; got ${typeof current}`);
+    if (typeof current !== "number")
+      throw new ValueError(this.name, `metric must be a number; got ${typeof current}`);
     this.lastEpoch += 1;
     if (this.#isBetter(current, this.best)) {
       this.best = current;
@@ -774,8 +1055,17 @@ export class ReduceLROnPlateau {
   loadStateDict(stateDict: SchedulerStateDict): void {
     const op = `${this.name}.loadStateDict`;
     const sd = stateDict ?? {};
-    if (sd.mode !== undefined && sd.mode !== "min" && sd.mode !== "max") throw new ValueError(op, `mode ${fmt(sd.mode)} is unknown; nothing was changed`);
-    if (sd.threshold_mode !== undefined && sd.threshold_mode !== "rel" && sd.threshold_mode !== "abs") throw new ValueError(op, `threshold_mode ${fmt(sd.threshold_mode)} is unknown; nothing was changed`);
+    if (sd.mode !== undefined && sd.mode !== "min" && sd.mode !== "max")
+      throw new ValueError(op, `mode ${fmt(sd.mode)} is unknown; nothing was changed`);
+    if (
+      sd.threshold_mode !== undefined &&
+      sd.threshold_mode !== "rel" &&
+      sd.threshold_mode !== "abs"
+    )
+      throw new ValueError(
+        op,
+        `threshold_mode ${fmt(sd.threshold_mode)} is unknown; nothing was changed`,
+      );
     prepareFields(this, this.name, ReduceLROnPlateau.#fields, sd)();
   }
 }

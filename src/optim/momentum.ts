@@ -13,7 +13,10 @@ export class Momentum extends SGD {
   protected static override readonly optimizerName: string = "Momentum";
   protected static override readonly defaultMomentum: number = 0.9;
 
-  constructor(params: Params<SGDOptions>, options: Partial<SGDOptions> & OptimizerExtraOptions = {}) {
+  constructor(
+    params: Params<SGDOptions>,
+    options: Partial<SGDOptions> & OptimizerExtraOptions = {},
+  ) {
     super(params, options);
   }
 }

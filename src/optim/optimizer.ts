@@ -25,13 +25,16 @@ export interface SchedulerGroupFields {
 }
 
 /** A param group as the optimizer holds it: every option resolved, plus its parameters. */
-export type ParamGroup<O extends BaseOptions = BaseOptions> = O & SchedulerGroupFields & { params: Tensor[] };
+export type ParamGroup<O extends BaseOptions = BaseOptions> = O &
+  SchedulerGroupFields & { params: Tensor[] };
 
 /** A param group as given to the constructor or `addParamGroup`: options not given take the defaults. */
-export type ParamGroupInput<O extends BaseOptions = BaseOptions> = Partial<O> & SchedulerGroupFields & { params: Iterable<Tensor> | Tensor };
+export type ParamGroupInput<O extends BaseOptions = BaseOptions> = Partial<O> &
+  SchedulerGroupFields & { params: Iterable<Tensor> | Tensor };
 
 /** What an optimizer optimizes: parameters (one group), or param groups with their own options. */
-export type Params<O extends BaseOptions = BaseOptions> = Iterable<Tensor> | Iterable<ParamGroupInput<O>>;
+export type Params<O extends BaseOptions = BaseOptions> =
+  Iterable<Tensor> | Iterable<ParamGroupInput<O>>;
 
 /** How the constructor checks one option. */
 export type OptionRule = "nonNegative" | "number" | "boolean" | "betas";
@@ -104,7 +107,10 @@ function copyPlain<T>(v: T): T {
  * loss.backward();
  * opt.step();
  */
-export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends object = Record<string, StateValue>> {
+export abstract class Optimizer<
+  O extends BaseOptions = BaseOptions,
+  S extends object = Record<string, StateValue>,
+> {
   /** The options a group takes when it does not give its own. */
   readonly defaults: Readonly<O>;
   readonly paramGroups: ParamGroup<O>[] = [];
@@ -131,7 +137,8 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends o
     this.name = name;
     this.#rules = rules;
     const { fused, ...given } = (options ?? {}) as Partial<O> & OptimizerExtraOptions;
-    if (fused !== undefined && typeof fused !== "boolean") throw new ValueError(name, `invalid fused ${fmtValue(fused)} (must be a boolean)`);
+    if (fused !== undefined && typeof fused !== "boolean")
+      throw new ValueError(name, `invalid fused ${fmtValue(fused)} (must be a boolean)`);
     this.fused = fused ?? true;
     this.#checkKeys(Object.keys(given), "option", false);
     const defaults = { ...builtins } as Record<string, unknown>;
@@ -140,13 +147,23 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends o
     this.defaults = defaults as unknown as O;
     if (defaults.lr !== undefined) this.checkGroup(this.defaults);
 
-    if (params instanceof Tensor) throw new ValueError(name, "params must be an iterable of Tensors or of param groups; got a single Tensor (wrap it in an array)");
+    if (params instanceof Tensor)
+      throw new ValueError(
+        name,
+        "params must be an iterable of Tensors or of param groups; got a single Tensor (wrap it in an array)",
+      );
     if (params === null || typeof params !== "object" || !(Symbol.iterator in params)) {
-      throw new ValueError(name, `params must be an iterable of Tensors or of param groups; got ${fmtValue(params)}`);
+      throw new ValueError(
+        name,
+        `params must be an iterable of Tensors or of param groups; got ${fmtValue(params)}`,
+      );
     }
     const list = [...(params as Iterable<Tensor | ParamGroupInput<O>>)];
     if (list.length === 0) throw new ValueError(name, "got an empty parameter list");
-    const groups = list[0] instanceof Tensor ? [{ params: list as Tensor[] } as unknown as ParamGroupInput<O>] : (list as ParamGroupInput<O>[]);
+    const groups =
+      list[0] instanceof Tensor
+        ? [{ params: list as Tensor[] } as unknown as ParamGroupInput<O>]
+        : (list as ParamGroupInput<O>[]);
     for (const g of groups) this.addParamGroup(g);
   }
 
@@ -166,7 +183,10 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends o
     for (const k of keys) {
       if (k in this.#rules || (inGroup && (k === "params" || SCHEDULER_KEYS.has(k)))) continue;
       const camel = snakeToCamel(k);
-      const hint = camel !== k && camel in this.#rules ? ` (did you mean ${camel}?)` : ` (${this.name} takes ${Object.keys(this.#rules).join(", ")})`;
+      const hint =
+        camel !== k && camel in this.#rules
+          ? ` (did you mean ${camel}?)`
+          : ` (${this.name} takes ${Object.keys(this.#rules).join(", ")})`;
       throw new ValueError(this.name, `unknown ${what} "${k}"${hint}`);
     }
   }
@@ -174,10 +194,15 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends o
   #checkOption(key: string, value: unknown, where = ""): void {
     const rule = this.#rules[key];
     if (!rule) {
-      if (SCHEDULER_KEYS.has(key) && typeof value !== "number") throw new ValueError(this.name, `invalid ${key} ${fmtValue(value)}${where} (must be a number)`);
+      if (SCHEDULER_KEYS.has(key) && typeof value !== "number")
+        throw new ValueError(
+          this.name,
+          `invalid ${key} ${fmtValue(value)}${where} (must be a number)`,
+        );
       return;
     }
-    const bad = (why: string) => new ValueError(this.name, `invalid ${key} ${fmtValue(value)}${where} (${why})`);
+    const bad = (why: string) =>
+      new ValueError(this.name, `invalid ${key} ${fmtValue(value)}${where} (${why})`);
     switch (rule) {
       case "nonNegative":
         if (typeof value !== "number") throw bad("must be a number");
@@ -185,7 +210,8 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends o
         if (value === Infinity) throw bad("must be finite");
         return;
       case "number":
-        if (typeof value !== "number" || !Number.isFinite(value)) throw bad("must be a finite number");
+        if (typeof value !== "number" || !Number.isFinite(value))
+          throw bad("must be a finite number");
         return;
       case "boolean":
         if (typeof value !== "boolean") throw bad("must be a boolean");
@@ -194,7 +220,10 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends o
         if (!Array.isArray(value) || value.length !== 2) throw bad("must be a pair [beta1, beta2]");
         value.forEach((b: unknown, i) => {
           if (typeof b !== "number" || !(b >= 0 && b < 1)) {
-            throw new ValueError(this.name, `invalid beta parameter at index ${i}: ${fmtValue(b)}${where} (must be in [0, 1))`);
+            throw new ValueError(
+              this.name,
+              `invalid beta parameter at index ${i}: ${fmtValue(b)}${where} (must be in [0, 1))`,
+            );
           }
         });
         return;
@@ -210,7 +239,11 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends o
   /** Validates resolved group options (every rule key present). */
   #checkResolved(options: Record<string, unknown>, where: string): void {
     for (const k of Object.keys(this.#rules)) {
-      if (options[k] === undefined) throw new ValueError(this.name, `param group${where} didn't specify a value of required optimization parameter ${k}`);
+      if (options[k] === undefined)
+        throw new ValueError(
+          this.name,
+          `param group${where} didn't specify a value of required optimization parameter ${k}`,
+        );
     }
     for (const [k, v] of Object.entries(options)) this.#checkOption(k, v, where);
     this.checkGroup(options as unknown as O);
@@ -219,15 +252,27 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends o
   #checkParams(params: readonly unknown[]): Tensor[] {
     const seen = new Set<Tensor>();
     for (const p of params) {
-      if (!(p instanceof Tensor)) throw new ValueError(this.name, `can only optimize Tensors, but one of the params is ${p === null ? "null" : typeof p}`);
-      if (p.isDisposed) throw new TensorError(this.name, `a parameter of shape ${fmtShape(p.shape)} was disposed`);
+      if (!(p instanceof Tensor))
+        throw new ValueError(
+          this.name,
+          `can only optimize Tensors, but one of the params is ${p === null ? "null" : typeof p}`,
+        );
+      if (p.isDisposed)
+        throw new TensorError(this.name, `a parameter of shape ${fmtShape(p.shape)} was disposed`);
       if (!p.isLeaf) throw new ValueError(this.name, "can't optimize a non-leaf Tensor");
-      if (!isFloat(p.dtype)) throw new ValueError(this.name, `can only optimize floating-point tensors; got ${p.dtype}`);
-      if (seen.has(p)) throw new ValueError(this.name, "a parameter appears more than once in a param group");
+      if (!isFloat(p.dtype))
+        throw new ValueError(this.name, `can only optimize floating-point tensors; got ${p.dtype}`);
+      if (seen.has(p))
+        throw new ValueError(this.name, "a parameter appears more than once in a param group");
       seen.add(p);
     }
     for (const g of this.paramGroups) {
-      for (const p of g.params) if (seen.has(p)) throw new ValueError(this.name, "some parameters appear in more than one parameter group");
+      for (const p of g.params)
+        if (seen.has(p))
+          throw new ValueError(
+            this.name,
+            "some parameters appear in more than one parameter group",
+          );
     }
     return [...seen];
   }
@@ -237,13 +282,17 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends o
    * take this optimizer's defaults.
    */
   addParamGroup(group: ParamGroupInput<O>): void {
-    if (group === null || typeof group !== "object" || !("params" in group)) throw new ValueError(this.name, "a param group must be an object with a params field");
+    if (group === null || typeof group !== "object" || !("params" in group))
+      throw new ValueError(this.name, "a param group must be an object with a params field");
     const { params: ps, ...rest } = group;
     const params = this.#checkParams(ps instanceof Tensor ? [ps] : [...(ps as Iterable<Tensor>)]);
     this.#checkKeys(Object.keys(rest), "option in param group", true);
     const options = this.#defaultsCopy();
     for (const [k, v] of Object.entries(rest)) if (v !== undefined) options[k] = copyPlain(v);
-    this.#checkResolved(options, this.paramGroups.length ? ` in param group ${this.paramGroups.length}` : "");
+    this.#checkResolved(
+      options,
+      this.paramGroups.length ? ` in param group ${this.paramGroups.length}` : "",
+    );
     this.paramGroups.push({ ...options, params } as ParamGroup<O>);
   }
 
@@ -260,10 +309,17 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends o
     // Check everything first: no half-applied update.
     this.paramGroups.forEach((group, gi) => {
       group.params.forEach((p, pi) => {
-        if (p.isDisposed) throw new TensorError(`${this.name}.step`, `parameter ${pi} of param group ${gi} (shape ${fmtShape(p.shape)}) was disposed`);
+        if (p.isDisposed)
+          throw new TensorError(
+            `${this.name}.step`,
+            `parameter ${pi} of param group ${gi} (shape ${fmtShape(p.shape)}) was disposed`,
+          );
         const g = p.grad;
         if (g && (!shapesEqual(g.shape, p.shape) || g.dtype !== p.dtype || g.device !== p.device)) {
-          throw new ShapeError(`${this.name}.step`, `parameter ${pi} of param group ${gi} is a ${p.dtype} ${fmtShape(p.shape)} tensor on ${p.device}, but its grad is a ${g.dtype} ${fmtShape(g.shape)} tensor on ${g.device}`);
+          throw new ShapeError(
+            `${this.name}.step`,
+            `parameter ${pi} of param group ${gi} is a ${p.dtype} ${fmtShape(p.shape)} tensor on ${p.device}, but its grad is a ${g.dtype} ${fmtShape(g.shape)} tensor on ${g.device}`,
+          );
         }
       });
     });
@@ -276,7 +332,12 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends o
   }
 
   /** Runs the update on `param` through the `optimStep` primitive (fused or composite). */
-  protected applyUpdate(param: Tensor, grad: Tensor, state: readonly Tensor[], hyper: OptimStepHyper): void {
+  protected applyUpdate(
+    param: Tensor,
+    grad: Tensor,
+    state: readonly Tensor[],
+    hyper: OptimStepHyper,
+  ): void {
     optimStep(param, grad, state, hyper, { fused: this.fused });
   }
 
@@ -317,7 +378,8 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends o
     let next = 0;
     const param_groups = this.paramGroups.map((g) => {
       const packed: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(g)) if (k !== "params") packed[camelToSnake(k)] = copyPlain(v);
+      for (const [k, v] of Object.entries(g))
+        if (k !== "params") packed[camelToSnake(k)] = copyPlain(v);
       const ids = g.params.map((p) => {
         if (!index.has(p)) index.set(p, next++);
         return index.get(p)!;
@@ -330,7 +392,8 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends o
         const i = index.get(p);
         if (i === undefined) continue;
         const entry: Record<string, Tensor | number | null> = {};
-        for (const [k, v] of Object.entries(s) as [string, StateValue][]) entry[camelToSnake(k)] = v instanceof Tensor ? v.clone() : v;
+        for (const [k, v] of Object.entries(s) as [string, StateValue][])
+          entry[camelToSnake(k)] = v instanceof Tensor ? v.clone() : v;
         state[i] = entry;
       }
     });
@@ -346,27 +409,42 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends o
   loadStateDict(stateDict: OptimizerStateDict): void {
     const op = `${this.name}.loadStateDict`;
     const fail = (msg: string) => new ValueError(op, `${msg}; nothing was changed`);
-    if (stateDict === null || typeof stateDict !== "object" || typeof stateDict.state !== "object" || stateDict.state === null || !Array.isArray(stateDict.param_groups)) {
+    if (
+      stateDict === null ||
+      typeof stateDict !== "object" ||
+      typeof stateDict.state !== "object" ||
+      stateDict.state === null ||
+      !Array.isArray(stateDict.param_groups)
+    ) {
       throw fail("expected { state, param_groups }");
     }
     const saved = stateDict.param_groups;
-    if (saved.length !== this.paramGroups.length) throw fail(`loaded state dict has ${saved.length} parameter groups; this optimizer has ${this.paramGroups.length}`);
+    if (saved.length !== this.paramGroups.length)
+      throw fail(
+        `loaded state dict has ${saved.length} parameter groups; this optimizer has ${this.paramGroups.length}`,
+      );
 
     // Groups: options (validated) and the index -> parameter map.
     const idMap = new Map<number, Tensor>();
     const newOptions = saved.map((sg, gi) => {
       const own = this.paramGroups[gi]!;
-      if (sg === null || typeof sg !== "object" || !Array.isArray(sg.params)) throw fail(`param group ${gi} has no params list`);
-      if (sg.params.length !== own.params.length) throw fail(`param group ${gi} has ${sg.params.length} parameters in the loaded state dict and ${own.params.length} here`);
+      if (sg === null || typeof sg !== "object" || !Array.isArray(sg.params))
+        throw fail(`param group ${gi} has no params list`);
+      if (sg.params.length !== own.params.length)
+        throw fail(
+          `param group ${gi} has ${sg.params.length} parameters in the loaded state dict and ${own.params.length} here`,
+        );
       sg.params.forEach((id, k) => {
-        if (typeof id !== "number") throw fail(`param group ${gi} lists a parameter id ${fmtValue(id)} that is not a number`);
+        if (typeof id !== "number")
+          throw fail(`param group ${gi} lists a parameter id ${fmtValue(id)} that is not a number`);
         idMap.set(id, own.params[k]!);
       });
       const options = this.#defaultsCopy();
       for (const [key, v] of Object.entries(sg)) {
         if (key === "params" || TORCH_ONLY_KEYS.has(key)) continue;
         const k = snakeToCamel(key);
-        if (!(k in this.#rules) && !SCHEDULER_KEYS.has(k)) throw fail(`param group ${gi} has an unknown option "${key}"`);
+        if (!(k in this.#rules) && !SCHEDULER_KEYS.has(k))
+          throw fail(`param group ${gi} has an unknown option "${key}"`);
         options[k] = copyPlain(v);
       }
       try {
@@ -385,26 +463,40 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends o
       const id = Number(key);
       const p = idMap.get(id);
       if (!p) throw fail(`state has an entry for parameter ${key}, which no param group lists`);
-      if (entry === null || typeof entry !== "object") throw fail(`state of parameter ${key} is not an object`);
+      if (entry === null || typeof entry !== "object")
+        throw fail(`state of parameter ${key} is not an object`);
       const camel: Record<string, unknown> = {};
       for (const [sk, v] of Object.entries(entry)) {
         const k = snakeToCamel(sk);
         const s = spec[k];
-        if (!s) throw fail(`state of parameter ${key} has an unknown entry "${sk}" (${this.name} keeps ${Object.keys(spec).map(camelToSnake).join(", ")})`);
+        if (!s)
+          throw fail(
+            `state of parameter ${key} has an unknown entry "${sk}" (${this.name} keeps ${Object.keys(spec).map(camelToSnake).join(", ")})`,
+          );
         if (s.kind === "number") {
           const n = v instanceof Tensor ? readScalar(v, op) : v;
-          if (typeof n !== "number" || !(n >= 0)) throw fail(`state ${sk} of parameter ${key} must be a number >= 0; got ${fmtValue(n)}`);
+          if (typeof n !== "number" || !(n >= 0))
+            throw fail(`state ${sk} of parameter ${key} must be a number >= 0; got ${fmtValue(n)}`);
           camel[k] = n;
         } else if (v === null && s.kind === "tensorOrNull") {
           camel[k] = null;
         } else {
-          if (!(v instanceof Tensor) || v.isDisposed) throw fail(`state ${sk} of parameter ${key} must be a live Tensor`);
-          if (!shapesEqual(v.shape, p.shape)) throw fail(`state ${sk} of parameter ${key} has shape ${fmtShape(v.shape)}; the parameter has shape ${fmtShape(p.shape)}`);
-          if (!isFloat(v.dtype)) throw fail(`state ${sk} of parameter ${key} must be a floating-point tensor; got ${v.dtype}`);
+          if (!(v instanceof Tensor) || v.isDisposed)
+            throw fail(`state ${sk} of parameter ${key} must be a live Tensor`);
+          if (!shapesEqual(v.shape, p.shape))
+            throw fail(
+              `state ${sk} of parameter ${key} has shape ${fmtShape(v.shape)}; the parameter has shape ${fmtShape(p.shape)}`,
+            );
+          if (!isFloat(v.dtype))
+            throw fail(
+              `state ${sk} of parameter ${key} must be a floating-point tensor; got ${v.dtype}`,
+            );
           camel[k] = v;
         }
       }
-      for (const [k, s] of Object.entries(spec)) if (s.required && !(k in camel)) throw fail(`state of parameter ${key} lacks "${camelToSnake(k)}"`);
+      for (const [k, s] of Object.entries(spec))
+        if (s.required && !(k in camel))
+          throw fail(`state of parameter ${key} lacks "${camelToSnake(k)}"`);
       entries.push([p, camel]);
     }
 
@@ -440,7 +532,8 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends o
   }
 
   #disposeState(): void {
-    for (const s of this.state.values()) for (const v of Object.values(s) as StateValue[]) if (v instanceof Tensor) v.dispose();
+    for (const s of this.state.values())
+      for (const v of Object.values(s) as StateValue[]) if (v instanceof Tensor) v.dispose();
     this.state.clear();
   }
 
@@ -457,18 +550,32 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends o
     let s = `${this.name} (`;
     this.paramGroups.forEach((g, i) => {
       s += `\nParameter Group ${i}\n`;
-      for (const k of Object.keys(g).sort()) if (k !== "params") s += `    ${k}: ${fmtValue((g as unknown as Record<string, unknown>)[k])}\n`;
+      for (const k of Object.keys(g).sort())
+        if (k !== "params")
+          s += `    ${k}: ${fmtValue((g as unknown as Record<string, unknown>)[k])}\n`;
     });
     return `${s})`;
   }
 }
 
 function readScalar(t: Tensor, op: string): number {
-  if (t.numel() !== 1) throw new ValueError(op, `expected a one-element tensor for a step count; got shape ${fmtShape(t.shape)}`);
+  if (t.numel() !== 1)
+    throw new ValueError(
+      op,
+      `expected a one-element tensor for a step count; got shape ${fmtShape(t.shape)}`,
+    );
   return t.itemSync();
 }
 
-/** Disposes the tensors of an optimizer state dict (what `stateDict()` returned). */
+/**
+ * Disposes the tensors of an optimizer state dict (what `stateDict()` returned).
+ *
+ * @example
+ * const sd = opt.stateDict();
+ * other.loadStateDict(sd);
+ * optim.disposeStateDict(sd);
+ */
 export function disposeStateDict(stateDict: OptimizerStateDict): void {
-  for (const entry of Object.values(stateDict.state)) for (const v of Object.values(entry)) if (v instanceof Tensor) v.dispose();
+  for (const entry of Object.values(stateDict.state))
+    for (const v of Object.values(entry)) if (v instanceof Tensor) v.dispose();
 }

@@ -1,5 +1,12 @@
 import type { Tensor } from "../tensor/tensor.js";
-import { Optimizer, type OptimizerExtraOptions, type OptionRule, type ParamGroup, type Params, type StateKeySpec } from "./optimizer.js";
+import {
+  Optimizer,
+  type OptimizerExtraOptions,
+  type OptionRule,
+  type ParamGroup,
+  type Params,
+  type StateKeySpec,
+} from "./optimizer.js";
 
 /** RMSprop's options, with PyTorch's defaults. */
 export interface RMSpropOptions {
@@ -54,8 +61,25 @@ const RULES: Record<keyof RMSpropOptions, OptionRule> = {
  * const opt = new optim.RMSprop(model.parameters(), { lr: 1e-3, centered: true, momentum: 0.9 });
  */
 export class RMSprop extends Optimizer<RMSpropOptions, RMSpropState> {
-  constructor(params: Params<RMSpropOptions>, options: Partial<RMSpropOptions> & OptimizerExtraOptions = {}) {
-    super("RMSprop", params, options, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false }, RULES);
+  constructor(
+    params: Params<RMSpropOptions>,
+    options: Partial<RMSpropOptions> & OptimizerExtraOptions = {},
+  ) {
+    super(
+      "RMSprop",
+      params,
+      options,
+      {
+        lr: 1e-2,
+        alpha: 0.99,
+        eps: 1e-8,
+        weightDecay: 0,
+        momentum: 0,
+        centered: false,
+        maximize: false,
+      },
+      RULES,
+    );
   }
 
   protected override stateSpec(): Record<keyof RMSpropState, StateKeySpec> {

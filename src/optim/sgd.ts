@@ -1,6 +1,13 @@
 import type { Tensor } from "../tensor/tensor.js";
 import { ValueError } from "../core/errors.js";
-import { Optimizer, type OptimizerExtraOptions, type OptionRule, type ParamGroup, type Params, type StateKeySpec } from "./optimizer.js";
+import {
+  Optimizer,
+  type OptimizerExtraOptions,
+  type OptionRule,
+  type ParamGroup,
+  type Params,
+  type StateKeySpec,
+} from "./optimizer.js";
 
 /** SGD's options, with PyTorch's defaults. */
 export interface SGDOptions {
@@ -51,20 +58,33 @@ export class SGD extends Optimizer<SGDOptions, SGDState> {
   /** The momentum a subclass defaults to (Momentum: 0.9). */
   protected static readonly defaultMomentum: number = 0;
 
-  constructor(params: Params<SGDOptions>, options: Partial<SGDOptions> & OptimizerExtraOptions = {}) {
+  constructor(
+    params: Params<SGDOptions>,
+    options: Partial<SGDOptions> & OptimizerExtraOptions = {},
+  ) {
     const cls = new.target as typeof SGD;
     super(
       cls.optimizerName,
       params,
       options,
-      { lr: undefined, momentum: cls.defaultMomentum, dampening: 0, weightDecay: 0, nesterov: false, maximize: false },
+      {
+        lr: undefined,
+        momentum: cls.defaultMomentum,
+        dampening: 0,
+        weightDecay: 0,
+        nesterov: false,
+        maximize: false,
+      },
       RULES,
     );
   }
 
   protected override checkGroup(o: Readonly<SGDOptions>): void {
     if (o.nesterov && (o.momentum <= 0 || o.dampening !== 0)) {
-      throw new ValueError(this.name, `Nesterov momentum requires a momentum > 0 and zero dampening; got momentum ${o.momentum}, dampening ${o.dampening}`);
+      throw new ValueError(
+        this.name,
+        `Nesterov momentum requires a momentum > 0 and zero dampening; got momentum ${o.momentum}, dampening ${o.dampening}`,
+      );
     }
   }
 

@@ -410,16 +410,18 @@ export class Tensor implements View, Tracked {
   }
 
   add_(other: TensorOrScalar, options?: { alpha?: number }): this {
+    if ((options?.alpha ?? 1) === 1) return E.binaryInPlace(this, "add_", E.BINARY.add, other);
     return E.inPlace(this, "add_", (t) => E.add(t, other, options));
   }
   sub_(other: TensorOrScalar, options?: { alpha?: number }): this {
+    if ((options?.alpha ?? 1) === 1) return E.binaryInPlace(this, "sub_", E.BINARY.sub, other);
     return E.inPlace(this, "sub_", (t) => E.sub(t, other, options));
   }
   mul_(other: TensorOrScalar): this {
-    return E.inPlace(this, "mul_", (t) => E.mul(t, other));
+    return E.binaryInPlace(this, "mul_", E.BINARY.mul, other);
   }
   div_(other: TensorOrScalar): this {
-    return E.inPlace(this, "div_", (t) => E.div(t, other));
+    return E.binaryInPlace(this, "div_", E.BINARY.div, other);
   }
   pow_(exponent: TensorOrScalar): this {
     return E.inPlace(this, "pow_", (t) => E.pow(t, exponent));
@@ -438,6 +440,14 @@ export class Tensor implements View, Tracked {
   }
   relu_(): this {
     return E.inPlace(this, "relu_", (t) => E.relu(t));
+  }
+  /** this + value * t1 * t2 */
+  addcmul(t1: Tensor, t2: Tensor, options?: { value?: number }): Tensor {
+    return E.addcmul(this, t1, t2, options);
+  }
+  /** this + value * t1 / t2 */
+  addcdiv(t1: Tensor, t2: Tensor, options?: { value?: number }): Tensor {
+    return E.addcdiv(this, t1, t2, options);
   }
   /** this = this + value * t1 * t2 */
   addcmul_(t1: Tensor, t2: Tensor, options?: { value?: number }): this {

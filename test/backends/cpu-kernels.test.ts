@@ -243,14 +243,15 @@ describe("conv2d", () => {
     { x: [2, 4, 5, 5], w: [3, 4, 1, 1], stride: [2, 2], padding: [1, 0] }, // strided padded 1x1
     { x: [1, 2, 4, 4], w: [3, 2, 4, 4], padding: [1, 1] }, // kernel as large as the input
     { x: [2, 1, 12, 12], w: [8, 1, 3, 3], padding: [1, 1] }, // MNIST conv1-like
-    // Winograd F(2x2, 3x3): 3x3, stride 1, dilation 1, >= 8 channels per group.
+    // Winograd F(4x4, 3x3): 3x3, stride 1, dilation 1, >= 4 channels per group.
+    { x: [2, 4, 6, 7], w: [4, 4, 3, 3], padding: [1, 1] },
     { x: [2, 8, 14, 14], w: [10, 8, 3, 3], padding: [1, 1] },
     { x: [1, 9, 7, 5], w: [8, 9, 3, 3] }, // odd output: partial tiles
     { x: [2, 16, 6, 5], w: [16, 8, 3, 3], groups: 2, padding: [2, 0] },
     { x: [1, 8, 3, 4], w: [8, 8, 3, 3], padding: [3, 2] }, // grad input with negative padding
     { x: [1, 8, 1, 1], w: [9, 8, 3, 3], padding: [1, 1] }, // 1x1 plane, all padding
-    // 22 x 100 tiles: two chunks of up to 2048 tiles (at 8 channels), split inside image 20
-    { x: [22, 8, 20, 20], w: [8, 8, 3, 3], padding: [1, 1] },
+    // 40 x 25 tiles: chunks of 910 tiles (at 8 channels); the second starts inside image 36
+    { x: [40, 8, 20, 20], w: [8, 8, 3, 3], padding: [1, 1] },
   ];
 
   const ONE: [number, number] = [1, 1];

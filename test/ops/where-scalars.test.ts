@@ -27,3 +27,21 @@ describe("where with two JS values", () => {
     });
   });
 });
+
+describe("in-place binary ops", () => {
+  it("write straight into the tensor, and stay right when the operand aliases it differently", () => {
+    expectNoLeaks(() => {
+      const a = torch.tensor([[1, 2], [3, 4]], { dtype: "float32" });
+      const storage = a.storage;
+      a.add_(1).mul_(2);
+      expect(a.storage).toBe(storage);
+      expect(a.tolistSync()).toEqual([[4, 6], [8, 10]]);
+      const at = a.t();
+      a.add_(at); // a + a^T, computed before writing
+      expect(a.tolistSync()).toEqual([[8, 14], [14, 20]]);
+      expect(a.version).toBe(3);
+      at.dispose();
+      a.dispose();
+    });
+  });
+});

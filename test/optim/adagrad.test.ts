@@ -2,7 +2,13 @@ import { describe, expect, it } from "vitest";
 
 import * as torch from "../../src/index.js";
 import { withLeakCheck } from "../util/leaks.js";
-import { casesFor, checkStateDictRoundTrip, checkTrajectory, linearStep, param } from "./helpers.js";
+import {
+  casesFor,
+  checkStateDictRoundTrip,
+  checkTrajectory,
+  linearStep,
+  param,
+} from "./helpers.js";
 
 const { optim } = torch;
 

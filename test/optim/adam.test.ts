@@ -2,7 +2,13 @@ import { describe, expect, it } from "vitest";
 
 import * as torch from "../../src/index.js";
 import { withLeakCheck } from "../util/leaks.js";
-import { casesFor, checkStateDictRoundTrip, checkTrajectory, linearStep, param } from "./helpers.js";
+import {
+  casesFor,
+  checkStateDictRoundTrip,
+  checkTrajectory,
+  linearStep,
+  param,
+} from "./helpers.js";
 
 const { optim } = torch;
 
@@ -66,12 +72,20 @@ describe("optim.Adam", () => {
     it(`matches PyTorch: ${c.name} (composite)`, () => checkTrajectory(c, { fused: false }));
   }
 
-  for (const c of casesFor("adam")) it(`state dict round trip: ${c.name}`, () => checkStateDictRoundTrip(c));
+  for (const c of casesFor("adam"))
+    it(`state dict round trip: ${c.name}`, () => checkStateDictRoundTrip(c));
 
   it("has PyTorch's defaults", () => {
     const p = param([0]);
     const opt = new optim.Adam([p]);
-    expect(opt.defaults).toEqual({ lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false });
+    expect(opt.defaults).toEqual({
+      lr: 1e-3,
+      betas: [0.9, 0.999],
+      eps: 1e-8,
+      weightDecay: 0,
+      amsgrad: false,
+      maximize: false,
+    });
     p.dispose();
   });
 });

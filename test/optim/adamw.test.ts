@@ -2,7 +2,13 @@ import { describe, expect, it } from "vitest";
 
 import * as torch from "../../src/index.js";
 import { withLeakCheck } from "../util/leaks.js";
-import { casesFor, checkStateDictRoundTrip, checkTrajectory, linearStep, param } from "./helpers.js";
+import {
+  casesFor,
+  checkStateDictRoundTrip,
+  checkTrajectory,
+  linearStep,
+  param,
+} from "./helpers.js";
 
 const { optim } = torch;
 
@@ -18,7 +24,10 @@ describe("optim.AdamW", () => {
     const opt = new optim.AdamW([p], { lr: 0.1 });
     expect(opt.defaults.weightDecay).toBe(1e-2);
     linearStep(p, [0.5, -2], opt);
-    const expected = [1.5 * (1 - 0.1 * 0.01) - (0.1 * 0.5) / 0.50000001, -0.5 * (1 - 0.1 * 0.01) + (0.1 * 2) / 2.00000001];
+    const expected = [
+      1.5 * (1 - 0.1 * 0.01) - (0.1 * 0.5) / 0.50000001,
+      -0.5 * (1 - 0.1 * 0.01) + (0.1 * 2) / 2.00000001,
+    ];
     Array.from(p.dataSync()).forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 14));
     opt.dispose();
     p.dispose();
@@ -42,7 +51,9 @@ describe("optim.AdamW", () => {
   it("names itself in errors", () => {
     const p = param([1]);
     expect(() => new optim.AdamW([p], { lr: -1 })).toThrow("AdamW: invalid lr -1 (must be >= 0)");
-    expect(() => new optim.AdamW([p], { weightDecay: -0.1 })).toThrow("AdamW: invalid weightDecay -0.1 (must be >= 0)");
+    expect(() => new optim.AdamW([p], { weightDecay: -0.1 })).toThrow(
+      "AdamW: invalid weightDecay -0.1 (must be >= 0)",
+    );
     p.dispose();
   });
 

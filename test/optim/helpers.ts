@@ -54,7 +54,9 @@ export interface OptimGolden {
   schedulers: SchedCase[];
 }
 
-export const GOLDEN = JSON.parse(readFileSync(new URL("../golden/optim.json", import.meta.url), "utf8")) as OptimGolden;
+export const GOLDEN = JSON.parse(
+  readFileSync(new URL("../golden/optim.json", import.meta.url), "utf8"),
+) as OptimGolden;
 
 export function casesFor(prefix: string): OptimCase[] {
   const cases = GOLDEN.optimizers.filter((c) => c.name.startsWith(`${prefix}/`));
@@ -98,7 +100,9 @@ export function makeNet(dtype: "float32" | "float64" = "float32"): Net {
 /** mean((tanh(x @ w1^T + b1) @ w2^T + b2 - y)^2), as gen_optim.py's `loss_fn`. */
 export function lossOf(net: Net): Tensor {
   const { w1, b1, w2, b2 } = net.params;
-  return torch.tidy(() => net.x.matmul(w1!.t()).add(b1!).tanh().matmul(w2!.t()).add(b2!).sub(net.y).square().mean());
+  return torch.tidy(() =>
+    net.x.matmul(w1!.t()).add(b1!).tanh().matmul(w2!.t()).add(b2!).sub(net.y).square().mean(),
+  );
 }
 
 /** One training step: zeroGrad, loss, backward, step; returns the loss value. */
@@ -112,13 +116,22 @@ export function trainStep(net: Net, opt: Optimizer<{ lr: number }, object>): num
   return value;
 }
 
-type OptimizerClass = new (params: torch.optim.Params<never>, options?: Record<string, unknown>) => Optimizer<{ lr: number }, object>;
+type OptimizerClass = new (
+  params: torch.optim.Params<never>,
+  options?: Record<string, unknown>,
+) => Optimizer<{ lr: number }, object>;
 
 /** The optimizer of a golden case over `net`'s parameters (with its param groups). */
-export function makeOptimizer(c: OptimCase, net: Net, extra: { fused?: boolean } = {}): Optimizer<{ lr: number }, object> {
+export function makeOptimizer(
+  c: OptimCase,
+  net: Net,
+  extra: { fused?: boolean } = {},
+): Optimizer<{ lr: number }, object> {
   const cls = optim[c.class] as unknown as OptimizerClass;
   const order = GOLDEN.network.order;
-  const params = c.groups ? c.groups.map((g) => ({ params: g.params.map((n) => net.params[n]!), ...g.options })) : order.map((n) => net.params[n]!);
+  const params = c.groups
+    ? c.groups.map((g) => ({ params: g.params.map((n) => net.params[n]!), ...g.options }))
+    : order.map((n) => net.params[n]!);
   return new cls(params as never, { ...c.options, ...extra });
 }
 
@@ -126,7 +139,10 @@ export function makeOptimizer(c: OptimCase, net: Net, extra: { fused?: boolean }
  * Replays a golden case and checks the loss before each step and every parameter after it.
  * `tol` defaults to CPU_VS_TORCH (rtol 1e-5, atol 1e-6).
  */
-export function checkTrajectory(c: OptimCase, options: { fused?: boolean; tol?: Tolerance } = {}): void {
+export function checkTrajectory(
+  c: OptimCase,
+  options: { fused?: boolean; tol?: Tolerance } = {},
+): void {
   const net = makeNet();
   const opt = makeOptimizer(c, net, { fused: options.fused });
   const tol = options.tol ?? CPU_VS_TORCH;
@@ -137,7 +153,13 @@ export function checkTrajectory(c: OptimCase, options: { fused?: boolean; tol?: 
       for (const [name, expected] of Object.entries(c.trajectory[step]!)) {
         const p = net.params[name]!;
         expect(p.shape).toEqual(expected.shape);
-        assertAllClose(p.dataSync(), expected.data, tol, `${c.name} ${name} after step ${step + 1}`, expected.shape);
+        assertAllClose(
+          p.dataSync(),
+          expected.data,
+          tol,
+          `${c.name} ${name} after step ${step + 1}`,
+          expected.shape,
+        );
       }
     }
   } finally {
@@ -163,7 +185,8 @@ export function checkStateDictRoundTrip(c: OptimCase): void {
   // A copy of the parameters, and a fresh optimizer (made with other hyper-parameters: the state
   // dict brings the saved ones back).
   const second = makeNet();
-  for (const [name, p] of Object.entries(first.params)) torch.noGrad(() => second.params[name]!.copy_(p));
+  for (const [name, p] of Object.entries(first.params))
+    torch.noGrad(() => second.params[name]!.copy_(p));
   const optC = makeOptimizer({ ...c, options: { ...c.options, lr: 0.123 } }, second);
   optC.loadStateDict(sd);
   torch.optim.disposeStateDict(sd);
@@ -171,14 +194,19 @@ export function checkStateDictRoundTrip(c: OptimCase): void {
   for (let i = 0; i < 5; i++) trainStep(second, optC);
 
   for (const name of GOLDEN.network.order) {
-    expect(Array.from(second.params[name]!.dataSync()), `${c.name} ${name}`).toEqual(Array.from(straight.params[name]!.dataSync()));
+    expect(Array.from(second.params[name]!.dataSync()), `${c.name} ${name}`).toEqual(
+      Array.from(straight.params[name]!.dataSync()),
+    );
   }
   for (const o of [optA, optB, optC]) o.dispose();
   for (const n of [straight, first, second]) n.dispose();
 }
 
 /** A parameter holding `values` (the temporary the constructor wraps is disposed). */
-export function param(values: number[] | number[][], dtype: "float32" | "float64" = "float32"): torch.nn.Parameter {
+export function param(
+  values: number[] | number[][],
+  dtype: "float32" | "float64" = "float32",
+): torch.nn.Parameter {
   const raw = torch.tensor(values, { dtype });
   const p = new nn.Parameter(raw);
   raw.dispose();
@@ -186,7 +214,11 @@ export function param(values: number[] | number[][], dtype: "float32" | "float64
 }
 
 /** A one-element-per-entry parameter with a fixed gradient: `loss = sum(p * c)` so `grad = c`. */
-export function linearStep(p: torch.nn.Parameter, c: number[], opt: Optimizer<{ lr: number }, object>): void {
+export function linearStep(
+  p: torch.nn.Parameter,
+  c: number[],
+  opt: Optimizer<{ lr: number }, object>,
+): void {
   opt.zeroGrad();
   const loss = torch.tidy(() => p.mul(torch.tensor(c, { dtype: p.dtype })).sum());
   loss.backward();

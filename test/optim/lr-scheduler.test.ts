@@ -47,7 +47,11 @@ function build(spec: SchedSpec, opt: AnyOptimizer): Scheduler {
     case "ReduceLROnPlateau":
       return new optim.ReduceLROnPlateau(opt, o);
     case "SequentialLR":
-      return new optim.SequentialLR(opt, (spec.schedulers as SchedSpec[]).map((s) => build(s, opt) as torch.optim.LRScheduler), spec.milestones as number[]);
+      return new optim.SequentialLR(
+        opt,
+        (spec.schedulers as SchedSpec[]).map((s) => build(s, opt) as torch.optim.LRScheduler),
+        spec.milestones as number[],
+      );
   }
   throw new Error(`unknown scheduler ${spec.type}`);
 }
@@ -56,7 +60,11 @@ function build(spec: SchedSpec, opt: AnyOptimizer): Scheduler {
 function makeOpt(c: SchedCase): { opt: AnyOptimizer; dispose: () => void } {
   const params = c.lrs.map((_, i) => param(i === 0 ? [0, 0] : [0]));
   const groups = c.lrs.map((lr, i) => ({ params: [params[i]!], lr }));
-  const opt = (c.optimizer === "SGD" ? new optim.SGD(groups, { lr: c.lrs[0]!, momentum: 0.9 }) : new optim.Adam(groups, { lr: c.lrs[0]! })) as AnyOptimizer;
+  const opt = (
+    c.optimizer === "SGD"
+      ? new optim.SGD(groups, { lr: c.lrs[0]!, momentum: 0.9 })
+      : new optim.Adam(groups, { lr: c.lrs[0]! })
+  ) as AnyOptimizer;
   return {
     opt,
     dispose: () => {
@@ -67,7 +75,11 @@ function makeOpt(c: SchedCase): { opt: AnyOptimizer; dispose: () => void } {
 }
 
 function momentums(c: SchedCase, opt: AnyOptimizer): number[] {
-  return opt.paramGroups.map((g) => (c.optimizer === "Adam" ? (g as unknown as { betas: number[] }).betas[0]! : (g as unknown as { momentum: number }).momentum));
+  return opt.paramGroups.map((g) =>
+    c.optimizer === "Adam"
+      ? (g as unknown as { betas: number[] }).betas[0]!
+      : (g as unknown as { momentum: number }).momentum,
+  );
 }
 
 function schedStep(s: Scheduler, i: number): void {
@@ -78,8 +90,19 @@ function schedStep(s: Scheduler, i: number): void {
 function checkAt(c: SchedCase, opt: AnyOptimizer, s: Scheduler, k: number): void {
   const lrs = opt.paramGroups.map((g) => g.lr);
   assertAllClose(lrs, c.lr_sequence[k]!, LR_TOL, `${c.name} lr after ${k} steps`);
-  assertAllClose(s.getLastLr(), c.lr_sequence[k]!, LR_TOL, `${c.name} getLastLr() after ${k} steps`);
-  if (c.momentum_sequence) assertAllClose(momentums(c, opt), c.momentum_sequence[k]!, LR_TOL, `${c.name} momentum after ${k} steps`);
+  assertAllClose(
+    s.getLastLr(),
+    c.lr_sequence[k]!,
+    LR_TOL,
+    `${c.name} getLastLr() after ${k} steps`,
+  );
+  if (c.momentum_sequence)
+    assertAllClose(
+      momentums(c, opt),
+      c.momentum_sequence[k]!,
+      LR_TOL,
+      `${c.name} momentum after ${k} steps`,
+    );
 }
 
 describe("LR schedulers vs PyTorch", () => {
@@ -125,7 +148,13 @@ describe("LR schedulers", () => {
   withLeakCheck();
 
   function withOpt(fn: (opt: AnyOptimizer) => void, lrs = [0.1]): void {
-    const { opt, dispose } = makeOpt({ name: "", optimizer: "SGD", lrs, spec: { type: "" }, lr_sequence: [] });
+    const { opt, dispose } = makeOpt({
+      name: "",
+      optimizer: "SGD",
+      lrs,
+      spec: { type: "" },
+      lr_sequence: [],
+    });
     try {
       fn(opt);
     } finally {
@@ -137,7 +166,14 @@ describe("LR schedulers", () => {
     withOpt((opt) => {
       const s = new optim.CosineAnnealingLR(opt, 10, { etaMin: 0.01 });
       s.step();
-      expect(s.stateDict()).toEqual({ T_max: 10, eta_min: 0.01, base_lrs: [0.1], last_epoch: 1, _step_count: 2, _last_lr: s.getLastLr() });
+      expect(s.stateDict()).toEqual({
+        T_max: 10,
+        eta_min: 0.01,
+        base_lrs: [0.1],
+        last_epoch: 1,
+        _step_count: 2,
+        _last_lr: s.getLastLr(),
+      });
     });
     withOpt((opt) => {
       const s = new optim.LambdaLR(opt, (e) => e);
@@ -146,10 +182,28 @@ describe("LR schedulers", () => {
     withOpt((opt) => {
       const s = new optim.OneCycleLR(opt, 0.1, { totalSteps: 10 });
       expect(s.stateDict()._schedule_phases).toEqual([
-        { end_step: 2, start_lr: "initial_lr", end_lr: "max_lr", start_momentum: "max_momentum", end_momentum: "base_momentum" },
-        { end_step: 9, start_lr: "max_lr", end_lr: "min_lr", start_momentum: "base_momentum", end_momentum: "max_momentum" },
+        {
+          end_step: 2,
+          start_lr: "initial_lr",
+          end_lr: "max_lr",
+          start_momentum: "max_momentum",
+          end_momentum: "base_momentum",
+        },
+        {
+          end_step: 9,
+          start_lr: "max_lr",
+          end_lr: "min_lr",
+          start_momentum: "base_momentum",
+          end_momentum: "max_momentum",
+        },
       ]);
-      expect(opt.stateDict().param_groups[0]).toMatchObject({ initial_lr: 0.004, max_lr: 0.1, min_lr: 0.004 / 1e4, max_momentum: 0.95, base_momentum: 0.85 });
+      expect(opt.stateDict().param_groups[0]).toMatchObject({
+        initial_lr: 0.004,
+        max_lr: 0.1,
+        min_lr: 0.004 / 1e4,
+        max_momentum: 0.95,
+        base_momentum: 0.85,
+      });
     });
   });
 
@@ -158,8 +212,12 @@ describe("LR schedulers", () => {
       const s = new optim.StepLR(opt, 3);
       for (let i = 0; i < 4; i++) s.step();
       const before = s.stateDict();
-      expect(() => s.loadStateDict({ ...before, last_epoch: 0, bogus: 1 })).toThrow('StepLR.loadStateDict: unknown key "bogus" (StepLR keeps step_size, gamma, base_lrs, last_epoch, _step_count, _last_lr); nothing was changed');
-      expect(() => s.loadStateDict({ ...before, last_epoch: 0, base_lrs: "0.1" })).toThrow('StepLR.loadStateDict: base_lrs must look like [0.1]; got "0.1"; nothing was changed');
+      expect(() => s.loadStateDict({ ...before, last_epoch: 0, bogus: 1 })).toThrow(
+        'StepLR.loadStateDict: unknown key "bogus" (StepLR keeps step_size, gamma, base_lrs, last_epoch, _step_count, _last_lr); nothing was changed',
+      );
+      expect(() => s.loadStateDict({ ...before, last_epoch: 0, base_lrs: "0.1" })).toThrow(
+        'StepLR.loadStateDict: base_lrs must look like [0.1]; got "0.1"; nothing was changed',
+      );
       expect(s.stateDict()).toEqual(before);
       // PyTorch's implementation keys are accepted and ignored
       s.loadStateDict({ ...before, verbose: false, _get_lr_called_within_step: false });
@@ -170,7 +228,13 @@ describe("LR schedulers", () => {
       const seq = new optim.SequentialLR(opt, [warm, cos], [2]);
       const before = seq.stateDict();
       const subs = before._schedulers as Record<string, unknown>[];
-      expect(() => seq.loadStateDict({ ...before, last_epoch: 7, _schedulers: [subs[0], { ...subs[1], T_max: "5" }] })).toThrow("CosineAnnealingLR.loadStateDict: T_max must look like 5");
+      expect(() =>
+        seq.loadStateDict({
+          ...before,
+          last_epoch: 7,
+          _schedulers: [subs[0], { ...subs[1], T_max: "5" }],
+        }),
+      ).toThrow("CosineAnnealingLR.loadStateDict: T_max must look like 5");
       expect(seq.stateDict()).toEqual(before);
     });
   });
@@ -179,13 +243,17 @@ describe("LR schedulers", () => {
     withOpt((opt) => {
       const s = new optim.OneCycleLR(opt, 0.1, { totalSteps: 3 });
       for (let i = 0; i < 3; i++) s.step();
-      expect(() => s.step()).toThrow("OneCycleLR: tried to step 5 times; the specified number of total steps is 3");
+      expect(() => s.step()).toThrow(
+        "OneCycleLR: tried to step 5 times; the specified number of total steps is 3",
+      );
     });
   });
 
   it("resuming (lastEpoch >= 0) needs each group's initialLr", () => {
     withOpt((opt) => {
-      expect(() => new optim.StepLR(opt, 3, { lastEpoch: 4 })).toThrow("StepLR: param 'initialLr' is not specified in paramGroups[0] when resuming an optimizer");
+      expect(() => new optim.StepLR(opt, 3, { lastEpoch: 4 })).toThrow(
+        "StepLR: param 'initialLr' is not specified in paramGroups[0] when resuming an optimizer",
+      );
       opt.paramGroups[0]!.initialLr = 0.1;
       const s = new optim.StepLR(opt, 3, { gamma: 0.5, lastEpoch: 4 });
       expect(s.lastEpoch).toBe(5);
@@ -197,28 +265,94 @@ describe("LR schedulers", () => {
       const cases: [() => unknown, string][] = [
         [() => new optim.StepLR({} as never, 3), "StepLR: expected an Optimizer; got object"],
         [() => new optim.StepLR(opt, 0), "StepLR: invalid stepSize 0 (must be a positive integer)"],
-        [() => new optim.StepLR(opt, 2, { gamma: NaN }), "StepLR: invalid gamma NaN (must be a finite number)"],
-        [() => new optim.StepLR(opt, 2, { lastEpoch: -2 }), "StepLR: invalid lastEpoch -2 (must be an integer >= -1)"],
-        [() => new optim.MultiStepLR(opt, [3, -1]), "MultiStepLR: invalid milestone -1 (must be a non-negative integer)"],
-        [() => new optim.ExponentialLR(opt, Infinity), "ExponentialLR: invalid gamma Infinity (must be a finite number)"],
-        [() => new optim.CosineAnnealingLR(opt, 0), "CosineAnnealingLR: invalid tMax 0 (must be a positive number)"],
-        [() => new optim.LinearLR(opt, { startFactor: 0 }), "LinearLR: invalid startFactor 0 (must be in (0, 1])"],
-        [() => new optim.LinearLR(opt, { endFactor: 1.5 }), "LinearLR: invalid endFactor 1.5 (must be in [0, 1])"],
-        [() => new optim.LinearLR(opt, { totalIters: 2.5 }), "LinearLR: invalid totalIters 2.5 (must be a positive integer)"],
-        [() => new optim.LambdaLR(opt, [(e) => e, (e) => e]), "LambdaLR: expected 1 lrLambdas, but got 2"],
-        [() => new optim.LambdaLR(opt, 3 as never), "LambdaLR: lrLambda must be a function or an array of functions; got number"],
-        [() => new optim.OneCycleLR(opt, 0.1), "OneCycleLR: you must define either totalSteps OR (epochs AND stepsPerEpoch)"],
-        [() => new optim.OneCycleLR(opt, 0.1, { totalSteps: 0 }), "OneCycleLR: invalid totalSteps 0 (must be a positive integer)"],
-        [() => new optim.OneCycleLR(opt, 0.1, { epochs: 2, stepsPerEpoch: -1 }), "OneCycleLR: invalid stepsPerEpoch -1 (must be a positive integer)"],
-        [() => new optim.OneCycleLR(opt, 0.1, { totalSteps: 10, pctStart: 1.5 }), "OneCycleLR: invalid pctStart 1.5 (must be in [0, 1])"],
-        [() => new optim.OneCycleLR(opt, 0.1, { totalSteps: 10, annealStrategy: "exp" as never }), 'OneCycleLR: annealStrategy must be "cos" or "linear"; got "exp"'],
-        [() => new optim.OneCycleLR(opt, [0.1, 0.2], { totalSteps: 10 }), "OneCycleLR: expected 1 values for maxLr, got 2"],
-        [() => new optim.ReduceLROnPlateau(opt, { factor: 1 }), "ReduceLROnPlateau: invalid factor 1 (must be in [0, 1))"],
-        [() => new optim.ReduceLROnPlateau(opt, { mode: "up" as never }), 'ReduceLROnPlateau: mode "up" is unknown (must be "min" or "max")'],
-        [() => new optim.ReduceLROnPlateau(opt, { thresholdMode: "pct" as never }), 'ReduceLROnPlateau: thresholdMode "pct" is unknown (must be "rel" or "abs")'],
-        [() => new optim.ReduceLROnPlateau(opt, { minLr: [0, 0] }), "ReduceLROnPlateau: expected 1 minLrs, got 2"],
-        [() => new optim.ReduceLROnPlateau(opt, { patience: -1 }), "ReduceLROnPlateau: invalid patience -1 (must be a non-negative integer)"],
-        [() => new optim.SequentialLR(opt, [new optim.StepLR(opt, 2)], [3]), "SequentialLR: expects number of schedulers provided to be one more than the number of milestone points, but got number of schedulers 1 and the number of milestones to be equal to 1"],
+        [
+          () => new optim.StepLR(opt, 2, { gamma: NaN }),
+          "StepLR: invalid gamma NaN (must be a finite number)",
+        ],
+        [
+          () => new optim.StepLR(opt, 2, { lastEpoch: -2 }),
+          "StepLR: invalid lastEpoch -2 (must be an integer >= -1)",
+        ],
+        [
+          () => new optim.MultiStepLR(opt, [3, -1]),
+          "MultiStepLR: invalid milestone -1 (must be a non-negative integer)",
+        ],
+        [
+          () => new optim.ExponentialLR(opt, Infinity),
+          "ExponentialLR: invalid gamma Infinity (must be a finite number)",
+        ],
+        [
+          () => new optim.CosineAnnealingLR(opt, 0),
+          "CosineAnnealingLR: invalid tMax 0 (must be a positive number)",
+        ],
+        [
+          () => new optim.LinearLR(opt, { startFactor: 0 }),
+          "LinearLR: invalid startFactor 0 (must be in (0, 1])",
+        ],
+        [
+          () => new optim.LinearLR(opt, { endFactor: 1.5 }),
+          "LinearLR: invalid endFactor 1.5 (must be in [0, 1])",
+        ],
+        [
+          () => new optim.LinearLR(opt, { totalIters: 2.5 }),
+          "LinearLR: invalid totalIters 2.5 (must be a positive integer)",
+        ],
+        [
+          () => new optim.LambdaLR(opt, [(e) => e, (e) => e]),
+          "LambdaLR: expected 1 lrLambdas, but got 2",
+        ],
+        [
+          () => new optim.LambdaLR(opt, 3 as never),
+          "LambdaLR: lrLambda must be a function or an array of functions; got number",
+        ],
+        [
+          () => new optim.OneCycleLR(opt, 0.1),
+          "OneCycleLR: you must define either totalSteps OR (epochs AND stepsPerEpoch)",
+        ],
+        [
+          () => new optim.OneCycleLR(opt, 0.1, { totalSteps: 0 }),
+          "OneCycleLR: invalid totalSteps 0 (must be a positive integer)",
+        ],
+        [
+          () => new optim.OneCycleLR(opt, 0.1, { epochs: 2, stepsPerEpoch: -1 }),
+          "OneCycleLR: invalid stepsPerEpoch -1 (must be a positive integer)",
+        ],
+        [
+          () => new optim.OneCycleLR(opt, 0.1, { totalSteps: 10, pctStart: 1.5 }),
+          "OneCycleLR: invalid pctStart 1.5 (must be in [0, 1])",
+        ],
+        [
+          () => new optim.OneCycleLR(opt, 0.1, { totalSteps: 10, annealStrategy: "exp" as never }),
+          'OneCycleLR: annealStrategy must be "cos" or "linear"; got "exp"',
+        ],
+        [
+          () => new optim.OneCycleLR(opt, [0.1, 0.2], { totalSteps: 10 }),
+          "OneCycleLR: expected 1 values for maxLr, got 2",
+        ],
+        [
+          () => new optim.ReduceLROnPlateau(opt, { factor: 1 }),
+          "ReduceLROnPlateau: invalid factor 1 (must be in [0, 1))",
+        ],
+        [
+          () => new optim.ReduceLROnPlateau(opt, { mode: "up" as never }),
+          'ReduceLROnPlateau: mode "up" is unknown (must be "min" or "max")',
+        ],
+        [
+          () => new optim.ReduceLROnPlateau(opt, { thresholdMode: "pct" as never }),
+          'ReduceLROnPlateau: thresholdMode "pct" is unknown (must be "rel" or "abs")',
+        ],
+        [
+          () => new optim.ReduceLROnPlateau(opt, { minLr: [0, 0] }),
+          "ReduceLROnPlateau: expected 1 minLrs, got 2",
+        ],
+        [
+          () => new optim.ReduceLROnPlateau(opt, { patience: -1 }),
+          "ReduceLROnPlateau: invalid patience -1 (must be a non-negative integer)",
+        ],
+        [
+          () => new optim.SequentialLR(opt, [new optim.StepLR(opt, 2)], [3]),
+          "SequentialLR: expects number of schedulers provided to be one more than the number of milestone points, but got number of schedulers 1 and the number of milestones to be equal to 1",
+        ],
       ];
       for (const [make, message] of cases) expect(make).toThrow(message);
     });
@@ -233,7 +367,9 @@ describe("LR schedulers", () => {
     withOpt((opt) => {
       const p = param([1]);
       const plain = new optim.Adagrad([p]);
-      expect(() => new optim.OneCycleLR(plain, 0.1, { totalSteps: 5 })).toThrow("OneCycleLR: optimizer must support momentum with the cycleMomentum option enabled");
+      expect(() => new optim.OneCycleLR(plain, 0.1, { totalSteps: 5 })).toThrow(
+        "OneCycleLR: optimizer must support momentum with the cycleMomentum option enabled",
+      );
       plain.dispose();
       p.dispose();
       expect(opt.paramGroups[0]!.lr).toBe(0.1);

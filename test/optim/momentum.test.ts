@@ -2,7 +2,13 @@ import { describe, expect, it } from "vitest";
 
 import * as torch from "../../src/index.js";
 import { withLeakCheck } from "../util/leaks.js";
-import { casesFor, checkStateDictRoundTrip, checkTrajectory, linearStep, param } from "./helpers.js";
+import {
+  casesFor,
+  checkStateDictRoundTrip,
+  checkTrajectory,
+  linearStep,
+  param,
+} from "./helpers.js";
 
 const { optim } = torch;
 
@@ -29,8 +35,12 @@ describe("optim.Momentum", () => {
     const opt = new optim.Momentum([p], { lr: 0.1 });
     expect(opt).toBeInstanceOf(optim.SGD);
     expect(opt.name).toBe("Momentum");
-    expect(() => new optim.Momentum([p], { lr: -1 })).toThrow("Momentum: invalid lr -1 (must be >= 0)");
-    expect(() => new optim.Momentum([p], { lr: 0.1, momentum: -0.5 })).toThrow("Momentum: invalid momentum -0.5 (must be >= 0)");
+    expect(() => new optim.Momentum([p], { lr: -1 })).toThrow(
+      "Momentum: invalid lr -1 (must be >= 0)",
+    );
+    expect(() => new optim.Momentum([p], { lr: 0.1, momentum: -0.5 })).toThrow(
+      "Momentum: invalid momentum -0.5 (must be >= 0)",
+    );
     expect(() => new optim.Momentum([p], { lr: 0.1, dampening: 0.1, nesterov: true })).toThrow(
       "Momentum: Nesterov momentum requires a momentum > 0 and zero dampening; got momentum 0.9, dampening 0.1",
     );

@@ -7,17 +7,59 @@ import { describe, expect, it } from "vitest";
 
 import * as torch from "../../src/index.js";
 import type { Tensor } from "../../src/index.js";
-import { canFuseOptimStep, optimStateNames, optimStep, type OptimStepHyper } from "../../src/ops/optim-step.js";
+import {
+  canFuseOptimStep,
+  optimStateNames,
+  optimStep,
+  type OptimStepHyper,
+} from "../../src/ops/optim-step.js";
 import { assertAllClose } from "../util/allclose.js";
 import { memorySnapshot, withLeakCheck } from "../util/leaks.js";
 import { param } from "./helpers.js";
 
 const { optim } = torch;
 
-const ADAM = { kind: "adam", lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, step: 1, amsgrad: false, maximize: false, decoupledWeightDecay: false } as const;
-const SGD = { kind: "sgd", lr: 0.1, weightDecay: 0, momentum: 0, dampening: 0, nesterov: false, maximize: false, firstStep: false } as const;
-const ADAGRAD = { kind: "adagrad", lr: 0.1, lrDecay: 0, weightDecay: 0, eps: 1e-10, step: 1, maximize: false } as const;
-const RMSPROP = { kind: "rmsprop", lr: 0.01, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false } as const;
+const ADAM = {
+  kind: "adam",
+  lr: 0.01,
+  beta1: 0.9,
+  beta2: 0.999,
+  eps: 1e-8,
+  weightDecay: 0,
+  step: 1,
+  amsgrad: false,
+  maximize: false,
+  decoupledWeightDecay: false,
+} as const;
+const SGD = {
+  kind: "sgd",
+  lr: 0.1,
+  weightDecay: 0,
+  momentum: 0,
+  dampening: 0,
+  nesterov: false,
+  maximize: false,
+  firstStep: false,
+} as const;
+const ADAGRAD = {
+  kind: "adagrad",
+  lr: 0.1,
+  lrDecay: 0,
+  weightDecay: 0,
+  eps: 1e-10,
+  step: 1,
+  maximize: false,
+} as const;
+const RMSPROP = {
+  kind: "rmsprop",
+  lr: 0.01,
+  alpha: 0.99,
+  eps: 1e-8,
+  weightDecay: 0,
+  momentum: 0,
+  centered: false,
+  maximize: false,
+} as const;
 
 /** Every option combination worth telling apart; `step` and `firstStep` are set per step. */
 const CASES: [string, OptimStepHyper][] = [
@@ -30,13 +72,22 @@ const CASES: [string, OptimStepHyper][] = [
   ["adam wd amsgrad", { ...ADAM, weightDecay: 0.1, amsgrad: true, beta2: 0.9 }],
   ["adam maximize", { ...ADAM, maximize: true, beta1: 0.5, eps: 1e-3 }],
   ["adamw", { ...ADAM, weightDecay: 0.05, decoupledWeightDecay: true }],
-  ["adamw amsgrad maximize", { ...ADAM, weightDecay: 0.05, decoupledWeightDecay: true, amsgrad: true, maximize: true }],
+  [
+    "adamw amsgrad maximize",
+    { ...ADAM, weightDecay: 0.05, decoupledWeightDecay: true, amsgrad: true, maximize: true },
+  ],
   ["adagrad", ADAGRAD],
-  ["adagrad lrDecay wd maximize", { ...ADAGRAD, lrDecay: 0.1, weightDecay: 0.2, maximize: true, eps: 1e-6 }],
+  [
+    "adagrad lrDecay wd maximize",
+    { ...ADAGRAD, lrDecay: 0.1, weightDecay: 0.2, maximize: true, eps: 1e-6 },
+  ],
   ["rmsprop", RMSPROP],
   ["rmsprop centered", { ...RMSPROP, centered: true }],
   ["rmsprop momentum", { ...RMSPROP, momentum: 0.9 }],
-  ["rmsprop centered momentum wd maximize", { ...RMSPROP, centered: true, momentum: 0.5, weightDecay: 0.1, maximize: true, alpha: 0.9 }],
+  [
+    "rmsprop centered momentum wd maximize",
+    { ...RMSPROP, centered: true, momentum: 0.5, weightDecay: 0.1, maximize: true, alpha: 0.9 },
+  ],
 ];
 
 function withStep(h: OptimStepHyper, step: number): OptimStepHyper {
@@ -54,7 +105,11 @@ function setUp(h: OptimStepHyper, dtype: "float32" | "float64", shape: number[])
   torch.manualSeed(1);
   const p = torch.randn(shape, { dtype });
   // Adagrad's sum and the squared averages must stay >= 0; start them positive.
-  const state = optimStateNames(h).map((n) => (n === "sum" || n.endsWith("Sq") || n === "squareAvg" ? torch.rand(shape, { dtype }) : torch.randn(shape, { dtype })));
+  const state = optimStateNames(h).map((n) =>
+    n === "sum" || n.endsWith("Sq") || n === "squareAvg"
+      ? torch.rand(shape, { dtype })
+      : torch.randn(shape, { dtype }),
+  );
   return { param: p, state };
 }
 
@@ -64,7 +119,12 @@ function dispose(r: Run): void {
 }
 
 /** Steps a fused and a composite copy with the same random gradients; returns both. */
-function race(h: OptimStepHyper, dtype: "float32" | "float64", steps = 5, shape = [7, 5]): [Run, Run] {
+function race(
+  h: OptimStepHyper,
+  dtype: "float32" | "float64",
+  steps = 5,
+  shape = [7, 5],
+): [Run, Run] {
   const a = setUp(h, dtype, shape);
   const b = setUp(h, dtype, shape);
   torch.manualSeed(2);
@@ -84,7 +144,11 @@ describe("optimStep: fused == composite", () => {
     it(`${name}, float64, bit for bit over 5 steps`, () => {
       const [a, b] = race(h, "float64");
       expect(Array.from(a.param.dataSync())).toEqual(Array.from(b.param.dataSync()));
-      a.state.forEach((s, i) => expect(Array.from(s.dataSync()), optimStateNames(h)[i]).toEqual(Array.from(b.state[i]!.dataSync())));
+      a.state.forEach((s, i) =>
+        expect(Array.from(s.dataSync()), optimStateNames(h)[i]).toEqual(
+          Array.from(b.state[i]!.dataSync()),
+        ),
+      );
       dispose(a);
       dispose(b);
     });
@@ -95,7 +159,14 @@ describe("optimStep: fused == composite", () => {
       // kernel keeps them in doubles, so they differ in the last bits.
       const tol = { rtol: 1e-5, atol: 1e-6 };
       assertAllClose(a.param.dataSync(), b.param.dataSync(), tol, `${name} param`);
-      a.state.forEach((s, i) => assertAllClose(s.dataSync(), b.state[i]!.dataSync(), tol, `${name} ${optimStateNames(h)[i]}`));
+      a.state.forEach((s, i) =>
+        assertAllClose(
+          s.dataSync(),
+          b.state[i]!.dataSync(),
+          tol,
+          `${name} ${optimStateNames(h)[i]}`,
+        ),
+      );
       dispose(a);
       dispose(b);
     });
@@ -127,7 +198,7 @@ describe("optimStep: fused == composite", () => {
     const raw = torch.tensor(data, { dtype: "float64" });
     const rawT = raw.t();
     const strided = new torch.nn.Parameter(rawT);
-    const plain = param([...rawT.tolistSync()] as number[][], "float64");
+    const plain = param(rawT.tolistSync() as number[][], "float64");
     expect(strided.isContiguous()).toBe(false);
     const optA = new optim.Adam([strided], { lr: 0.1, amsgrad: true });
     const optB = new optim.Adam([plain], { lr: 0.1, amsgrad: true });
@@ -137,7 +208,12 @@ describe("optimStep: fused == composite", () => {
         [plain, optB],
       ] as const) {
         opt.zeroGrad();
-        const loss = torch.tidy(() => p.mul(p).mul(torch.arange(6, { dtype: "float64" }).reshape([3, 2])).sum());
+        const loss = torch.tidy(() =>
+          p
+            .mul(p)
+            .mul(torch.arange(6, { dtype: "float64" }).reshape([3, 2]))
+            .sum(),
+        );
         loss.backward();
         loss.dispose();
         opt.step();
@@ -193,18 +269,38 @@ describe("optimStep: fused == composite", () => {
     const gBad = torch.zeros([3, 2]);
     const st = [torch.zeros([2, 3]), torch.zeros([2, 3])];
     const pInt = torch.zeros([2, 3], { dtype: "int32" });
-    expect(() => optimStep(p, g, st.slice(0, 1), ADAM)).toThrow("optimStep: adam with these options takes 2 state tensors (expAvg, expAvgSq); got 1");
-    expect(() => optimStep(p, g, [], { ...SGD, momentum: 0.9 })).toThrow("optimStep: sgd with these options takes 1 state tensors (momentumBuffer); got 0");
-    expect(() => optimStep(p, g, st, SGD)).toThrow("optimStep: sgd with these options takes 0 state tensors (none); got 2");
-    expect(() => optimStep(p, g64, st, ADAM)).toThrow("optimStep: the gradient's dtype float64 differs from the parameter's float32");
-    expect(() => optimStep(p, gBad, st, ADAM)).toThrow("optimStep: the gradient's shape [3, 2] differs from the parameter's [2, 3]");
-    expect(() => optimStep(p, g, [st[0]!, gBad], ADAM)).toThrow("optimStep: state expAvgSq's shape [3, 2] differs from the parameter's [2, 3]");
-    expect(() => optimStep(p, g, [st[0]!, p], ADAM)).toThrow("optimStep: state expAvgSq shares storage with the parameter or its gradient");
-    expect(() => optimStep(pInt, pInt, [], SGD)).toThrow("optimStep: expected a float32 or float64 parameter; got int32");
-    expect(() => optimStep(p, g, st, { ...ADAM, step: 0 })).toThrow("optimStep: step must be >= 1; got 0");
+    expect(() => optimStep(p, g, st.slice(0, 1), ADAM)).toThrow(
+      "optimStep: adam with these options takes 2 state tensors (expAvg, expAvgSq); got 1",
+    );
+    expect(() => optimStep(p, g, [], { ...SGD, momentum: 0.9 })).toThrow(
+      "optimStep: sgd with these options takes 1 state tensors (momentumBuffer); got 0",
+    );
+    expect(() => optimStep(p, g, st, SGD)).toThrow(
+      "optimStep: sgd with these options takes 0 state tensors (none); got 2",
+    );
+    expect(() => optimStep(p, g64, st, ADAM)).toThrow(
+      "optimStep: the gradient's dtype float64 differs from the parameter's float32",
+    );
+    expect(() => optimStep(p, gBad, st, ADAM)).toThrow(
+      "optimStep: the gradient's shape [3, 2] differs from the parameter's [2, 3]",
+    );
+    expect(() => optimStep(p, g, [st[0]!, gBad], ADAM)).toThrow(
+      "optimStep: state expAvgSq's shape [3, 2] differs from the parameter's [2, 3]",
+    );
+    expect(() => optimStep(p, g, [st[0]!, p], ADAM)).toThrow(
+      "optimStep: state expAvgSq shares storage with the parameter or its gradient",
+    );
+    expect(() => optimStep(pInt, pInt, [], SGD)).toThrow(
+      "optimStep: expected a float32 or float64 parameter; got int32",
+    );
+    expect(() => optimStep(p, g, st, { ...ADAM, step: 0 })).toThrow(
+      "optimStep: step must be >= 1; got 0",
+    );
     const dead = torch.zeros([2, 3]);
     dead.dispose();
-    expect(() => optimStep(p, dead, st, ADAM)).toThrow(/optimStep: a float32 tensor of shape \[2, 3\] was used after dispose\(\)/);
+    expect(() => optimStep(p, dead, st, ADAM)).toThrow(
+      /optimStep: a float32 tensor of shape \[2, 3\] was used after dispose\(\)/,
+    );
     for (const t of [p, g, g64, gBad, pInt, ...st]) t.dispose();
   });
 });

@@ -2,7 +2,13 @@ import { describe, expect, it } from "vitest";
 
 import * as torch from "../../src/index.js";
 import { withLeakCheck } from "../util/leaks.js";
-import { casesFor, checkStateDictRoundTrip, checkTrajectory, linearStep, param } from "./helpers.js";
+import {
+  casesFor,
+  checkStateDictRoundTrip,
+  checkTrajectory,
+  linearStep,
+  param,
+} from "./helpers.js";
 
 const { optim } = torch;
 
@@ -16,7 +22,8 @@ function run(options: Partial<torch.optim.RMSpropOptions>, steps: number): numbe
   return out;
 }
 
-const close = (actual: number[], expected: number[], digits = 9) => actual.forEach((a, i) => expect(a).toBeCloseTo(expected[i]!, digits));
+const close = (actual: number[], expected: number[], digits = 9) =>
+  actual.forEach((a, i) => expect(a).toBeCloseTo(expected[i]!, digits));
 
 describe("optim.RMSprop", () => {
   withLeakCheck();
@@ -29,7 +36,10 @@ describe("optim.RMSprop", () => {
     // Centered: gAvg = 0.01 g; v1 - gAvg^2 = 0.01 g^2 - 0.0001 g^2 = 0.0099 g^2;
     //   avg = sqrt(0.0099) |g| + eps; p1 = p0 - 0.01 g / avg ~ p0 - 0.1005038 sign(g).
     const s = Math.sqrt(0.0099);
-    close(run({ centered: true }, 1), [1.5 - 0.005 / (s * 0.5 + 1e-8), -0.5 + 0.02 / (s * 2 + 1e-8)]);
+    close(run({ centered: true }, 1), [
+      1.5 - 0.005 / (s * 0.5 + 1e-8),
+      -0.5 + 0.02 / (s * 2 + 1e-8),
+    ]);
   });
 
   it("steps 1 and 2 by hand with momentum", () => {

@@ -2,7 +2,13 @@ import { describe, expect, it } from "vitest";
 
 import * as torch from "../../src/index.js";
 import { withLeakCheck } from "../util/leaks.js";
-import { casesFor, checkStateDictRoundTrip, checkTrajectory, linearStep, param } from "./helpers.js";
+import {
+  casesFor,
+  checkStateDictRoundTrip,
+  checkTrajectory,
+  linearStep,
+  param,
+} from "./helpers.js";
 
 const { optim } = torch;
 
@@ -17,7 +23,8 @@ function run(options: Partial<torch.optim.SGDOptions>, steps: number): number[] 
   return out;
 }
 
-const close = (actual: number[], expected: number[]) => actual.forEach((a, i) => expect(a).toBeCloseTo(expected[i]!, 14));
+const close = (actual: number[], expected: number[]) =>
+  actual.forEach((a, i) => expect(a).toBeCloseTo(expected[i]!, 14));
 
 describe("optim.SGD", () => {
   withLeakCheck();
@@ -54,7 +61,17 @@ describe("optim.SGD", () => {
     expect(opt.state.get(p)).toEqual({ momentumBuffer: null });
     const sd = opt.stateDict();
     expect(sd.state).toEqual({ 0: { momentum_buffer: null } });
-    expect(sd.param_groups).toEqual([{ lr: 0.1, momentum: 0, dampening: 0, weight_decay: 0, nesterov: false, maximize: false, params: [0] }]);
+    expect(sd.param_groups).toEqual([
+      {
+        lr: 0.1,
+        momentum: 0,
+        dampening: 0,
+        weight_decay: 0,
+        nesterov: false,
+        maximize: false,
+        params: [0],
+      },
+    ]);
     opt.dispose();
     p.dispose();
   });

@@ -3,8 +3,8 @@
  * and both gradients. Knows nothing about tensors.
  *
  * The fast kernels reduce convolution to {@link gemm}:
- * - 3x3, stride 1, dilation 1, at least 8 channels per group in and out (the bulk of a CNN's
- *   work): Winograd F(2x2, 3x3), 2.25x fewer multiplies than im2col (see the section below).
+ * - 3x3, stride 1, dilation 1, at least 4 channels per group in and out (the bulk of a CNN's
+ *   work): Winograd F(4x4, 3x3), 4x fewer multiplies than im2col (see the section below).
  * - everything else: im2col per (image, group):
  *   - forward:      out[g]   = W[g] (cOut/g x cIn/g*kh*kw) @ cols (cIn/g*kh*kw x outH*outW)
  *   - grad weight:  gW[g]   += gradOut[g] @ cols^T, accumulated over the batch
@@ -311,22 +311,32 @@ function validRange(iw0: number, stride: number, w: number, outW: number): [numb
 }
 
 // ---------------------------------------------------------------------------------------------
-// Winograd F(2x2, 3x3) for 3x3 / stride 1 / dilation 1 convolutions (Lavin & Gray, 2015).
+// Winograd F(4x4, 3x3) for 3x3 / stride 1 / dilation 1 convolutions (Lavin & Gray, 2015).
 //
-// Each 2x2 output tile is Y = A^T [ U ⊙ V ] A with U = G g G^T (filter, 4x4) and V = B^T d B
-// (4x4 input patch). Summed over input channels, the 16 positions ξ of the 4x4 transforms become
-// 16 independent gemms M[ξ] (outCh x tiles) = U[ξ] (outCh x inCh) @ V[ξ] (inCh x tiles): 16
-// multiplies per tile and channel pair instead of 4 * 9, i.e. 2.25x fewer, plus add-only
+// Each 4x4 output tile is Y = A^T [ U ⊙ V ] A with U = G g G^T (filter, 6x6) and V = B^T d B
+// (6x6 input patch). Summed over input channels, the 36 positions ξ of the 6x6 transforms
+// become 36 independent gemms M[ξ] (outCh x tiles) = U[ξ] (outCh x inCh) @ V[ξ] (inCh x tiles):
+// 36 multiplies per tile and channel pair instead of 16 * 9, i.e. 4x fewer, plus cheap
 // transforms. All three passes use it:
 // - forward:     input x, filters g, padding p.
 // - grad input:  input gradOut, filters g rotated by 180 degrees and transposed (o <-> c),
 //                padding 2 - p (a "full" correlation), output h x w.
 // - grad weight: dU[ξ] = dM[ξ] @ V[ξ]^T with dM = A dY A^T per tile, then dg = G^T dU G.
 // Tiles of the whole batch are processed together, in chunks that bound the scratch size.
+// NOTE: F(4x4, 3x3) is usually avoided in float32 for its rounding error (its transforms use
+// the points 0, ±1, ±2, ∞); here transforms and gemm accumulate in float64, so the error stays
+// far below float32 resolution (and near 1e-14 relative for float64 inputs).
 // ---------------------------------------------------------------------------------------------
 
-/** Least channels per group (in and out) for Winograd: below it the gemms are too thin to win. */
-const WINOGRAD_MIN_CHANNELS = 8;
+/** Output tile size m of F(m x m, 3 x 3). */
+const TILE = 4;
+/** Transformed tile size: m + 3 - 1. */
+const ALPHA = 6;
+/**
+ * Least channels per group (in and out) for Winograd. Measured with 28x28 planes: from 4 up it
+ * beats im2col 2-3x; with a single input channel (an image's first layer) im2col wins.
+ */
+const WINOGRAD_MIN_CHANNELS = 4;
 /** Upper bound on the elements of each of the V and M scratch buffers. */
 const WINOGRAD_CHUNK_ELEMENTS = 1 << 18;
 
@@ -335,8 +345,9 @@ let winoV: Float64Array = new Float64Array(0);
 let winoM: Float64Array = new Float64Array(0);
 /** One zero-padded input (or output-gradient) plane, so that tile loads need no bounds checks. */
 let paddedPlane: Float64Array = new Float64Array(0);
-/** Holds one 3x3 filter or 4x4 filter gradient while it is transformed. */
-const small = new Float64Array(16);
+/** Intermediate results of the two 1-D passes of one tile's 2-D transform. */
+const stage1 = new Float64Array(ALPHA * ALPHA);
+const stage2 = new Float64Array(ALPHA * ALPHA);
 
 function grow(buf: Float64Array, size: number): Float64Array {
   return buf.length < size ? new Float64Array(size) : buf;
@@ -356,10 +367,120 @@ function useWinograd(g: Conv2dGeometry): boolean {
   );
 }
 
+// The 1-D transforms. Each reads its inputs at src[s + i*ss] and writes its outputs at
+// dst[d + i*ds], so that one function serves both the column pass and the row pass.
+
+/** B^T x (6 -> 6), B^T = [[4,0,-5,0,1,0], [0,-4,-4,1,1,0], [0,4,-4,-1,1,0], [0,-2,-1,2,1,0],
+ * [0,2,-1,-2,1,0], [0,4,0,-5,0,1]]. */
+function inputTransform1d(
+  src: Float64Array,
+  s: number,
+  ss: number,
+  dst: Float64Array,
+  d: number,
+  ds: number,
+): void {
+  // prettier-ignore
+  const x0 = src[s], x1 = src[s + ss], x2 = src[s + 2 * ss], x3 = src[s + 3 * ss];
+  // prettier-ignore
+  const x4 = src[s + 4 * ss], x5 = src[s + 5 * ss];
+  const a = x4 - 4 * x2; // shared by rows 1 and 2
+  const b = x3 - 4 * x1;
+  const c = x4 - x2; // shared by rows 3 and 4
+  const e = 2 * (x3 - x1);
+  dst[d] = 4 * x0 - 5 * x2 + x4;
+  dst[d + ds] = a + b;
+  dst[d + 2 * ds] = a - b;
+  dst[d + 3 * ds] = c + e;
+  dst[d + 4 * ds] = c - e;
+  dst[d + 5 * ds] = 4 * x1 - 5 * x3 + x5;
+}
+
+/** A^T x (6 -> 4), A^T = [[1,1,1,1,1,0], [0,1,-1,2,-2,0], [0,1,1,4,4,0], [0,1,-1,8,-8,1]]. */
+function outputTransform1d(
+  src: Float64Array,
+  s: number,
+  ss: number,
+  dst: Float64Array,
+  d: number,
+  ds: number,
+): void {
+  // prettier-ignore
+  const x0 = src[s], x1 = src[s + ss], x2 = src[s + 2 * ss], x3 = src[s + 3 * ss];
+  // prettier-ignore
+  const x4 = src[s + 4 * ss], x5 = src[s + 5 * ss];
+  // prettier-ignore
+  const p12 = x1 + x2, m12 = x1 - x2, p34 = x3 + x4, m34 = x3 - x4;
+  dst[d] = x0 + p12 + p34;
+  dst[d + ds] = m12 + 2 * m34;
+  dst[d + 2 * ds] = p12 + 4 * p34;
+  dst[d + 3 * ds] = m12 + 8 * m34 + x5;
+}
+
+/** G x (3 -> 6), G = [[1/4,0,0], [-1/6,-1/6,-1/6], [-1/6,1/6,-1/6], [1/24,1/12,1/6],
+ * [1/24,-1/12,1/6], [0,0,1]]. */
+function filterTransform1d(
+  src: Float64Array,
+  s: number,
+  ss: number,
+  dst: Float64Array,
+  d: number,
+  ds: number,
+): void {
+  // prettier-ignore
+  const g0 = src[s], g1 = src[s + ss], g2 = src[s + 2 * ss];
+  const p = g0 + g2;
+  dst[d] = g0 / 4;
+  dst[d + ds] = -(p + g1) / 6;
+  dst[d + 2 * ds] = -(p - g1) / 6;
+  dst[d + 3 * ds] = g0 / 24 + g1 / 12 + g2 / 6;
+  dst[d + 4 * ds] = g0 / 24 - g1 / 12 + g2 / 6;
+  dst[d + 5 * ds] = g2;
+}
+
+/** A y (4 -> 6): the adjoint of {@link outputTransform1d}. */
+function gradOutputTransform1d(
+  src: Float64Array,
+  s: number,
+  ss: number,
+  dst: Float64Array,
+  d: number,
+  ds: number,
+): void {
+  // prettier-ignore
+  const y0 = src[s], y1 = src[s + ss], y2 = src[s + 2 * ss], y3 = src[s + 3 * ss];
+  // prettier-ignore
+  const e = y0 + y2, o = y1 + y3, e4 = y0 + 4 * y2, o8 = 2 * y1 + 8 * y3;
+  dst[d] = y0;
+  dst[d + ds] = e + o;
+  dst[d + 2 * ds] = e - o;
+  dst[d + 3 * ds] = e4 + o8;
+  dst[d + 4 * ds] = e4 - o8;
+  dst[d + 5 * ds] = y3;
+}
+
+/** G^T u (6 -> 3): the adjoint of {@link filterTransform1d}. */
+function filterGradTransform1d(
+  src: Float64Array,
+  s: number,
+  ss: number,
+  dst: FloatArray,
+  d: number,
+  ds: number,
+): void {
+  // prettier-ignore
+  const u0 = src[s], u1 = src[s + ss], u2 = src[s + 2 * ss], u3 = src[s + 3 * ss];
+  // prettier-ignore
+  const u4 = src[s + 4 * ss], u5 = src[s + 5 * ss];
+  dst[d] = u0 / 4 - (u1 + u2) / 6 + (u3 + u4) / 24;
+  dst[d + ds] = (u2 - u1) / 6 + (u3 - u4) / 12;
+  dst[d + 2 * ds] = (u3 + u4 - u1 - u2) / 6 + u5;
+}
+
 /**
  * One Winograd-lowered 3x3 correlation: `cIn` planes of `hIn x wIn` per image (image stride
  * `inImage`), padding `padH`/`padW` (may be negative), into `cOut` planes of `hOut x wOut`
- * (image stride `outImage`). Tiles are 2x2 output blocks, `tilesH x tilesW` per image.
+ * (image stride `outImage`). Tiles are TILE x TILE output blocks, `tilesH x tilesW` per image.
  */
 interface WinogradPass {
   n: number;
@@ -375,7 +496,7 @@ interface WinogradPass {
   outImage: number;
   tilesH: number;
   tilesW: number;
-  /** Tiles per chunk: the row stride of the V and M scratch matrices. */
+  /** Tiles per chunk (the last chunk may be shorter). */
   chunk: number;
 }
 
@@ -387,28 +508,14 @@ function makePass(
   [hOut, wOut]: [number, number],
   [padH, padW]: [number, number],
 ): WinogradPass {
-  const tilesH = Math.ceil(hOut / 2);
-  const tilesW = Math.ceil(wOut / 2);
-  const budget = Math.floor(WINOGRAD_CHUNK_ELEMENTS / (16 * Math.max(cIn, cOut)));
+  const tilesH = Math.ceil(hOut / TILE);
+  const tilesW = Math.ceil(wOut / TILE);
+  const budget = Math.floor(WINOGRAD_CHUNK_ELEMENTS / (ALPHA * ALPHA * Math.max(cIn, cOut)));
   const chunk = Math.min(Math.max(budget, 1), n * tilesH * tilesW);
   const inImage = cIn * hIn * wIn;
   const outImage = cOut * hOut * wOut;
-  return {
-    n,
-    cIn,
-    cOut,
-    hIn,
-    wIn,
-    hOut,
-    wOut,
-    padH,
-    padW,
-    inImage,
-    outImage,
-    tilesH,
-    tilesW,
-    chunk,
-  };
+  const tiling = { tilesH, tilesW, chunk };
+  return { n, cIn, cOut, hIn, wIn, hOut, wOut, padH, padW, inImage, outImage, ...tiling };
 }
 
 /**
@@ -420,8 +527,8 @@ function segmentEnd(perImage: number, q: number, qEnd: number): number {
 }
 
 /**
- * Runs pass `p` with transformed filters `u` (16 x cOut x cIn) on the input channels starting at
- * `src[inOff]`, overwriting the output channels starting at `dst[outOff]`.
+ * Runs pass `p` with transformed filters `u` (ALPHA² x cOut x cIn) on the input channels
+ * starting at `src[inOff]`, overwriting the output channels starting at `dst[outOff]`.
  */
 function winogradCorrelate(
   p: WinogradPass,
@@ -432,12 +539,12 @@ function winogradCorrelate(
   outOff: number,
 ): void {
   const total = p.n * p.tilesH * p.tilesW;
-  const v = (winoV = grow(winoV, 16 * p.cIn * p.chunk));
-  const m = (winoM = grow(winoM, 16 * p.cOut * p.chunk));
+  const v = (winoV = grow(winoV, ALPHA * ALPHA * p.cIn * p.chunk));
+  const m = (winoM = grow(winoM, ALPHA * ALPHA * p.cOut * p.chunk));
   for (let q0 = 0; q0 < total; q0 += p.chunk) {
     const count = Math.min(p.chunk, total - q0);
     transformInputTiles(p, src, inOff, q0, count, v);
-    for (let xi = 0; xi < 16; xi++) {
+    for (let xi = 0; xi < ALPHA * ALPHA; xi++) {
       // M[ξ] (cOut x count) = U[ξ] (cOut x cIn) @ V[ξ] (cIn x count)
       const uOff = xi * p.cOut * p.cIn;
       const vOff = xi * p.cIn * count;
@@ -449,8 +556,8 @@ function winogradCorrelate(
 }
 
 /**
- * Copies plane `src[base ..]` (h x w) into the zero-padded (2*tilesH + 2) x (2*tilesW + 2)
- * scratch plane, shifted by (padH, padW); returns the scratch plane.
+ * Copies plane `src[base ..]` (h x w) into the zero-padded scratch plane of
+ * (TILE*tilesH + 2) x (TILE*tilesW + 2), shifted by (padH, padW); returns the scratch plane.
  */
 function padPlane(
   src: FloatArray,
@@ -462,8 +569,8 @@ function padPlane(
   tilesH: number,
   tilesW: number,
 ): Float64Array {
-  const ph = 2 * tilesH + 2;
-  const pw = 2 * tilesW + 2;
+  const ph = TILE * tilesH + 2;
+  const pw = TILE * tilesW + 2;
   const pp = (paddedPlane = grow(paddedPlane, ph * pw));
   pp.fill(0, 0, ph * pw);
   const y0 = Math.max(0, padH);
@@ -479,7 +586,7 @@ function padPlane(
 }
 
 /**
- * Writes V[ξ][c][t] = (B^T d B)[ξ] (layout ξ, c, t; row stride `count`) for the 4x4 input
+ * Writes V[ξ][c][t] = (B^T d B)[ξ] (layout ξ, c, t; row stride `count`) for the 6x6 input
  * patch d of every tile t of the chunk [q0, q0 + count) and every input channel c.
  */
 function transformInputTiles(
@@ -502,7 +609,7 @@ function transformInputTiles(
       const pp = padPlane(src, base, hIn, wIn, p.padH, p.padW, tilesH, tilesW);
       const r0 = q - b * perImage;
       const o = c * count + q - q0;
-      transformInputRun(pp, 2 * tilesW + 2, tilesW, r0, r0 + end - q, v, o, cIn * count);
+      transformInputRun(pp, TILE * tilesW + 2, tilesW, r0, r0 + end - q, v, o, cIn * count);
       q = end;
     }
   }
@@ -510,7 +617,7 @@ function transformInputTiles(
 
 /**
  * Transforms tiles r0 .. r1-1 of one zero-padded plane `pp` (row length `pw`), writing tile r's
- * 16 values at `v[o + (r - r0) + ξ * X]`.
+ * 36 values at `v[o + (r - r0) + ξ * X]`.
  */
 function transformInputRun(
   pp: Float64Array,
@@ -522,58 +629,24 @@ function transformInputRun(
   o: number,
   X: number,
 ): void {
+  const t = stage1;
   let ty = Math.floor(r0 / tilesW);
   let tx = r0 - ty * tilesW;
   for (let r = r0; r < r1; r++, o++) {
-    const s = 2 * (ty * pw + tx);
+    const s = TILE * (ty * pw + tx);
     if (++tx === tilesW) {
       tx = 0;
       ty++;
     }
-    // B^T d: rows (d0 - d2, d1 + d2, d2 - d1, d1 - d3), per column j ...
-    const s1 = s + pw,
-      s2 = s1 + pw,
-      s3 = s2 + pw;
-    const a0 = pp[s] - pp[s2],
-      a1 = pp[s + 1] - pp[s2 + 1],
-      a2 = pp[s + 2] - pp[s2 + 2],
-      a3 = pp[s + 3] - pp[s2 + 3];
-    const b0 = pp[s1] + pp[s2],
-      b1 = pp[s1 + 1] + pp[s2 + 1],
-      b2 = pp[s1 + 2] + pp[s2 + 2],
-      b3 = pp[s1 + 3] + pp[s2 + 3];
-    const c0 = pp[s2] - pp[s1],
-      c1 = pp[s2 + 1] - pp[s1 + 1],
-      c2 = pp[s2 + 2] - pp[s1 + 2],
-      c3 = pp[s2 + 3] - pp[s1 + 3];
-    const d0 = pp[s1] - pp[s3],
-      d1 = pp[s1 + 1] - pp[s3 + 1],
-      d2 = pp[s1 + 2] - pp[s3 + 2],
-      d3 = pp[s1 + 3] - pp[s3 + 3];
-    // ... then B on the right: (x0 - x2, x1 + x2, x2 - x1, x1 - x3) along each row.
-    // NOTE: written out rather than through a helper taking doubles: when V8 does not inline
-    // the helper, every double argument is boxed (a heap allocation per call).
-    v[o] = a0 - a2;
-    v[o + X] = a1 + a2;
-    v[o + 2 * X] = a2 - a1;
-    v[o + 3 * X] = a1 - a3;
-    v[o + 4 * X] = b0 - b2;
-    v[o + 5 * X] = b1 + b2;
-    v[o + 6 * X] = b2 - b1;
-    v[o + 7 * X] = b1 - b3;
-    v[o + 8 * X] = c0 - c2;
-    v[o + 9 * X] = c1 + c2;
-    v[o + 10 * X] = c2 - c1;
-    v[o + 11 * X] = c1 - c3;
-    v[o + 12 * X] = d0 - d2;
-    v[o + 13 * X] = d1 + d2;
-    v[o + 14 * X] = d2 - d1;
-    v[o + 15 * X] = d1 - d3;
+    // B^T d: transform each column j of the patch into column j of t ...
+    for (let j = 0; j < ALPHA; j++) inputTransform1d(pp, s + j, pw, t, j, ALPHA);
+    // ... then (B^T d) B: each row i of t into V[ξ = 6i + j].
+    for (let i = 0; i < ALPHA; i++) inputTransform1d(t, ALPHA * i, 1, v, o + ALPHA * i * X, X);
   }
 }
 
 /**
- * Writes Y = A^T M[., o, t] A (2x2) for every output channel o and tile t of the chunk, keeping
+ * Writes Y = A^T M[., o, t] A (4x4) for every output channel o and tile t of the chunk, keeping
  * only the part inside the hOut x wOut output. M has layout ξ, o, t with row stride `count`.
  */
 function transformOutputTiles(
@@ -599,8 +672,10 @@ function transformOutputTiles(
   }
 }
 
-/** Output transform of tiles r0 .. r1-1 of one plane; tile r's M values are at
- * `m[s + (r - r0) + ξ * X]`. */
+/**
+ * Output transform of tiles r0 .. r1-1 of one plane; tile r's M values are at
+ * `m[s + (r - r0) + ξ * X]`.
+ */
 function transformOutputRun(
   m: Float64Array,
   s: number,
@@ -613,32 +688,26 @@ function transformOutputRun(
   dst: FloatArray,
   base: number,
 ): void {
+  const t = stage1;
+  const y = stage2;
   let ty = Math.floor(r0 / tilesW);
   let tx = r0 - ty * tilesW;
   for (let r = r0; r < r1; r++, s++) {
-    // A^T = [[1, 1, 1, 0], [0, 1, -1, -1]] on the rows (ξ = 4i + j) ...
-    const e0 = m[s] + m[s + 4 * X] + m[s + 8 * X];
-    const e1 = m[s + X] + m[s + 5 * X] + m[s + 9 * X];
-    const e2 = m[s + 2 * X] + m[s + 6 * X] + m[s + 10 * X];
-    const e3 = m[s + 3 * X] + m[s + 7 * X] + m[s + 11 * X];
-    const f0 = m[s + 4 * X] - m[s + 8 * X] - m[s + 12 * X];
-    const f1 = m[s + 5 * X] - m[s + 9 * X] - m[s + 13 * X];
-    const f2 = m[s + 6 * X] - m[s + 10 * X] - m[s + 14 * X];
-    const f3 = m[s + 7 * X] - m[s + 11 * X] - m[s + 15 * X];
-    // ... and on the columns.
-    const oh = 2 * ty;
-    const ow = 2 * tx;
+    // A^T M: each column j (ξ = 6i + j, i = 0..5) into column j of t (4 rows) ...
+    for (let j = 0; j < ALPHA; j++) outputTransform1d(m, s + j * X, ALPHA * X, t, j, ALPHA);
+    // ... then (A^T M) A: each row of t into a row of the 4x4 tile y.
+    for (let i = 0; i < TILE; i++) outputTransform1d(t, ALPHA * i, 1, y, TILE * i, 1);
+    const oh = TILE * ty;
+    const ow = TILE * tx;
     if (++tx === tilesW) {
       tx = 0;
       ty++;
     }
-    const d = base + oh * wOut + ow;
-    const right = ow + 1 < wOut;
-    dst[d] = e0 + e1 + e2;
-    if (right) dst[d + 1] = e1 - e2 - e3;
-    if (oh + 1 < hOut) {
-      dst[d + wOut] = f0 + f1 + f2;
-      if (right) dst[d + wOut + 1] = f1 - f2 - f3;
+    const rows = Math.min(TILE, hOut - oh);
+    const cols = Math.min(TILE, wOut - ow);
+    let d = base + oh * wOut + ow;
+    for (let i = 0; i < rows; i++, d += wOut) {
+      for (let j = 0; j < cols; j++) dst[d + j] = y[TILE * i + j];
     }
   }
 }
@@ -657,39 +726,23 @@ function transformFilters(
   u: Float64Array,
 ): void {
   const X = og * cg;
-  const k = small;
+  const k = stage2;
+  const t = stage1;
   for (let o = 0; o < og; o++) {
     for (let c = 0; c < cg; c++) {
       const src = ((gi * og + o) * cg + c) * 9;
       for (let i = 0; i < 9; i++) k[i] = w[adjoint ? src + 8 - i : src + i];
-      // G = [[1, 0, 0], [.5, .5, .5], [.5, -.5, .5], [0, 0, 1]] on the rows of g ...
-      let d = adjoint ? c * og + o : o * cg + c;
-      for (let j = 0; j < 3; j++) {
-        const g0 = k[j],
-          g1 = k[3 + j],
-          g2 = k[6 + j];
-        k[j] = g0;
-        k[3 + j] = 0.5 * (g0 + g1 + g2);
-        k[6 + j] = 0.5 * (g0 - g1 + g2);
-        k[9 + j] = g2;
-      }
-      // ... then on the columns (G^T on the right).
-      for (let i = 0; i < 12; i += 3) {
-        const a = k[i],
-          b = k[i + 1],
-          e = k[i + 2];
-        u[d] = a;
-        u[d + X] = 0.5 * (a + b + e);
-        u[d + 2 * X] = 0.5 * (a - b + e);
-        u[d + 3 * X] = e;
-        d += 4 * X;
-      }
+      // G g: each column j of g into column j of t (6 rows) ...
+      for (let j = 0; j < 3; j++) filterTransform1d(k, j, 3, t, j, 3);
+      // ... then (G g) G^T: each row i of t into U[ξ = 6i + j].
+      const d = adjoint ? c * og + o : o * cg + c;
+      for (let i = 0; i < ALPHA; i++) filterTransform1d(t, 3 * i, 1, u, d + ALPHA * i * X, X);
     }
   }
 }
 
 /**
- * Writes dM[ξ][o][t] = (A dY A^T)[ξ] (layout ξ, o, t; row stride `count`) for the 2x2
+ * Writes dM[ξ][o][t] = (A dY A^T)[ξ] (layout ξ, o, t; row stride `count`) for the 4x4
  * output-gradient tile dY (zero outside the output) of every tile and output channel.
  */
 function transformGradOutputTiles(
@@ -710,7 +763,7 @@ function transformGradOutputTiles(
       const pp = padPlane(gradOut, base, hOut, wOut, 0, 0, tilesH, tilesW);
       const r0 = q - b * perImage;
       const d = o * count + q - q0;
-      transformGradOutputRun(pp, 2 * tilesW + 2, tilesW, r0, r0 + end - q, dm, d, cOut * count);
+      transformGradOutputRun(pp, TILE * tilesW + 2, tilesW, r0, r0 + end - q, dm, d, cOut * count);
       q = end;
     }
   }
@@ -727,44 +780,24 @@ function transformGradOutputRun(
   d: number,
   X: number,
 ): void {
+  const t = stage1;
   let ty = Math.floor(r0 / tilesW);
   let tx = r0 - ty * tilesW;
   for (let r = r0; r < r1; r++, d++) {
-    const s = 2 * (ty * pw + tx);
+    const s = TILE * (ty * pw + tx);
     if (++tx === tilesW) {
       tx = 0;
       ty++;
     }
-    const y00 = pp[s],
-      y01 = pp[s + 1],
-      y10 = pp[s + pw],
-      y11 = pp[s + pw + 1];
-    // A = [[1, 0], [1, 1], [1, -1], [0, -1]]: rows (y0, y0 + y1, y0 - y1, -y1), then the same
-    // on the columns of each row (a, b) -> (a, a + b, a - b, -b). Written out, see above.
-    const p0 = y00 + y10,
-      p1 = y01 + y11,
-      n0 = y00 - y10,
-      n1 = y01 - y11;
-    dm[d] = y00;
-    dm[d + X] = y00 + y01;
-    dm[d + 2 * X] = y00 - y01;
-    dm[d + 3 * X] = -y01;
-    dm[d + 4 * X] = p0;
-    dm[d + 5 * X] = p0 + p1;
-    dm[d + 6 * X] = p0 - p1;
-    dm[d + 7 * X] = -p1;
-    dm[d + 8 * X] = n0;
-    dm[d + 9 * X] = n0 + n1;
-    dm[d + 10 * X] = n0 - n1;
-    dm[d + 11 * X] = -n1;
-    dm[d + 12 * X] = -y10;
-    dm[d + 13 * X] = -y10 - y11;
-    dm[d + 14 * X] = y11 - y10;
-    dm[d + 15 * X] = y11;
+    // A dY: each column j of the 4x4 tile into column j of t (6 rows) ...
+    for (let j = 0; j < TILE; j++) gradOutputTransform1d(pp, s + j, pw, t, j, TILE);
+    // ... then (A dY) A^T: each row i of t into dM[ξ = 6i + j].
+    // prettier-ignore
+    for (let i = 0; i < ALPHA; i++) gradOutputTransform1d(t, TILE * i, 1, dm, d + ALPHA * i * X, X);
   }
 }
 
-/** gradW[o, c] = G^T dU[., o, c] G (4x4 -> 3x3) for group `gi`; dU has U's layout. */
+/** gradW[o, c] = G^T dU[., o, c] G (6x6 -> 3x3) for group `gi`; dU has U's layout. */
 function untransformFilterGrads(
   du: Float64Array,
   gi: number,
@@ -773,30 +806,15 @@ function untransformFilterGrads(
   gradW: FloatArray,
 ): void {
   const X = og * cg;
-  const x = small;
+  const t = stage1;
   for (let o = 0; o < og; o++) {
     for (let c = 0; c < cg; c++) {
-      for (let i = 0; i < 16; i++) x[i] = du[i * X + o * cg + c];
-      // G^T = [[1, .5, .5, 0], [0, .5, -.5, 0], [0, .5, .5, 1]] on the rows ...
-      for (let j = 0; j < 4; j++) {
-        const h = 0.5 * (x[4 + j] + x[8 + j]);
-        const z1 = 0.5 * (x[4 + j] - x[8 + j]);
-        x[j] += h;
-        x[4 + j] = z1;
-        x[8 + j] = h + x[12 + j];
-      }
-      // ... then on the columns.
+      const s = o * cg + c;
+      // G^T dU: each column j (ξ = 6i + j) into column j of t (3 rows) ...
+      for (let j = 0; j < ALPHA; j++) filterGradTransform1d(du, s + j * X, ALPHA * X, t, j, ALPHA);
+      // ... then (G^T dU) G: each row of t into a row of the 3x3 filter gradient.
       const d = ((gi * og + o) * cg + c) * 9;
-      for (let i = 0; i < 3; i++) {
-        const a0 = x[4 * i],
-          a1 = x[4 * i + 1],
-          a2 = x[4 * i + 2],
-          a3 = x[4 * i + 3];
-        const h = 0.5 * (a1 + a2);
-        gradW[d + 3 * i] = a0 + h;
-        gradW[d + 3 * i + 1] = 0.5 * (a1 - a2);
-        gradW[d + 3 * i + 2] = h + a3;
-      }
+      for (let i = 0; i < 3; i++) filterGradTransform1d(t, ALPHA * i, 1, gradW, d + 3 * i, 1);
     }
   }
 }
@@ -811,7 +829,7 @@ function forwardPass(g: Conv2dGeometry): WinogradPass {
 
 function winogradForward(g: Conv2dGeometry, x: FloatArray, w: FloatArray, out: FloatArray): void {
   const p = forwardPass(g);
-  const u = (winoU = grow(winoU, 16 * p.cIn * p.cOut));
+  const u = (winoU = grow(winoU, ALPHA * ALPHA * p.cIn * p.cOut));
   for (let gi = 0; gi < g.groups; gi++) {
     transformFilters(w, gi, p.cOut, p.cIn, false, u);
     winogradCorrelate(p, u, x, gi * p.cIn * g.h * g.w, out, gi * p.cOut * g.outH * g.outW);
@@ -829,7 +847,7 @@ function winogradGradInput(
   // of gradOut with the rotated, transposed filters and padding 2 - p (a "full" convolution).
   const base = makePass(g.n, og, cg, [g.outH, g.outW], [g.h, g.w], [2 - g.padH, 2 - g.padW]);
   const p = { ...base, inImage: g.cOut * g.outH * g.outW, outImage: g.cIn * g.h * g.w };
-  const u = (winoU = grow(winoU, 16 * cg * og));
+  const u = (winoU = grow(winoU, ALPHA * ALPHA * cg * og));
   for (let gi = 0; gi < g.groups; gi++) {
     transformFilters(w, gi, og, cg, true, u);
     winogradCorrelate(p, u, gradOut, gi * og * g.outH * g.outW, gradIn, gi * cg * g.h * g.w);
@@ -845,9 +863,9 @@ function winogradGradWeight(
   const p = forwardPass(g);
   const { cIn: cg, cOut: og } = p;
   const total = p.n * p.tilesH * p.tilesW;
-  const du = (winoU = grow(winoU, 16 * cg * og));
-  const v = (winoV = grow(winoV, 16 * cg * p.chunk));
-  const dm = (winoM = grow(winoM, 16 * og * p.chunk));
+  const du = (winoU = grow(winoU, ALPHA * ALPHA * cg * og));
+  const v = (winoV = grow(winoV, ALPHA * ALPHA * cg * p.chunk));
+  const dm = (winoM = grow(winoM, ALPHA * ALPHA * og * p.chunk));
   for (let gi = 0; gi < g.groups; gi++) {
     const xOff = gi * cg * g.h * g.w;
     const goOff = gi * og * g.outH * g.outW;
@@ -855,7 +873,7 @@ function winogradGradWeight(
       const count = Math.min(p.chunk, total - q0);
       transformInputTiles(p, x, xOff, q0, count, v);
       transformGradOutputTiles(p, gradOut, goOff, q0, count, dm);
-      for (let xi = 0; xi < 16; xi++) {
+      for (let xi = 0; xi < ALPHA * ALPHA; xi++) {
         // dU[ξ] (og x cg) += dM[ξ] (og x count) @ V[ξ]^T (count x cg)
         const [mOff, vOff] = [xi * og * count, xi * cg * count];
         gemm(og, cg, count, dm, mOff, count, 1, v, vOff, 1, count, du, xi * og * cg, q0 > 0);
