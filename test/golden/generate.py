@@ -1239,6 +1239,15 @@ def creation():
     fam.write()
 
 
+# The other families' generators: each writes its own fixture when run as a script.
+OTHER_GENERATORS = ["gen_nn_basic.py", "gen_nn_conv_loss.py", "gen_optim.py", "gen_safetensors.py"]
+
+
 if __name__ == "__main__":
+    import runpy
+
     for family in [elementwise, reduce, linalg, movement, indexing, conv, creation]:
         family()
+    here = os.path.dirname(os.path.abspath(__file__))
+    for script in OTHER_GENERATORS:
+        runpy.run_path(os.path.join(here, script), run_name="__main__")
