@@ -18,7 +18,8 @@ function bareAdd(a: Float32Array, b: Float32Array): Float32Array {
 
 function bareAddRow(a: Float32Array, row: Float32Array, rows: number, cols: number): Float32Array {
   const out = new Float32Array(rows * cols);
-  for (let r = 0, o = 0; r < rows; r++) for (let c = 0; c < cols; c++, o++) out[o] = a[o]! + row[c]!;
+  for (let r = 0, o = 0; r < rows; r++)
+    for (let c = 0; c < cols; c++, o++) out[o] = a[o]! + row[c]!;
   return out;
 }
 
@@ -40,8 +41,18 @@ export function benchElementwise(): void {
     ["case", "bare loop ms", "webtorch ms", "ratio (webtorch / bare)"],
     [
       ["[1000,1000] + [1000,1000]", bareSame.ms, ours.ms, (ours.ms / bareSame.ms).toFixed(2)],
-      ["[1000,1000] + [1000] (broadcast)", bareBroadcast.ms, oursBroadcast.ms, (oursBroadcast.ms / bareBroadcast.ms).toFixed(2)],
-      ["[1000,1000] + 1.5 (scalar)", bareSame.ms, oursScalar.ms, (oursScalar.ms / bareSame.ms).toFixed(2)],
+      [
+        "[1000,1000] + [1000] (broadcast)",
+        bareBroadcast.ms,
+        oursBroadcast.ms,
+        (oursBroadcast.ms / bareBroadcast.ms).toFixed(2),
+      ],
+      [
+        "[1000,1000] + 1.5 (scalar)",
+        bareSame.ms,
+        oursScalar.ms,
+        (oursScalar.ms / bareSame.ms).toFixed(2),
+      ],
     ],
   );
   for (const t of [a, b, row]) t.dispose();

@@ -11,7 +11,10 @@ export interface Timing {
 }
 
 /** Median time of `fn` over `runs` calls after `warmup` calls (or until `minMs` has passed). */
-export function time(fn: () => void, options: { warmup?: number; runs?: number; minMs?: number } = {}): Timing {
+export function time(
+  fn: () => void,
+  options: { warmup?: number; runs?: number; minMs?: number } = {},
+): Timing {
   const warmup = options.warmup ?? 3;
   const runs = options.runs ?? 25;
   for (let i = 0; i < warmup; i++) fn();
@@ -27,7 +30,10 @@ export function time(fn: () => void, options: { warmup?: number; runs?: number; 
   return { ms: samples[Math.floor(samples.length / 2)]!, runs: samples.length };
 }
 
-export async function timeAsync(fn: () => Promise<void>, options: { warmup?: number; runs?: number } = {}): Promise<Timing> {
+export async function timeAsync(
+  fn: () => Promise<void>,
+  options: { warmup?: number; runs?: number } = {},
+): Promise<Timing> {
   const warmup = options.warmup ?? 3;
   const runs = options.runs ?? 10;
   for (let i = 0; i < warmup; i++) await fn();

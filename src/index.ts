@@ -16,7 +16,15 @@ export type { DType, TypedArray } from "./core/dtype.js";
 export { promoteTypes } from "./core/dtype.js";
 export type { Shape } from "./core/shape.js";
 export { broadcastShapes } from "./core/shape.js";
-export { TensorError, ShapeError, DTypeError, DeviceError, NotImplementedError, AutogradError, ValueError } from "./core/errors.js";
+export {
+  TensorError,
+  ShapeError,
+  DTypeError,
+  DeviceError,
+  NotImplementedError,
+  AutogradError,
+  ValueError,
+} from "./core/errors.js";
 export { tidy, keep, memoryInfo as memory } from "./core/memory.js";
 export type { MemoryInfo } from "./core/memory.js";
 export { manualSeed, initialSeed, getRngState, setRngState } from "./core/generator.js";
@@ -151,9 +159,31 @@ export {
   stack,
 } from "./ops/movement.js";
 export type { IndexArg } from "./ops/movement.js";
-export { gather, scatter, scatterAdd, indexSelect, maskedFill, tril, triu, oneHot } from "./ops/indexing.js";
-export { conv1d, conv2d, maxPool1d, maxPool2d, maxPool2dWithIndices, avgPool1d, avgPool2d } from "./ops/conv.js";
-export type { Conv1dOptions, Conv2dOptions, MaxPool2dOptions, AvgPool2dOptions } from "./ops/conv.js";
+export {
+  gather,
+  scatter,
+  scatterAdd,
+  indexSelect,
+  maskedFill,
+  tril,
+  triu,
+  oneHot,
+} from "./ops/indexing.js";
+export {
+  conv1d,
+  conv2d,
+  maxPool1d,
+  maxPool2d,
+  maxPool2dWithIndices,
+  avgPool1d,
+  avgPool2d,
+} from "./ops/conv.js";
+export type {
+  Conv1dOptions,
+  Conv2dOptions,
+  MaxPool2dOptions,
+  AvgPool2dOptions,
+} from "./ops/conv.js";
 
 export * as nn from "./nn/index.js";
 export * as optim from "./optim/index.js";
@@ -162,13 +192,21 @@ export * from "./io/index.js";
 /** `max(x)` of all elements, or `{ values, indices }` along `dim` (as `x.max(dim)`). */
 export function max(x: Tensor): Tensor;
 export function max(x: Tensor, dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
-export function max(x: Tensor, dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
+export function max(
+  x: Tensor,
+  dim?: number,
+  keepdim = false,
+): Tensor | { values: Tensor; indices: Tensor } {
   return dim === undefined ? x.max() : x.max(dim, keepdim);
 }
 /** `min(x)` of all elements, or `{ values, indices }` along `dim`. */
 export function min(x: Tensor): Tensor;
 export function min(x: Tensor, dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
-export function min(x: Tensor, dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
+export function min(
+  x: Tensor,
+  dim?: number,
+  keepdim = false,
+): Tensor | { values: Tensor; indices: Tensor } {
   return dim === undefined ? x.min() : x.min(dim, keepdim);
 }
 

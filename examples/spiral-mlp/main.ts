@@ -24,9 +24,15 @@ function spirals(): { x: Tensor; y: Tensor } {
   return torch.tidy(() => {
     const t = torch.linspace(0.25, 2 * Math.PI, POINTS);
     const noise = torch.randn([2, POINTS, 2]).mul(0.1);
-    const arm = (sign: number) => torch.stack([t.mul(t.cos()).mul(sign), t.mul(t.sin()).mul(sign)], 1);
-    const x = torch.cat([arm(1).add(noise.select(0, 0)), arm(-1).add(noise.select(0, 1))]).div(2 * Math.PI);
-    const y = torch.cat([torch.zeros([POINTS], { dtype: "int32" }), torch.ones([POINTS], { dtype: "int32" })]);
+    const arm = (sign: number) =>
+      torch.stack([t.mul(t.cos()).mul(sign), t.mul(t.sin()).mul(sign)], 1);
+    const x = torch
+      .cat([arm(1).add(noise.select(0, 0)), arm(-1).add(noise.select(0, 1))])
+      .div(2 * Math.PI);
+    const y = torch.cat([
+      torch.zeros([POINTS], { dtype: "int32" }),
+      torch.ones([POINTS], { dtype: "int32" }),
+    ]);
     return { x, y };
   });
 }
@@ -34,8 +40,16 @@ function spirals(): { x: Tensor; y: Tensor } {
 /** Kaiming-uniform weights [out, in] and zero biases, as nn.Linear initialises them. */
 function linear(inF: number, outF: number): { w: Tensor; b: Tensor } {
   const bound = 1 / Math.sqrt(inF);
-  const w = torch.rand([outF, inF]).mul(2 * bound).sub(bound).requiresGrad_();
-  const b = torch.rand([outF]).mul(2 * bound).sub(bound).requiresGrad_();
+  const w = torch
+    .rand([outF, inF])
+    .mul(2 * bound)
+    .sub(bound)
+    .requiresGrad_();
+  const b = torch
+    .rand([outF])
+    .mul(2 * bound)
+    .sub(bound)
+    .requiresGrad_();
   return { w, b };
 }
 
@@ -52,7 +66,9 @@ async function main(): Promise<void> {
     const h2 = h1.matmul(l2.w.t()).add(l2.b).tanh();
     return h2.matmul(l3.w.t()).add(l3.b);
   };
-  console.log(`webtorch: training a ${2}-${HIDDEN}-${HIDDEN}-2 MLP on two spirals (${2 * POINTS} points) on ${device}`);
+  console.log(
+    `webtorch: training a ${2}-${HIDDEN}-${HIDDEN}-2 MLP on two spirals (${2 * POINTS} points) on ${device}`,
+  );
   const start = performance.now();
   let last = { loss: NaN, acc: NaN };
   for (let epoch = 1; epoch <= EPOCHS; epoch++) {
@@ -72,13 +88,17 @@ async function main(): Promise<void> {
     });
     if (epoch % 50 === 0 || epoch === 1 || epoch === EPOCHS) {
       last = { loss: await loss.item(), acc: (await correct.item()) / (2 * POINTS) };
-      console.log(`epoch ${String(epoch).padStart(4)}  loss ${last.loss.toFixed(4)}  train accuracy ${(100 * last.acc).toFixed(1)}%`);
+      console.log(
+        `epoch ${String(epoch).padStart(4)}  loss ${last.loss.toFixed(4)}  train accuracy ${(100 * last.acc).toFixed(1)}%`,
+      );
     }
     loss.dispose();
     correct.dispose();
   }
   const seconds = (performance.now() - start) / 1000;
-  console.log(`done in ${seconds.toFixed(2)} s (${((EPOCHS * 2 * POINTS) / seconds).toFixed(0)} samples/s); live tensors: ${torch.memory().numTensors}`);
+  console.log(
+    `done in ${seconds.toFixed(2)} s (${((EPOCHS * 2 * POINTS) / seconds).toFixed(0)} samples/s); live tensors: ${torch.memory().numTensors}`,
+  );
   if (last.acc < 0.95) {
     console.error(`accuracy ${(100 * last.acc).toFixed(1)}% is below 95%: something is wrong`);
     process.exitCode = 1;

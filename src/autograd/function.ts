@@ -22,7 +22,8 @@ export class FunctionCtx {
   }
 }
 
-type Arg = Tensor | unknown;
+/** A forward argument: tensors take part in autograd, anything else is passed through. */
+type Arg = unknown;
 
 function isTensor(v: unknown): v is Tensor {
   return typeof v === "object" && v !== null && "storage" in v && "gradFn" in v;
@@ -43,7 +44,10 @@ export class Function {
   static forward(_ctx: FunctionCtx, ..._args: Arg[]): Tensor | Tensor[] {
     throw new AutogradError("Function", "subclasses must implement static forward(ctx, ...args)");
   }
-  static backward(_ctx: FunctionCtx, ..._grads: (Tensor | null)[]): Tensor | null | (Tensor | null)[] {
+  static backward(
+    _ctx: FunctionCtx,
+    ..._grads: (Tensor | null)[]
+  ): Tensor | null | (Tensor | null)[] {
     throw new AutogradError("Function", "subclasses must implement static backward(ctx, ...grads)");
   }
 
@@ -65,7 +69,10 @@ export class Function {
         const r = backward(ctx, ...grads);
         const list = Array.isArray(r) ? r : [r];
         if (list.length !== args.length) {
-          throw new AutogradError(name, `backward returned ${list.length} gradients, but forward took ${args.length} arguments`);
+          throw new AutogradError(
+            name,
+            `backward returned ${list.length} gradients, but forward took ${args.length} arguments`,
+          );
         }
         return list.map((g, i) => (tensorArgs[i] ? g : null));
       },

@@ -17,14 +17,21 @@ export interface GradcheckOptions {
  * Compares the analytical Jacobian (from backward) with central finite differences, as
  * PyTorch's `torch.autograd.gradcheck`. Inputs must be contiguous float64 CPU tensors.
  */
-export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly Tensor[], options: GradcheckOptions = {}): boolean {
+export function gradcheck(
+  fn: (...inputs: Tensor[]) => Tensor,
+  inputs: readonly Tensor[],
+  options: GradcheckOptions = {},
+): boolean {
   const eps = options.eps ?? 1e-6;
   const atol = options.atol ?? 1e-5;
   const rtol = options.rtol ?? 1e-3;
   const diff = inputs.filter((x) => x.requiresGrad);
   for (const x of diff) {
     if (x.dtype !== "float64" || x.device !== "cpu" || !x.isContiguous()) {
-      throw new DTypeError("gradcheck", `inputs that require grad must be contiguous float64 CPU tensors; got ${x.dtype} on ${x.device} with shape ${fmtShape(x.shape)}`);
+      throw new DTypeError(
+        "gradcheck",
+        `inputs that require grad must be contiguous float64 CPU tensors; got ${x.dtype} on ${x.device} with shape ${fmtShape(x.shape)}`,
+      );
     }
   }
   const evaluate = () => {
@@ -64,7 +71,10 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly 
           releaseGraph(y0);
           y0.dispose();
           if (options.raiseException === false) return false;
-          throw new AutogradError("gradcheck", `Jacobian mismatch for input ${inputs.indexOf(x)} (shape ${fmtShape(x.shape)}) at input element ${i}, output element ${j}: analytical ${a}, numerical ${b}`);
+          throw new AutogradError(
+            "gradcheck",
+            `Jacobian mismatch for input ${inputs.indexOf(x)} (shape ${fmtShape(x.shape)}) at input element ${i}, output element ${j}: analytical ${a}, numerical ${b}`,
+          );
         }
       }
     }

@@ -8,6 +8,10 @@ export { gradcheck } from "./gradcheck.js";
 export type { GradcheckOptions } from "./gradcheck.js";
 
 /** Backward from several outputs at once (PyTorch's `torch.autograd.backward`). */
-export function backward(tensors: Tensor | Tensor[], gradTensors?: (Tensor | null)[], options?: { retainGraph?: boolean; createGraph?: boolean; inputs?: Tensor[] }): void {
+export function backward(
+  tensors: Tensor | Tensor[],
+  gradTensors?: (Tensor | null)[],
+  options?: { retainGraph?: boolean; createGraph?: boolean; inputs?: Tensor[] },
+): void {
   runBackward(Array.isArray(tensors) ? tensors : [tensors], gradTensors ?? [], options);
 }

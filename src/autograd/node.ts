@@ -9,7 +9,10 @@ export type Edge = { node: Node; index: number } | { leaf: Tensor } | null;
  * output got none), returns the gradient of each input (null where an input needs none). It is
  * written with Tensor ops, so running it with grad mode on records a graph (double backward).
  */
-export type BackwardFn = (grads: readonly (Tensor | null)[], saved: readonly Tensor[]) => readonly (Tensor | null)[];
+export type BackwardFn = (
+  grads: readonly (Tensor | null)[],
+  saved: readonly Tensor[],
+) => readonly (Tensor | null)[];
 
 export type GradHook = (grad: Tensor) => Tensor | void;
 

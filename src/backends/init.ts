@@ -26,7 +26,12 @@ export function init(options: { device?: DeviceRequest } = {}): Promise<DeviceNa
     defaultDevice = want;
     return Promise.resolve(want);
   }
-  return Promise.reject(new DeviceError("init", `device "${want}" is not available in this build yet; use "cpu" or "auto"`));
+  return Promise.reject(
+    new DeviceError(
+      "init",
+      `device "${want}" is not available in this build yet; use "cpu" or "auto"`,
+    ),
+  );
 }
 
 /** The device `init` chose. */

@@ -47,7 +47,10 @@ export function dtypeOfArray(a: ArrayLike<number>, op: string): DType {
   if (a instanceof Float64Array) return "float64";
   if (a instanceof Int32Array) return "int32";
   if (a instanceof Uint8Array) return "bool";
-  throw new DTypeError(op, `unsupported typed array ${a.constructor.name}; use Float32Array, Float64Array, Int32Array or Uint8Array`);
+  throw new DTypeError(
+    op,
+    `unsupported typed array ${a.constructor.name}; use Float32Array, Float64Array, Int32Array or Uint8Array`,
+  );
 }
 
 const RANK: Record<DType, number> = { bool: 0, int32: 1, float32: 2, float64: 3 };

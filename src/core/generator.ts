@@ -12,7 +12,8 @@ let counter = 0;
 
 /** Seeds the global generator (PyTorch's `torch.manual_seed`). */
 export function manualSeed(s: number): void {
-  if (!Number.isSafeInteger(s) || s < 0) throw new RangeError(`manualSeed: seed must be a non-negative safe integer; got ${s}`);
+  if (!Number.isSafeInteger(s) || s < 0)
+    throw new RangeError(`manualSeed: seed must be a non-negative safe integer; got ${s}`);
   seed = s;
   counter = 0;
 }

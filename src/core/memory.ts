@@ -59,7 +59,11 @@ export function releaseStorage(storage: Storage): void {
  * The safety net: a tensor collected without `dispose()` releases its storage here. The held value
  * is the storage itself (never the tensor, which would keep it alive).
  */
-export const finalizer = new FinalizationRegistry<{ storage: Storage; device: string; node: { unref(): void } | null }>((held) => {
+export const finalizer = new FinalizationRegistry<{
+  storage: Storage;
+  device: string;
+  node: { unref(): void } | null;
+}>((held) => {
   collectedUndisposed++;
   noteTensorDisposed(held.device);
   releaseStorage(held.storage);
@@ -79,7 +83,13 @@ export interface MemoryInfo {
 }
 
 export function memoryInfo(): MemoryInfo {
-  const info: MemoryInfo = { numTensors: 0, numStorages: 0, numBytes: 0, numCollectedUndisposed: collectedUndisposed, devices: {} };
+  const info: MemoryInfo = {
+    numTensors: 0,
+    numStorages: 0,
+    numBytes: 0,
+    numCollectedUndisposed: collectedUndisposed,
+    devices: {},
+  };
   for (const [device, c] of counts) {
     info.numTensors += c.tensors;
     info.numStorages += c.storages;
@@ -113,7 +123,8 @@ function collectTracked(value: unknown, into: Set<unknown>, depth = 0): void {
   }
   if (Array.isArray(value)) for (const v of value) collectTracked(v, into, depth + 1);
   else if (value instanceof Map) for (const v of value.values()) collectTracked(v, into, depth + 1);
-  else if (Object.getPrototypeOf(value) === Object.prototype) for (const v of Object.values(value)) collectTracked(v, into, depth + 1);
+  else if (Object.getPrototypeOf(value) === Object.prototype)
+    for (const v of Object.values(value)) collectTracked(v, into, depth + 1);
 }
 
 function isTracked(v: object): v is Tracked {

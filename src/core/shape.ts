@@ -34,20 +34,28 @@ export function shapesEqual(a: Shape, b: Shape): boolean {
 export function normalizeAxis(axis: number, ndim: number, op: string): number {
   const n = Math.max(ndim, 1);
   if (!Number.isInteger(axis) || axis < -n || axis >= n) {
-    throw new ValueError(op, `dim ${axis} is out of range for a tensor of ${ndim} dimension${ndim === 1 ? "" : "s"} (expected in [${-n}, ${n - 1}])`);
+    throw new ValueError(
+      op,
+      `dim ${axis} is out of range for a tensor of ${ndim} dimension${ndim === 1 ? "" : "s"} (expected in [${-n}, ${n - 1}])`,
+    );
   }
   return axis < 0 ? axis + n : axis;
 }
 
 /** Normalises a list of axes (or all axes for `undefined`), sorted and without repeats. */
-export function normalizeAxes(axes: number | readonly number[] | undefined | null, ndim: number, op: string): number[] {
+export function normalizeAxes(
+  axes: number | readonly number[] | undefined | null,
+  ndim: number,
+  op: string,
+): number[] {
   if (axes === undefined || axes === null) return Array.from({ length: ndim }, (_, i) => i);
   const list = typeof axes === "number" ? [axes] : axes;
   const out = list.map((a) => normalizeAxis(a, ndim, op));
   // A 0-d tensor accepts dim 0 / -1, as PyTorch, and has nothing to reduce over.
   if (ndim === 0) return [];
   const set = new Set(out);
-  if (set.size !== out.length) throw new ValueError(op, `dim ${fmtShape(list)} has a repeated dimension`);
+  if (set.size !== out.length)
+    throw new ValueError(op, `dim ${fmtShape(list)} has a repeated dimension`);
   return out.sort((x, y) => x - y);
 }
 
@@ -59,7 +67,10 @@ export function broadcastShapes(a: Shape, b: Shape, op: string): number[] {
     const da = i <= a.length ? a[a.length - i]! : 1;
     const db = i <= b.length ? b[b.length - i]! : 1;
     if (da !== db && da !== 1 && db !== 1) {
-      throw new ShapeError(op, `shapes ${fmtShape(a)} and ${fmtShape(b)} are not broadcastable (dim ${-i}: ${da} vs ${db})`);
+      throw new ShapeError(
+        op,
+        `shapes ${fmtShape(a)} and ${fmtShape(b)} are not broadcastable (dim ${-i}: ${da} vs ${db})`,
+      );
     }
     out[n - i] = da === 1 ? db : da;
   }
@@ -69,7 +80,11 @@ export function broadcastShapes(a: Shape, b: Shape, op: string): number[] {
 /** Checks that a user-given size list is made of non-negative integers. */
 export function checkShape(shape: Shape, op: string): void {
   for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0) throw new ValueError(op, `invalid size ${fmtShape(shape)}: sizes must be non-negative integers`);
+    if (!Number.isInteger(d) || d < 0)
+      throw new ValueError(
+        op,
+        `invalid size ${fmtShape(shape)}: sizes must be non-negative integers`,
+      );
   }
 }
 
@@ -82,7 +97,8 @@ export function inferShape(shape: Shape, total: number, op: string, from: Shape)
   for (let i = 0; i < shape.length; i++) {
     const d = shape[i]!;
     if (d === -1) {
-      if (infer >= 0) throw new ShapeError(op, `only one dimension can be inferred; got ${fmtShape(shape)}`);
+      if (infer >= 0)
+        throw new ShapeError(op, `only one dimension can be inferred; got ${fmtShape(shape)}`);
       infer = i;
     } else if (!Number.isInteger(d) || d < 0) {
       throw new ShapeError(op, `invalid size ${d} in ${fmtShape(shape)}`);
@@ -90,10 +106,17 @@ export function inferShape(shape: Shape, total: number, op: string, from: Shape)
   }
   const out = shape.slice();
   if (infer >= 0) {
-    if (known === 0 || total % known !== 0) throw new ShapeError(op, `shape ${fmtShape(shape)} is invalid for input of size ${total} (shape ${fmtShape(from)})`);
+    if (known === 0 || total % known !== 0)
+      throw new ShapeError(
+        op,
+        `shape ${fmtShape(shape)} is invalid for input of size ${total} (shape ${fmtShape(from)})`,
+      );
     out[infer] = total / known;
   } else if (known !== total) {
-    throw new ShapeError(op, `shape ${fmtShape(shape)} is invalid for input of size ${total} (shape ${fmtShape(from)})`);
+    throw new ShapeError(
+      op,
+      `shape ${fmtShape(shape)} is invalid for input of size ${total} (shape ${fmtShape(from)})`,
+    );
   }
   return out;
 }

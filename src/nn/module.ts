@@ -62,7 +62,8 @@ export abstract class Module {
   #sync(): void {
     for (const [key, value] of Object.entries(this)) {
       if (value instanceof Parameter) {
-        if (this.#parameters.get(key) !== value && ![...this.#parameters.values()].includes(value)) this.#parameters.set(key, value);
+        if (this.#parameters.get(key) !== value && ![...this.#parameters.values()].includes(value))
+          this.#parameters.set(key, value);
       } else if (value instanceof Module) {
         if (this.#modules.get(key) !== value) this.#modules.set(key, value);
       } else if (value === null && this.#parameters.has(key)) this.#parameters.set(key, null);
@@ -80,7 +81,11 @@ export abstract class Module {
    * Registers a buffer: state that is saved and moved with the module but not trained (batch
    * norm's `running_mean`). Non-persistent buffers are left out of the state dict.
    */
-  registerBuffer<T extends Tensor | null>(name: string, tensor: T, options: { persistent?: boolean } = {}): T {
+  registerBuffer<T extends Tensor | null>(
+    name: string,
+    tensor: T,
+    options: { persistent?: boolean } = {},
+  ): T {
     this.#checkName(name, "registerBuffer");
     if (tensor) keep(tensor);
     this.#buffers.set(name, tensor);
@@ -110,7 +115,8 @@ export abstract class Module {
   }
 
   #checkName(name: string, op: string): void {
-    if (name === "" || name.includes(".")) throw new ValueError(op, `invalid name "${name}" (must be non-empty and contain no ".")`);
+    if (name === "" || name.includes("."))
+      throw new ValueError(op, `invalid name "${name}" (must be non-empty and contain no ".")`);
   }
 
   *namedChildren(): Generator<[string, Module]> {
@@ -125,16 +131,22 @@ export abstract class Module {
     if (seen.has(this)) return;
     seen.add(this);
     yield [prefix, this];
-    for (const [k, m] of this.namedChildren()) yield* m.namedModules(prefix ? `${prefix}.${k}` : k, seen);
+    for (const [k, m] of this.namedChildren())
+      yield* m.namedModules(prefix ? `${prefix}.${k}` : k, seen);
   }
   *modules(): Generator<Module> {
     for (const [, m] of this.namedModules()) yield m;
   }
 
   /** Every parameter with its dotted name, each once, in registration order. */
-  *namedParameters(options: { prefix?: string; recurse?: boolean } = {}): Generator<[string, Parameter]> {
+  *namedParameters(
+    options: { prefix?: string; recurse?: boolean } = {},
+  ): Generator<[string, Parameter]> {
     const seen = new Set<Parameter>();
-    const mods = options.recurse === false ? [[options.prefix ?? "", this] as [string, Module]] : this.namedModules(options.prefix ?? "");
+    const mods =
+      options.recurse === false
+        ? [[options.prefix ?? "", this] as [string, Module]]
+        : this.namedModules(options.prefix ?? "");
     for (const [name, m] of mods) {
       m.#sync();
       for (const [k, p] of m.#parameters) {
@@ -148,8 +160,13 @@ export abstract class Module {
   parameters(options: { recurse?: boolean } = {}): Parameter[] {
     return [...this.namedParameters(options)].map(([, p]) => p);
   }
-  *namedBuffers(options: { prefix?: string; recurse?: boolean; persistentOnly?: boolean } = {}): Generator<[string, Tensor]> {
-    const mods = options.recurse === false ? [[options.prefix ?? "", this] as [string, Module]] : this.namedModules(options.prefix ?? "");
+  *namedBuffers(
+    options: { prefix?: string; recurse?: boolean; persistentOnly?: boolean } = {},
+  ): Generator<[string, Tensor]> {
+    const mods =
+      options.recurse === false
+        ? [[options.prefix ?? "", this] as [string, Module]]
+        : this.namedModules(options.prefix ?? "");
     for (const [name, m] of mods) {
       for (const [k, b] of m.#buffers) {
         if (!b || (options.persistentOnly && m.#nonPersistent.has(k))) continue;
@@ -214,7 +231,8 @@ export abstract class Module {
         for (const [k, b] of m.#buffers) {
           if (!b) continue;
           // integer buffers (num_batches_tracked) keep their dtype under a float conversion
-          const isDtype = target === "float32" || target === "float64" || target === "int32" || target === "bool";
+          const isDtype =
+            target === "float32" || target === "float64" || target === "int32" || target === "bool";
           if (isDtype && !b.isFloatingPoint()) continue;
           const moved = b.to(target);
           if (moved !== b) m.setBuffer(k, moved);
@@ -230,7 +248,8 @@ export abstract class Module {
     for (const [name, m] of this.namedModules(options.prefix ?? "")) {
       m.#sync();
       for (const [k, p] of m.#parameters) if (p) out[name ? `${name}.${k}` : k] = p;
-      for (const [k, b] of m.#buffers) if (b && !m.#nonPersistent.has(k)) out[name ? `${name}.${k}` : k] = b;
+      for (const [k, b] of m.#buffers)
+        if (b && !m.#nonPersistent.has(k)) out[name ? `${name}.${k}` : k] = b;
     }
     return out;
   }
@@ -239,20 +258,30 @@ export abstract class Module {
    * Copies a state dict in. Every key and shape is checked first: on any missing (strict),
    * unexpected (strict) or mis-shaped key it throws naming all of them and changes nothing.
    */
-  loadStateDict(stateDict: StateDict, options: { strict?: boolean } = {}): { missingKeys: string[]; unexpectedKeys: string[] } {
+  loadStateDict(
+    stateDict: StateDict,
+    options: { strict?: boolean } = {},
+  ): { missingKeys: string[]; unexpectedKeys: string[] } {
     const strict = options.strict ?? true;
     const own = this.stateDict();
     const missingKeys = Object.keys(own).filter((k) => !(k in stateDict));
     const unexpectedKeys = Object.keys(stateDict).filter((k) => !(k in own));
     const misShaped = Object.keys(own)
       .filter((k) => k in stateDict && !shapesEqual(own[k]!.shape, stateDict[k]!.shape))
-      .map((k) => `${k}: copying a param with shape ${fmtShape(stateDict[k]!.shape)}, the shape in the current model is ${fmtShape(own[k]!.shape)}`);
+      .map(
+        (k) =>
+          `${k}: copying a param with shape ${fmtShape(stateDict[k]!.shape)}, the shape in the current model is ${fmtShape(own[k]!.shape)}`,
+      );
     const problems: string[] = [];
     if (strict && missingKeys.length) problems.push(`missing keys: ${missingKeys.join(", ")}`);
-    if (strict && unexpectedKeys.length) problems.push(`unexpected keys: ${unexpectedKeys.join(", ")}`);
+    if (strict && unexpectedKeys.length)
+      problems.push(`unexpected keys: ${unexpectedKeys.join(", ")}`);
     if (misShaped.length) problems.push(`size mismatch: ${misShaped.join("; ")}`);
     if (problems.length) {
-      const err = new ShapeError(`${this.constructor.name}.loadStateDict`, `error(s) loading the state dict; nothing was changed. ${problems.join(". ")}`);
+      const err = new ShapeError(
+        `${this.constructor.name}.loadStateDict`,
+        `error(s) loading the state dict; nothing was changed. ${problems.join(". ")}`,
+      );
       throw err;
     }
     noGrad(() => {
@@ -280,7 +309,9 @@ export abstract class Module {
 
   /** PyTorch's model printout. */
   toString(): string {
-    const children = [...this.namedChildren()].map(([k, m]) => `(${k}): ${String(m).replace(/\n/g, "\n  ")}`);
+    const children = [...this.namedChildren()].map(
+      ([k, m]) => `(${k}): ${String(m).replace(/\n/g, "\n  ")}`,
+    );
     const name = this.constructor.name;
     const extra = this.extraRepr();
     if (!children.length) return `${name}(${extra})`;

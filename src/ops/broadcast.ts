@@ -8,7 +8,8 @@ import { view } from "./movement.js";
 export function expandStrides(shape: Shape, strides: readonly number[], target: Shape): number[] {
   const out = new Array<number>(target.length).fill(0);
   const lead = target.length - shape.length;
-  for (let i = 0; i < shape.length; i++) out[lead + i] = shape[i] === 1 && target[lead + i] !== 1 ? 0 : strides[i]!;
+  for (let i = 0; i < shape.length; i++)
+    out[lead + i] = shape[i] === 1 && target[lead + i] !== 1 ? 0 : strides[i]!;
   return out;
 }
 
@@ -20,7 +21,8 @@ export function sumTo(g: Tensor, shape: Shape): Tensor {
   if (shapesEqual(g.shape, shape)) return g;
   const lead = g.ndim - shape.length;
   const axes: number[] = [];
-  for (let d = 0; d < g.ndim; d++) if (d < lead || (shape[d - lead] === 1 && g.shape[d] !== 1)) axes.push(d);
+  for (let d = 0; d < g.ndim; d++)
+    if (d < lead || (shape[d - lead] === 1 && g.shape[d] !== 1)) axes.push(d);
   const s = sum(g, axes, true);
   if (lead === 0) return s;
   const v = view(s, shape);

@@ -19,10 +19,17 @@ import type { Kernel, KernelArgs, Prim } from "./prims.js";
 export function backendOf(op: string, ...tensors: Tensor[]): Backend {
   let backend: Backend | undefined;
   for (const t of tensors) {
-    if (t.isDisposed) throw new TensorError(op, `a ${t.dtype} tensor of shape [${t.shape.join(", ")}] was used after dispose()`);
+    if (t.isDisposed)
+      throw new TensorError(
+        op,
+        `a ${t.dtype} tensor of shape [${t.shape.join(", ")}] was used after dispose()`,
+      );
     const b = t.storage.backend;
     if (backend && b !== backend) {
-      throw new DeviceError(op, `expected all tensors on the same device, got ${backend.name} and ${b.name}; move them with .to(device)`);
+      throw new DeviceError(
+        op,
+        `expected all tensors on the same device, got ${backend.name} and ${b.name}; move them with .to(device)`,
+      );
     }
     backend = b;
   }
@@ -32,13 +39,18 @@ export function backendOf(op: string, ...tensors: Tensor[]): Backend {
 export function backendFor(device: DeviceName | undefined, op: string): Backend {
   if (device === undefined || device === "cpu") return cpuBackend;
   const b = findBackend(device);
-  if (!b) throw new DeviceError(op, `device "${device}" is not initialised; call await torch.init({ device: "${device}" }) first`);
+  if (!b)
+    throw new DeviceError(
+      op,
+      `device "${device}" is not initialised; call await torch.init({ device: "${device}" }) first`,
+    );
   return b;
 }
 
 /** A new storage on `backend`, counted by `torch.memory()`. */
 export function allocStorage(backend: Backend, dtype: DType, size: number, op: string): Storage {
-  if (dtype === "float64" && !backend.supportsFloat64) throw new DTypeError(op, `float64 is not supported on ${backend.name}; use float32`);
+  if (dtype === "float64" && !backend.supportsFloat64)
+    throw new DTypeError(op, `float64 is not supported on ${backend.name}; use float32`);
   const s = backend.alloc(dtype, size);
   noteStorageAllocated(s);
   return s;
@@ -46,18 +58,34 @@ export function allocStorage(backend: Backend, dtype: DType, size: number, op: s
 
 /** A new contiguous tensor (contents unspecified until a kernel writes it). */
 export function emptyTensor(backend: Backend, dtype: DType, shape: Shape, op: string): Tensor {
-  return new Tensor(allocStorage(backend, dtype, numel(shape), op), shape, contiguousStrides(shape), 0);
+  return new Tensor(
+    allocStorage(backend, dtype, numel(shape), op),
+    shape,
+    contiguousStrides(shape),
+    0,
+  );
 }
 
 /** A tensor holding `data` (copied), on `backend`. */
-export function tensorFromArray(backend: Backend, dtype: DType, shape: Shape, data: TypedArray, op: string): Tensor {
+export function tensorFromArray(
+  backend: Backend,
+  dtype: DType,
+  shape: Shape,
+  data: TypedArray,
+  op: string,
+): Tensor {
   const t = emptyTensor(backend, dtype, shape, op);
   backend.write(t.storage, data);
   return t;
 }
 
 /** A view object over a tensor's storage with another shape/strides (no Tensor, no autograd). */
-export function rawView(t: View, shape: Shape, strides: readonly number[], offset = t.offset): View {
+export function rawView(
+  t: View,
+  shape: Shape,
+  strides: readonly number[],
+  offset = t.offset,
+): View {
   return { storage: t.storage, dtype: t.dtype, shape, strides, offset };
 }
 
@@ -75,14 +103,19 @@ export function runKernel<P extends Prim>(backend: Backend, prim: P, args: Kerne
   fallbackCounts.set(key, (fallbackCounts.get(key) ?? 0) + 1);
   if (!warned.has(key)) {
     warned.add(key);
-    console.warn(`webtorch: ${backend.name} has no kernel for ${prim}; running it on the CPU (counted in torch.backendStats())`);
+    console.warn(
+      `webtorch: ${backend.name} has no kernel for ${prim}; running it on the CPU (counted in torch.backendStats())`,
+    );
   }
   const cpuKernel = cpuBackend.kernels[prim] as Kernel<P>;
   if (backend.fallback) {
     backend.fallback(prim, args, cpuKernel);
     return;
   }
-  throw new DeviceError(prim, `${backend.name} has neither a kernel nor a CPU fallback for ${prim}`);
+  throw new DeviceError(
+    prim,
+    `${backend.name} has neither a kernel nor a CPU fallback for ${prim}`,
+  );
 }
 
 /** How often each backend ran a primitive on the CPU for want of a kernel (`"webgpu:conv2d" -> 3`). */
@@ -134,7 +167,11 @@ export function record(
  * then runs `fn` in a `tidy` scope, so its intermediates are freed when it returns and everything
  * it made is freed if it throws.
  */
-export function composite<T>(op: string, inputs: readonly (Tensor | null | undefined)[], fn: () => T): T {
+export function composite<T>(
+  op: string,
+  inputs: readonly (Tensor | null | undefined)[],
+  fn: () => T,
+): T {
   backendOf(op, ...inputs.filter((t): t is Tensor => !!t));
   return tidy(fn);
 }

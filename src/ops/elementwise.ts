@@ -4,7 +4,16 @@ import { DTypeError, ShapeError, ValueError } from "../core/errors.js";
 import { takeCounters } from "../core/generator.js";
 import { broadcastShapes, fmtShape, shapesEqual, type Shape } from "../core/shape.js";
 import type { Tensor, TensorOrScalar } from "../tensor/tensor.js";
-import { backendOf, emptyTensor, needsGrad, rawView, record, runKernel, tensorFromArray, composite } from "./dispatch.js";
+import {
+  backendOf,
+  emptyTensor,
+  needsGrad,
+  rawView,
+  record,
+  runKernel,
+  tensorFromArray,
+  composite,
+} from "./dispatch.js";
 import { expandStrides, sumTo } from "./broadcast.js";
 import type { ScalarBinaryOp, ScalarUnaryOp } from "./prims.js";
 import { erf as erfScalar, roundHalfEven } from "./scalar-math.js";
@@ -39,7 +48,12 @@ export interface BinaryDef extends ScalarBinaryOp {
   /** The output dtype given the promoted input dtype. */
   readonly dtype: DTypeRule;
   /** Gradients for a and b, at the broadcast shape (the frontend sums them to each input's shape). */
-  readonly backward?: (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => [Tensor | null, Tensor | null];
+  readonly backward?: (
+    g: Tensor,
+    a: Tensor,
+    b: Tensor,
+    out: Tensor,
+  ) => [Tensor | null, Tensor | null];
   readonly saves: "inputs" | "out" | "all" | "none";
 }
 
@@ -54,63 +68,292 @@ function unaryDef(d: UnaryDef): UnaryDef {
 /** The unary primitives. `js` must be self-contained: a backend may compile it into a loop. */
 export const UNARY = {
   // d/dx (-x) = -1
-  neg: unaryDef({ name: "neg", js: (x) => -x, wgsl: "-x", dtype: numeric, saves: "none", backward: (g) => neg(g) }),
+  neg: unaryDef({
+    name: "neg",
+    js: (x) => -x,
+    wgsl: "-x",
+    dtype: numeric,
+    saves: "none",
+    backward: (g) => neg(g),
+  }),
   // d/dx |x| = sign(x)
-  abs: unaryDef({ name: "abs", js: (x) => Math.abs(x), wgsl: "abs(x)", dtype: same, saves: "x", backward: (g, x) => mul(g, sign(x)) }),
+  abs: unaryDef({
+    name: "abs",
+    js: (x) => Math.abs(x),
+    wgsl: "abs(x)",
+    dtype: same,
+    saves: "x",
+    backward: (g, x) => mul(g, sign(x)),
+  }),
   // d/dx e^x = e^x
-  exp: unaryDef({ name: "exp", js: (x) => Math.exp(x), wgsl: "exp(x)", dtype: toFloat, saves: "out", backward: (g, _x, out) => mul(g, out) }),
+  exp: unaryDef({
+    name: "exp",
+    js: (x) => Math.exp(x),
+    wgsl: "exp(x)",
+    dtype: toFloat,
+    saves: "out",
+    backward: (g, _x, out) => mul(g, out),
+  }),
   // d/dx 2^x = 2^x ln 2
-  exp2: unaryDef({ name: "exp2", js: (x) => Math.pow(2, x), wgsl: "exp2(x)", dtype: toFloat, saves: "out", backward: (g, _x, out) => mul(g, mul(out, LN2)) }),
+  exp2: unaryDef({
+    name: "exp2",
+    js: (x) => Math.pow(2, x),
+    wgsl: "exp2(x)",
+    dtype: toFloat,
+    saves: "out",
+    backward: (g, _x, out) => mul(g, mul(out, LN2)),
+  }),
   // d/dx ln x = 1/x
-  log: unaryDef({ name: "log", js: (x) => Math.log(x), wgsl: "log(x)", dtype: toFloat, saves: "x", backward: (g, x) => div(g, x) }),
-  log2: unaryDef({ name: "log2", js: (x) => Math.log2(x), wgsl: "log2(x)", dtype: toFloat, saves: "x", backward: (g, x) => div(g, mul(x, LN2)) }),
-  log10: unaryDef({ name: "log10", js: (x) => Math.log10(x), wgsl: "log(x) * 0.4342944819032518", dtype: toFloat, saves: "x", backward: (g, x) => div(g, mul(x, LN10)) }),
+  log: unaryDef({
+    name: "log",
+    js: (x) => Math.log(x),
+    wgsl: "log(x)",
+    dtype: toFloat,
+    saves: "x",
+    backward: (g, x) => div(g, x),
+  }),
+  log2: unaryDef({
+    name: "log2",
+    js: (x) => Math.log2(x),
+    wgsl: "log2(x)",
+    dtype: toFloat,
+    saves: "x",
+    backward: (g, x) => div(g, mul(x, LN2)),
+  }),
+  log10: unaryDef({
+    name: "log10",
+    js: (x) => Math.log10(x),
+    wgsl: "log(x) * 0.4342944819032518",
+    dtype: toFloat,
+    saves: "x",
+    backward: (g, x) => div(g, mul(x, LN10)),
+  }),
   // d/dx ln(1+x) = 1/(1+x)
-  log1p: unaryDef({ name: "log1p", js: (x) => Math.log1p(x), dtype: toFloat, saves: "x", backward: (g, x) => div(g, add(x, 1)) }),
+  log1p: unaryDef({
+    name: "log1p",
+    js: (x) => Math.log1p(x),
+    dtype: toFloat,
+    saves: "x",
+    backward: (g, x) => div(g, add(x, 1)),
+  }),
   // d/dx (e^x - 1) = e^x = out + 1
-  expm1: unaryDef({ name: "expm1", js: (x) => Math.expm1(x), dtype: toFloat, saves: "out", backward: (g, _x, out) => mul(g, add(out, 1)) }),
+  expm1: unaryDef({
+    name: "expm1",
+    js: (x) => Math.expm1(x),
+    dtype: toFloat,
+    saves: "out",
+    backward: (g, _x, out) => mul(g, add(out, 1)),
+  }),
   // d/dx sqrt(x) = 1 / (2 sqrt(x))
-  sqrt: unaryDef({ name: "sqrt", js: (x) => Math.sqrt(x), wgsl: "sqrt(x)", dtype: toFloat, saves: "out", backward: (g, _x, out) => div(g, mul(out, 2)) }),
+  sqrt: unaryDef({
+    name: "sqrt",
+    js: (x) => Math.sqrt(x),
+    wgsl: "sqrt(x)",
+    dtype: toFloat,
+    saves: "out",
+    backward: (g, _x, out) => div(g, mul(out, 2)),
+  }),
   // sqrt whose gradient is 0 where the output is 0 (std of constant data), as PyTorch's std_backward
-  stdSqrt: unaryDef({ name: "sqrt", js: (x) => Math.sqrt(x), wgsl: "sqrt(x)", dtype: toFloat, saves: "out", backward: (g, _x, out) => where(eq(out, 0), 0, div(g, mul(out, 2))) }),
+  stdSqrt: unaryDef({
+    name: "sqrt",
+    js: (x) => Math.sqrt(x),
+    wgsl: "sqrt(x)",
+    dtype: toFloat,
+    saves: "out",
+    backward: (g, _x, out) => where(eq(out, 0), 0, div(g, mul(out, 2))),
+  }),
   // d/dx x^-1/2 = -1/2 x^-3/2 = -1/2 out^3
-  rsqrt: unaryDef({ name: "rsqrt", js: (x) => 1 / Math.sqrt(x), wgsl: "inverseSqrt(x)", dtype: toFloat, saves: "out", backward: (g, _x, out) => mul(g, mul(pow(out, 3), -0.5)) }),
+  rsqrt: unaryDef({
+    name: "rsqrt",
+    js: (x) => 1 / Math.sqrt(x),
+    wgsl: "inverseSqrt(x)",
+    dtype: toFloat,
+    saves: "out",
+    backward: (g, _x, out) => mul(g, mul(pow(out, 3), -0.5)),
+  }),
   // d/dx x^2 = 2x
-  square: unaryDef({ name: "square", js: (x) => x * x, wgsl: "x * x", dtype: same, saves: "x", backward: (g, x) => mul(g, mul(x, 2)) }),
+  square: unaryDef({
+    name: "square",
+    js: (x) => x * x,
+    wgsl: "x * x",
+    dtype: same,
+    saves: "x",
+    backward: (g, x) => mul(g, mul(x, 2)),
+  }),
   // d/dx 1/x = -1/x^2 = -out^2
-  reciprocal: unaryDef({ name: "reciprocal", js: (x) => 1 / x, wgsl: "1.0 / x", dtype: toFloat, saves: "out", backward: (g, _x, out) => mul(g, neg(square(out))) }),
-  sin: unaryDef({ name: "sin", js: (x) => Math.sin(x), wgsl: "sin(x)", dtype: toFloat, saves: "x", backward: (g, x) => mul(g, cos(x)) }),
-  cos: unaryDef({ name: "cos", js: (x) => Math.cos(x), wgsl: "cos(x)", dtype: toFloat, saves: "x", backward: (g, x) => mul(g, neg(sin(x))) }),
+  reciprocal: unaryDef({
+    name: "reciprocal",
+    js: (x) => 1 / x,
+    wgsl: "1.0 / x",
+    dtype: toFloat,
+    saves: "out",
+    backward: (g, _x, out) => mul(g, neg(square(out))),
+  }),
+  sin: unaryDef({
+    name: "sin",
+    js: (x) => Math.sin(x),
+    wgsl: "sin(x)",
+    dtype: toFloat,
+    saves: "x",
+    backward: (g, x) => mul(g, cos(x)),
+  }),
+  cos: unaryDef({
+    name: "cos",
+    js: (x) => Math.cos(x),
+    wgsl: "cos(x)",
+    dtype: toFloat,
+    saves: "x",
+    backward: (g, x) => mul(g, neg(sin(x))),
+  }),
   // d/dx tan x = 1 + tan^2 x
-  tan: unaryDef({ name: "tan", js: (x) => Math.tan(x), wgsl: "tan(x)", dtype: toFloat, saves: "out", backward: (g, _x, out) => mul(g, add(square(out), 1)) }),
+  tan: unaryDef({
+    name: "tan",
+    js: (x) => Math.tan(x),
+    wgsl: "tan(x)",
+    dtype: toFloat,
+    saves: "out",
+    backward: (g, _x, out) => mul(g, add(square(out), 1)),
+  }),
   // d/dx asin x = 1/sqrt(1-x^2)
-  asin: unaryDef({ name: "asin", js: (x) => Math.asin(x), wgsl: "asin(x)", dtype: toFloat, saves: "x", backward: (g, x) => mul(g, rsqrt(sub(1, square(x)))) }),
-  acos: unaryDef({ name: "acos", js: (x) => Math.acos(x), wgsl: "acos(x)", dtype: toFloat, saves: "x", backward: (g, x) => neg(mul(g, rsqrt(sub(1, square(x))))) }),
+  asin: unaryDef({
+    name: "asin",
+    js: (x) => Math.asin(x),
+    wgsl: "asin(x)",
+    dtype: toFloat,
+    saves: "x",
+    backward: (g, x) => mul(g, rsqrt(sub(1, square(x)))),
+  }),
+  acos: unaryDef({
+    name: "acos",
+    js: (x) => Math.acos(x),
+    wgsl: "acos(x)",
+    dtype: toFloat,
+    saves: "x",
+    backward: (g, x) => neg(mul(g, rsqrt(sub(1, square(x))))),
+  }),
   // d/dx atan x = 1/(1+x^2)
-  atan: unaryDef({ name: "atan", js: (x) => Math.atan(x), wgsl: "atan(x)", dtype: toFloat, saves: "x", backward: (g, x) => div(g, add(square(x), 1)) }),
-  sinh: unaryDef({ name: "sinh", js: (x) => Math.sinh(x), wgsl: "sinh(x)", dtype: toFloat, saves: "x", backward: (g, x) => mul(g, cosh(x)) }),
-  cosh: unaryDef({ name: "cosh", js: (x) => Math.cosh(x), wgsl: "cosh(x)", dtype: toFloat, saves: "x", backward: (g, x) => mul(g, sinh(x)) }),
+  atan: unaryDef({
+    name: "atan",
+    js: (x) => Math.atan(x),
+    wgsl: "atan(x)",
+    dtype: toFloat,
+    saves: "x",
+    backward: (g, x) => div(g, add(square(x), 1)),
+  }),
+  sinh: unaryDef({
+    name: "sinh",
+    js: (x) => Math.sinh(x),
+    wgsl: "sinh(x)",
+    dtype: toFloat,
+    saves: "x",
+    backward: (g, x) => mul(g, cosh(x)),
+  }),
+  cosh: unaryDef({
+    name: "cosh",
+    js: (x) => Math.cosh(x),
+    wgsl: "cosh(x)",
+    dtype: toFloat,
+    saves: "x",
+    backward: (g, x) => mul(g, sinh(x)),
+  }),
   // d/dx tanh x = 1 - tanh^2 x
-  tanh: unaryDef({ name: "tanh", js: (x) => Math.tanh(x), wgsl: "tanh(x)", dtype: toFloat, saves: "out", backward: (g, _x, out) => mul(g, sub(1, square(out))) }),
+  tanh: unaryDef({
+    name: "tanh",
+    js: (x) => Math.tanh(x),
+    wgsl: "tanh(x)",
+    dtype: toFloat,
+    saves: "out",
+    backward: (g, _x, out) => mul(g, sub(1, square(out))),
+  }),
   // d/dx s(x) = s(x)(1 - s(x)); 1/(1+e^-x) saturates to exactly 0 and 1 without NaN
-  sigmoid: unaryDef({ name: "sigmoid", js: (x) => 1 / (1 + Math.exp(-x)), wgsl: "1.0 / (1.0 + exp(-x))", dtype: toFloat, saves: "out", backward: (g, _x, out) => mul(g, mul(out, sub(1, out))) }),
+  sigmoid: unaryDef({
+    name: "sigmoid",
+    js: (x) => 1 / (1 + Math.exp(-x)),
+    wgsl: "1.0 / (1.0 + exp(-x))",
+    dtype: toFloat,
+    saves: "out",
+    backward: (g, _x, out) => mul(g, mul(out, sub(1, out))),
+  }),
   // d/dx max(x, 0) = [x > 0]. NOTE: branch-free (a branch on random signs is ~4x slower);
   // -inf needs its own case since (-inf + inf) is NaN.
-  relu: unaryDef({ name: "relu", js: (x) => (x === -Infinity ? 0 : (x + Math.abs(x)) * 0.5), wgsl: "select(x, 0.0, x < 0.0)", dtype: numeric, saves: "out", backward: (g, _x, out) => mul(g, gt(out, 0)) }),
+  relu: unaryDef({
+    name: "relu",
+    js: (x) => (x === -Infinity ? 0 : (x + Math.abs(x)) * 0.5),
+    wgsl: "select(x, 0.0, x < 0.0)",
+    dtype: numeric,
+    saves: "out",
+    backward: (g, _x, out) => mul(g, gt(out, 0)),
+  }),
   // d/dx erf x = 2/sqrt(pi) e^(-x^2)
-  erf: unaryDef({ name: "erf", js: erfScalar, dtype: toFloat, saves: "x", backward: (g, x) => mul(g, mul(exp(neg(square(x))), TWO_OVER_SQRT_PI)) }),
+  erf: unaryDef({
+    name: "erf",
+    js: erfScalar,
+    dtype: toFloat,
+    saves: "x",
+    backward: (g, x) => mul(g, mul(exp(neg(square(x))), TWO_OVER_SQRT_PI)),
+  }),
   // piecewise constant: zero gradient
-  sign: unaryDef({ name: "sign", js: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0), wgsl: "sign(x)", dtype: same, saves: "none", backward: (g) => mul(g, 0) }),
-  floor: unaryDef({ name: "floor", js: (x) => Math.floor(x), wgsl: "floor(x)", dtype: same, saves: "none", backward: (g) => mul(g, 0) }),
-  ceil: unaryDef({ name: "ceil", js: (x) => Math.ceil(x), wgsl: "ceil(x)", dtype: same, saves: "none", backward: (g) => mul(g, 0) }),
+  sign: unaryDef({
+    name: "sign",
+    js: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0),
+    wgsl: "sign(x)",
+    dtype: same,
+    saves: "none",
+    backward: (g) => mul(g, 0),
+  }),
+  floor: unaryDef({
+    name: "floor",
+    js: (x) => Math.floor(x),
+    wgsl: "floor(x)",
+    dtype: same,
+    saves: "none",
+    backward: (g) => mul(g, 0),
+  }),
+  ceil: unaryDef({
+    name: "ceil",
+    js: (x) => Math.ceil(x),
+    wgsl: "ceil(x)",
+    dtype: same,
+    saves: "none",
+    backward: (g) => mul(g, 0),
+  }),
   // PyTorch rounds half to even, as WGSL's round() does
-  round: unaryDef({ name: "round", js: roundHalfEven, wgsl: "round(x)", dtype: same, saves: "none", backward: (g) => mul(g, 0) }),
-  trunc: unaryDef({ name: "trunc", js: (x) => Math.trunc(x), wgsl: "trunc(x)", dtype: same, saves: "none", backward: (g) => mul(g, 0) }),
+  round: unaryDef({
+    name: "round",
+    js: roundHalfEven,
+    wgsl: "round(x)",
+    dtype: same,
+    saves: "none",
+    backward: (g) => mul(g, 0),
+  }),
+  trunc: unaryDef({
+    name: "trunc",
+    js: (x) => Math.trunc(x),
+    wgsl: "trunc(x)",
+    dtype: same,
+    saves: "none",
+    backward: (g) => mul(g, 0),
+  }),
   // NOTE: NaN is nonzero, hence true, as in PyTorch (JS would call it falsy)
-  logicalNot: unaryDef({ name: "logicalNot", js: (x) => (x === 0 ? 1 : 0), dtype: toBool, saves: "none" }),
+  logicalNot: unaryDef({
+    name: "logicalNot",
+    js: (x) => (x === 0 ? 1 : 0),
+    dtype: toBool,
+    saves: "none",
+  }),
   isnan: unaryDef({ name: "isnan", js: (x) => (x !== x ? 1 : 0), dtype: toBool, saves: "none" }),
-  isinf: unaryDef({ name: "isinf", js: (x) => (x === Infinity || x === -Infinity ? 1 : 0), dtype: toBool, saves: "none" }),
-  isfinite: unaryDef({ name: "isfinite", js: (x) => (Number.isFinite(x) ? 1 : 0), dtype: toBool, saves: "none" }),
+  isinf: unaryDef({
+    name: "isinf",
+    js: (x) => (x === Infinity || x === -Infinity ? 1 : 0),
+    dtype: toBool,
+    saves: "none",
+  }),
+  isfinite: unaryDef({
+    name: "isfinite",
+    js: (x) => (Number.isFinite(x) ? 1 : 0),
+    dtype: toBool,
+    saves: "none",
+  }),
 } as const;
 
 /** Copy (and dtype conversion: the store converts; bool outputs store x != 0). */
@@ -126,17 +369,46 @@ const floatOnly: DTypeRule = (d) => (isFloat(d) ? d : "float32");
 
 /** The binary primitives. */
 export const BINARY = {
-  add: binaryDef({ name: "add", js: (a, b) => a + b, wgsl: "a + b", dtype: arith, saves: "none", backward: (g) => [g, g] }),
-  sub: binaryDef({ name: "sub", js: (a, b) => a - b, wgsl: "a - b", dtype: numeric, saves: "none", backward: (g) => [g, neg(g)] }),
+  add: binaryDef({
+    name: "add",
+    js: (a, b) => a + b,
+    wgsl: "a + b",
+    dtype: arith,
+    saves: "none",
+    backward: (g) => [g, g],
+  }),
+  sub: binaryDef({
+    name: "sub",
+    js: (a, b) => a - b,
+    wgsl: "a - b",
+    dtype: numeric,
+    saves: "none",
+    backward: (g) => [g, neg(g)],
+  }),
   // d(ab) = b da + a db
-  mul: binaryDef({ name: "mul", js: (a, b) => a * b, wgsl: "a * b", dtype: arith, saves: "inputs", backward: (g, a, b) => [mul(g, b), mul(g, a)] }),
+  mul: binaryDef({
+    name: "mul",
+    js: (a, b) => a * b,
+    wgsl: "a * b",
+    dtype: arith,
+    saves: "inputs",
+    backward: (g, a, b) => [mul(g, b), mul(g, a)],
+  }),
   // d(a/b) = da/b - a/b^2 db
-  div: binaryDef({ name: "div", js: (a, b) => a / b, wgsl: "a / b", dtype: trueDiv, saves: "inputs", backward: (g, a, b) => [div(g, b), neg(div(mul(g, a), square(b)))] }),
+  div: binaryDef({
+    name: "div",
+    js: (a, b) => a / b,
+    wgsl: "a / b",
+    dtype: trueDiv,
+    saves: "inputs",
+    backward: (g, a, b) => [div(g, b), neg(div(mul(g, a), square(b)))],
+  }),
   // d(a^b) = b a^(b-1) da + a^b ln(a) db; the db term is 0 where a == 0 and b >= 0, as in PyTorch
   pow: binaryDef({
     name: "pow",
     // C's pow: 1^y = 1 and (-1)^±inf = 1 even for NaN/inf y, where Math.pow gives NaN
-    js: (a, b) => (a === 1 || (a === -1 && (b === Infinity || b === -Infinity)) ? 1 : Math.pow(a, b)),
+    js: (a, b) =>
+      a === 1 || (a === -1 && (b === Infinity || b === -Infinity)) ? 1 : Math.pow(a, b),
     wgsl: "powSigned(a, b)",
     dtype: arith,
     saves: "all",
@@ -146,15 +418,57 @@ export const BINARY = {
     ],
   }),
   // NaN-propagating; ties split the gradient in half, as PyTorch does
-  maximum: binaryDef({ name: "maximum", js: (a, b) => (a !== a || b !== b ? NaN : a > b ? a : b), wgsl: "max(a, b)", dtype: numeric, saves: "inputs", backward: (g, a, b) => tieSplit(g, gt(a, b), eq(a, b)) }),
-  minimum: binaryDef({ name: "minimum", js: (a, b) => (a !== a || b !== b ? NaN : a < b ? a : b), wgsl: "min(a, b)", dtype: numeric, saves: "inputs", backward: (g, a, b) => tieSplit(g, lt(a, b), eq(a, b)) }),
+  maximum: binaryDef({
+    name: "maximum",
+    js: (a, b) => (a !== a || b !== b ? NaN : a > b ? a : b),
+    wgsl: "max(a, b)",
+    dtype: numeric,
+    saves: "inputs",
+    backward: (g, a, b) => tieSplit(g, gt(a, b), eq(a, b)),
+  }),
+  minimum: binaryDef({
+    name: "minimum",
+    js: (a, b) => (a !== a || b !== b ? NaN : a < b ? a : b),
+    wgsl: "min(a, b)",
+    dtype: numeric,
+    saves: "inputs",
+    backward: (g, a, b) => tieSplit(g, lt(a, b), eq(a, b)),
+  }),
   // clamp(a, min=b): gradient to a where a >= b (inclusive, as PyTorch's clamp)
-  clampMin: binaryDef({ name: "clampMin", js: (a, b) => (a < b ? b : a), wgsl: "select(a, b, a < b)", dtype: numeric, saves: "inputs", backward: (g, a, b) => [mul(g, ge(a, b)), mul(g, lt(a, b))] }),
-  clampMax: binaryDef({ name: "clampMax", js: (a, b) => (a > b ? b : a), wgsl: "select(a, b, a > b)", dtype: numeric, saves: "inputs", backward: (g, a, b) => [mul(g, le(a, b)), mul(g, gt(a, b))] }),
+  clampMin: binaryDef({
+    name: "clampMin",
+    js: (a, b) => (a < b ? b : a),
+    wgsl: "select(a, b, a < b)",
+    dtype: numeric,
+    saves: "inputs",
+    backward: (g, a, b) => [mul(g, ge(a, b)), mul(g, lt(a, b))],
+  }),
+  clampMax: binaryDef({
+    name: "clampMax",
+    js: (a, b) => (a > b ? b : a),
+    wgsl: "select(a, b, a > b)",
+    dtype: numeric,
+    saves: "inputs",
+    backward: (g, a, b) => [mul(g, le(a, b)), mul(g, gt(a, b))],
+  }),
   // Python's % (sign of the divisor): a - floor(a/b) b
-  remainder: binaryDef({ name: "remainder", js: (a, b) => a - Math.floor(a / b) * b, wgsl: "a - floor(a / b) * b", dtype: numeric, saves: "inputs", backward: (g, a, b) => [g, neg(mul(g, floor(div(a, b))))] }),
+  remainder: binaryDef({
+    name: "remainder",
+    js: (a, b) => a - Math.floor(a / b) * b,
+    wgsl: "a - floor(a / b) * b",
+    dtype: numeric,
+    saves: "inputs",
+    backward: (g, a, b) => [g, neg(mul(g, floor(div(a, b))))],
+  }),
   // C's fmod (sign of the dividend): a - trunc(a/b) b
-  fmod: binaryDef({ name: "fmod", js: (a, b) => a % b, wgsl: "a - trunc(a / b) * b", dtype: numeric, saves: "inputs", backward: (g, a, b) => [g, neg(mul(g, trunc(div(a, b))))] }),
+  fmod: binaryDef({
+    name: "fmod",
+    js: (a, b) => a % b,
+    wgsl: "a - trunc(a / b) * b",
+    dtype: numeric,
+    saves: "inputs",
+    backward: (g, a, b) => [g, neg(mul(g, trunc(div(a, b))))],
+  }),
   // d atan2(a, b) = (b da - a db) / (a^2 + b^2)
   atan2: binaryDef({
     name: "atan2",
@@ -167,17 +481,82 @@ export const BINARY = {
       return [div(mul(g, b), r), neg(div(mul(g, a), r))];
     },
   }),
-  divTrunc: binaryDef({ name: "divTrunc", js: (a, b) => Math.trunc(a / b), wgsl: "trunc(a / b)", dtype: arith, saves: "none", backward: (g) => [mul(g, 0), mul(g, 0)] }),
-  divFloor: binaryDef({ name: "divFloor", js: (a, b) => Math.floor(a / b), wgsl: "floor(a / b)", dtype: arith, saves: "none", backward: (g) => [mul(g, 0), mul(g, 0)] }),
-  eq: binaryDef({ name: "eq", js: (a, b) => (a === b ? 1 : 0), wgsl: "a == b", dtype: toBool, saves: "none" }),
-  ne: binaryDef({ name: "ne", js: (a, b) => (a !== b ? 1 : 0), wgsl: "a != b", dtype: toBool, saves: "none" }),
-  lt: binaryDef({ name: "lt", js: (a, b) => (a < b ? 1 : 0), wgsl: "a < b", dtype: toBool, saves: "none" }),
-  le: binaryDef({ name: "le", js: (a, b) => (a <= b ? 1 : 0), wgsl: "a <= b", dtype: toBool, saves: "none" }),
-  gt: binaryDef({ name: "gt", js: (a, b) => (a > b ? 1 : 0), wgsl: "a > b", dtype: toBool, saves: "none" }),
-  ge: binaryDef({ name: "ge", js: (a, b) => (a >= b ? 1 : 0), wgsl: "a >= b", dtype: toBool, saves: "none" }),
-  logicalAnd: binaryDef({ name: "logicalAnd", js: (a, b) => (a !== 0 && b !== 0 ? 1 : 0), dtype: toBool, saves: "none" }),
-  logicalOr: binaryDef({ name: "logicalOr", js: (a, b) => (a !== 0 || b !== 0 ? 1 : 0), dtype: toBool, saves: "none" }),
-  logicalXor: binaryDef({ name: "logicalXor", js: (a, b) => (a !== 0 !== (b !== 0) ? 1 : 0), dtype: toBool, saves: "none" }),
+  divTrunc: binaryDef({
+    name: "divTrunc",
+    js: (a, b) => Math.trunc(a / b),
+    wgsl: "trunc(a / b)",
+    dtype: arith,
+    saves: "none",
+    backward: (g) => [mul(g, 0), mul(g, 0)],
+  }),
+  divFloor: binaryDef({
+    name: "divFloor",
+    js: (a, b) => Math.floor(a / b),
+    wgsl: "floor(a / b)",
+    dtype: arith,
+    saves: "none",
+    backward: (g) => [mul(g, 0), mul(g, 0)],
+  }),
+  eq: binaryDef({
+    name: "eq",
+    js: (a, b) => (a === b ? 1 : 0),
+    wgsl: "a == b",
+    dtype: toBool,
+    saves: "none",
+  }),
+  ne: binaryDef({
+    name: "ne",
+    js: (a, b) => (a !== b ? 1 : 0),
+    wgsl: "a != b",
+    dtype: toBool,
+    saves: "none",
+  }),
+  lt: binaryDef({
+    name: "lt",
+    js: (a, b) => (a < b ? 1 : 0),
+    wgsl: "a < b",
+    dtype: toBool,
+    saves: "none",
+  }),
+  le: binaryDef({
+    name: "le",
+    js: (a, b) => (a <= b ? 1 : 0),
+    wgsl: "a <= b",
+    dtype: toBool,
+    saves: "none",
+  }),
+  gt: binaryDef({
+    name: "gt",
+    js: (a, b) => (a > b ? 1 : 0),
+    wgsl: "a > b",
+    dtype: toBool,
+    saves: "none",
+  }),
+  ge: binaryDef({
+    name: "ge",
+    js: (a, b) => (a >= b ? 1 : 0),
+    wgsl: "a >= b",
+    dtype: toBool,
+    saves: "none",
+  }),
+  logicalAnd: binaryDef({
+    name: "logicalAnd",
+    js: (a, b) => (a !== 0 && b !== 0 ? 1 : 0),
+    dtype: toBool,
+    saves: "none",
+  }),
+  logicalOr: binaryDef({
+    name: "logicalOr",
+    js: (a, b) => (a !== 0 || b !== 0 ? 1 : 0),
+    dtype: toBool,
+    saves: "none",
+  }),
+  logicalXor: binaryDef({
+    name: "logicalXor",
+    js: (a, b) => ((a !== 0) !== (b !== 0) ? 1 : 0),
+    dtype: toBool,
+    saves: "none",
+  }),
 } as const;
 
 /** Gradient of maximum/minimum: all to the winner, half each on ties. */
@@ -192,7 +571,14 @@ function tieSplit(g: Tensor, aWins: Tensor, tie: Tensor): [Tensor, Tensor] {
 
 /** A JS number as a 0-d tensor of `dtype` on `backend` (PyTorch's wrapped number). */
 export function scalarTensor(value: number | boolean, dtype: DType, backend: Backend): Tensor {
-  const data = dtype === "float64" ? new Float64Array([+value]) : dtype === "int32" ? new Int32Array([+value]) : dtype === "bool" ? new Uint8Array([value ? 1 : 0]) : new Float32Array([+value]);
+  const data =
+    dtype === "float64"
+      ? new Float64Array([+value])
+      : dtype === "int32"
+        ? new Int32Array([+value])
+        : dtype === "bool"
+          ? new Uint8Array([value ? 1 : 0])
+          : new Float32Array([+value]);
   return tensorFromArray(backend, dtype, [], data, "tensor");
 }
 
@@ -254,9 +640,16 @@ export function binary(def: BinaryDef, a0: TensorOrScalar, b0: TensorOrScalar): 
   const outDtype = def.dtype(promoted, def.name);
   const a = asTensor(a0, promoted, backend);
   const b = asTensor(b0, promoted, backend);
-  const shape = shapesEqual(a.shape, b.shape) ? a.shape : broadcastShapes(a.shape, b.shape, def.name);
+  const shape = shapesEqual(a.shape, b.shape)
+    ? a.shape
+    : broadcastShapes(a.shape, b.shape, def.name);
   const out = emptyTensor(backend, outDtype, shape, def.name);
-  runKernel(backend, "binary", { op: def, a: broadcastView(a, shape), b: broadcastView(b, shape), out });
+  runKernel(backend, "binary", {
+    op: def,
+    a: broadcastView(a, shape),
+    b: broadcastView(b, shape),
+    out,
+  });
   if (def.backward && needsGrad(a, b)) recordBinary(def, a, b, out);
   if (a !== a0) a.dispose();
   if (b !== b0) b.dispose();
@@ -264,7 +657,9 @@ export function binary(def: BinaryDef, a0: TensorOrScalar, b0: TensorOrScalar): 
 }
 
 function broadcastView(t: Tensor, shape: Shape) {
-  return shapesEqual(t.shape, shape) ? t : rawView(t, shape, expandStrides(t.shape, t.strides, shape));
+  return shapesEqual(t.shape, shape)
+    ? t
+    : rawView(t, shape, expandStrides(t.shape, t.strides, shape));
 }
 
 function recordBinary(def: BinaryDef, a: Tensor, b: Tensor, out: Tensor): void {
@@ -283,9 +678,19 @@ function recordBinary(def: BinaryDef, a: Tensor, b: Tensor, out: Tensor): void {
     [out],
     ([g], sv) => {
       const none = undefined as unknown as Tensor;
-      const [sa, sb, so] = s === "inputs" ? [sv[0]!, sv[1]!, none] : s === "out" ? [none, none, sv[0]!] : s === "all" ? [sv[0]!, sv[1]!, sv[2]!] : [none, none, none];
+      const [sa, sb, so] =
+        s === "inputs"
+          ? [sv[0]!, sv[1]!, none]
+          : s === "out"
+            ? [none, none, sv[0]!]
+            : s === "all"
+              ? [sv[0]!, sv[1]!, sv[2]!]
+              : [none, none, none];
       const [ga, gb] = backward(g!, sa, sb, so);
-      return [aNeeds && ga ? gradFor(ga, aShape, aDtype) : null, bNeeds && gb ? gradFor(gb, bShape, bDtype) : null];
+      return [
+        aNeeds && ga ? gradFor(ga, aShape, aDtype) : null,
+        bNeeds && gb ? gradFor(gb, bShape, bDtype) : null,
+      ];
     },
     saved,
   );
@@ -354,7 +759,11 @@ export function sub(a: TensorOrScalar, b: TensorOrScalar, options?: { alpha?: nu
 }
 export const mul = (a: TensorOrScalar, b: TensorOrScalar): Tensor => binary(BINARY.mul, a, b);
 /** True division, or rounded with `roundingMode` ("trunc" or "floor", as `//`). */
-export function div(a: TensorOrScalar, b: TensorOrScalar, options?: { roundingMode?: "trunc" | "floor" }): Tensor {
+export function div(
+  a: TensorOrScalar,
+  b: TensorOrScalar,
+  options?: { roundingMode?: "trunc" | "floor" },
+): Tensor {
   const mode = options?.roundingMode;
   if (mode === undefined) return binary(BINARY.div, a, b);
   if (mode === "trunc") return binary(BINARY.divTrunc, a, b);
@@ -362,9 +771,12 @@ export function div(a: TensorOrScalar, b: TensorOrScalar, options?: { roundingMo
   throw new ValueError("div", `roundingMode must be "trunc" or "floor"; got ${String(mode)}`);
 }
 export const pow = (a: TensorOrScalar, b: TensorOrScalar): Tensor => binary(BINARY.pow, a, b);
-export const maximum = (a: TensorOrScalar, b: TensorOrScalar): Tensor => binary(BINARY.maximum, a, b);
-export const minimum = (a: TensorOrScalar, b: TensorOrScalar): Tensor => binary(BINARY.minimum, a, b);
-export const remainder = (a: TensorOrScalar, b: TensorOrScalar): Tensor => binary(BINARY.remainder, a, b);
+export const maximum = (a: TensorOrScalar, b: TensorOrScalar): Tensor =>
+  binary(BINARY.maximum, a, b);
+export const minimum = (a: TensorOrScalar, b: TensorOrScalar): Tensor =>
+  binary(BINARY.minimum, a, b);
+export const remainder = (a: TensorOrScalar, b: TensorOrScalar): Tensor =>
+  binary(BINARY.remainder, a, b);
 export const fmod = (a: TensorOrScalar, b: TensorOrScalar): Tensor => binary(BINARY.fmod, a, b);
 export const atan2 = (a: TensorOrScalar, b: TensorOrScalar): Tensor => binary(BINARY.atan2, a, b);
 export const eq = (a: TensorOrScalar, b: TensorOrScalar): Tensor => binary(BINARY.eq, a, b);
@@ -373,75 +785,110 @@ export const lt = (a: TensorOrScalar, b: TensorOrScalar): Tensor => binary(BINAR
 export const le = (a: TensorOrScalar, b: TensorOrScalar): Tensor => binary(BINARY.le, a, b);
 export const gt = (a: TensorOrScalar, b: TensorOrScalar): Tensor => binary(BINARY.gt, a, b);
 export const ge = (a: TensorOrScalar, b: TensorOrScalar): Tensor => binary(BINARY.ge, a, b);
-export const logicalAnd = (a: TensorOrScalar, b: TensorOrScalar): Tensor => binary(BINARY.logicalAnd, a, b);
-export const logicalOr = (a: TensorOrScalar, b: TensorOrScalar): Tensor => binary(BINARY.logicalOr, a, b);
-export const logicalXor = (a: TensorOrScalar, b: TensorOrScalar): Tensor => binary(BINARY.logicalXor, a, b);
+export const logicalAnd = (a: TensorOrScalar, b: TensorOrScalar): Tensor =>
+  binary(BINARY.logicalAnd, a, b);
+export const logicalOr = (a: TensorOrScalar, b: TensorOrScalar): Tensor =>
+  binary(BINARY.logicalOr, a, b);
+export const logicalXor = (a: TensorOrScalar, b: TensorOrScalar): Tensor =>
+  binary(BINARY.logicalXor, a, b);
 
 /** Clamps into [min, max]; either bound may be omitted, NaN propagates. */
-export function clamp(x: Tensor, min?: number | Tensor | null, max?: number | Tensor | null): Tensor {
+export function clamp(
+  x: Tensor,
+  min?: number | Tensor | null,
+  max?: number | Tensor | null,
+): Tensor {
   return composite("clamp", [x], () => {
-  const hasMin = min !== undefined && min !== null;
-  const hasMax = max !== undefined && max !== null;
-  if (!hasMin && !hasMax) throw new ValueError("clamp", "at least one of min and max must be given");
-  if (!hasMax) return binary(BINARY.clampMin, x, min!);
-  if (!hasMin) return binary(BINARY.clampMax, x, max!);
-  const lo = binary(BINARY.clampMin, x, min!);
-  const out = binary(BINARY.clampMax, lo, max!);
-  lo.dispose();
-  return out;
-});
+    const hasMin = min !== undefined && min !== null;
+    const hasMax = max !== undefined && max !== null;
+    if (!hasMin && !hasMax)
+      throw new ValueError("clamp", "at least one of min and max must be given");
+    if (!hasMax) return binary(BINARY.clampMin, x, min!);
+    if (!hasMin) return binary(BINARY.clampMax, x, max!);
+    const lo = binary(BINARY.clampMin, x, min!);
+    const out = binary(BINARY.clampMax, lo, max!);
+    lo.dispose();
+    return out;
+  });
 }
 
 /** input + value * t1 * t2 */
-export function addcmul(input: Tensor, t1: Tensor, t2: Tensor, options?: { value?: number }): Tensor {
+export function addcmul(
+  input: Tensor,
+  t1: Tensor,
+  t2: Tensor,
+  options?: { value?: number },
+): Tensor {
   return composite("addcmul", [input, t1, t2], () => {
-  const p = mul(t1, t2);
-  const out = add(input, p, { alpha: options?.value ?? 1 });
-  p.dispose();
-  return out;
-});
+    const p = mul(t1, t2);
+    const out = add(input, p, { alpha: options?.value ?? 1 });
+    p.dispose();
+    return out;
+  });
 }
 
 /** input + value * t1 / t2 */
-export function addcdiv(input: Tensor, t1: Tensor, t2: Tensor, options?: { value?: number }): Tensor {
+export function addcdiv(
+  input: Tensor,
+  t1: Tensor,
+  t2: Tensor,
+  options?: { value?: number },
+): Tensor {
   return composite("addcdiv", [input, t1, t2], () => {
-  const q = div(t1, t2);
-  const out = add(input, q, { alpha: options?.value ?? 1 });
-  q.dispose();
-  return out;
-});
+    const q = div(t1, t2);
+    const out = add(input, q, { alpha: options?.value ?? 1 });
+    q.dispose();
+    return out;
+  });
 }
 
 /** start + weight * (end - start) */
 export function lerp(start: Tensor, end: Tensor, weight: number | Tensor): Tensor {
   return composite("lerp", [start, end], () => {
-  const d = sub(end, start);
-  const w = mul(d, weight);
-  const out = add(start, w);
-  d.dispose();
-  w.dispose();
-  return out;
-});
+    const d = sub(end, start);
+    const w = mul(d, weight);
+    const out = add(start, w);
+    d.dispose();
+    w.dispose();
+    return out;
+  });
 }
 
 /** cond ? a : b, with broadcasting; the gradient flows to the branch that was taken. */
 export function where(cond: Tensor, a0: TensorOrScalar, b0: TensorOrScalar): Tensor {
   const tensors = [cond, a0, b0].filter((v): v is Tensor => typeof v === "object");
   const backend = backendOf("where", ...tensors);
-  if (cond.dtype !== "bool") throw new DTypeError("where", `condition must be a bool tensor; got ${cond.dtype}`);
+  if (cond.dtype !== "bool")
+    throw new DTypeError("where", `condition must be a bool tensor; got ${cond.dtype}`);
   const dtype = operandType(a0, b0);
   const a = asTensor(a0, dtype, backend);
   const b = asTensor(b0, dtype, backend);
   const shape = broadcastShapes(broadcastShapes(cond.shape, a.shape, "where"), b.shape, "where");
   const out = emptyTensor(backend, dtype, shape, "where");
-  runKernel(backend, "where", { cond: broadcastView(cond, shape), a: broadcastView(a, shape), b: broadcastView(b, shape), out });
+  runKernel(backend, "where", {
+    cond: broadcastView(cond, shape),
+    a: broadcastView(a, shape),
+    b: broadcastView(b, shape),
+    out,
+  });
   if (needsGrad(a, b)) {
-    const [aShape, bShape, aDtype, bDtype, aNeeds, bNeeds] = [a.shape, b.shape, a.dtype, b.dtype, a.requiresGrad, b.requiresGrad];
+    const [aShape, bShape, aDtype, bDtype, aNeeds, bNeeds] = [
+      a.shape,
+      b.shape,
+      a.dtype,
+      b.dtype,
+      a.requiresGrad,
+      b.requiresGrad,
+    ];
     record(
       "where",
       [null, a, b],
       [out],
-      ([g], [c]) => [null, aNeeds ? gradFor(where(c!, g!, 0), aShape, aDtype) : null, bNeeds ? gradFor(where(c!, 0, g!), bShape, bDtype) : null],
+      ([g], [c]) => [
+        null,
+        aNeeds ? gradFor(where(c!, g!, 0), aShape, aDtype) : null,
+        bNeeds ? gradFor(where(c!, 0, g!), bShape, bDtype) : null,
+      ],
       [cond],
     );
   }
@@ -476,11 +923,17 @@ export function inPlace<T extends Tensor>(self: T, op: string, compute: (t: Tens
   if (input !== self) input.dispose();
   if (!shapesEqual(result.shape, self.shape)) {
     result.dispose();
-    throw new ShapeError(op, `output with shape ${fmtShape(self.shape)} doesn't match the broadcast shape ${fmtShape(result.shape)}`);
+    throw new ShapeError(
+      op,
+      `output with shape ${fmtShape(self.shape)} doesn't match the broadcast shape ${fmtShape(result.shape)}`,
+    );
   }
   if (isFloat(result.dtype) && !isFloat(self.dtype)) {
     result.dispose();
-    throw new DTypeError(op, `result type ${result.dtype} can't be cast to the desired output type ${self.dtype}`);
+    throw new DTypeError(
+      op,
+      `result type ${result.dtype} can't be cast to the desired output type ${self.dtype}`,
+    );
   }
   runKernel(self.backend, "unary", { op: COPY, x: result, out: self });
   self.storage.version++;
@@ -494,15 +947,28 @@ export function inPlace<T extends Tensor>(self: T, op: string, compute: (t: Tens
  * shape and dtype, the kernel writes straight into self (no allocation, no copy: what optimizer
  * loops and `p.sub_(...)` need); otherwise it goes through `inPlace`.
  */
-export function binaryInPlace<T extends Tensor>(self: T, op: string, def: BinaryDef, other: TensorOrScalar): T {
+export function binaryInPlace<T extends Tensor>(
+  self: T,
+  op: string,
+  def: BinaryDef,
+  other: TensorOrScalar,
+): T {
   self.checkInPlace(op);
   const direct =
     !needsGrad(self, typeof other === "object" ? other : null) &&
     def.dtype(operandType(self, other), op) === self.dtype &&
-    (typeof other !== "object" || (other.device === self.device && broadcastsTo(other.shape, self.shape) && !overlapsDifferently(self, other)));
+    (typeof other !== "object" ||
+      (other.device === self.device &&
+        broadcastsTo(other.shape, self.shape) &&
+        !overlapsDifferently(self, other)));
   if (!direct) return inPlace(self, op, (t) => binary(def, t, other));
   const b = typeof other === "object" ? other : scalarTensor(other, self.dtype, self.backend);
-  runKernel(self.backend, "binary", { op: def, a: self, b: broadcastView(b, self.shape), out: self });
+  runKernel(self.backend, "binary", {
+    op: def,
+    a: self,
+    b: broadcastView(b, self.shape),
+    out: self,
+  });
   if (b !== other) b.dispose();
   self.storage.version++;
   return self;
@@ -511,7 +977,11 @@ export function binaryInPlace<T extends Tensor>(self: T, op: string, def: Binary
 /** Whether `other` reads self's storage through another layout (writing in place would corrupt it). */
 function overlapsDifferently(self: Tensor, other: Tensor): boolean {
   if (other.storage !== self.storage) return false;
-  return !(other.offset === self.offset && shapesEqual(other.shape, self.shape) && other.strides.every((s, i) => s === self.strides[i]));
+  return !(
+    other.offset === self.offset &&
+    shapesEqual(other.shape, self.shape) &&
+    other.strides.every((s, i) => s === self.strides[i])
+  );
 }
 
 function broadcastsTo(shape: Shape, target: Shape): boolean {
@@ -549,9 +1019,16 @@ export function copyInPlace<T extends Tensor>(self: T, src: Tensor): T {
   return self;
 }
 
-export function randomInPlace<T extends Tensor>(self: T, dist: "uniform" | "normal", a: number, b: number, op: string): T {
+export function randomInPlace<T extends Tensor>(
+  self: T,
+  dist: "uniform" | "normal",
+  a: number,
+  b: number,
+  op: string,
+): T {
   self.checkInPlace(op);
-  if (!isFloat(self.dtype)) throw new DTypeError(op, `expected a floating-point tensor; got ${self.dtype}`);
+  if (!isFloat(self.dtype))
+    throw new DTypeError(op, `expected a floating-point tensor; got ${self.dtype}`);
   const backend = self.backend;
   const r = emptyTensor(backend, self.dtype, self.shape, op);
   runKernel(backend, "random", { dist, ...takeCounters(r.numel()), out: r });

@@ -1,7 +1,15 @@
 import { DTypeError, ShapeError, ValueError } from "../core/errors.js";
 import { fmtShape, normalizeAxis } from "../core/shape.js";
 import type { Tensor, TensorOrScalar } from "../tensor/tensor.js";
-import { backendOf, emptyTensor, needsGrad, record, runKernel, tensorFromArray, composite } from "./dispatch.js";
+import {
+  backendOf,
+  emptyTensor,
+  needsGrad,
+  record,
+  runKernel,
+  tensorFromArray,
+  composite,
+} from "./dispatch.js";
 import { cast, eq, scalarTensor, where } from "./elementwise.js";
 import { cat, expand, reshape, unsqueeze } from "./movement.js";
 import { amax } from "./reduce.js";
@@ -12,14 +20,26 @@ import { amax } from "./reduce.js";
  */
 
 function checkIndex(op: string, x: Tensor, dim: number, index: Tensor, src?: Tensor): number {
-  if (index.dtype !== "int32") throw new DTypeError(op, `index must be an int32 tensor; got ${index.dtype}`);
+  if (index.dtype !== "int32")
+    throw new DTypeError(op, `index must be an int32 tensor; got ${index.dtype}`);
   const d = normalizeAxis(dim, Math.max(x.ndim, 1), op);
-  if (index.ndim !== x.ndim) throw new ShapeError(op, `index ${fmtShape(index.shape)} must have as many dimensions as the input ${fmtShape(x.shape)}`);
+  if (index.ndim !== x.ndim)
+    throw new ShapeError(
+      op,
+      `index ${fmtShape(index.shape)} must have as many dimensions as the input ${fmtShape(x.shape)}`,
+    );
   for (let k = 0; k < x.ndim; k++) {
     if (k !== d && index.shape[k]! > x.shape[k]!) {
-      throw new ShapeError(op, `index ${fmtShape(index.shape)} is larger than the input ${fmtShape(x.shape)} at dimension ${k}`);
+      throw new ShapeError(
+        op,
+        `index ${fmtShape(index.shape)} is larger than the input ${fmtShape(x.shape)} at dimension ${k}`,
+      );
     }
-    if (src && index.shape[k]! > src.shape[k]!) throw new ShapeError(op, `index ${fmtShape(index.shape)} is larger than src ${fmtShape(src.shape)} at dimension ${k}`);
+    if (src && index.shape[k]! > src.shape[k]!)
+      throw new ShapeError(
+        op,
+        `index ${fmtShape(index.shape)} is larger than src ${fmtShape(src.shape)} at dimension ${k}`,
+      );
   }
   return d;
 }
@@ -32,7 +52,13 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   runOrFree(out, () => runKernel(backend, "gather", { x, index, dim: d, out }));
   const shape = x.shape;
   // the gradient adds g back at the gathered positions (repeats accumulate)
-  record("gather", [x, null], [out], ([g], [idx]) => [scatterAdd(zerosOf(g!, shape), d, idx!, g!), null], [index]);
+  record(
+    "gather",
+    [x, null],
+    [out],
+    ([g], [idx]) => [scatterAdd(zerosOf(g!, shape), d, idx!, g!), null],
+    [index],
+  );
   return out;
 }
 
@@ -53,13 +79,31 @@ function zerosOf(like: Tensor, shape: readonly number[]): Tensor {
   return z;
 }
 
-function scatterImpl(op: "scatter" | "scatterAdd", x: Tensor, dim: number, index: Tensor, src0: TensorOrScalar): Tensor {
+function scatterImpl(
+  op: "scatter" | "scatterAdd",
+  x: Tensor,
+  dim: number,
+  index: Tensor,
+  src0: TensorOrScalar,
+): Tensor {
   const backend = backendOf(op, x, index, ...(typeof src0 === "object" ? [src0] : []));
   const scalar = typeof src0 === "object" ? null : scalarTensor(src0, x.dtype, backend);
   const src = scalar ? expand(scalar, index.shape) : (src0 as Tensor);
   const d = checkIndex(op, x, dim, index, src);
   const out = emptyTensor(backend, x.dtype, x.shape, op);
-  runOrFree(out, () => runKernel(backend, "scatter", { x, index, src, dim: d, reduce: op === "scatterAdd" ? "add" : "none", out }), scalar ? [src, scalar] : []);
+  runOrFree(
+    out,
+    () =>
+      runKernel(backend, "scatter", {
+        x,
+        index,
+        src,
+        dim: d,
+        reduce: op === "scatterAdd" ? "add" : "none",
+        out,
+      }),
+    scalar ? [src, scalar] : [],
+  );
   if (needsGrad(x, src)) {
     const srcShape = src.shape;
     record(
@@ -88,90 +132,115 @@ function padTo(g: Tensor, shape: readonly number[]): Tensor {
   for (let d = 0; d < shape.length; d++) {
     const missing = shape[d]! - out.shape[d]!;
     if (missing <= 0) continue;
-    const zeros = zerosOf(out, out.shape.map((s, k) => (k === d ? missing : s)));
+    const zeros = zerosOf(
+      out,
+      out.shape.map((s, k) => (k === d ? missing : s)),
+    );
     out = cat([out, zeros], d);
   }
   return out;
 }
 
 /** out = x with out[i][index[i][j]] = src[i][j] (for dim 1). */
-export const scatter = (x: Tensor, dim: number, index: Tensor, src: TensorOrScalar) => scatterImpl("scatter", x, dim, index, src);
+export const scatter = (x: Tensor, dim: number, index: Tensor, src: TensorOrScalar) =>
+  scatterImpl("scatter", x, dim, index, src);
 /** out = x with out[i][index[i][j]] += src[i][j] (for dim 1); repeated indices accumulate. */
-export const scatterAdd = (x: Tensor, dim: number, index: Tensor, src: Tensor) => scatterImpl("scatterAdd", x, dim, index, src);
+export const scatterAdd = (x: Tensor, dim: number, index: Tensor, src: Tensor) =>
+  scatterImpl("scatterAdd", x, dim, index, src);
 
 /** The entries of x at positions `index` (1-D, int32) along `dim`. */
 export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   return composite("indexSelect", [x, index], () => {
-  if (index.ndim > 1) throw new ShapeError("indexSelect", `index must be 1-D; got shape ${fmtShape(index.shape)}`);
-  if (index.dtype !== "int32") throw new DTypeError("indexSelect", `index must be an int32 tensor; got ${index.dtype}`);
-  const d = normalizeAxis(dim, Math.max(x.ndim, 1), "indexSelect");
-  const n = index.numel();
-  const outShape = x.shape.slice();
-  outShape[d] = n;
-  // index viewed as [1, .., n, .., 1] and broadcast: a gather with no copy of the index
-  const viewShape = x.shape.map((_, k) => (k === d ? n : 1));
-  const v = reshape(index, viewShape);
-  const e = expand(v, outShape);
-  const out = gather(x, d, e);
-  if (v !== index) v.dispose();
-  e.dispose();
-  return out;
-});
+    if (index.ndim > 1)
+      throw new ShapeError("indexSelect", `index must be 1-D; got shape ${fmtShape(index.shape)}`);
+    if (index.dtype !== "int32")
+      throw new DTypeError("indexSelect", `index must be an int32 tensor; got ${index.dtype}`);
+    const d = normalizeAxis(dim, Math.max(x.ndim, 1), "indexSelect");
+    const n = index.numel();
+    const outShape = x.shape.slice();
+    outShape[d] = n;
+    // index viewed as [1, .., n, .., 1] and broadcast: a gather with no copy of the index
+    const viewShape = x.shape.map((_, k) => (k === d ? n : 1));
+    const v = reshape(index, viewShape);
+    const e = expand(v, outShape);
+    const out = gather(x, d, e);
+    if (v !== index) v.dispose();
+    e.dispose();
+    return out;
+  });
 }
 
 /** x with `value` where mask (bool, broadcastable) is true. */
 export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
   return composite("maskedFill", [x, mask], () => {
-  if (mask.dtype !== "bool") throw new DTypeError("maskedFill", `mask must be a bool tensor; got ${mask.dtype}`);
-  return where(mask, value, x);
-});
+    if (mask.dtype !== "bool")
+      throw new DTypeError("maskedFill", `mask must be a bool tensor; got ${mask.dtype}`);
+    return where(mask, value, x);
+  });
 }
 
 function triangleMask(x: Tensor, diagonal: number, lower: boolean, op: string): Tensor {
-  if (x.ndim < 2) throw new ShapeError(op, `input must have at least 2 dimensions; got shape ${fmtShape(x.shape)}`);
+  if (x.ndim < 2)
+    throw new ShapeError(
+      op,
+      `input must have at least 2 dimensions; got shape ${fmtShape(x.shape)}`,
+    );
   const rows = x.shape[x.ndim - 2]!;
   const cols = x.shape[x.ndim - 1]!;
   const data = new Uint8Array(rows * cols);
-  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) data[i * cols + j] = (lower ? j - i <= diagonal : j - i >= diagonal) ? 1 : 0;
+  for (let i = 0; i < rows; i++)
+    for (let j = 0; j < cols; j++)
+      data[i * cols + j] = (lower ? j - i <= diagonal : j - i >= diagonal) ? 1 : 0;
   return tensorFromArray(x.backend, "bool", [rows, cols], data, op);
 }
 
 /** The lower triangle (j - i <= diagonal) of the last two dims; zeros elsewhere. */
 export function tril(x: Tensor, diagonal = 0): Tensor {
   return composite("tril", [x], () => {
-  const mask = triangleMask(x, diagonal, true, "tril");
-  const out = where(mask, x, x.dtype === "bool" ? false : 0);
-  mask.dispose();
-  return out;
-});
+    const mask = triangleMask(x, diagonal, true, "tril");
+    const out = where(mask, x, x.dtype === "bool" ? false : 0);
+    mask.dispose();
+    return out;
+  });
 }
 
 /** The upper triangle (j - i >= diagonal) of the last two dims; zeros elsewhere. */
 export function triu(x: Tensor, diagonal = 0): Tensor {
   return composite("triu", [x], () => {
-  const mask = triangleMask(x, diagonal, false, "triu");
-  const out = where(mask, x, x.dtype === "bool" ? false : 0);
-  mask.dispose();
-  return out;
-});
+    const mask = triangleMask(x, diagonal, false, "triu");
+    const out = where(mask, x, x.dtype === "bool" ? false : 0);
+    mask.dispose();
+    return out;
+  });
 }
 
 /** One-hot int32 encoding of class indices: shape [...x.shape, numClasses]. */
 export function oneHot(x: Tensor, numClasses = -1): Tensor {
   return composite("oneHot", [x], () => {
-  if (x.dtype !== "int32") throw new DTypeError("oneHot", `expects an int32 tensor of class indices; got ${x.dtype}`);
-  let n = numClasses;
-  if (n === -1) {
-    if (x.numel() === 0) throw new ValueError("oneHot", "cannot infer numClasses from an empty tensor; pass numClasses");
-    const m = amax(x);
-    n = m.itemSync() + 1;
-    m.dispose();
-  }
-  const classes = tensorFromArray(x.backend, "int32", [n], Int32Array.from({ length: n }, (_, i) => i), "oneHot");
-  const u = unsqueeze(x, -1);
-  const hit = eq(u, classes);
-  const out = cast(hit, "int32");
-  for (const t of [classes, u, hit]) t.dispose();
-  return out;
-});
+    if (x.dtype !== "int32")
+      throw new DTypeError("oneHot", `expects an int32 tensor of class indices; got ${x.dtype}`);
+    let n = numClasses;
+    if (n === -1) {
+      if (x.numel() === 0)
+        throw new ValueError(
+          "oneHot",
+          "cannot infer numClasses from an empty tensor; pass numClasses",
+        );
+      const m = amax(x);
+      n = m.itemSync() + 1;
+      m.dispose();
+    }
+    const classes = tensorFromArray(
+      x.backend,
+      "int32",
+      [n],
+      Int32Array.from({ length: n }, (_, i) => i),
+      "oneHot",
+    );
+    const u = unsqueeze(x, -1);
+    const hit = eq(u, classes);
+    const out = cast(hit, "int32");
+    for (const t of [classes, u, hit]) t.dispose();
+    return out;
+  });
 }

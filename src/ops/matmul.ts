@@ -13,23 +13,40 @@ import { expand, squeeze, transpose, unsqueeze } from "./movement.js";
 function matmulPrim(a: Tensor, b: Tensor): Tensor {
   const backend = backendOf("matmul", a, b);
   const nd = a.ndim;
-  const out = emptyTensor(backend, a.dtype, [...a.shape.slice(0, nd - 2), a.shape[nd - 2]!, b.shape[nd - 1]!], "matmul");
+  const out = emptyTensor(
+    backend,
+    a.dtype,
+    [...a.shape.slice(0, nd - 2), a.shape[nd - 2]!, b.shape[nd - 1]!],
+    "matmul",
+  );
   runKernel(backend, "matmul", { a, b, out });
   // d(AB) = dA B + A dB: dA = g B^T, dB = A^T g
   record(
     "mm",
     [a, b],
     [out],
-    ([g], [sa, sb]) => [a.requiresGrad ? matmulPrim(g!, transpose(sb!, -1, -2)) : null, b.requiresGrad ? matmulPrim(transpose(sa!, -1, -2), g!) : null],
+    ([g], [sa, sb]) => [
+      a.requiresGrad ? matmulPrim(g!, transpose(sb!, -1, -2)) : null,
+      b.requiresGrad ? matmulPrim(transpose(sa!, -1, -2), g!) : null,
+    ],
     [a, b],
   );
   return out;
 }
 
 function checkOperands(op: string, a: Tensor, b: Tensor): void {
-  if (!isFloat(a.dtype) || !isFloat(b.dtype)) throw new DTypeError(op, `expected floating-point tensors; got ${a.dtype} and ${b.dtype}`);
-  if (a.dtype !== b.dtype) throw new DTypeError(op, `expected both tensors to have the same dtype; got ${a.dtype} and ${b.dtype}`);
-  if (a.ndim === 0 || b.ndim === 0) throw new ShapeError(op, `both arguments need at least 1 dimension; got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+  if (!isFloat(a.dtype) || !isFloat(b.dtype))
+    throw new DTypeError(op, `expected floating-point tensors; got ${a.dtype} and ${b.dtype}`);
+  if (a.dtype !== b.dtype)
+    throw new DTypeError(
+      op,
+      `expected both tensors to have the same dtype; got ${a.dtype} and ${b.dtype}`,
+    );
+  if (a.ndim === 0 || b.ndim === 0)
+    throw new ShapeError(
+      op,
+      `both arguments need at least 1 dimension; got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`,
+    );
 }
 
 /**
@@ -41,22 +58,26 @@ function checkOperands(op: string, a: Tensor, b: Tensor): void {
  */
 export function matmul(a: Tensor, b: Tensor): Tensor {
   return composite("matmul", [a, b], () => {
-  checkOperands("matmul", a, b);
-  const a2 = a.ndim === 1 ? unsqueeze(a, 0) : a;
-  const b2 = b.ndim === 1 ? unsqueeze(b, -1) : b;
-  const K = a2.shape[a2.ndim - 1]!;
-  if (b2.shape[b2.ndim - 2] !== K) throw new ShapeError("matmul", `inner dimensions differ: ${fmtShape(a.shape)} @ ${fmtShape(b.shape)}`);
-  const batch = broadcastShapes(a2.shape.slice(0, -2), b2.shape.slice(0, -2), "matmul");
-  const ae = expand(a2, [...batch, ...a2.shape.slice(-2)]);
-  const be = expand(b2, [...batch, ...b2.shape.slice(-2)]);
-  let out = matmulPrim(ae, be);
-  for (const t of [ae, be]) t.dispose();
-  if (a2 !== a) a2.dispose();
-  if (b2 !== b) b2.dispose();
-  if (a.ndim === 1) out = squeezeOwned(out, -2);
-  if (b.ndim === 1) out = squeezeOwned(out, -1);
-  return out;
-});
+    checkOperands("matmul", a, b);
+    const a2 = a.ndim === 1 ? unsqueeze(a, 0) : a;
+    const b2 = b.ndim === 1 ? unsqueeze(b, -1) : b;
+    const K = a2.shape[a2.ndim - 1]!;
+    if (b2.shape[b2.ndim - 2] !== K)
+      throw new ShapeError(
+        "matmul",
+        `inner dimensions differ: ${fmtShape(a.shape)} @ ${fmtShape(b.shape)}`,
+      );
+    const batch = broadcastShapes(a2.shape.slice(0, -2), b2.shape.slice(0, -2), "matmul");
+    const ae = expand(a2, [...batch, ...a2.shape.slice(-2)]);
+    const be = expand(b2, [...batch, ...b2.shape.slice(-2)]);
+    let out = matmulPrim(ae, be);
+    for (const t of [ae, be]) t.dispose();
+    if (a2 !== a) a2.dispose();
+    if (b2 !== b) b2.dispose();
+    if (a.ndim === 1) out = squeezeOwned(out, -2);
+    if (b.ndim === 1) out = squeezeOwned(out, -1);
+    return out;
+  });
 }
 
 function squeezeOwned(t: Tensor, dim: number): Tensor {
@@ -68,36 +89,68 @@ function squeezeOwned(t: Tensor, dim: number): Tensor {
 /** 2-D matrix product. */
 export function mm(a: Tensor, b: Tensor): Tensor {
   checkOperands("mm", a, b);
-  if (a.ndim !== 2 || b.ndim !== 2) throw new ShapeError("mm", `expects 2-D tensors; got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
-  if (a.shape[1] !== b.shape[0]) throw new ShapeError("mm", `inner dimensions differ: ${fmtShape(a.shape)} @ ${fmtShape(b.shape)}`);
+  if (a.ndim !== 2 || b.ndim !== 2)
+    throw new ShapeError(
+      "mm",
+      `expects 2-D tensors; got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`,
+    );
+  if (a.shape[1] !== b.shape[0])
+    throw new ShapeError(
+      "mm",
+      `inner dimensions differ: ${fmtShape(a.shape)} @ ${fmtShape(b.shape)}`,
+    );
   return matmulPrim(a, b);
 }
 
 /** Batched product of 3-D tensors with equal batch size. */
 export function bmm(a: Tensor, b: Tensor): Tensor {
   checkOperands("bmm", a, b);
-  if (a.ndim !== 3 || b.ndim !== 3) throw new ShapeError("bmm", `expects 3-D tensors; got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
-  if (a.shape[0] !== b.shape[0]) throw new ShapeError("bmm", `batch sizes differ: ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
-  if (a.shape[2] !== b.shape[1]) throw new ShapeError("bmm", `inner dimensions differ: ${fmtShape(a.shape)} @ ${fmtShape(b.shape)}`);
+  if (a.ndim !== 3 || b.ndim !== 3)
+    throw new ShapeError(
+      "bmm",
+      `expects 3-D tensors; got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`,
+    );
+  if (a.shape[0] !== b.shape[0])
+    throw new ShapeError(
+      "bmm",
+      `batch sizes differ: ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`,
+    );
+  if (a.shape[2] !== b.shape[1])
+    throw new ShapeError(
+      "bmm",
+      `inner dimensions differ: ${fmtShape(a.shape)} @ ${fmtShape(b.shape)}`,
+    );
   return matmulPrim(a, b);
 }
 
 /** Outer product of two 1-D tensors: [n] x [m] -> [n, m]. */
 export function outer(a: Tensor, b: Tensor): Tensor {
   return composite("outer", [a, b], () => {
-  if (a.ndim !== 1 || b.ndim !== 1) throw new ShapeError("outer", `expects 1-D tensors; got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
-  const col = unsqueeze(a, 1);
-  const out = mul(col, b);
-  col.dispose();
-  return out;
-});
+    if (a.ndim !== 1 || b.ndim !== 1)
+      throw new ShapeError(
+        "outer",
+        `expects 1-D tensors; got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`,
+      );
+    const col = unsqueeze(a, 1);
+    const out = mul(col, b);
+    col.dispose();
+    return out;
+  });
 }
 
 /** Dot product of two 1-D tensors of the same length. */
 export function dot(a: Tensor, b: Tensor): Tensor {
   return composite("dot", [a, b], () => {
-  if (a.ndim !== 1 || b.ndim !== 1) throw new ShapeError("dot", `expects 1-D tensors; got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
-  if (a.shape[0] !== b.shape[0]) throw new ShapeError("dot", `inconsistent tensor size: ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
-  return matmul(a, b);
-});
+    if (a.ndim !== 1 || b.ndim !== 1)
+      throw new ShapeError(
+        "dot",
+        `expects 1-D tensors; got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`,
+      );
+    if (a.shape[0] !== b.shape[0])
+      throw new ShapeError(
+        "dot",
+        `inconsistent tensor size: ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`,
+      );
+    return matmul(a, b);
+  });
 }

@@ -1,6 +1,16 @@
 import { promoteTypes } from "../core/dtype.js";
 import { ShapeError, ValueError } from "../core/errors.js";
-import { checkShape, contiguousStrides, fmtShape, inferShape, normalizeAxes, normalizeAxis, numel, shapesEqual, type Shape } from "../core/shape.js";
+import {
+  checkShape,
+  contiguousStrides,
+  fmtShape,
+  inferShape,
+  normalizeAxes,
+  normalizeAxis,
+  numel,
+  shapesEqual,
+  type Shape,
+} from "../core/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { expandStrides, sumTo } from "./broadcast.js";
 import { backendOf, emptyTensor, needsGrad, record, runKernel, composite } from "./dispatch.js";
@@ -21,7 +31,14 @@ export function flatShapeArgs(args: readonly (number | readonly number[])[]): nu
 }
 
 /** A view of x's storage; its gradient is `backward(g)`. */
-function makeView(x: Tensor, shape: Shape, strides: readonly number[], offset: number, name: string, backward: (g: Tensor) => Tensor): Tensor {
+function makeView(
+  x: Tensor,
+  shape: Shape,
+  strides: readonly number[],
+  offset: number,
+  name: string,
+  backward: (g: Tensor) => Tensor,
+): Tensor {
   backendOf(name, x);
   const out = new Tensor(x.storage, shape, strides, offset);
   if (needsGrad(x)) record(name, [x], [out], ([g]) => [backward(g!)]);
@@ -89,7 +106,10 @@ export function view(x: Tensor, shape0: Shape): Tensor {
   const shape = inferShape(shape0, x.numel(), "view", x.shape);
   const strides = viewStrides(x.shape, x.strides, shape);
   if (!strides) {
-    throw new ShapeError("view", `view size ${fmtShape(shape0)} is not compatible with input of shape ${fmtShape(x.shape)} and strides ${fmtShape(x.strides)}; use reshape(...) instead`);
+    throw new ShapeError(
+      "view",
+      `view size ${fmtShape(shape0)} is not compatible with input of shape ${fmtShape(x.shape)} and strides ${fmtShape(x.strides)}; use reshape(...) instead`,
+    );
   }
   const from = x.shape;
   return makeView(x, shape, strides, x.offset, "view", (g) => reshape(g, from));
@@ -97,32 +117,33 @@ export function view(x: Tensor, shape0: Shape): Tensor {
 
 export function reshape(x: Tensor, shape0: Shape): Tensor {
   return composite("reshape", [x], () => {
-  const shape = inferShape(shape0, x.numel(), "reshape", x.shape);
-  if (viewStrides(x.shape, x.strides, shape)) return view(x, shape);
-  const c = contiguousCopy(x);
-  const out = view(c, shape);
-  c.dispose();
-  return out;
-});
+    const shape = inferShape(shape0, x.numel(), "reshape", x.shape);
+    if (viewStrides(x.shape, x.strides, shape)) return view(x, shape);
+    const c = contiguousCopy(x);
+    const out = view(c, shape);
+    c.dispose();
+    return out;
+  });
 }
 
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   return composite("flatten", [x], () => {
-  if (x.ndim === 0) return reshape(x, [1]);
-  const s = axis(startDim, x.ndim, "flatten");
-  const e = axis(endDim, x.ndim, "flatten");
-  if (s > e) throw new ValueError("flatten", `startDim ${startDim} cannot come after endDim ${endDim}`);
-  const shape = [...x.shape.slice(0, s), numel(x.shape.slice(s, e + 1)), ...x.shape.slice(e + 1)];
-  return reshape(x, shape);
-});
+    if (x.ndim === 0) return reshape(x, [1]);
+    const s = axis(startDim, x.ndim, "flatten");
+    const e = axis(endDim, x.ndim, "flatten");
+    if (s > e)
+      throw new ValueError("flatten", `startDim ${startDim} cannot come after endDim ${endDim}`);
+    const shape = [...x.shape.slice(0, s), numel(x.shape.slice(s, e + 1)), ...x.shape.slice(e + 1)];
+    return reshape(x, shape);
+  });
 }
 
 export function unflatten(x: Tensor, dim: number, sizes: readonly number[]): Tensor {
   return composite("unflatten", [x], () => {
-  const d = axis(dim, x.ndim, "unflatten");
-  const inner = inferShape(sizes, x.shape[d]!, "unflatten", x.shape);
-  return view(x, [...x.shape.slice(0, d), ...inner, ...x.shape.slice(d + 1)]);
-});
+    const d = axis(dim, x.ndim, "unflatten");
+    const inner = inferShape(sizes, x.shape[d]!, "unflatten", x.shape);
+    return view(x, [...x.shape.slice(0, d), ...inner, ...x.shape.slice(d + 1)]);
+  });
 }
 
 export function squeeze(x: Tensor, dim?: number | readonly number[]): Tensor {
@@ -148,9 +169,14 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
 }
 
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
-  if (dims.length !== x.ndim) throw new ShapeError("permute", `number of dims ${dims.length} doesn't match the input's ${x.ndim} (shape ${fmtShape(x.shape)}); got dims ${fmtShape(dims)}`);
+  if (dims.length !== x.ndim)
+    throw new ShapeError(
+      "permute",
+      `number of dims ${dims.length} doesn't match the input's ${x.ndim} (shape ${fmtShape(x.shape)}); got dims ${fmtShape(dims)}`,
+    );
   const order = dims.map((d) => axis(d, x.ndim, "permute"));
-  if (new Set(order).size !== order.length) throw new ValueError("permute", `repeated dim in ${fmtShape(dims)}`);
+  if (new Set(order).size !== order.length)
+    throw new ValueError("permute", `repeated dim in ${fmtShape(dims)}`);
   const inverse = new Array<number>(order.length);
   order.forEach((d, i) => (inverse[d] = i));
   return makeView(
@@ -165,35 +191,49 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
 
 export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   return composite("transpose", [x], () => {
-  const order = x.shape.map((_, i) => i);
-  const a = axis(dim0, x.ndim, "transpose");
-  const b = axis(dim1, x.ndim, "transpose");
-  order[a] = b;
-  order[b] = a;
-  return permute(x, order);
-});
+    const order = x.shape.map((_, i) => i);
+    const a = axis(dim0, x.ndim, "transpose");
+    const b = axis(dim1, x.ndim, "transpose");
+    order[a] = b;
+    order[b] = a;
+    return permute(x, order);
+  });
 }
 
 export function t(x: Tensor): Tensor {
-  if (x.ndim > 2) throw new ShapeError("t", `expects a tensor with <= 2 dimensions, but got shape ${fmtShape(x.shape)}; use transpose(dim0, dim1)`);
+  if (x.ndim > 2)
+    throw new ShapeError(
+      "t",
+      `expects a tensor with <= 2 dimensions, but got shape ${fmtShape(x.shape)}; use transpose(dim0, dim1)`,
+    );
   return x.ndim < 2 ? makeView(x, x.shape, x.strides, x.offset, "t", (g) => g) : transpose(x, 0, 1);
 }
 
 /** A broadcast view (stride 0 on repeated dims); -1 keeps a size. Its gradient is a sum. */
 export function expand(x: Tensor, shape0: readonly number[]): Tensor {
-  if (shape0.length < x.ndim) throw new ShapeError("expand", `the number of sizes ${fmtShape(shape0)} must be at least the tensor's number of dims (shape ${fmtShape(x.shape)})`);
+  if (shape0.length < x.ndim)
+    throw new ShapeError(
+      "expand",
+      `the number of sizes ${fmtShape(shape0)} must be at least the tensor's number of dims (shape ${fmtShape(x.shape)})`,
+    );
   const lead = shape0.length - x.ndim;
   const shape = shape0.map((s, i) => (s === -1 && i >= lead ? x.shape[i - lead]! : s));
   checkShape(shape, "expand");
   for (let i = 0; i < x.ndim; i++) {
     const have = x.shape[i]!;
     if (have !== 1 && have !== shape[lead + i]) {
-      throw new ShapeError("expand", `the expanded size ${shape[lead + i]} must match the existing size ${have} at dim ${lead + i} (shape ${fmtShape(x.shape)} to ${fmtShape(shape0)})`);
+      throw new ShapeError(
+        "expand",
+        `the expanded size ${shape[lead + i]} must match the existing size ${have} at dim ${lead + i} (shape ${fmtShape(x.shape)} to ${fmtShape(shape0)})`,
+      );
     }
   }
-  if (shapesEqual(shape, x.shape)) return makeView(x, x.shape, x.strides, x.offset, "expand", (g) => g);
+  if (shapesEqual(shape, x.shape))
+    return makeView(x, x.shape, x.strides, x.offset, "expand", (g) => g);
   const from = x.shape;
-  return makeView(x, shape, expandStrides(x.shape, x.strides, shape), x.offset, "expand", (g) => sumTo(g, from));
+  return makeView(x, shape, expandStrides(x.shape, x.strides, shape), x.offset, "expand", (g) =>
+    sumTo(g, from),
+  );
 }
 
 /** A contiguous copy that stays on the graph (gradient: identity). */
@@ -207,40 +247,61 @@ export function contiguousCopy(x: Tensor): Tensor {
 
 export function repeat(x: Tensor, sizes: readonly number[]): Tensor {
   return composite("repeat", [x], () => {
-  if (sizes.length < x.ndim) throw new ShapeError("repeat", `number of repeat dims ${sizes.length} can't be smaller than the number of tensor dims ${x.ndim}`);
-  checkShape(sizes, "repeat");
-  const lead = sizes.length - x.ndim;
-  const padded = [...new Array<number>(lead).fill(1), ...x.shape];
-  // [a, b] repeated (r0, r1): view as [1, a, 1, b], expand to [r0, a, r1, b], copy to [r0*a, r1*b].
-  const inter = padded.flatMap((s) => [1, s]);
-  const expanded = padded.flatMap((s, i) => [sizes[i]!, s]);
-  const v = reshape(x, inter);
-  const e = expand(v, expanded);
-  const out = reshape(e, padded.map((s, i) => s * sizes[i]!));
-  if (v !== x) v.dispose();
-  e.dispose();
-  return out;
-});
+    if (sizes.length < x.ndim)
+      throw new ShapeError(
+        "repeat",
+        `number of repeat dims ${sizes.length} can't be smaller than the number of tensor dims ${x.ndim}`,
+      );
+    checkShape(sizes, "repeat");
+    const lead = sizes.length - x.ndim;
+    const padded = [...new Array<number>(lead).fill(1), ...x.shape];
+    // [a, b] repeated (r0, r1): view as [1, a, 1, b], expand to [r0, a, r1, b], copy to [r0*a, r1*b].
+    const inter = padded.flatMap((s) => [1, s]);
+    const expanded = padded.flatMap((s, i) => [sizes[i]!, s]);
+    const v = reshape(x, inter);
+    const e = expand(v, expanded);
+    const out = reshape(
+      e,
+      padded.map((s, i) => s * sizes[i]!),
+    );
+    if (v !== x) v.dispose();
+    e.dispose();
+    return out;
+  });
 }
 
 export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
   const d = axis(dim, x.ndim, "narrow");
   const size = x.shape[d]!;
   const s = start < 0 ? start + size : start;
-  if (!Number.isInteger(s) || !Number.isInteger(length) || s < 0 || length < 0 || s + length > size) {
-    throw new ValueError("narrow", `start ${start} + length ${length} exceeds dimension size ${size} (dim ${dim} of ${fmtShape(x.shape)})`);
+  if (
+    !Number.isInteger(s) ||
+    !Number.isInteger(length) ||
+    s < 0 ||
+    length < 0 ||
+    s + length > size
+  ) {
+    throw new ValueError(
+      "narrow",
+      `start ${start} + length ${length} exceeds dimension size ${size} (dim ${dim} of ${fmtShape(x.shape)})`,
+    );
   }
   const shape = x.shape.slice();
   shape[d] = length;
   const from = x.shape;
-  return makeView(x, shape, x.strides, x.offset + s * x.strides[d]!, "narrow", (g) => viewBackward(g, from, (z) => narrow(z, d, s, length)));
+  return makeView(x, shape, x.strides, x.offset + s * x.strides[d]!, "narrow", (g) =>
+    viewBackward(g, from, (z) => narrow(z, d, s, length)),
+  );
 }
 
 export function select(x: Tensor, dim: number, index: number): Tensor {
   const d = axis(dim, x.ndim, "select");
   const size = x.shape[d]!;
   if (!Number.isInteger(index) || index < -size || index >= size) {
-    throw new ValueError("select", `index ${index} is out of range for dimension ${dim} with size ${size} (shape ${fmtShape(x.shape)})`);
+    throw new ValueError(
+      "select",
+      `index ${index} is out of range for dimension ${dim} with size ${size} (shape ${fmtShape(x.shape)})`,
+    );
   }
   const i = index < 0 ? index + size : index;
   const from = x.shape;
@@ -265,11 +326,16 @@ interface Slice {
 
 function parseSlice(s: string, size: number): Slice {
   const parts = s.split(":");
-  if (parts.length < 2 || parts.length > 3) throw new ValueError("index", `invalid slice "${s}"; expected "start:stop" or "start:stop:step"`);
+  if (parts.length < 2 || parts.length > 3)
+    throw new ValueError(
+      "index",
+      `invalid slice "${s}"; expected "start:stop" or "start:stop:step"`,
+    );
   const num = (p: string | undefined, dflt: number): number => {
     if (p === undefined || p.trim() === "") return dflt;
     const v = Number(p);
-    if (!Number.isInteger(v)) throw new ValueError("index", `invalid slice "${s}": ${p} is not an integer`);
+    if (!Number.isInteger(v))
+      throw new ValueError("index", `invalid slice "${s}": ${p} is not an integer`);
     return v;
   };
   const step = num(parts[2], 1);
@@ -281,9 +347,14 @@ function parseSlice(s: string, size: number): Slice {
 /** Basic indexing as one view: `x.index(":", -1, "1:4:2", null, "...")`. */
 export function index(x: Tensor, args: readonly IndexArg[]): Tensor {
   const ellipses = args.filter((a) => a === "...").length;
-  if (ellipses > 1) throw new ValueError("index", `an index can only have a single ellipsis ("...")`);
+  if (ellipses > 1)
+    throw new ValueError("index", `an index can only have a single ellipsis ("...")`);
   const consuming = args.filter((a) => a !== null && a !== "...").length;
-  if (consuming > x.ndim) throw new ValueError("index", `too many indices for a tensor of dimension ${x.ndim} (shape ${fmtShape(x.shape)}): got ${consuming}`);
+  if (consuming > x.ndim)
+    throw new ValueError(
+      "index",
+      `too many indices for a tensor of dimension ${x.ndim} (shape ${fmtShape(x.shape)}): got ${consuming}`,
+    );
   const shape: number[] = [];
   const strides: number[] = [];
   let offset = x.offset;
@@ -300,7 +371,11 @@ export function index(x: Tensor, args: readonly IndexArg[]): Tensor {
       }
     } else if (typeof a === "number") {
       const size = x.shape[d]!;
-      if (!Number.isInteger(a) || a < -size || a >= size) throw new ValueError("index", `index ${a} is out of bounds for dimension ${d} with size ${size}`);
+      if (!Number.isInteger(a) || a < -size || a >= size)
+        throw new ValueError(
+          "index",
+          `index ${a} is out of bounds for dimension ${d} with size ${size}`,
+        );
       offset += (a < 0 ? a + size : a) * x.strides[d]!;
       d++;
     } else if (typeof a === "string") {
@@ -311,7 +386,10 @@ export function index(x: Tensor, args: readonly IndexArg[]): Tensor {
       offset += start * x.strides[d]!;
       d++;
     } else {
-      throw new ValueError("index", `unsupported index ${String(a)}; use numbers, "a:b:c" slices, null or "..."; for tensor indices use indexSelect or gather`);
+      throw new ValueError(
+        "index",
+        `unsupported index ${String(a)}; use numbers, "a:b:c" slices, null or "..."; for tensor indices use indexSelect or gather`,
+      );
     }
   }
   for (; d < x.ndim; d++) {
@@ -319,7 +397,9 @@ export function index(x: Tensor, args: readonly IndexArg[]): Tensor {
     strides.push(x.strides[d]!);
   }
   const from = x.shape;
-  return makeView(x, shape, strides, offset, "index", (g) => viewBackward(g, from, (z) => index(z, args)));
+  return makeView(x, shape, strides, offset, "index", (g) =>
+    viewBackward(g, from, (z) => index(z, args)),
+  );
 }
 
 export function split(x: Tensor, sizeOrSections: number | readonly number[], dim = 0): Tensor[] {
@@ -327,14 +407,20 @@ export function split(x: Tensor, sizeOrSections: number | readonly number[], dim
   const size = x.shape[d]!;
   let sections: number[];
   if (typeof sizeOrSections === "number") {
-    if (!Number.isInteger(sizeOrSections) || sizeOrSections <= 0) throw new ValueError("split", `split size must be a positive integer; got ${sizeOrSections}`);
+    if (!Number.isInteger(sizeOrSections) || sizeOrSections <= 0)
+      throw new ValueError("split", `split size must be a positive integer; got ${sizeOrSections}`);
     sections = [];
-    for (let s = 0; s < size; s += sizeOrSections) sections.push(Math.min(sizeOrSections, size - s));
+    for (let s = 0; s < size; s += sizeOrSections)
+      sections.push(Math.min(sizeOrSections, size - s));
     if (size === 0) sections.push(0);
   } else {
     sections = [...sizeOrSections];
     const total = sections.reduce((a, b) => a + b, 0);
-    if (total !== size) throw new ShapeError("split", `split sizes ${fmtShape(sections)} sum to ${total}, but dimension ${dim} has size ${size} (shape ${fmtShape(x.shape)})`);
+    if (total !== size)
+      throw new ShapeError(
+        "split",
+        `split sizes ${fmtShape(sections)} sum to ${total}, but dimension ${dim} has size ${size} (shape ${fmtShape(x.shape)})`,
+      );
   }
   const out: Tensor[] = [];
   let start = 0;
@@ -346,7 +432,8 @@ export function split(x: Tensor, sizeOrSections: number | readonly number[], dim
 }
 
 export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
-  if (!Number.isInteger(chunks) || chunks <= 0) throw new ValueError("chunk", `chunks must be a positive integer; got ${chunks}`);
+  if (!Number.isInteger(chunks) || chunks <= 0)
+    throw new ValueError("chunk", `chunks must be a positive integer; got ${chunks}`);
   const d = axis(dim, x.ndim, "chunk");
   return split(x, Math.max(1, Math.ceil(x.shape[d]! / chunks)), d);
 }
@@ -359,12 +446,12 @@ export function unbind(x: Tensor, dim = 0): Tensor[] {
 /** Reversed along `dims` (a copy, as in PyTorch). */
 export function flip(x: Tensor, dims0: number | readonly number[]): Tensor {
   return composite("flip", [x], () => {
-  const dims = normalizeAxes(dims0, x.ndim, "flip");
-  const v = flipView(x, dims);
-  const out = contiguousCopy(v);
-  v.dispose();
-  return out;
-});
+    const dims = normalizeAxes(dims0, x.ndim, "flip");
+    const v = flipView(x, dims);
+    const out = contiguousCopy(v);
+    v.dispose();
+    return out;
+  });
 }
 
 /** A negative-stride view reversed along `dims`. */
@@ -387,10 +474,17 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   let dtype = first.dtype;
   let total = 0;
   for (const x of tensors) {
-    if (x.ndim !== first.ndim) throw new ShapeError("cat", `tensors must have the same number of dimensions: got ${fmtShape(first.shape)} and ${fmtShape(x.shape)}`);
+    if (x.ndim !== first.ndim)
+      throw new ShapeError(
+        "cat",
+        `tensors must have the same number of dimensions: got ${fmtShape(first.shape)} and ${fmtShape(x.shape)}`,
+      );
     for (let k = 0; k < x.ndim; k++) {
       if (k !== d && x.shape[k] !== first.shape[k]) {
-        throw new ShapeError("cat", `sizes of tensors must match except in dimension ${d}: got ${fmtShape(first.shape)} and ${fmtShape(x.shape)} (dim ${k})`);
+        throw new ShapeError(
+          "cat",
+          `sizes of tensors must match except in dimension ${d}: got ${fmtShape(first.shape)} and ${fmtShape(x.shape)} (dim ${k})`,
+        );
       }
     }
     total += x.shape[d]!;
@@ -410,15 +504,19 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
 /** Stacks along a new `dim`. */
 export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   return composite("stack", tensors, () => {
-  if (tensors.length === 0) throw new ValueError("stack", "expected a non-empty list of tensors");
-  const first = tensors[0]!;
-  for (const x of tensors) {
-    if (!shapesEqual(x.shape, first.shape)) throw new ShapeError("stack", `expects each tensor to be equal size, but got ${fmtShape(first.shape)} and ${fmtShape(x.shape)}`);
-  }
-  const d = axis(dim, first.ndim + 1, "stack");
-  const parts = tensors.map((x) => unsqueeze(x, d));
-  const out = cat(parts, d);
-  for (const p of parts) p.dispose();
-  return out;
-});
+    if (tensors.length === 0) throw new ValueError("stack", "expected a non-empty list of tensors");
+    const first = tensors[0]!;
+    for (const x of tensors) {
+      if (!shapesEqual(x.shape, first.shape))
+        throw new ShapeError(
+          "stack",
+          `expects each tensor to be equal size, but got ${fmtShape(first.shape)} and ${fmtShape(x.shape)}`,
+        );
+    }
+    const d = axis(dim, first.ndim + 1, "stack");
+    const parts = tensors.map((x) => unsqueeze(x, d));
+    const out = cat(parts, d);
+    for (const p of parts) p.dispose();
+    return out;
+  });
 }

@@ -107,7 +107,13 @@ export interface KernelArgs {
    *
    * Flags are 0 or 1. See `ops/optim-step.ts` for the exact update each kind computes.
    */
-  optimStep: { kind: "sgd" | "adam" | "adagrad" | "rmsprop"; param: View; grad: View; state: readonly View[]; scalars: readonly number[] };
+  optimStep: {
+    kind: "sgd" | "adam" | "adagrad" | "rmsprop";
+    param: View;
+    grad: View;
+    state: readonly View[];
+    scalars: readonly number[];
+  };
 }
 
 export type Kernel<P extends Prim> = (args: KernelArgs[P]) => void;

@@ -21,7 +21,8 @@ export interface CreationOptions {
 
 /** Checks `requiresGrad` against the dtype before anything is allocated. */
 function checkGrad(dtype: DType, options: CreationOptions | undefined, op: string): void {
-  if (options?.requiresGrad && !isFloat(dtype)) throw new DTypeError(op, `only floating-point tensors can require gradients; got ${dtype}`);
+  if (options?.requiresGrad && !isFloat(dtype))
+    throw new DTypeError(op, `only floating-point tensors can require gradients; got ${dtype}`);
 }
 
 function finish(t: Tensor, options: CreationOptions | undefined, op: string): Tensor {
@@ -41,14 +42,27 @@ function shapeOf(data: NestedArray, op: string): number[] {
   return shape;
 }
 
-function flattenInto(data: NestedArray, shape: readonly number[], depth: number, out: number[], op: string): void {
+function flattenInto(
+  data: NestedArray,
+  shape: readonly number[],
+  depth: number,
+  out: number[],
+  op: string,
+): void {
   if (depth === shape.length) {
-    if (Array.isArray(data)) throw new ShapeError(op, `nested arrays have inconsistent depth (expected shape ${fmtShape(shape)})`);
+    if (Array.isArray(data))
+      throw new ShapeError(
+        op,
+        `nested arrays have inconsistent depth (expected shape ${fmtShape(shape)})`,
+      );
     out.push(typeof data === "boolean" ? (data ? 1 : 0) : data);
     return;
   }
   if (!Array.isArray(data) || data.length !== shape[depth]) {
-    throw new ShapeError(op, `expected a sequence of length ${shape[depth]} at dim ${depth} (shape ${fmtShape(shape)}); got ${Array.isArray(data) ? `length ${data.length}` : String(data)}`);
+    throw new ShapeError(
+      op,
+      `expected a sequence of length ${shape[depth]} at dim ${depth} (shape ${fmtShape(shape)}); got ${Array.isArray(data) ? `length ${data.length}` : String(data)}`,
+    );
   }
   for (const v of data) flattenInto(v, shape, depth + 1, out, op);
 }
@@ -80,7 +94,10 @@ function inferDtype(data: NestedArray): DType {
  * torch.tensor([[1, 2], [3, 4]], { dtype: "float32" });
  * torch.tensor(new Float32Array([1, 2, 3, 4]), { shape: [2, 2] });
  */
-export function tensor(data: NestedArray | TypedArray, options: CreationOptions & { shape?: readonly number[] } = {}): Tensor {
+export function tensor(
+  data: NestedArray | TypedArray,
+  options: CreationOptions & { shape?: readonly number[] } = {},
+): Tensor {
   const backend = backendFor(options.device, "tensor");
   if (ArrayBuffer.isView(data)) {
     const src = data;
@@ -88,7 +105,11 @@ export function tensor(data: NestedArray | TypedArray, options: CreationOptions 
     checkGrad(dtype, options, "tensor");
     const shape = options.shape ?? [src.length];
     checkShape(shape, "tensor");
-    if (numel(shape) !== src.length) throw new ShapeError("tensor", `shape ${fmtShape(shape)} needs ${numel(shape)} elements; the array has ${src.length}`);
+    if (numel(shape) !== src.length)
+      throw new ShapeError(
+        "tensor",
+        `shape ${fmtShape(shape)} needs ${numel(shape)} elements; the array has ${src.length}`,
+      );
     const arr = allocArray(dtype, src.length);
     arr.set(src);
     return finish(tensorFromArray(backend, dtype, shape, arr, "tensor"), options, "tensor");
@@ -100,25 +121,42 @@ export function tensor(data: NestedArray | TypedArray, options: CreationOptions 
   checkGrad(dtype, options, "tensor");
   if (options.shape) {
     checkShape(options.shape, "tensor");
-    if (numel(options.shape) !== flat.length) throw new ShapeError("tensor", `shape ${fmtShape(options.shape)} needs ${numel(options.shape)} elements; the data has ${flat.length}`);
+    if (numel(options.shape) !== flat.length)
+      throw new ShapeError(
+        "tensor",
+        `shape ${fmtShape(options.shape)} needs ${numel(options.shape)} elements; the data has ${flat.length}`,
+      );
   }
   const arr = allocArray(dtype, flat.length);
   // NOTE: NaN is nonzero, hence true
-  for (let i = 0; i < flat.length; i++) arr[i] = dtype === "bool" ? (flat[i] !== 0 ? 1 : 0) : flat[i]!;
-  return finish(tensorFromArray(backend, dtype, options.shape ?? shape, arr, "tensor"), options, "tensor");
+  for (let i = 0; i < flat.length; i++)
+    arr[i] = dtype === "bool" ? (flat[i] !== 0 ? 1 : 0) : flat[i]!;
+  return finish(
+    tensorFromArray(backend, dtype, options.shape ?? shape, arr, "tensor"),
+    options,
+    "tensor",
+  );
 }
 
-function sizeArgs(args: readonly (number | readonly number[] | CreationOptions | undefined)[]): { shape: number[]; options: CreationOptions } {
+function sizeArgs(args: readonly (number | readonly number[] | CreationOptions | undefined)[]): {
+  shape: number[];
+  options: CreationOptions;
+} {
   const last = args[args.length - 1];
   const hasOptions = typeof last === "object" && last !== null && !Array.isArray(last);
   const options = (hasOptions ? last : {}) as CreationOptions;
   const dims = (hasOptions ? args.slice(0, -1) : args) as (number | readonly number[])[];
-  const shape = dims.length === 1 && typeof dims[0] !== "number" ? [...dims[0]!] : (dims as number[]);
+  const shape =
+    dims.length === 1 && typeof dims[0] !== "number" ? [...dims[0]!] : (dims as number[]);
   return { shape, options };
 }
 
 /** A tensor of `shape` filled with `value`. */
-export function full(shape: readonly number[], value: number | boolean, options: CreationOptions = {}): Tensor {
+export function full(
+  shape: readonly number[],
+  value: number | boolean,
+  options: CreationOptions = {},
+): Tensor {
   checkShape(shape, "full");
   const backend = backendFor(options.device, "full");
   const dtype = options.dtype ?? (typeof value === "boolean" ? "bool" : "float32");
@@ -145,20 +183,35 @@ export function empty(...args: SizeArgs): Tensor {
 }
 
 function likeOptions(t: Tensor, options: CreationOptions): CreationOptions {
-  return { dtype: options.dtype ?? t.dtype, device: options.device ?? t.device, requiresGrad: options.requiresGrad ?? false };
+  return {
+    dtype: options.dtype ?? t.dtype,
+    device: options.device ?? t.device,
+    requiresGrad: options.requiresGrad ?? false,
+  };
 }
-export const zerosLike = (t: Tensor, options: CreationOptions = {}) => full(t.shape, 0, likeOptions(t, options));
-export const onesLike = (t: Tensor, options: CreationOptions = {}) => full(t.shape, 1, likeOptions(t, options));
-export const emptyLike = (t: Tensor, options: CreationOptions = {}) => full(t.shape, 0, likeOptions(t, options));
-export const fullLike = (t: Tensor, value: number, options: CreationOptions = {}) => full(t.shape, value, likeOptions(t, options));
-export const randLike = (t: Tensor, options: CreationOptions = {}) => rand(t.shape, likeOptions(t, options));
-export const randnLike = (t: Tensor, options: CreationOptions = {}) => randn(t.shape, likeOptions(t, options));
+export const zerosLike = (t: Tensor, options: CreationOptions = {}) =>
+  full(t.shape, 0, likeOptions(t, options));
+export const onesLike = (t: Tensor, options: CreationOptions = {}) =>
+  full(t.shape, 1, likeOptions(t, options));
+export const emptyLike = (t: Tensor, options: CreationOptions = {}) =>
+  full(t.shape, 0, likeOptions(t, options));
+export const fullLike = (t: Tensor, value: number, options: CreationOptions = {}) =>
+  full(t.shape, value, likeOptions(t, options));
+export const randLike = (t: Tensor, options: CreationOptions = {}) =>
+  rand(t.shape, likeOptions(t, options));
+export const randnLike = (t: Tensor, options: CreationOptions = {}) =>
+  randn(t.shape, likeOptions(t, options));
 
 /**
  * Values from `start` to `end` (exclusive) by `step`: arange(5), arange(1, 5), arange(0, 1, 0.25).
  * Integer arguments give int32, as PyTorch gives int64.
  */
-export function arange(start: number, end?: number | CreationOptions, step?: number | CreationOptions, options: CreationOptions = {}): Tensor {
+export function arange(
+  start: number,
+  end?: number | CreationOptions,
+  step?: number | CreationOptions,
+  options: CreationOptions = {},
+): Tensor {
   if (typeof end === "object") {
     options = end;
     end = undefined;
@@ -168,29 +221,56 @@ export function arange(start: number, end?: number | CreationOptions, step?: num
   }
   const [lo, hi] = end === undefined ? [0, start] : [start, end as number];
   const st = (step as number | undefined) ?? 1;
-  if (st === 0 || !Number.isFinite(st)) throw new ValueError("arange", `step must be non-zero and finite; got ${st}`);
-  if ((hi - lo) / st < 0) throw new ValueError("arange", `upper bound and step sign are inconsistent: start ${lo}, end ${hi}, step ${st}`);
+  if (st === 0 || !Number.isFinite(st))
+    throw new ValueError("arange", `step must be non-zero and finite; got ${st}`);
+  if ((hi - lo) / st < 0)
+    throw new ValueError(
+      "arange",
+      `upper bound and step sign are inconsistent: start ${lo}, end ${hi}, step ${st}`,
+    );
   const n = Math.max(0, Math.ceil((hi - lo) / st));
   const dtype = options.dtype ?? ([lo, hi, st].every(Number.isInteger) ? "int32" : "float32");
   const data = allocArray(dtype, n);
   for (let i = 0; i < n; i++) data[i] = lo + i * st;
-  return finish(tensorFromArray(backendFor(options.device, "arange"), dtype, [n], data, "arange"), options, "arange");
+  return finish(
+    tensorFromArray(backendFor(options.device, "arange"), dtype, [n], data, "arange"),
+    options,
+    "arange",
+  );
 }
 
 /** `steps` evenly spaced values from start to end inclusive. */
-export function linspace(start: number, end: number, steps: number, options: CreationOptions = {}): Tensor {
-  if (!Number.isInteger(steps) || steps < 0) throw new ValueError("linspace", `number of steps must be a non-negative integer; got ${steps}`);
+export function linspace(
+  start: number,
+  end: number,
+  steps: number,
+  options: CreationOptions = {},
+): Tensor {
+  if (!Number.isInteger(steps) || steps < 0)
+    throw new ValueError(
+      "linspace",
+      `number of steps must be a non-negative integer; got ${steps}`,
+    );
   const dtype = options.dtype ?? "float32";
   const data = allocArray(dtype, steps);
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
   // NOTE: PyTorch fills the second half backwards from `end`, so the last value is exactly `end`.
   const half = Math.floor(steps / 2);
-  for (let i = 0; i < steps; i++) data[i] = i < half || steps === 1 ? start + step * i : end - step * (steps - 1 - i);
-  return finish(tensorFromArray(backendFor(options.device, "linspace"), dtype, [steps], data, "linspace"), options, "linspace");
+  for (let i = 0; i < steps; i++)
+    data[i] = i < half || steps === 1 ? start + step * i : end - step * (steps - 1 - i);
+  return finish(
+    tensorFromArray(backendFor(options.device, "linspace"), dtype, [steps], data, "linspace"),
+    options,
+    "linspace",
+  );
 }
 
 /** The n x m identity matrix. */
-export function eye(n: number, m?: number | CreationOptions, options: CreationOptions = {}): Tensor {
+export function eye(
+  n: number,
+  m?: number | CreationOptions,
+  options: CreationOptions = {},
+): Tensor {
   if (typeof m === "object") {
     options = m;
     m = undefined;
@@ -200,10 +280,19 @@ export function eye(n: number, m?: number | CreationOptions, options: CreationOp
   const dtype = options.dtype ?? "float32";
   const data = allocArray(dtype, n * cols);
   for (let i = 0; i < Math.min(n, cols); i++) data[i * cols + i] = 1;
-  return finish(tensorFromArray(backendFor(options.device, "eye"), dtype, [n, cols], data, "eye"), options, "eye");
+  return finish(
+    tensorFromArray(backendFor(options.device, "eye"), dtype, [n, cols], data, "eye"),
+    options,
+    "eye",
+  );
 }
 
-function randomTensor(dist: "uniform" | "normal", shape: Shape, options: CreationOptions, op: string): Tensor {
+function randomTensor(
+  dist: "uniform" | "normal",
+  shape: Shape,
+  options: CreationOptions,
+  op: string,
+): Tensor {
   checkShape(shape, op);
   const dtype = options.dtype ?? "float32";
   if (!isFloat(dtype)) throw new DTypeError(op, `expected a floating-point dtype; got ${dtype}`);
@@ -226,7 +315,12 @@ export function randn(...args: SizeArgs): Tensor {
 }
 
 /** Integers uniform in [low, high): randint(10, [3]) or randint(2, 10, [3]). */
-export function randint(low: number, high: number | readonly number[], shape?: readonly number[] | CreationOptions, options: CreationOptions = {}): Tensor {
+export function randint(
+  low: number,
+  high: number | readonly number[],
+  shape?: readonly number[] | CreationOptions,
+  options: CreationOptions = {},
+): Tensor {
   let lo = low;
   let hi: number;
   let sh: readonly number[];
@@ -237,7 +331,8 @@ export function randint(low: number, high: number | readonly number[], shape?: r
     hi = high;
     sh = (shape as readonly number[] | undefined) ?? [];
   }
-  if (!Number.isInteger(lo) || !Number.isInteger(hi) || hi <= lo) throw new ValueError("randint", `expected integers low < high; got low ${lo}, high ${hi}`);
+  if (!Number.isInteger(lo) || !Number.isInteger(hi) || hi <= lo)
+    throw new ValueError("randint", `expected integers low < high; got low ${lo}, high ${hi}`);
   const u = randomTensor("uniform", sh, { device: options.device }, "randint");
   const scaled = mul(u, hi - lo);
   const f = floor(scaled);
@@ -249,7 +344,8 @@ export function randint(low: number, high: number | readonly number[], shape?: r
 
 /** A random permutation of 0..n-1 (int32), from the global generator. */
 export function randperm(n: number, options: CreationOptions = {}): Tensor {
-  if (!Number.isInteger(n) || n < 0) throw new ValueError("randperm", `n must be a non-negative integer; got ${n}`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new ValueError("randperm", `n must be a non-negative integer; got ${n}`);
   // Fisher-Yates driven by philox uniforms: the same permutation on every device.
   const { seed, offset } = takeCounters(n);
   const u = new Float64Array(n);

@@ -49,36 +49,55 @@ function makeFormatter(values: number[], dtype: DType): (v: number) => string {
 /** The indices shown along one dim: all, or the first and last few (null marks the gap). */
 function shownIndices(size: number, summarize: boolean): (number | null)[] {
   if (!summarize || size <= 2 * EDGE_ITEMS) return Array.from({ length: size }, (_, i) => i);
-  return [...Array.from({ length: EDGE_ITEMS }, (_, i) => i), null, ...Array.from({ length: EDGE_ITEMS }, (_, i) => size - EDGE_ITEMS + i)];
+  return [
+    ...Array.from({ length: EDGE_ITEMS }, (_, i) => i),
+    null,
+    ...Array.from({ length: EDGE_ITEMS }, (_, i) => size - EDGE_ITEMS + i),
+  ];
 }
 
-export function formatTensor(data: TypedArray, shape: Shape, dtype: DType, extra: string[]): string {
+export function formatTensor(
+  data: TypedArray,
+  shape: Shape,
+  dtype: DType,
+  extra: string[],
+): string {
   const n = data.length;
   const summarize = n > THRESHOLD;
   const strides = shape.map((_, d) => shape.slice(d + 1).reduce((a, b) => a * b, 1));
   const shown: number[] = [];
   const collect = (d: number, base: number): void => {
     if (d === shape.length) return void shown.push(data[base]!);
-    for (const i of shownIndices(shape[d]!, summarize)) if (i !== null) collect(d + 1, base + i * strides[d]!);
+    for (const i of shownIndices(shape[d]!, summarize))
+      if (i !== null) collect(d + 1, base + i * strides[d]!);
   };
   collect(0, 0);
   const fmt = makeFormatter(shown, dtype);
   const elementWidth = fmt(shown[0] ?? 0).length + 2;
   const vector = (base: number, indent: number): string => {
-    const items = shownIndices(shape[shape.length - 1]!, summarize).map((i) => (i === null ? " ..." : fmt(data[base + i]!)));
+    const items = shownIndices(shape[shape.length - 1]!, summarize).map((i) =>
+      i === null ? " ..." : fmt(data[base + i]!),
+    );
     const perLine = Math.max(1, Math.floor((LINE_WIDTH - indent) / elementWidth));
     const lines: string[] = [];
-    for (let i = 0; i < items.length; i += perLine) lines.push(items.slice(i, i + perLine).join(", "));
+    for (let i = 0; i < items.length; i += perLine)
+      lines.push(items.slice(i, i + perLine).join(", "));
     return `[${lines.join(",\n" + " ".repeat(indent + 1))}]`;
   };
   const render = (d: number, base: number, indent: number): string => {
     if (d === shape.length - 1) return vector(base, indent);
-    const parts = shownIndices(shape[d]!, summarize).map((i) => (i === null ? "..." : render(d + 1, base + i * strides[d]!, indent + 1)));
+    const parts = shownIndices(shape[d]!, summarize).map((i) =>
+      i === null ? "..." : render(d + 1, base + i * strides[d]!, indent + 1),
+    );
     return `[${parts.join("," + "\n".repeat(shape.length - d - 1) + " ".repeat(indent + 1))}]`;
   };
   const prefix = "tensor(";
-  const body = shape.length === 0 ? fmt(data[0]!).trim() : n === 0 ? "[]" : render(0, 0, prefix.length);
-  const suffix = [...(dtype === "float32" || (dtype === "bool" && n > 0) ? [] : [`dtype=torch.${dtype}`]), ...extra];
+  const body =
+    shape.length === 0 ? fmt(data[0]!).trim() : n === 0 ? "[]" : render(0, 0, prefix.length);
+  const suffix = [
+    ...(dtype === "float32" || (dtype === "bool" && n > 0) ? [] : [`dtype=torch.${dtype}`]),
+    ...extra,
+  ];
   if (n === 0 && shape.length > 1) suffix.unshift(`size=(${shape.join(", ")})`);
   return `${prefix}${body}${suffix.map((s) => `, ${s}`).join("")})`;
 }

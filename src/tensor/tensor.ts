@@ -2,7 +2,14 @@ import type { Backend, DeviceName, Storage, View } from "../backends/backend.js"
 import type { DType, TypedArray } from "../core/dtype.js";
 import { isFloat } from "../core/dtype.js";
 import { AutogradError, DeviceError, DTypeError, TensorError, ValueError } from "../core/errors.js";
-import { finalizer, noteTensorCreated, noteTensorDisposed, releaseStorage, track, type Tracked } from "../core/memory.js";
+import {
+  finalizer,
+  noteTensorCreated,
+  noteTensorDisposed,
+  releaseStorage,
+  track,
+  type Tracked,
+} from "../core/memory.js";
 import { fmtShape, numel, type Shape } from "../core/shape.js";
 import { isGradEnabled } from "../autograd/grad-mode.js";
 import type { GradHook, Node } from "../autograd/node.js";
@@ -22,7 +29,8 @@ export type TensorOrScalar = Tensor | Scalar;
 export type NestedArray = number | boolean | NestedArray[];
 
 type KeepDim = boolean | { keepdim?: boolean };
-const kd = (k: KeepDim | undefined): boolean => (typeof k === "object" ? (k.keepdim ?? false) : (k ?? false));
+const kd = (k: KeepDim | undefined): boolean =>
+  typeof k === "object" ? (k.keepdim ?? false) : (k ?? false);
 
 /**
  * An n-dimensional array on one device, with autograd. A tensor is a strided view of a storage:
@@ -179,10 +187,16 @@ export class Tensor implements View, Tracked {
    */
   setData_(src: Tensor): this {
     this.#checkLive("setData_");
-    if (src.storage === this.storage && src.offset === this.offset && src.strides === this.strides) return this;
+    if (src.storage === this.storage && src.offset === this.offset && src.strides === this.strides)
+      return this;
     const old = this.storage;
     src.storage.refs++;
-    const self = this as { storage: Storage; shape: Shape; strides: readonly number[]; offset: number };
+    const self = this as {
+      storage: Storage;
+      shape: Shape;
+      strides: readonly number[];
+      offset: number;
+    };
     self.storage = src.storage;
     self.shape = src.shape;
     self.strides = src.strides;
@@ -218,7 +232,11 @@ export class Tensor implements View, Tracked {
   // ---- readback ----
 
   #checkLive(op: string): void {
-    if (this.#disposed) throw new TensorError(op, `a ${this.dtype} tensor of shape ${fmtShape(this.shape)} was used after dispose()`);
+    if (this.#disposed)
+      throw new TensorError(
+        op,
+        `a ${this.dtype} tensor of shape ${fmtShape(this.shape)} was used after dispose()`,
+      );
   }
 
   /** Reads the values (row-major, a fresh typed array). */
@@ -238,7 +256,10 @@ export class Tensor implements View, Tracked {
     this.#checkLive("dataSync");
     const backend = this.backend;
     if (!backend.readSync) {
-      throw new DeviceError("dataSync", `cannot read a ${backend.name} tensor synchronously; use await t.data()`);
+      throw new DeviceError(
+        "dataSync",
+        `cannot read a ${backend.name} tensor synchronously; use await t.data()`,
+      );
     }
     if (this.isContiguous()) return this.#window(backend.readSync(this.storage));
     const c = M.contiguousCopy(this);
@@ -270,13 +291,18 @@ export class Tensor implements View, Tracked {
     return this.dataSync()[0]!;
   }
   #checkItem(): void {
-    if (this.numel() !== 1) throw new ValueError("item", `a tensor with ${this.numel()} elements cannot be converted to a number (shape ${fmtShape(this.shape)})`);
+    if (this.numel() !== 1)
+      throw new ValueError(
+        "item",
+        `a tensor with ${this.numel()} elements cannot be converted to a number (shape ${fmtShape(this.shape)})`,
+      );
   }
 
   /** PyTorch's printout, e.g. `tensor([[1., 2.], [3., 4.]], requires_grad=True)`. */
   toString(): string {
     if (this.#disposed) return `tensor(<disposed> ${fmtShape(this.shape)}, dtype=${this.dtype})`;
-    if (!this.backend.readSync) return `tensor(<${this.device}> shape=${fmtShape(this.shape)}, dtype=${this.dtype}; use await t.toStringAsync())`;
+    if (!this.backend.readSync)
+      return `tensor(<${this.device}> shape=${fmtShape(this.shape)}, dtype=${this.dtype}; use await t.toStringAsync())`;
     return formatTensor(this.dataSync(), this.shape, this.dtype, this.#suffix());
   }
   async toStringAsync(): Promise<string> {
@@ -285,7 +311,10 @@ export class Tensor implements View, Tracked {
   #suffix(): string[] {
     const extra: string[] = [];
     if (this.device !== "cpu") extra.push(`device='${this.device}'`);
-    if (this.gradFn) extra.push(`grad_fn=<${this.gradFn.name[0]!.toUpperCase()}${this.gradFn.name.slice(1)}Backward0>`);
+    if (this.gradFn)
+      extra.push(
+        `grad_fn=<${this.gradFn.name[0]!.toUpperCase()}${this.gradFn.name.slice(1)}Backward0>`,
+      );
     else if (this.requiresGrad) extra.push("requires_grad=True");
     return extra;
   }
@@ -298,7 +327,8 @@ export class Tensor implements View, Tracked {
 
   /** This tensor on `device` and/or as `dtype` (itself when nothing changes). Sync from the CPU. */
   to(target: DeviceName | DType, dtype?: DType): Tensor {
-    if (target === "float32" || target === "float64" || target === "int32" || target === "bool") return this.toType(target);
+    if (target === "float32" || target === "float64" || target === "int32" || target === "bool")
+      return this.toType(target);
     const moved = toDevice(this, target);
     if (dtype && dtype !== moved.dtype) {
       const cast = moved.toType(dtype);
@@ -336,9 +366,16 @@ export class Tensor implements View, Tracked {
   /** Sets `requiresGrad` on a leaf; returns this. */
   requiresGrad_(on = true): this {
     if (!this.isLeaf) {
-      throw new AutogradError("requiresGrad_", "you can only change requiresGrad of leaf tensors; use detach() to make a leaf from a non-leaf");
+      throw new AutogradError(
+        "requiresGrad_",
+        "you can only change requiresGrad of leaf tensors; use detach() to make a leaf from a non-leaf",
+      );
     }
-    if (on && !isFloat(this.dtype)) throw new DTypeError("requiresGrad_", `only floating-point tensors can require gradients; got ${this.dtype}`);
+    if (on && !isFloat(this.dtype))
+      throw new DTypeError(
+        "requiresGrad_",
+        `only floating-point tensors can require gradients; got ${this.dtype}`,
+      );
     this.#requiresGrad = on;
     return this;
   }
@@ -347,13 +384,20 @@ export class Tensor implements View, Tracked {
    * Computes the gradient of this tensor with respect to the graph leaves and accumulates it into
    * their `.grad`. `gradient` defaults to 1 for a one-element tensor.
    */
-  backward(gradient?: Tensor, options: { retainGraph?: boolean; createGraph?: boolean; inputs?: Tensor[] } = {}): void {
+  backward(
+    gradient?: Tensor,
+    options: { retainGraph?: boolean; createGraph?: boolean; inputs?: Tensor[] } = {},
+  ): void {
     runBackward([this], gradient ? [gradient] : [null], options);
   }
 
   /** Keeps `.grad` for this non-leaf tensor after backward. */
   retainGrad(): void {
-    if (!this.requiresGrad) throw new AutogradError("retainGrad", "cannot retain the gradient of a tensor that does not require grad");
+    if (!this.requiresGrad)
+      throw new AutogradError(
+        "retainGrad",
+        "cannot retain the gradient of a tensor that does not require grad",
+      );
     if (this.isLeaf) return;
     this.gradFn!.retained ??= new Map();
     this.gradFn!.retained.set(this.outputIndex, this);
@@ -364,7 +408,11 @@ export class Tensor implements View, Tracked {
    * replaces the gradient. Returns a function that removes the hook.
    */
   registerHook(hook: GradHook): () => void {
-    if (!this.requiresGrad) throw new AutogradError("registerHook", "cannot register a hook on a tensor that does not require grad");
+    if (!this.requiresGrad)
+      throw new AutogradError(
+        "registerHook",
+        "cannot register a hook on a tensor that does not require grad",
+      );
     if (this.gradFn) {
       this.gradFn.addHook(this.outputIndex, hook);
       const list = this.gradFn.hooks!.get(this.outputIndex)!;
@@ -397,7 +445,10 @@ export class Tensor implements View, Tracked {
   checkInPlace(op: string): void {
     this.#checkLive(op);
     if (this.isLeaf && this.requiresGrad && isGradEnabled()) {
-      throw new AutogradError(op, "a leaf tensor that requires grad is being used in an in-place operation; wrap it in torch.noGrad(() => ...) or use the out-of-place op");
+      throw new AutogradError(
+        op,
+        "a leaf tensor that requires grad is being used in an in-place operation; wrap it in torch.noGrad(() => ...) or use the out-of-place op",
+      );
     }
   }
   /** @internal Takes the place of `result` in the graph after its values were copied in. */
@@ -876,7 +927,8 @@ function nest(data: TypedArray, shape: Shape, dtype: DType): NestedArray {
   let pos = 0;
   const build = (d: number): NestedArray[] => {
     const out: NestedArray[] = new Array<NestedArray>(shape[d]!);
-    for (let i = 0; i < shape[d]!; i++) out[i] = d === shape.length - 1 ? conv(data[pos++]!) : build(d + 1);
+    for (let i = 0; i < shape[d]!; i++)
+      out[i] = d === shape.length - 1 ? conv(data[pos++]!) : build(d + 1);
     return out;
   };
   return build(0);

@@ -7,7 +7,11 @@ import type { Tensor } from "./tensor.js";
  * Moving tensors between devices. The copy is differentiable: its gradient moves back.
  */
 
-function moved(x: Tensor, device: DeviceName, data: ReturnType<NonNullable<Tensor["backend"]["readSync"]>>): Tensor {
+function moved(
+  x: Tensor,
+  device: DeviceName,
+  data: ReturnType<NonNullable<Tensor["backend"]["readSync"]>>,
+): Tensor {
   const out = tensorFromArray(backendFor(device, "to"), x.dtype, x.shape, data, "to");
   if (needsGrad(x)) {
     const from = x.device;
@@ -21,7 +25,10 @@ export function toDevice(x: Tensor, device: DeviceName): Tensor {
   if (x.device === device) return x;
   const src = x.backend;
   if (!src.readSync) {
-    throw new DeviceError("to", `moving a ${x.device} tensor to ${device} needs an asynchronous read; use await t.toAsync("${device}")`);
+    throw new DeviceError(
+      "to",
+      `moving a ${x.device} tensor to ${device} needs an asynchronous read; use await t.toAsync("${device}")`,
+    );
   }
   return moved(x, device, x.dataSync());
 }

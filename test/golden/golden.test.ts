@@ -300,7 +300,8 @@ const OPS: Record<string, (ins: Ins, kw: Kw) => OpResult> = {
  * PyTorch behaviour webtorch does not express; delete the entry when it is fixed.
  */
 const SKIP: Record<string, string> = {
-  "cumprod/with_zero_grad": "src/ops/reduce.ts cumprod backward divides by x: NaN where x == 0 (PyTorch special-cases zeros)",
+  "cumprod/with_zero_grad":
+    "src/ops/reduce.ts cumprod backward divides by x: NaN where x == 0 (PyTorch special-cases zeros)",
   "conv2d/padding_same_even_kernel":
     'not supported yet: padding "same" with an even kernel (asymmetric padding); NotImplementedError',
   "avgPool2d/ceil_mode": "not supported yet: avgPool2d ceilMode; NotImplementedError",

@@ -21,7 +21,9 @@ describe("where with two JS values", () => {
     expectNoLeaks(() => {
       const x = torch.tensor([1, 2, 3], { dtype: "float32" });
       const idx = torch.tensor([-1]);
-      expect(() => x.gather(0, idx)).toThrow(/gather: index -1 is out of bounds for dimension 0 with size 3/);
+      expect(() => x.gather(0, idx)).toThrow(
+        /gather: index -1 is out of bounds for dimension 0 with size 3/,
+      );
       x.dispose();
       idx.dispose();
     });
@@ -31,14 +33,26 @@ describe("where with two JS values", () => {
 describe("in-place binary ops", () => {
   it("write straight into the tensor, and stay right when the operand aliases it differently", () => {
     expectNoLeaks(() => {
-      const a = torch.tensor([[1, 2], [3, 4]], { dtype: "float32" });
+      const a = torch.tensor(
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        { dtype: "float32" },
+      );
       const storage = a.storage;
       a.add_(1).mul_(2);
       expect(a.storage).toBe(storage);
-      expect(a.tolistSync()).toEqual([[4, 6], [8, 10]]);
+      expect(a.tolistSync()).toEqual([
+        [4, 6],
+        [8, 10],
+      ]);
       const at = a.t();
       a.add_(at); // a + a^T, computed before writing
-      expect(a.tolistSync()).toEqual([[8, 14], [14, 20]]);
+      expect(a.tolistSync()).toEqual([
+        [8, 14],
+        [14, 20],
+      ]);
       expect(a.version).toBe(3);
       at.dispose();
       a.dispose();

@@ -102,14 +102,11 @@ describe("format: PyTorch's repr", () => {
 
   // Regression test, fixed bug (format.ts floatFormatter): for floats that are all integers PyTorch switches to scientific
   // notation when max/min > 1000 (not only when max > 1e8); we print `tensor([   1., 2000.])`.
-  it(
-    "integral floats with max/min > 1000 use scientific notation: torch.tensor([1., 2000.])",
-    () => {
-      expect(repr(() => torch.tensor([1, 2000], { dtype: "float32" }))).toBe(
-        "tensor([1.0000e+00, 2.0000e+03])",
-      );
-    },
-  );
+  it("integral floats with max/min > 1000 use scientific notation: torch.tensor([1., 2000.])", () => {
+    expect(repr(() => torch.tensor([1, 2000], { dtype: "float32" }))).toBe(
+      "tensor([1.0000e+00, 2.0000e+03])",
+    );
+  });
 
   it("nan and inf", () => {
     expect(repr(() => torch.tensor([NaN, 1.5, Infinity]))).toBe("tensor([   nan, 1.5000,    inf])");
@@ -204,14 +201,11 @@ describe("format: PyTorch's repr", () => {
 
   // Regression test, fixed bug (format.ts render): inside a row PyTorch writes the elision as " ..." (so ",  ..., "), but we
   // write ", ..., "; `tensor([   0,    1,    2, ..., 1997, 1998, 1999], dtype=torch.int32)`.
-  it(
-    "summarized rows elide with ' ...' as PyTorch: torch.arange(2000, dtype=torch.int32)",
-    () => {
-      expect(repr(() => torch.arange(2000))).toBe(
-        "tensor([   0,    1,    2,  ..., 1997, 1998, 1999], dtype=torch.int32)",
-      );
-    },
-  );
+  it("summarized rows elide with ' ...' as PyTorch: torch.arange(2000, dtype=torch.int32)", () => {
+    expect(repr(() => torch.arange(2000))).toBe(
+      "tensor([   0,    1,    2,  ..., 1997, 1998, 1999], dtype=torch.int32)",
+    );
+  });
 
   it("summarized float rows: ((torch.arange(1100.) + 1000) / 1000)", () => {
     expect(repr(() => torch.arange(0, 1100, 1, { dtype: "float32" }).add(1000).div(1000))).toBe(

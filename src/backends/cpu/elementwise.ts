@@ -17,7 +17,19 @@ type Arr = { [i: number]: number; length: number };
  * A compiled loop over the last two (coalesced) dims: `rows` x `n` elements, output at
  * `po + r * sor + j * so`, input k at `ps[k] + r * srs[k] + j * ss[k]`.
  */
-type Loop = (f: Scalar, out: Arr, po: number, so: number, sor: number, ins: Arr[], ps: Int32Array, ss: Int32Array, srs: Int32Array, n: number, rows: number) => void;
+type Loop = (
+  f: Scalar,
+  out: Arr,
+  po: number,
+  so: number,
+  sor: number,
+  ins: Arr[],
+  ps: Int32Array,
+  ss: Int32Array,
+  srs: Int32Array,
+  n: number,
+  rows: number,
+) => void;
 
 const loops = new Map<string, Loop>();
 
@@ -26,8 +38,15 @@ function loopSource(arity: number, boolOut: boolean): string {
   const ks = Array.from({ length: arity }, (_, k) => k);
   // bool outputs store 0/1; NaN is nonzero, hence true
   const wrap = (e: string) => (boolOut ? `+(${e}) !== 0 ? 1 : 0` : e);
-  const decl = ks.map((k) => `const i${k} = ins[${k}], s${k} = ss[${k}], r${k} = srs[${k}]; let p${k} = ps[${k}];`).join("\n");
-  const contiguous = ks.map((k) => `s${k} === 1`).concat(["so === 1"]).join(" && ");
+  const decl = ks
+    .map(
+      (k) => `const i${k} = ins[${k}], s${k} = ss[${k}], r${k} = srs[${k}]; let p${k} = ps[${k}];`,
+    )
+    .join("\n");
+  const contiguous = ks
+    .map((k) => `s${k} === 1`)
+    .concat(["so === 1"])
+    .join(" && ");
   const argsContig = ks.map((k) => `i${k}[p${k} + j]`).join(", ");
   const args = ks.map((k) => `i${k}[p${k} + j * s${k}]`).join(", ");
   const advance = ks.map((k) => `p${k} += r${k};`).join(" ");
@@ -60,7 +79,20 @@ function getLoop(key: string, arity: number, boolOut: boolean): Loop {
   if (codegenAllowed) {
     try {
       // eslint-disable-next-line @typescript-eslint/no-implied-eval
-      loop = new Function("f", "out", "po", "so", "sor", "ins", "ps", "ss", "srs", "n", "rows", loopSource(arity, boolOut)) as Loop;
+      loop = new Function(
+        "f",
+        "out",
+        "po",
+        "so",
+        "sor",
+        "ins",
+        "ps",
+        "ss",
+        "srs",
+        "n",
+        "rows",
+        loopSource(arity, boolOut),
+      ) as Loop;
     } catch {
       codegenAllowed = false;
     }

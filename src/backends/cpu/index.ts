@@ -5,7 +5,13 @@ import { fillNormal, fillUniform } from "../../core/philox.js";
 import { elementwise } from "./elementwise.js";
 import { catKernel, fillKernel, gatherKernel, scatterKernel } from "./indexing.js";
 import { optimStepKernel } from "./optim.js";
-import { conv2dGradInputKernel, conv2dGradWeightKernel, conv2dKernel, matmulKernel, maxPool2dKernel } from "./linalg.js";
+import {
+  conv2dGradInputKernel,
+  conv2dGradWeightKernel,
+  conv2dKernel,
+  matmulKernel,
+  maxPool2dKernel,
+} from "./linalg.js";
 import { reduceKernel, scanKernel } from "./reduce.js";
 
 const select = (c: number, a: number, b: number) => (c ? a : b);
@@ -42,7 +48,15 @@ export const cpuBackend: Backend = {
   supportsFloat64: true,
   kernels,
   alloc(dtype, size): Storage {
-    return { backend: cpuBackend, dtype, size, data: allocArray(dtype, size), refs: 0, version: 0, freed: false };
+    return {
+      backend: cpuBackend,
+      dtype,
+      size,
+      data: allocArray(dtype, size),
+      refs: 0,
+      version: 0,
+      freed: false,
+    };
   },
   free() {
     // Typed arrays belong to the garbage collector; dropping the storage's reference is enough.

@@ -30,7 +30,11 @@ function indexedOffsets(op: string, target: View, index: View, dim: number): Int
   for (let i = 0; i < out.length; i++) {
     const k = idx[idxOffsets[i]!]!;
     // NOTE: as PyTorch's gather/scatter, negative indices are errors (not counted from the end)
-    if (k < 0 || k >= size) throw new ValueError(op, `index ${k} is out of bounds for dimension ${dim} with size ${size}`);
+    if (k < 0 || k >= size)
+      throw new ValueError(
+        op,
+        `index ${k} is out of bounds for dimension ${dim} with size ${size}`,
+      );
     out[i] = base[i]! + k * stride;
   }
   return out;
@@ -59,7 +63,11 @@ export function catKernel({ xs, dim, out }: KernelArgs["cat"]): void {
   for (const x of xs) {
     const size = x.shape[dim]!;
     if (size > 0) {
-      const region: View = { ...out, shape: x.shape, offset: out.offset + start * out.strides[dim]! };
+      const region: View = {
+        ...out,
+        shape: x.shape,
+        offset: out.offset + start * out.strides[dim]!,
+      };
       copyView(region, x);
     }
     start += size;

@@ -18,31 +18,96 @@ export function matmulKernel({ a, b, out }: KernelArgs["matmul"]): void {
   const B = b.storage.data as FloatArray;
   const C = out.storage.data as FloatArray;
   for (let i = 0; i < aBase.length; i++) {
-    gemm(M, N, K, A, aBase[i]!, a.strides[nd - 2]!, a.strides[nd - 1]!, B, bBase[i]!, b.strides[nd - 2]!, b.strides[nd - 1]!, C, out.offset + i * M * N);
+    gemm(
+      M,
+      N,
+      K,
+      A,
+      aBase[i]!,
+      a.strides[nd - 2]!,
+      a.strides[nd - 1]!,
+      B,
+      bBase[i]!,
+      b.strides[nd - 2]!,
+      b.strides[nd - 1]!,
+      C,
+      out.offset + i * M * N,
+    );
   }
 }
 
-function geometry(xShape: readonly number[], wShape: readonly number[], attrs: KernelArgs["conv2d"]["attrs"]) {
-  return conv2dGeometry(xShape, wShape, [attrs.stride[0], attrs.stride[1]], [attrs.padding[0], attrs.padding[1]], [attrs.dilation[0], attrs.dilation[1]], attrs.groups);
+function geometry(
+  xShape: readonly number[],
+  wShape: readonly number[],
+  attrs: KernelArgs["conv2d"]["attrs"],
+) {
+  return conv2dGeometry(
+    xShape,
+    wShape,
+    [attrs.stride[0], attrs.stride[1]],
+    [attrs.padding[0], attrs.padding[1]],
+    [attrs.dilation[0], attrs.dilation[1]],
+    attrs.groups,
+  );
 }
 
 export function conv2dKernel({ x, w, out, attrs }: KernelArgs["conv2d"]): void {
-  conv2dForward(geometry(x.shape, w.shape, attrs), x.storage.data as FloatArray, w.storage.data as FloatArray, out.storage.data as FloatArray);
+  conv2dForward(
+    geometry(x.shape, w.shape, attrs),
+    x.storage.data as FloatArray,
+    w.storage.data as FloatArray,
+    out.storage.data as FloatArray,
+  );
 }
 
-export function conv2dGradInputKernel({ gradOut, w, out, attrs }: KernelArgs["conv2dGradInput"]): void {
-  conv2dGradInput(geometry(out.shape, w.shape, attrs), gradOut.storage.data as FloatArray, w.storage.data as FloatArray, out.storage.data as FloatArray);
+export function conv2dGradInputKernel({
+  gradOut,
+  w,
+  out,
+  attrs,
+}: KernelArgs["conv2dGradInput"]): void {
+  conv2dGradInput(
+    geometry(out.shape, w.shape, attrs),
+    gradOut.storage.data as FloatArray,
+    w.storage.data as FloatArray,
+    out.storage.data as FloatArray,
+  );
 }
 
-export function conv2dGradWeightKernel({ x, gradOut, out, attrs }: KernelArgs["conv2dGradWeight"]): void {
-  conv2dGradWeight(geometry(x.shape, out.shape, attrs), x.storage.data as FloatArray, gradOut.storage.data as FloatArray, out.storage.data as FloatArray);
+export function conv2dGradWeightKernel({
+  x,
+  gradOut,
+  out,
+  attrs,
+}: KernelArgs["conv2dGradWeight"]): void {
+  conv2dGradWeight(
+    geometry(x.shape, out.shape, attrs),
+    x.storage.data as FloatArray,
+    gradOut.storage.data as FloatArray,
+    out.storage.data as FloatArray,
+  );
 }
 
 export function maxPool2dKernel({ x, out, indices, attrs }: KernelArgs["maxPool2d"]): void {
   const [n, c, h, w] = x.shape as [number, number, number, number];
   const [outH, outW] = [out.shape[2]!, out.shape[3]!];
   maxPool2dForward(
-    { n, c, h, w, kh: attrs.kernelSize[0], kw: attrs.kernelSize[1], strideH: attrs.stride[0], strideW: attrs.stride[1], padH: attrs.padding[0], padW: attrs.padding[1], dilH: attrs.dilation[0], dilW: attrs.dilation[1], outH, outW },
+    {
+      n,
+      c,
+      h,
+      w,
+      kh: attrs.kernelSize[0],
+      kw: attrs.kernelSize[1],
+      strideH: attrs.stride[0],
+      strideW: attrs.stride[1],
+      padH: attrs.padding[0],
+      padW: attrs.padding[1],
+      dilH: attrs.dilation[0],
+      dilW: attrs.dilation[1],
+      outH,
+      outW,
+    },
     x.storage.data as FloatArray,
     out.storage.data as FloatArray,
     indices.storage.data as Int32Array,

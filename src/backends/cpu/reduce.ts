@@ -7,14 +7,19 @@ type Arr = { [i: number]: number; length: number };
 function splitOffsets(x: KernelArgs["reduce"]["x"], axes: readonly number[]) {
   const kept: number[] = [];
   for (let d = 0; d < x.shape.length; d++) if (!axes.includes(d)) kept.push(d);
-  const outer = elementOffsets(kept.map((d) => x.shape[d]!), kept.map((d) => x.strides[d]!), x.offset);
+  const outer = elementOffsets(
+    kept.map((d) => x.shape[d]!),
+    kept.map((d) => x.strides[d]!),
+    x.offset,
+  );
   const rShape = axes.map((d) => x.shape[d]!);
   const rStrides = axes.map((d) => x.strides[d]!);
   const c = coalesce(rShape, [rStrides]);
   let n = 1;
   for (const d of rShape) n *= d;
   // One strided run covers the block when it coalesces to a single dimension.
-  const single = c.shape.length <= 1 ? { n, stride: c.shape.length === 0 ? 0 : c.strides[0]![0]! } : null;
+  const single =
+    c.shape.length <= 1 ? { n, stride: c.shape.length === 0 ? 0 : c.strides[0]![0]! } : null;
   const inner = single ? null : elementOffsets(rShape, rStrides, 0);
   return { outer, n, single, inner };
 }
@@ -29,7 +34,9 @@ export function reduceKernel({ op, x, axes, out }: KernelArgs["reduce"]): void {
     const base = outer[o]!;
     let acc: number;
     let arg = 0;
-    const at = single ? (j: number) => src[base + j * single.stride]! : (j: number) => src[base + inner![j]!]!;
+    const at = single
+      ? (j: number) => src[base + j * single.stride]!
+      : (j: number) => src[base + inner![j]!]!;
     switch (op) {
       case "sum":
         acc = 0;
@@ -73,10 +80,18 @@ export function scanKernel({ op, x, axis, out }: KernelArgs["scan"]): void {
   const src = x.storage.data as Arr;
   const dst = out.storage.data as Arr;
   const kept = x.shape.map((_, d) => d).filter((d) => d !== axis);
-  const bases = elementOffsets(kept.map((d) => x.shape[d]!), kept.map((d) => x.strides[d]!), x.offset);
+  const bases = elementOffsets(
+    kept.map((d) => x.shape[d]!),
+    kept.map((d) => x.strides[d]!),
+    x.offset,
+  );
   // out is contiguous: its strides along `axis` and the kept dims follow from its shape.
   const outStrides = contiguous(out.shape);
-  const outBases = elementOffsets(kept.map((d) => out.shape[d]!), kept.map((d) => outStrides[d]!), out.offset);
+  const outBases = elementOffsets(
+    kept.map((d) => out.shape[d]!),
+    kept.map((d) => outStrides[d]!),
+    out.offset,
+  );
   const n = x.shape[axis]!;
   const sx = x.strides[axis]!;
   const so = outStrides[axis]!;

@@ -9,7 +9,10 @@ import type { View } from "../backend.js";
  * Merges adjacent dimensions that every operand walks contiguously (stride[d] == stride[d+1] *
  * shape[d+1]) and drops size-1 dimensions, so that a contiguous tensor becomes one flat loop.
  */
-export function coalesce(shape: readonly number[], strides: readonly (readonly number[])[]): { shape: number[]; strides: number[][] } {
+export function coalesce(
+  shape: readonly number[],
+  strides: readonly (readonly number[])[],
+): { shape: number[]; strides: number[][] } {
   const outShape: number[] = [];
   const outStrides: number[][] = strides.map(() => []);
   for (let d = 0; d < shape.length; d++) {
@@ -28,8 +31,15 @@ export function coalesce(shape: readonly number[], strides: readonly (readonly n
 }
 
 /** The storage offset of every element of a strided view, in row-major order of `shape`. */
-export function elementOffsets(shape: readonly number[], strides: readonly number[], base: number): Int32Array {
-  const { shape: cs, strides: [st] } = coalesce(shape, [strides]);
+export function elementOffsets(
+  shape: readonly number[],
+  strides: readonly number[],
+  base: number,
+): Int32Array {
+  const {
+    shape: cs,
+    strides: [st],
+  } = coalesce(shape, [strides]);
   let n = 1;
   for (const d of cs) n *= d;
   const out = new Int32Array(n);
@@ -64,6 +74,9 @@ export function isContiguousView(v: View): boolean {
 }
 
 /** A view of the dims of `v` taken in `order` (a permutation), for moving reduced dims last. */
-export function permuteView(v: View, order: readonly number[]): { shape: number[]; strides: number[] } {
+export function permuteView(
+  v: View,
+  order: readonly number[],
+): { shape: number[]; strides: number[] } {
   return { shape: order.map((d) => v.shape[d]!), strides: order.map((d) => v.strides[d]!) };
 }
