@@ -1,8 +1,12 @@
+import type { DeviceName } from "../backends/backend.js";
+import type { DType } from "../core/dtype.js";
+import { empty } from "../tensor/creation.js";
 import { Tensor } from "../tensor/tensor.js";
 
 /**
  * A tensor that is a module's learnable weight: a leaf that requires grad by default and that no
- * `tidy` disposes. It shares the storage of the tensor it wraps.
+ * `tidy` disposes. It shares the storage of the tensor it wraps, which stays the caller's: dispose
+ * it when it was a temporary (or use `newParameter(shape)` for a fresh one).
  *
  * @example
  * this.scale = new nn.Parameter(torch.ones([features]));
@@ -17,4 +21,25 @@ export class Parameter extends Tensor {
   override toString(): string {
     return `Parameter containing:\n${super.toString()}`;
   }
+}
+
+/** PyTorch's `device` and `dtype` factory keywords of a layer's constructor. */
+export interface FactoryOptions {
+  device?: DeviceName;
+  dtype?: DType;
+}
+
+/**
+ * A new (zero-filled) parameter of `shape`; the caller initialises it.
+ *
+ * @internal
+ */
+export function newParameter(shape: readonly number[], options: FactoryOptions = {}): Parameter {
+  const t = empty([...shape], {
+    dtype: options.dtype ?? "float32",
+    ...(options.device ? { device: options.device } : {}),
+  });
+  const p = new Parameter(t);
+  t.dispose();
+  return p;
 }

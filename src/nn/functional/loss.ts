@@ -22,7 +22,8 @@ export interface ReductionOptions {
   reduction?: Reduction;
 }
 
-function checkReduction(
+/** @internal Validates a `reduction` option (shared with the loss modules). */
+export function checkReduction(
   op: string,
   reduction: string,
   allowed: readonly string[] = ["none", "mean", "sum"],

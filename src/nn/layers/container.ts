@@ -1,33 +1,10 @@
-import type { DeviceName } from "../../backends/backend.js";
-import type { DType } from "../../core/dtype.js";
 import { NotImplementedError, TensorError, ValueError } from "../../core/errors.js";
 import { Tensor } from "../../tensor/tensor.js";
-import { empty } from "../../tensor/creation.js";
 import { Module } from "../module.js";
-import { Parameter } from "../parameter.js";
 
 // ---- helpers shared by the layers (not exported from the package) ----
 
-/** PyTorch's `device` and `dtype` factory keywords of a layer's constructor. */
-export interface FactoryOptions {
-  device?: DeviceName;
-  dtype?: DType;
-}
-
-/**
- * A new (zero-filled) parameter of `shape`; the caller initialises it.
- *
- * @internal
- */
-export function newParameter(shape: readonly number[], options: FactoryOptions = {}): Parameter {
-  const t = empty([...shape], {
-    dtype: options.dtype ?? "float32",
-    ...(options.device ? { device: options.device } : {}),
-  });
-  const p = new Parameter(t);
-  t.dispose();
-  return p;
-}
+export { newParameter, type FactoryOptions } from "../parameter.js";
 
 /**
  * A float as Python's `repr` prints it: `1.0`, `0.1`, `1e-05`, `-inf`.

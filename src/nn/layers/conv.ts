@@ -5,11 +5,11 @@ import { tidy } from "../../core/memory.js";
 import { fmtShape } from "../../core/shape.js";
 import { noGrad } from "../../autograd/grad-mode.js";
 import type { Tensor } from "../../tensor/tensor.js";
-import { empty, zeros } from "../../tensor/creation.js";
+import { zeros } from "../../tensor/creation.js";
 import { conv1d, conv2d, convTranspose2d } from "../../ops/conv.js";
 import { cat } from "../../ops/movement.js";
 import { Module } from "../module.js";
-import { Parameter } from "../parameter.js";
+import { newParameter, type Parameter } from "../parameter.js";
 
 /**
  * Convolution layers: `Conv1d`, `Conv2d` and `ConvTranspose2d`, with PyTorch's parameter layouts,
@@ -89,13 +89,6 @@ function resetConv(weight: Tensor, bias: Tensor | null, fanIn: number): void {
     weight.uniform_(-bound, bound);
     if (bias) bias.uniform_(-bound, bound);
   });
-}
-
-function newParam(shape: readonly number[], options: ConvCommonOptions): Parameter {
-  const t = empty([...shape], { dtype: options.dtype ?? "float32", device: options.device });
-  const p = new Parameter(t);
-  t.dispose();
-  return p;
 }
 
 function checkPaddingMode(mode: string, op: string): void {
@@ -282,8 +275,11 @@ export class Conv2d extends Module {
     this.paddingMode = options.paddingMode ?? "zeros";
     checkPaddingMode(this.paddingMode, op);
     this.#name = `Conv2d(in=${inChannels}, out=${outChannels})`;
-    this.weight = newParam([outChannels, inChannels / this.groups, ...this.kernelSize], options);
-    this.bias = options.bias === false ? null : newParam([outChannels], options);
+    this.weight = newParameter(
+      [outChannels, inChannels / this.groups, ...this.kernelSize],
+      options,
+    );
+    this.bias = options.bias === false ? null : newParameter([outChannels], options);
     this.resetParameters();
   }
 
@@ -369,8 +365,11 @@ export class Conv1d extends Module {
     this.paddingMode = options.paddingMode ?? "zeros";
     checkPaddingMode(this.paddingMode, op);
     this.#name = `Conv1d(in=${inChannels}, out=${outChannels})`;
-    this.weight = newParam([outChannels, inChannels / this.groups, this.kernelSize[0]], options);
-    this.bias = options.bias === false ? null : newParam([outChannels], options);
+    this.weight = newParameter(
+      [outChannels, inChannels / this.groups, this.kernelSize[0]],
+      options,
+    );
+    this.bias = options.bias === false ? null : newParameter([outChannels], options);
     this.resetParameters();
   }
 
@@ -466,8 +465,11 @@ export class ConvTranspose2d extends Module {
     this.paddingMode = options.paddingMode ?? "zeros";
     checkPaddingMode(this.paddingMode, op);
     this.#name = `ConvTranspose2d(in=${inChannels}, out=${outChannels})`;
-    this.weight = newParam([inChannels, outChannels / this.groups, ...this.kernelSize], options);
-    this.bias = options.bias === false ? null : newParam([outChannels], options);
+    this.weight = newParameter(
+      [inChannels, outChannels / this.groups, ...this.kernelSize],
+      options,
+    );
+    this.bias = options.bias === false ? null : newParameter([outChannels], options);
     this.resetParameters();
   }
 

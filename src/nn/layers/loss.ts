@@ -2,6 +2,7 @@ import { ValueError } from "../../core/errors.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import {
   binaryCrossEntropy,
+  checkReduction,
   binaryCrossEntropyWithLogits,
   cosineEmbeddingLoss,
   crossEntropy,
@@ -21,20 +22,6 @@ import { Module } from "../module.js";
  * PyTorch's keys, so they move with `to(device)` and appear in the state dict. NOTE: the module
  * keeps the tensor it is given (as PyTorch does), so `module.dispose()` disposes it.
  */
-
-function checkReduction(
-  op: string,
-  reduction: string,
-  allowed: readonly string[] = ["none", "mean", "sum"],
-): void {
-  if (!allowed.includes(reduction)) {
-    const list = allowed.map((r) => `"${r}"`);
-    throw new ValueError(
-      op,
-      `invalid reduction "${reduction}" (expected ${list.slice(0, -1).join(", ")} or ${list[list.length - 1]})`,
-    );
-  }
-}
 
 /** A loss with a `reduction` ("mean" by default). */
 abstract class ReducingLoss extends Module {
