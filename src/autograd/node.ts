@@ -59,10 +59,15 @@ export class Node {
     this.#refs++;
   }
   unref(): void {
-    if (--this.#refs > 0 || this.#dead) return;
-    this.#dead = true;
-    this.release();
-    for (const e of this.next) if (e && "node" in e) e.node.unref();
+    // NOTE: iterative, not recursive: a graph can be a chain of many thousand nodes.
+    const stack: Node[] = [this];
+    while (stack.length) {
+      const node = stack.pop()!;
+      if (--node.#refs > 0 || node.#dead) continue;
+      node.#dead = true;
+      node.release();
+      for (const e of node.next) if (e && "node" in e) stack.push(e.node);
+    }
   }
 
   get released(): boolean {

@@ -593,3 +593,17 @@ describe("using a disposed tensor", () => {
     }
   });
 });
+
+describe("long graphs", () => {
+  it("a chain of 20,000 recorded ops is freed without overflowing the stack", () => {
+    const w = torch.ones([2], { requiresGrad: true });
+    const before = torch.memory().numTensors;
+    torch.tidy(() => {
+      let x = w;
+      for (let i = 0; i < 20_000; i++) x = x.mul(1.0001);
+      return undefined;
+    });
+    expect(torch.memory().numTensors).toBe(before);
+    w.dispose();
+  });
+});
