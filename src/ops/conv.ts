@@ -1,5 +1,5 @@
 import { isFloat } from "../core/dtype.js";
-import { DTypeError, NotImplementedError, ShapeError, ValueError } from "../core/errors.js";
+import { DTypeError, ShapeError, ValueError } from "../core/errors.js";
 import { fmtShape } from "../core/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import {
@@ -11,7 +11,7 @@ import {
   composite,
 } from "./dispatch.js";
 import { add, div } from "./elementwise.js";
-import { reshape, squeeze, unsqueeze, view } from "./movement.js";
+import { cat, reshape, squeeze, unsqueeze, view } from "./movement.js";
 import { scatterAdd } from "./indexing.js";
 import type { Conv2dAttrs, Pool2dAttrs } from "./prims.js";
 
@@ -180,7 +180,12 @@ export function conv2d(
     }
     const stride = pair(options.stride ?? 1, "stride", "conv2d");
     const dilation = pair(options.dilation ?? 1, "dilation", "conv2d");
+    if (bias && (bias.ndim !== 1 || bias.shape[0] !== cOut)) {
+      throw new ShapeError("conv2d", `bias must have shape [${cOut}]; got ${fmtShape(bias.shape)}`);
+    }
     let padding: [number, number];
+    /** Zeros appended after the last rows/columns: the odd half of an even "same" padding. */
+    let extra: [number, number] = [0, 0];
     const p = options.padding ?? 0;
     if (p === "valid") padding = [0, 0];
     else if (p === "same") {
@@ -189,13 +194,10 @@ export function conv2d(
           "conv2d",
           `padding "same" is not supported for strided convolutions (stride ${fmtShape(stride)})`,
         );
-      const total = [dilation[0] * (kh - 1), dilation[1] * (kw - 1)];
-      if (total[0]! % 2 || total[1]! % 2)
-        throw new NotImplementedError(
-          "conv2d",
-          `padding "same" with an even kernel extent (${fmtShape(total)}) needs asymmetric padding, which is not supported yet`,
-        );
-      padding = [total[0]! / 2, total[1]! / 2];
+      // PyTorch pads d * (k - 1) in total: half before, the rest (one more when odd) after
+      const total = [dilation[0] * (kh - 1), dilation[1] * (kw - 1)] as const;
+      padding = [Math.floor(total[0] / 2), Math.floor(total[1] / 2)];
+      extra = [total[0] - 2 * padding[0], total[1] - 2 * padding[1]];
     } else padding = pair(p, "padding", "conv2d");
     if (stride.some((s) => s < 1) || dilation.some((d) => d < 1) || padding.some((q) => q < 0)) {
       throw new ValueError(
@@ -203,26 +205,28 @@ export function conv2d(
         `stride and dilation must be >= 1 and padding >= 0; got stride ${fmtShape(stride)}, padding ${fmtShape(padding)}, dilation ${fmtShape(dilation)}`,
       );
     }
-    const x4 = unbatched ? unsqueeze(x, 0) : x;
-    let out = conv2dPrim(x4, weight, { stride, padding, dilation, groups });
-    if (x4 !== x) x4.dispose();
-    if (bias) {
-      if (bias.ndim !== 1 || bias.shape[0] !== cOut)
-        throw new ShapeError(
-          "conv2d",
-          `bias must have shape [${cOut}]; got ${fmtShape(bias.shape)}`,
-        );
-      const b = view(bias, [1, cOut, 1, 1]);
-      const withBias = add(out, b);
-      b.dispose();
-      out.dispose();
-      out = withBias;
-    }
-    if (!unbatched) return out;
-    const s = squeeze(out, 0);
-    out.dispose();
-    return s;
+    const x4 = padAfter(unbatched ? unsqueeze(x, 0) : x, extra);
+    const conv = conv2dPrim(x4, weight, { stride, padding, dilation, groups });
+    const out = bias ? add(conv, view(bias, [1, cOut, 1, 1])) : conv;
+    return unbatched ? squeeze(out, 0) : out;
   });
+}
+
+/** x (N, C, H, W) with `extra` zero rows and columns appended after its last ones. */
+function padAfter(x: Tensor, extra: readonly [number, number]): Tensor {
+  let out = x;
+  for (const [dim, n] of [
+    [2, extra[0]],
+    [3, extra[1]],
+  ] as const) {
+    if (n === 0) continue;
+    const shape = out.shape.slice();
+    shape[dim] = n;
+    const z = emptyTensor(out.backend, out.dtype, shape, "conv2d");
+    runKernel(out.backend, "fill", { value: 0, out: z });
+    out = cat([out, z], dim);
+  }
+  return out;
 }
 
 export interface Conv1dOptions {
@@ -360,47 +364,60 @@ export interface AvgPool2dOptions {
   divisorOverride?: number | null;
 }
 
-/** 2-D average pooling: a depthwise convolution with a constant kernel. */
+/**
+ * 2-D average pooling: window sums from a depthwise convolution with a constant kernel, divided
+ * by each window's divisor: its size within the padded input (`countIncludePad`, the default) or
+ * within the input, with ceil mode's last windows cut at the padding, as PyTorch's `avg_pool2d`.
+ */
 export function avgPool2d(x: Tensor, kernelSize: Pair, options: AvgPool2dOptions = {}): Tensor {
   return composite("avgPool2d", [x], () => {
-    if (options.ceilMode)
-      throw new NotImplementedError("avgPool2d", "ceilMode is not supported yet");
-    const { attrs } = poolAttrs("avgPool2d", x, kernelSize, options);
+    const override = options.divisorOverride ?? null;
+    if (override !== null && !(override > 0))
+      throw new ValueError("avgPool2d", `divisorOverride must be positive; got ${override}`);
+    const { attrs, oh, ow } = poolAttrs("avgPool2d", x, kernelSize, options);
     const [n, c, h, w] = x.shape as [number, number, number, number];
     const [kh, kw] = attrs.kernelSize;
-    const planes = reshape(x, [n * c, 1, h, w]);
-    const ones = tensorFromArray(
+    const [sh, sw] = attrs.stride;
+    const [ph, pw] = attrs.padding;
+    const divisors = new Float64Array(oh * ow);
+    for (let i = 0; i < oh; i++) {
+      for (let j = 0; j < ow; j++) {
+        const hs = i * sh - ph;
+        const ws = j * sw - pw;
+        const he = Math.min(hs + kh, h + ph);
+        const we = Math.min(ws + kw, w + pw);
+        const inside = (Math.min(he, h) - Math.max(hs, 0)) * (Math.min(we, w) - Math.max(ws, 0));
+        divisors[i * ow + j] =
+          override ?? (options.countIncludePad === false ? inside : (he - hs) * (we - ws));
+      }
+    }
+    // ceil mode's last window may run past the padding: zeros there add nothing to its sum
+    const extra: [number, number] = [
+      Math.max(0, (oh - 1) * sh + kh - (h + 2 * ph)),
+      Math.max(0, (ow - 1) * sw + kw - (w + 2 * pw)),
+    ];
+    const planes = padAfter(reshape(x, [n * c, 1, h, w]), extra);
+    const kernel = tensorFromArray(
       x.backend,
       x.dtype,
       [1, 1, kh, kw],
-      x.dtype === "float64" ? new Float64Array(kh * kw).fill(1) : new Float32Array(kh * kw).fill(1),
+      filled(x.dtype, kh * kw, 1),
       "avgPool2d",
     );
-    const convOpts = { stride: attrs.stride, padding: attrs.padding };
-    const sums = conv2d(planes, ones, null, convOpts);
-    let divisor: Tensor | number = options.divisorOverride ?? kh * kw;
-    if (
-      !options.divisorOverride &&
-      options.countIncludePad === false &&
-      (attrs.padding[0] || attrs.padding[1])
-    ) {
-      // the number of real (non-padding) elements under each window
-      const field = tensorFromArray(
-        x.backend,
-        x.dtype,
-        [1, 1, h, w],
-        x.dtype === "float64" ? new Float64Array(h * w).fill(1) : new Float32Array(h * w).fill(1),
-        "avgPool2d",
-      );
-      divisor = conv2d(field, ones, null, convOpts);
-      field.dispose();
-    }
-    const avg = div(sums, divisor);
-    const out = reshape(avg, [n, c, avg.shape[2]!, avg.shape[3]!]);
-    for (const t of [planes, ones, sums, avg]) if (t !== out && t !== x) t.dispose();
-    if (typeof divisor !== "number") divisor.dispose();
-    return out;
+    const sums = conv2d(planes, kernel, null, { stride: attrs.stride, padding: attrs.padding });
+    const divisor = tensorFromArray(
+      x.backend,
+      x.dtype,
+      [1, 1, oh, ow],
+      x.dtype === "float64" ? divisors : Float32Array.from(divisors),
+      "avgPool2d",
+    );
+    return reshape(div(sums, divisor), [n, c, oh, ow]);
   });
+}
+
+function filled(dtype: Tensor["dtype"], n: number, value: number): Float32Array | Float64Array {
+  return dtype === "float64" ? new Float64Array(n).fill(value) : new Float32Array(n).fill(value);
 }
 
 /** 1-D max pooling over (N, C, L). */
@@ -430,7 +447,12 @@ export function maxPool1d(
 export function avgPool1d(
   x: Tensor,
   kernelSize: number,
-  options: { stride?: number | null; padding?: number; countIncludePad?: boolean } = {},
+  options: {
+    stride?: number | null;
+    padding?: number;
+    ceilMode?: boolean;
+    countIncludePad?: boolean;
+  } = {},
 ): Tensor {
   return composite("avgPool1d", [x], () => {
     if (x.ndim !== 3)
@@ -440,6 +462,7 @@ export function avgPool1d(
       stride: [1, options.stride ?? kernelSize],
       padding: [0, options.padding ?? 0],
       countIncludePad: options.countIncludePad ?? true,
+      ceilMode: options.ceilMode ?? false,
     });
     const out = squeeze(out4, 2);
     x4.dispose();

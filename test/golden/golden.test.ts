@@ -302,9 +302,6 @@ const OPS: Record<string, (ins: Ins, kw: Kw) => OpResult> = {
 const SKIP: Record<string, string> = {
   "cumprod/with_zero_grad":
     "src/ops/reduce.ts cumprod backward divides by x: NaN where x == 0 (PyTorch special-cases zeros)",
-  "conv2d/padding_same_even_kernel":
-    'not supported yet: padding "same" with an even kernel (asymmetric padding); NotImplementedError',
-  "avgPool2d/ceil_mode": "not supported yet: avgPool2d ceilMode; NotImplementedError",
   "full/int_value":
     "not expressible: a JS number cannot say 7 (int64 in PyTorch) from 7.0; full() makes float32",
 };

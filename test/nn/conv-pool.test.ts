@@ -550,7 +550,7 @@ describe("errors", () => {
     );
     const tiny = torch.randn([1, 1, 1, 1]);
     expect(() => new nn.AvgPool2d(3, { ceilMode: true, stride: 1 }).forward(tiny)).toThrow(
-      /AvgPool2d: input \[1, 1, 1, 1\] is too small for kernel \[3, 3\]/,
+      /avgPool2d: input \[1, 1, 1, 1\] is too small for kernel \[3, 3\]/,
     );
     for (const t of [x2, x5, tiny]) t.dispose();
   });

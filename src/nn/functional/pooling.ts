@@ -3,10 +3,7 @@ import { DTypeError, ShapeError, ValueError } from "../../core/errors.js";
 import { tidy } from "../../core/memory.js";
 import { fmtShape } from "../../core/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
-import { conv2d } from "../../ops/conv.js";
 import { cat } from "../../ops/movement.js";
-import { tensorFromArray } from "../../ops/dispatch.js";
-import { ones, zeros } from "../../tensor/creation.js";
 
 /**
  * Pooling composites of `torch.nn.functional` that the ops in `ops/conv.ts` do not cover:
@@ -85,90 +82,5 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: AdaptiveSize2d): Tensor
     const out = adaptiveMeanDim(rows, x.ndim - 1, ow);
     // never hand back the caller's own tensor: the result is always a new tensor
     return out === x ? x.clone() : out;
-  });
-}
-
-/** PyTorch's pooling output size (`pooling_output_shape`), with ceil mode. */
-function poolOutSize(
-  size: number,
-  k: number,
-  s: number,
-  p: number,
-  d: number,
-  ceil: boolean,
-): number {
-  const span = size + 2 * p - d * (k - 1) - 1;
-  let out = (ceil ? Math.ceil(span / s) : Math.floor(span / s)) + 1;
-  // the last window must start inside the input or the left padding
-  if (ceil && (out - 1) * s >= size + p) out--;
-  return out;
-}
-
-/**
- * Average pooling of `(N, C, H, W)` in ceil mode, as PyTorch's `avg_pool2d(ceil_mode=True)`: the
- * windows that run past the right/bottom padding are cut there, and each window's divisor is its
- * size within the padded input (`countIncludePad`) or within the input itself. Sums come from a
- * constant-kernel convolution over the input zero-extended on the right/bottom; the divisors are a
- * constant tensor.
- *
- * @internal Used by `nn.AvgPool1d/2d`; the op `avgPool2d` itself does not take `ceilMode` yet.
- */
-export function avgPool2dCeil(
-  x: Tensor,
-  kernel: readonly [number, number],
-  stride: readonly [number, number],
-  padding: readonly [number, number],
-  countIncludePad: boolean,
-  divisorOverride: number | null,
-  op: string,
-): Tensor {
-  if (x.ndim !== 4)
-    throw new ShapeError(op, `internal: expected a 4-D input; got ${fmtShape(x.shape)}`);
-  const [n, c, h, w] = x.shape as [number, number, number, number];
-  const [kh, kw] = kernel;
-  const [sh, sw] = stride;
-  const [ph, pw] = padding;
-  if (ph > kh / 2 || pw > kw / 2)
-    throw new ValueError(
-      op,
-      `padding should be at most half of the kernel size; got padding ${fmtShape(padding)} and kernel ${fmtShape(kernel)}`,
-    );
-  const oh = poolOutSize(h, kh, sh, ph, 1, true);
-  const ow = poolOutSize(w, kw, sw, pw, 1, true);
-  if (oh <= 0 || ow <= 0)
-    throw new ShapeError(
-      op,
-      `input ${fmtShape(x.shape)} is too small for kernel ${fmtShape(kernel)}`,
-    );
-  // rows/columns of zeros needed past the right padding for the last (partial) window
-  const extraH = Math.max(0, (oh - 1) * sh + kh - (h + 2 * ph));
-  const extraW = Math.max(0, (ow - 1) * sw + kw - (w + 2 * pw));
-  const divisors = new Float64Array(oh * ow);
-  for (let i = 0; i < oh; i++) {
-    for (let j = 0; j < ow; j++) {
-      const hs = i * sh - ph;
-      const ws = j * sw - pw;
-      const he = Math.min(hs + kh, h + ph);
-      const we = Math.min(ws + kw, w + pw);
-      let count = (he - hs) * (we - ws);
-      if (!countIncludePad)
-        count = (Math.min(he, h) - Math.max(hs, 0)) * (Math.min(we, w) - Math.max(ws, 0));
-      divisors[i * ow + j] = divisorOverride ?? count;
-    }
-  }
-  return tidy(() => {
-    let planes = x.reshape(n * c, 1, h, w);
-    if (extraH > 0)
-      planes = cat([planes, zeros([n * c, 1, extraH, w], { dtype: x.dtype, device: x.device })], 2);
-    if (extraW > 0)
-      planes = cat(
-        [planes, zeros([n * c, 1, h + extraH, extraW], { dtype: x.dtype, device: x.device })],
-        3,
-      );
-    const kernelOnes = ones([1, 1, kh, kw], { dtype: x.dtype, device: x.device });
-    const sums = conv2d(planes, kernelOnes, null, { stride: [sh, sw], padding: [ph, pw] });
-    const data = x.dtype === "float64" ? divisors : Float32Array.from(divisors);
-    const div = tensorFromArray(x.backend, x.dtype, [1, 1, oh, ow], data, op);
-    return sums.div(div).reshape(n, c, oh, ow);
   });
 }

@@ -5,9 +5,7 @@ import { tidy } from "../../core/memory.js";
 import { fmtShape } from "../../core/shape.js";
 import { noGrad } from "../../autograd/grad-mode.js";
 import type { Tensor } from "../../tensor/tensor.js";
-import { zeros } from "../../tensor/creation.js";
 import { conv1d, conv2d, convTranspose2d } from "../../ops/conv.js";
-import { cat } from "../../ops/movement.js";
 import { Module } from "../module.js";
 import { newParameter, type Parameter } from "../parameter.js";
 
@@ -116,41 +114,6 @@ function checkChannels(inChannels: number, outChannels: number, groups: number, 
     throw new ValueError(op, `inChannels ${inChannels} must be divisible by groups ${groups}`);
   if (outChannels % groups !== 0)
     throw new ValueError(op, `outChannels ${outChannels} must be divisible by groups ${groups}`);
-}
-
-/**
- * Resolves "same"/"valid" to per-side padding: PyTorch pads d * (k - 1) in total, half on the
- * left/top and the rest (one more when odd) on the right/bottom. Returns the symmetric part and the
- * extra right/bottom zeros per dim.
- */
-function resolvePadding(
-  padding: number[] | "same" | "valid",
-  kernel: readonly number[],
-  dilation: readonly number[],
-): { sym: number[]; extra: number[] } {
-  if (padding === "valid") return { sym: kernel.map(() => 0), extra: kernel.map(() => 0) };
-  if (padding === "same") {
-    const total = kernel.map((k, i) => dilation[i]! * (k - 1));
-    const sym = total.map((t) => Math.floor(t / 2));
-    return { sym, extra: total.map((t, i) => t - 2 * sym[i]!) };
-  }
-  return { sym: padding, extra: padding.map(() => 0) };
-}
-
-/** x with `extra[i]` zeros appended to each of its last `extra.length` dims (the asymmetric part of "same"). */
-function padEnd(x: Tensor, extra: readonly number[]): Tensor {
-  if (extra.every((e) => e === 0)) return x;
-  return tidy(() => {
-    let out = x;
-    const first = x.ndim - extra.length;
-    extra.forEach((e, i) => {
-      if (e === 0) return;
-      const shape = out.shape.slice();
-      shape[first + i] = e;
-      out = cat([out, zeros(shape, { dtype: x.dtype, device: x.device })], first + i);
-    });
-    return out;
-  });
 }
 
 function parsePadding(
@@ -295,19 +258,11 @@ export class Conv2d extends Module {
   forward(x: Tensor): Tensor {
     checkInput(x, this.weight, 2, this.inChannels, this.#name, "N, C, H, W");
     const pad = this.padding;
-    const { sym, extra } = resolvePadding(
-      pad === "same" || pad === "valid" ? pad : [...pad],
-      this.kernelSize,
-      this.dilation,
-    );
-    return tidy(() => {
-      const xp = padEnd(x, extra);
-      return conv2d(xp, this.weight, this.bias, {
-        stride: this.stride,
-        padding: sym as [number, number],
-        dilation: this.dilation,
-        groups: this.groups,
-      });
+    return conv2d(x, this.weight, this.bias, {
+      stride: this.stride,
+      padding: pad === "same" || pad === "valid" ? pad : [pad[0], pad[1]],
+      dilation: this.dilation,
+      groups: this.groups,
     });
   }
 
@@ -381,19 +336,11 @@ export class Conv1d extends Module {
   forward(x: Tensor): Tensor {
     checkInput(x, this.weight, 1, this.inChannels, this.#name, "N, C, L");
     const pad = this.padding;
-    const { sym, extra } = resolvePadding(
-      pad === "same" || pad === "valid" ? pad : [...pad],
-      this.kernelSize,
-      this.dilation,
-    );
-    return tidy(() => {
-      const xp = padEnd(x, extra);
-      return conv1d(xp, this.weight, this.bias, {
-        stride: this.stride[0],
-        padding: sym[0]!,
-        dilation: this.dilation[0],
-        groups: this.groups,
-      });
+    return conv1d(x, this.weight, this.bias, {
+      stride: this.stride[0],
+      padding: pad === "same" || pad === "valid" ? pad : pad[0],
+      dilation: this.dilation[0],
+      groups: this.groups,
     });
   }
 

@@ -9,7 +9,7 @@ import {
   maxPool2d,
   maxPool2dWithIndices,
 } from "../../ops/conv.js";
-import { adaptiveAvgPool2d, avgPool2dCeil, type AdaptiveSize2d } from "../functional/pooling.js";
+import { adaptiveAvgPool2d, type AdaptiveSize2d } from "../functional/pooling.js";
 import { Module } from "../module.js";
 
 /**
@@ -278,24 +278,15 @@ export class AvgPool2d extends Module {
 
   forward(x: Tensor): Tensor {
     checkRank(x, 2, "AvgPool2d", "N, C, H, W");
-    return batched(x, 4, (xb) => {
-      if (this.ceilMode)
-        return avgPool2dCeil(
-          xb,
-          this.#k,
-          this.#s,
-          this.#p,
-          this.countIncludePad,
-          this.divisorOverride,
-          "AvgPool2d",
-        );
-      return avgPool2d(xb, this.#k, {
+    return batched(x, 4, (xb) =>
+      avgPool2d(xb, this.#k, {
         stride: this.#s,
         padding: this.#p,
+        ceilMode: this.ceilMode,
         countIncludePad: this.countIncludePad,
         divisorOverride: this.divisorOverride,
-      });
-    });
+      }),
+    );
   }
 
   override extraRepr(): string {
@@ -338,21 +329,14 @@ export class AvgPool1d extends Module {
   forward(x: Tensor): Tensor {
     checkRank(x, 1, "AvgPool1d", "N, C, L");
     const [k, s, p] = [this.kernelSize[0], this.stride[0], this.padding[0]];
-    return batched(x, 3, (xb) => {
-      if (!this.ceilMode)
-        return avgPool1d(xb, k, { stride: s, padding: p, countIncludePad: this.countIncludePad });
-      return tidy(() =>
-        avgPool2dCeil(
-          xb.unsqueeze(2),
-          [1, k],
-          [1, s],
-          [0, p],
-          this.countIncludePad,
-          null,
-          "AvgPool1d",
-        ).squeeze(2),
-      );
-    });
+    return batched(x, 3, (xb) =>
+      avgPool1d(xb, k, {
+        stride: s,
+        padding: p,
+        ceilMode: this.ceilMode,
+        countIncludePad: this.countIncludePad,
+      }),
+    );
   }
 
   override extraRepr(): string {
