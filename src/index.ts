@@ -211,3 +211,6 @@ export function min(
 }
 
 export * as autograd from "./autograd/index.js";
+export * as data from "./data/index.js";
+export * as datasets from "./datasets/index.js";
+export * as transforms from "./data/transforms.js";
