@@ -54,7 +54,11 @@ export function scatterKernel({ x, index, src, dim, reduce, out }: KernelArgs["s
   const offs = indexedOffsets(reduce === "add" ? "scatterAdd" : "scatter", out, index, dim);
   // src may be larger than index: the element of src at index's coordinates is used.
   const srcOffs = elementOffsets(index.shape, src.strides.slice(0, index.shape.length), src.offset);
-  if (reduce === "add") for (let i = 0; i < offs.length; i++) dst[offs[i]!] += s[srcOffs[i]!]!;
+  if (reduce === "add" && out.dtype === "bool") {
+    // adding booleans is a logical or, as PyTorch (a store of 2 would not be a bool)
+    for (let i = 0; i < offs.length; i++) dst[offs[i]!] = dst[offs[i]!] || s[srcOffs[i]!] ? 1 : 0;
+  } else if (reduce === "add")
+    for (let i = 0; i < offs.length; i++) dst[offs[i]!] += s[srcOffs[i]!]!;
   else for (let i = 0; i < offs.length; i++) dst[offs[i]!] = s[srcOffs[i]!]!;
 }
 

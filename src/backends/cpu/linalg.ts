@@ -1,9 +1,19 @@
+import type { View } from "../backend.js";
 import type { KernelArgs } from "../../ops/prims.js";
 import type { FloatArray } from "./gemm.js";
 import { gemm } from "./gemm.js";
 import { conv2dForward, conv2dGeometry, conv2dGradInput, conv2dGradWeight } from "./conv.js";
 import { maxPool2dForward } from "./pool.js";
 import { elementOffsets } from "./strided.js";
+
+/**
+ * The elements of a contiguous view as their own typed array (a subarray: no copy). The conv and
+ * pool kernels index from 0, so a view with an offset (e.g. `x.narrow(0, 1, 2)`) must start there.
+ */
+function window(v: View): FloatArray {
+  const n = v.shape.reduce((a, b) => a * b, 1);
+  return (v.storage.data as FloatArray).subarray(v.offset, v.offset + n);
+}
 
 /** Batched matmul: one gemm per batch index, on the strided 2-D slices (no copies). */
 export function matmulKernel({ a, b, out }: KernelArgs["matmul"]): void {
@@ -52,12 +62,7 @@ function geometry(
 }
 
 export function conv2dKernel({ x, w, out, attrs }: KernelArgs["conv2d"]): void {
-  conv2dForward(
-    geometry(x.shape, w.shape, attrs),
-    x.storage.data as FloatArray,
-    w.storage.data as FloatArray,
-    out.storage.data as FloatArray,
-  );
+  conv2dForward(geometry(x.shape, w.shape, attrs), window(x), window(w), window(out));
 }
 
 export function conv2dGradInputKernel({
@@ -66,12 +71,7 @@ export function conv2dGradInputKernel({
   out,
   attrs,
 }: KernelArgs["conv2dGradInput"]): void {
-  conv2dGradInput(
-    geometry(out.shape, w.shape, attrs),
-    gradOut.storage.data as FloatArray,
-    w.storage.data as FloatArray,
-    out.storage.data as FloatArray,
-  );
+  conv2dGradInput(geometry(out.shape, w.shape, attrs), window(gradOut), window(w), window(out));
 }
 
 export function conv2dGradWeightKernel({
@@ -80,12 +80,7 @@ export function conv2dGradWeightKernel({
   out,
   attrs,
 }: KernelArgs["conv2dGradWeight"]): void {
-  conv2dGradWeight(
-    geometry(x.shape, out.shape, attrs),
-    x.storage.data as FloatArray,
-    gradOut.storage.data as FloatArray,
-    out.storage.data as FloatArray,
-  );
+  conv2dGradWeight(geometry(x.shape, out.shape, attrs), window(x), window(gradOut), window(out));
 }
 
 export function maxPool2dKernel({ x, out, indices, attrs }: KernelArgs["maxPool2d"]): void {
@@ -108,8 +103,8 @@ export function maxPool2dKernel({ x, out, indices, attrs }: KernelArgs["maxPool2
       outH,
       outW,
     },
-    x.storage.data as FloatArray,
-    out.storage.data as FloatArray,
-    indices.storage.data as Int32Array,
+    window(x),
+    window(out),
+    window(indices) as unknown as Int32Array,
   );
 }
