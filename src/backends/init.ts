@@ -1,40 +1,80 @@
 import { DeviceError } from "../core/errors.js";
 import { findBackend, registerBackend, type DeviceName } from "./backend.js";
 import { cpuBackend } from "./cpu/index.js";
+import type { WebGPUBackend } from "./webgpu/index.js";
 
 registerBackend(cpuBackend);
 
 export type DeviceRequest = DeviceName | "auto";
 
 let defaultDevice: DeviceName = "cpu";
+/** Why the last attempt to acquire WebGPU failed (for "auto" and error messages). */
+let webgpuFailure: string | null = null;
+let webgpuPending: Promise<WebGPUBackend | { reason: string }> | null = null;
 
 /**
- * Acquires a device and makes it the default for new tensors' examples; returns its name.
- * `"auto"` picks webgpu, then gpujs, then cpu, whichever is available.
+ * Acquires WebGPU once (again after a device loss): Dawn's Node binding (the optional `webgpu`
+ * package, imported lazily) in Node, `navigator.gpu` in a browser. Resolves to the backend,
+ * registered as "webgpu", or to the reason there is none.
+ */
+async function acquireWebGPU(): Promise<WebGPUBackend | { reason: string }> {
+  const existing = findBackend("webgpu") as WebGPUBackend | undefined;
+  if (existing && !existing.lost) return existing;
+  webgpuPending ??= (async () => {
+    try {
+      const { initWebGPU } = await import("./webgpu/index.js");
+      const result = await initWebGPU();
+      if ("reason" in result) webgpuFailure = result.reason;
+      else registerBackend(result);
+      return result;
+    } finally {
+      webgpuPending = null;
+    }
+  })();
+  return webgpuPending;
+}
+
+/**
+ * Acquires a device and makes it the default; returns its name. `"auto"` picks webgpu when an
+ * adapter exists, else the CPU (gpu.js is not available yet).
  *
  * @example
- * const device = await torch.init({ device: "auto" });
+ * const device = await torch.init({ device: "auto" }); // "webgpu" or "cpu"
  */
-export function init(options: { device?: DeviceRequest } = {}): Promise<DeviceName> {
+export async function init(options: { device?: DeviceRequest } = {}): Promise<DeviceName> {
   const want = options.device ?? "auto";
-  if (want === "auto" || want === "cpu") {
-    // NOTE: only the CPU backend exists so far; "auto" falls back to it (WebGPU: TODO(#5)).
+  if (want === "cpu") {
     defaultDevice = "cpu";
-    return Promise.resolve(defaultDevice);
+    return defaultDevice;
+  }
+  if (want === "auto" || want === "webgpu") {
+    const result = await acquireWebGPU();
+    if (!("reason" in result)) {
+      defaultDevice = "webgpu";
+      return defaultDevice;
+    }
+    if (want === "auto") {
+      defaultDevice = "cpu";
+      return defaultDevice;
+    }
+    throw new DeviceError("init", `WebGPU is not available: ${result.reason}`);
   }
   if (findBackend(want)) {
     defaultDevice = want;
-    return Promise.resolve(want);
+    return want;
   }
-  return Promise.reject(
-    new DeviceError(
-      "init",
-      `device "${want}" is not available in this build yet; use "cpu" or "auto"`,
-    ),
+  throw new DeviceError(
+    "init",
+    `device "${want}" is not available in this build yet; use "webgpu", "cpu" or "auto"`,
   );
 }
 
 /** The device `init` chose. */
 export function getDefaultDevice(): DeviceName {
   return defaultDevice;
+}
+
+/** Why WebGPU could not be acquired, if an attempt failed (null otherwise). */
+export function webgpuUnavailableReason(): string | null {
+  return webgpuFailure;
 }

@@ -107,7 +107,7 @@ export const UNARY = {
   log: unaryDef({
     name: "log",
     js: (x) => Math.log(x),
-    wgsl: "log(x)",
+    wgsl: "logF(x)",
     dtype: toFloat,
     saves: "x",
     backward: (g, x) => div(g, x),
@@ -115,7 +115,7 @@ export const UNARY = {
   log2: unaryDef({
     name: "log2",
     js: (x) => Math.log2(x),
-    wgsl: "log2(x)",
+    wgsl: "log2F(x)",
     dtype: toFloat,
     saves: "x",
     backward: (g, x) => div(g, mul(x, LN2)),
@@ -123,7 +123,7 @@ export const UNARY = {
   log10: unaryDef({
     name: "log10",
     js: (x) => Math.log10(x),
-    wgsl: "log(x) * 0.4342944819032518",
+    wgsl: "log10F(x)",
     dtype: toFloat,
     saves: "x",
     backward: (g, x) => div(g, mul(x, LN10)),
@@ -132,6 +132,7 @@ export const UNARY = {
   log1p: unaryDef({
     name: "log1p",
     js: (x) => Math.log1p(x),
+    wgsl: "log1pF(x)",
     dtype: toFloat,
     saves: "x",
     backward: (g, x) => div(g, add(x, 1)),
@@ -140,6 +141,7 @@ export const UNARY = {
   expm1: unaryDef({
     name: "expm1",
     js: (x) => Math.expm1(x),
+    wgsl: "expm1F(x)",
     dtype: toFloat,
     saves: "out",
     backward: (g, _x, out) => mul(g, add(out, 1)),
@@ -148,7 +150,7 @@ export const UNARY = {
   sqrt: unaryDef({
     name: "sqrt",
     js: (x) => Math.sqrt(x),
-    wgsl: "sqrt(x)",
+    wgsl: "sqrtF(x)",
     dtype: toFloat,
     saves: "out",
     backward: (g, _x, out) => div(g, mul(out, 2)),
@@ -157,7 +159,7 @@ export const UNARY = {
   stdSqrt: unaryDef({
     name: "sqrt",
     js: (x) => Math.sqrt(x),
-    wgsl: "sqrt(x)",
+    wgsl: "sqrtF(x)",
     dtype: toFloat,
     saves: "out",
     backward: (g, _x, out) => where(eq(out, 0), 0, div(g, mul(out, 2))),
@@ -166,7 +168,7 @@ export const UNARY = {
   rsqrt: unaryDef({
     name: "rsqrt",
     js: (x) => 1 / Math.sqrt(x),
-    wgsl: "inverseSqrt(x)",
+    wgsl: "1.0 / sqrtF(x)",
     dtype: toFloat,
     saves: "out",
     backward: (g, _x, out) => mul(g, mul(pow(out, 3), -0.5)),
@@ -218,7 +220,7 @@ export const UNARY = {
   asin: unaryDef({
     name: "asin",
     js: (x) => Math.asin(x),
-    wgsl: "asin(x)",
+    wgsl: "asinF(x)",
     dtype: toFloat,
     saves: "x",
     backward: (g, x) => mul(g, rsqrt(sub(1, square(x)))),
@@ -226,7 +228,7 @@ export const UNARY = {
   acos: unaryDef({
     name: "acos",
     js: (x) => Math.acos(x),
-    wgsl: "acos(x)",
+    wgsl: "acosF(x)",
     dtype: toFloat,
     saves: "x",
     backward: (g, x) => neg(mul(g, rsqrt(sub(1, square(x))))),
@@ -243,7 +245,7 @@ export const UNARY = {
   sinh: unaryDef({
     name: "sinh",
     js: (x) => Math.sinh(x),
-    wgsl: "sinh(x)",
+    wgsl: "sinhF(x)",
     dtype: toFloat,
     saves: "x",
     backward: (g, x) => mul(g, cosh(x)),
@@ -251,7 +253,7 @@ export const UNARY = {
   cosh: unaryDef({
     name: "cosh",
     js: (x) => Math.cosh(x),
-    wgsl: "cosh(x)",
+    wgsl: "coshF(x)",
     dtype: toFloat,
     saves: "x",
     backward: (g, x) => mul(g, sinh(x)),
@@ -260,7 +262,7 @@ export const UNARY = {
   tanh: unaryDef({
     name: "tanh",
     js: (x) => Math.tanh(x),
-    wgsl: "tanh(x)",
+    wgsl: "tanhF(x)",
     dtype: toFloat,
     saves: "out",
     backward: (g, _x, out) => mul(g, sub(1, square(out))),
@@ -269,7 +271,7 @@ export const UNARY = {
   sigmoid: unaryDef({
     name: "sigmoid",
     js: (x) => 1 / (1 + Math.exp(-x)),
-    wgsl: "1.0 / (1.0 + exp(-x))",
+    wgsl: "sigmoidF(x)",
     dtype: toFloat,
     saves: "out",
     backward: (g, _x, out) => mul(g, mul(out, sub(1, out))),
@@ -279,7 +281,7 @@ export const UNARY = {
   relu: unaryDef({
     name: "relu",
     js: (x) => (x === -Infinity ? 0 : (x + Math.abs(x)) * 0.5),
-    wgsl: "select(x, 0.0, x < 0.0)",
+    wgsl: "select(x, T(0), ltT(x, T(0)))",
     dtype: numeric,
     saves: "out",
     backward: (g, _x, out) => mul(g, gt(out, 0)),
@@ -288,6 +290,7 @@ export const UNARY = {
   erf: unaryDef({
     name: "erf",
     js: erfScalar,
+    wgsl: "erfF(x)",
     dtype: toFloat,
     saves: "x",
     backward: (g, x) => mul(g, mul(exp(neg(square(x))), TWO_OVER_SQRT_PI)),
@@ -296,7 +299,7 @@ export const UNARY = {
   sign: unaryDef({
     name: "sign",
     js: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0),
-    wgsl: "sign(x)",
+    wgsl: "signT(x)",
     dtype: same,
     saves: "none",
     backward: (g) => mul(g, 0),
@@ -304,7 +307,7 @@ export const UNARY = {
   floor: unaryDef({
     name: "floor",
     js: (x) => Math.floor(x),
-    wgsl: "floor(x)",
+    wgsl: "floorT(x)",
     dtype: same,
     saves: "none",
     backward: (g) => mul(g, 0),
@@ -312,7 +315,7 @@ export const UNARY = {
   ceil: unaryDef({
     name: "ceil",
     js: (x) => Math.ceil(x),
-    wgsl: "ceil(x)",
+    wgsl: "ceilT(x)",
     dtype: same,
     saves: "none",
     backward: (g) => mul(g, 0),
@@ -321,7 +324,7 @@ export const UNARY = {
   round: unaryDef({
     name: "round",
     js: roundHalfEven,
-    wgsl: "round(x)",
+    wgsl: "roundT(x)",
     dtype: same,
     saves: "none",
     backward: (g) => mul(g, 0),
@@ -329,7 +332,7 @@ export const UNARY = {
   trunc: unaryDef({
     name: "trunc",
     js: (x) => Math.trunc(x),
-    wgsl: "trunc(x)",
+    wgsl: "truncT(x)",
     dtype: same,
     saves: "none",
     backward: (g) => mul(g, 0),
@@ -338,19 +341,28 @@ export const UNARY = {
   logicalNot: unaryDef({
     name: "logicalNot",
     js: (x) => (x === 0 ? 1 : 0),
+    wgsl: "!truthyT(x)",
     dtype: toBool,
     saves: "none",
   }),
-  isnan: unaryDef({ name: "isnan", js: (x) => (x !== x ? 1 : 0), dtype: toBool, saves: "none" }),
+  isnan: unaryDef({
+    name: "isnan",
+    js: (x) => (x !== x ? 1 : 0),
+    wgsl: "isNanT(x)",
+    dtype: toBool,
+    saves: "none",
+  }),
   isinf: unaryDef({
     name: "isinf",
     js: (x) => (x === Infinity || x === -Infinity ? 1 : 0),
+    wgsl: "isInfT(x)",
     dtype: toBool,
     saves: "none",
   }),
   isfinite: unaryDef({
     name: "isfinite",
     js: (x) => (Number.isFinite(x) ? 1 : 0),
+    wgsl: "isFiniteT(x)",
     dtype: toBool,
     saves: "none",
   }),
@@ -409,7 +421,7 @@ export const BINARY = {
     // C's pow: 1^y = 1 and (-1)^±inf = 1 even for NaN/inf y, where Math.pow gives NaN
     js: (a, b) =>
       a === 1 || (a === -1 && (b === Infinity || b === -Infinity)) ? 1 : Math.pow(a, b),
-    wgsl: "powSigned(a, b)",
+    wgsl: "powT(a, b)",
     dtype: arith,
     saves: "all",
     backward: (g, a, b, out) => [
@@ -421,7 +433,7 @@ export const BINARY = {
   maximum: binaryDef({
     name: "maximum",
     js: (a, b) => (a !== a || b !== b ? NaN : a > b ? a : b),
-    wgsl: "max(a, b)",
+    wgsl: "maxNaNT(a, b)",
     dtype: numeric,
     saves: "inputs",
     backward: (g, a, b) => tieSplit(g, gt(a, b), eq(a, b)),
@@ -429,7 +441,7 @@ export const BINARY = {
   minimum: binaryDef({
     name: "minimum",
     js: (a, b) => (a !== a || b !== b ? NaN : a < b ? a : b),
-    wgsl: "min(a, b)",
+    wgsl: "minNaNT(a, b)",
     dtype: numeric,
     saves: "inputs",
     backward: (g, a, b) => tieSplit(g, lt(a, b), eq(a, b)),
@@ -438,7 +450,7 @@ export const BINARY = {
   clampMin: binaryDef({
     name: "clampMin",
     js: (a, b) => (a < b ? b : a),
-    wgsl: "select(a, b, a < b)",
+    wgsl: "select(a, b, ltT(a, b))",
     dtype: numeric,
     saves: "inputs",
     backward: (g, a, b) => [mul(g, ge(a, b)), mul(g, lt(a, b))],
@@ -446,7 +458,7 @@ export const BINARY = {
   clampMax: binaryDef({
     name: "clampMax",
     js: (a, b) => (a > b ? b : a),
-    wgsl: "select(a, b, a > b)",
+    wgsl: "select(a, b, gtT(a, b))",
     dtype: numeric,
     saves: "inputs",
     backward: (g, a, b) => [mul(g, le(a, b)), mul(g, gt(a, b))],
@@ -455,7 +467,7 @@ export const BINARY = {
   remainder: binaryDef({
     name: "remainder",
     js: (a, b) => a - Math.floor(a / b) * b,
-    wgsl: "a - floor(a / b) * b",
+    wgsl: "remainderT(a, b)",
     dtype: numeric,
     saves: "inputs",
     backward: (g, a, b) => [g, neg(mul(g, floor(div(a, b))))],
@@ -464,7 +476,7 @@ export const BINARY = {
   fmod: binaryDef({
     name: "fmod",
     js: (a, b) => a % b,
-    wgsl: "a - trunc(a / b) * b",
+    wgsl: "fmodT(a, b)",
     dtype: numeric,
     saves: "inputs",
     backward: (g, a, b) => [g, neg(mul(g, trunc(div(a, b))))],
@@ -473,7 +485,7 @@ export const BINARY = {
   atan2: binaryDef({
     name: "atan2",
     js: (a, b) => Math.atan2(a, b),
-    wgsl: "atan2(a, b)",
+    wgsl: "atan2F(a, b)",
     dtype: floatOnly,
     saves: "inputs",
     backward: (g, a, b) => {
@@ -484,7 +496,7 @@ export const BINARY = {
   divTrunc: binaryDef({
     name: "divTrunc",
     js: (a, b) => Math.trunc(a / b),
-    wgsl: "trunc(a / b)",
+    wgsl: "divTruncT(a, b)",
     dtype: arith,
     saves: "none",
     backward: (g) => [mul(g, 0), mul(g, 0)],
@@ -492,7 +504,7 @@ export const BINARY = {
   divFloor: binaryDef({
     name: "divFloor",
     js: (a, b) => Math.floor(a / b),
-    wgsl: "floor(a / b)",
+    wgsl: "divFloorT(a, b)",
     dtype: arith,
     saves: "none",
     backward: (g) => [mul(g, 0), mul(g, 0)],
@@ -500,60 +512,63 @@ export const BINARY = {
   eq: binaryDef({
     name: "eq",
     js: (a, b) => (a === b ? 1 : 0),
-    wgsl: "a == b",
+    wgsl: "eqT(a, b)",
     dtype: toBool,
     saves: "none",
   }),
   ne: binaryDef({
     name: "ne",
     js: (a, b) => (a !== b ? 1 : 0),
-    wgsl: "a != b",
+    wgsl: "neT(a, b)",
     dtype: toBool,
     saves: "none",
   }),
   lt: binaryDef({
     name: "lt",
     js: (a, b) => (a < b ? 1 : 0),
-    wgsl: "a < b",
+    wgsl: "ltT(a, b)",
     dtype: toBool,
     saves: "none",
   }),
   le: binaryDef({
     name: "le",
     js: (a, b) => (a <= b ? 1 : 0),
-    wgsl: "a <= b",
+    wgsl: "leT(a, b)",
     dtype: toBool,
     saves: "none",
   }),
   gt: binaryDef({
     name: "gt",
     js: (a, b) => (a > b ? 1 : 0),
-    wgsl: "a > b",
+    wgsl: "gtT(a, b)",
     dtype: toBool,
     saves: "none",
   }),
   ge: binaryDef({
     name: "ge",
     js: (a, b) => (a >= b ? 1 : 0),
-    wgsl: "a >= b",
+    wgsl: "geT(a, b)",
     dtype: toBool,
     saves: "none",
   }),
   logicalAnd: binaryDef({
     name: "logicalAnd",
     js: (a, b) => (a !== 0 && b !== 0 ? 1 : 0),
+    wgsl: "truthyT(a) && truthyT(b)",
     dtype: toBool,
     saves: "none",
   }),
   logicalOr: binaryDef({
     name: "logicalOr",
     js: (a, b) => (a !== 0 || b !== 0 ? 1 : 0),
+    wgsl: "truthyT(a) || truthyT(b)",
     dtype: toBool,
     saves: "none",
   }),
   logicalXor: binaryDef({
     name: "logicalXor",
     js: (a, b) => ((a !== 0) !== (b !== 0) ? 1 : 0),
+    wgsl: "truthyT(a) != truthyT(b)",
     dtype: toBool,
     saves: "none",
   }),

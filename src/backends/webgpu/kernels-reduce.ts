@@ -1,0 +1,340 @@
+import reduceSource from "../../../kernels/reduce.wgsl";
+import scanSource from "../../../kernels/scan.wgsl";
+import type { DType } from "../../core/dtype.js";
+import { contiguousStrides, numel } from "../../core/shape.js";
+import type { KernelArgs, ReduceOp } from "../../ops/prims.js";
+import type { Storage, View } from "../backend.js";
+import { coalesce } from "../cpu/strided.js";
+import { MAX_RANK } from "./context.js";
+import { copyKernel } from "./kernels-elementwise.js";
+import {
+  fillTemplate,
+  gpuType,
+  grid,
+  wgslSections,
+  type GpuType,
+  type KernelHost,
+} from "./host.js";
+
+/**
+ * Reductions (kernels/reduce.wgsl) and cumulative scans (kernels/scan.wgsl).
+ *
+ * A reduction picks, by the sizes and layout involved:
+ * - `reduceSerial` (one invocation per output, in order) when each output reduces few elements,
+ *   or when it reduces an outer axis (neighbouring invocations then read neighbouring elements);
+ * - `reduceTree` otherwise: 32 to 256 lanes per output (about 16 elements each; several outputs
+ *   share a workgroup when they are short), in-order Kahan sums per lane, then a tree in
+ *   workgroup memory;
+ * - and for long reductions, two passes: workgroups over chunks of {@link CHUNK} elements write
+ *   partial results (values, and indices for argmax/argmin) to temporaries that a second
+ *   `reduceTree` dispatch reduces.
+ */
+
+const REDUCE = wgslSections(reduceSource);
+
+/** Elements one workgroup of the first pass reduces (16 per invocation). */
+const CHUNK = 256 * 16;
+
+const REDUCE_WORDS = 40;
+
+function dtypeOfGpu(t: GpuType): DType {
+  return t === "f32" ? "float32" : t === "i32" ? "int32" : "bool";
+}
+
+/** The section of reduce.wgsl with identity/fold/combine for `op` on accumulator type `A`. */
+function opSection(op: ReduceOp, A: GpuType): string {
+  switch (op) {
+    case "sum":
+      return A === "f32" ? "sum-f32" : "sum-int";
+    case "prod":
+      return "prod";
+    case "max":
+    case "argmax":
+      return "max";
+    case "min":
+    case "argmin":
+      return "min";
+    default:
+      return op satisfies never;
+  }
+}
+
+interface ReduceShape {
+  numOut: number;
+  n: number;
+  offset: number;
+  kept: { shape: number[]; strides: number[] };
+  red: { shape: number[]; strides: number[] };
+}
+
+function reduceUniforms(
+  s: ReduceShape,
+  chunk: number,
+  numChunks: number,
+  lanes: number,
+): Uint32Array {
+  const u = new Uint32Array(REDUCE_WORDS);
+  const i = new Int32Array(u.buffer);
+  u[0] = s.numOut;
+  u[1] = s.n;
+  u[2] = chunk;
+  u[3] = numChunks;
+  u[4] = s.kept.shape.length;
+  u[5] = s.red.shape.length;
+  i[6] = s.offset;
+  u[7] = lanes;
+  s.kept.shape.forEach((d, k) => (u[8 + k] = d));
+  s.kept.strides.forEach((d, k) => (i[16 + k] = d));
+  s.red.shape.forEach((d, k) => (u[24 + k] = d));
+  s.red.strides.forEach((d, k) => (i[32 + k] = d));
+  return u;
+}
+
+interface ReduceDispatch {
+  entry: "reduceTree" | "reduceSerial";
+  op: ReduceOp;
+  A: GpuType;
+  x: Storage;
+  xIdx: Storage | null;
+  outV: Storage | null;
+  outI: Storage | null;
+  shape: ReduceShape;
+  chunk: number;
+  numChunks: number;
+}
+
+function dispatchReduce(host: KernelHost, d: ReduceDispatch): void {
+  const IN = gpuType(d.x.dtype);
+  const key = `${d.entry}|${d.op}|${IN}|${d.A}|${+!!d.xIdx}${+!!d.outV}${+!!d.outI}`;
+  const entry = host.cached(key, () => {
+    const bindings: string[] = [];
+    const writes: boolean[] = [];
+    const bind = (name: string, type: string, write: boolean) => {
+      bindings.push(
+        `@group(0) @binding(${writes.length}) var<storage, ${write ? "read_write" : "read"}> ${name}: array<${type}>;`,
+      );
+      writes.push(write);
+    };
+    bind("x", IN, false);
+    if (d.xIdx) bind("xIdx", "i32", false);
+    if (d.outV) bind("out", d.A, true);
+    if (d.outI) bind("outIdx", "i32", true);
+    bindings.push(`@group(0) @binding(${writes.length}) var<uniform> params: Params;`);
+    const write = [d.outV ? "out[g] = r.v;" : "", d.outI ? "outIdx[g] = r.i;" : ""].join(" ");
+    const code = [
+      REDUCE.get(`type-${d.A}`)!,
+      REDUCE.get(opSection(d.op, d.A))!,
+      fillTemplate(REDUCE.get("kernel")!, {
+        A: d.A,
+        BINDINGS: bindings.join("\n"),
+        LOAD_INDEX: d.xIdx ? "xIdx[k]" : "i32(j)",
+        WRITE: write,
+      }),
+    ].join("\n");
+    return host.pipelines.get(code, d.entry, writes, true, `${d.entry} ${d.op} ${IN}`);
+  });
+  const handles = [d.x, d.xIdx, d.outV, d.outI]
+    .filter((s): s is Storage => s !== null)
+    .map((s) => host.handle(s));
+  // NOTE: lanes per output: about 16 elements each (coalesced runs of 32+ lanes), up to 256
+  const perOutput = Math.min(d.chunk, d.shape.n);
+  const lanes = Math.min(256, Math.max(32, 2 ** Math.ceil(Math.log2(Math.ceil(perOutput / 16)))));
+  const u = reduceUniforms(d.shape, d.chunk, d.numChunks, lanes);
+  const groups =
+    d.entry === "reduceTree"
+      ? Math.ceil((d.shape.numOut * d.numChunks) / (256 / lanes))
+      : Math.ceil(d.shape.numOut / 256);
+  const [gx, gy] = grid(groups);
+  host.queue.dispatch(entry, handles, u, gx, gy);
+}
+
+/** A contiguous copy of x with its dims in `order` (for views whose dims do not fit MAX_RANK). */
+function permutedCopy(host: KernelHost, x: View, order: readonly number[]): Storage {
+  const shape = order.map((d) => x.shape[d]!);
+  const tmp = host.temp(x.dtype, numel(shape));
+  copyKernel(
+    host,
+    { ...x, shape, strides: order.map((d) => x.strides[d]!) },
+    { storage: tmp, dtype: x.dtype, shape, strides: contiguousStrides(shape), offset: 0 },
+  );
+  return tmp;
+}
+
+export function reduceKernel(host: KernelHost, { op, x, axes, out }: KernelArgs["reduce"]): void {
+  const keptDims = x.shape.map((_, d) => d).filter((d) => !axes.includes(d));
+  const pick = (dims: readonly number[]) => ({
+    shape: dims.map((d) => x.shape[d]!),
+    strides: dims.map((d) => x.strides[d]!),
+  });
+  const k0 = pick(keptDims);
+  const r0 = pick(axes);
+  const kc = coalesce(k0.shape, [k0.strides]);
+  const rc = coalesce(r0.shape, [r0.strides]);
+  const numOut = numel(k0.shape);
+  const n = numel(r0.shape);
+  if (numOut === 0) return;
+  let src = x.storage;
+  let tmpInput: Storage | null = null;
+  let shape: ReduceShape = {
+    numOut,
+    n,
+    offset: x.offset,
+    kept: { shape: kc.shape, strides: kc.strides[0]! },
+    red: { shape: rc.shape, strides: rc.strides[0]! },
+  };
+  if (kc.shape.length > MAX_RANK || rc.shape.length > MAX_RANK) {
+    tmpInput = src = permutedCopy(host, x, [...keptDims, ...axes]);
+    shape = {
+      numOut,
+      n,
+      offset: 0,
+      kept: { shape: [numOut], strides: [n] },
+      red: { shape: [n], strides: [1] },
+    };
+  }
+  const isArg = op === "argmax" || op === "argmin";
+  const xT = gpuType(x.dtype);
+  const A: GpuType = op === "sum" || op === "prod" ? (xT === "f32" ? "f32" : "i32") : xT;
+  const outV = isArg ? null : out.storage;
+  const outI = isArg ? out.storage : null;
+  if (out.offset !== 0) throw new Error("internal: reduce output must start at offset 0");
+
+  // NOTE: when neighbouring outputs are neighbours in memory (a reduction over an outer axis),
+  // one invocation per output reads coalesced rows; when the reduced axis is innermost, a
+  // workgroup per output reads it coalesced instead.
+  const keptInner = shape.kept.strides[shape.kept.strides.length - 1];
+  const redInner = shape.red.strides[shape.red.strides.length - 1];
+  const outerAxis = keptInner === 1 && redInner !== 1 && numOut >= 256 && n <= 65536;
+  if (n <= 32 || (n <= 256 && numOut >= 1024) || outerAxis) {
+    dispatchReduce(host, {
+      entry: "reduceSerial",
+      op,
+      A,
+      x: src,
+      xIdx: null,
+      outV,
+      outI,
+      shape,
+      chunk: n,
+      numChunks: 1,
+    });
+  } else {
+    const numChunks = Math.ceil(n / CHUNK);
+    if (numChunks === 1) {
+      dispatchReduce(host, {
+        entry: "reduceTree",
+        op,
+        A,
+        x: src,
+        xIdx: null,
+        outV,
+        outI,
+        shape,
+        chunk: n,
+        numChunks: 1,
+      });
+    } else {
+      const partV = host.temp(dtypeOfGpu(A), numOut * numChunks);
+      const partI = isArg ? host.temp("int32", numOut * numChunks) : null;
+      dispatchReduce(host, {
+        entry: "reduceTree",
+        op,
+        A,
+        x: src,
+        xIdx: null,
+        outV: partV,
+        outI: partI,
+        shape,
+        chunk: CHUNK,
+        numChunks,
+      });
+      // NOTE: a sum's second pass adds partial sums; a prod's multiplies them; max/min compare.
+      dispatchReduce(host, {
+        entry: "reduceTree",
+        op,
+        A,
+        x: partV,
+        xIdx: partI,
+        outV,
+        outI,
+        shape: {
+          numOut,
+          n: numChunks,
+          offset: 0,
+          kept: { shape: [numOut], strides: [numChunks] },
+          red: { shape: [numChunks], strides: [1] },
+        },
+        chunk: numChunks,
+        numChunks: 1,
+      });
+      host.releaseTemp(partV);
+      if (partI) host.releaseTemp(partI);
+    }
+  }
+  if (tmpInput) host.releaseTemp(tmpInput);
+}
+
+// ---- scan ----
+
+const SCAN_WORDS = 32;
+
+export function scanKernel(host: KernelHost, { op, x, axis, out }: KernelArgs["scan"]): void {
+  const n = x.shape[axis]!;
+  const keptDims = x.shape.map((_, d) => d).filter((d) => d !== axis);
+  const keptShape = keptDims.map((d) => x.shape[d]!);
+  const numLines = numel(keptShape);
+  if (numLines === 0 || n === 0) return;
+  let xv: View = x;
+  let tmp: Storage | null = null;
+  let c = coalesce(keptShape, [
+    keptDims.map((d) => x.strides[d]!),
+    keptDims.map((d) => out.strides[d]!),
+  ]);
+  if (c.shape.length > MAX_RANK) {
+    // lines of a contiguous copy with the axis last: one kept dim, stride n
+    tmp = permutedCopy(host, x, [...keptDims, axis]);
+    const shape = [...keptShape, n];
+    xv = { storage: tmp, dtype: x.dtype, shape, strides: contiguousStrides(shape), offset: 0 };
+    c = coalesce(keptShape, [
+      keptDims.map((_, k) => contiguousStrides(shape)[k]!),
+      keptDims.map((d) => out.strides[d]!),
+    ]);
+    if (c.shape.length > MAX_RANK)
+      throw new Error("internal: scan output of rank > 6 does not coalesce");
+  }
+  const A = gpuType(out.dtype);
+  const IN = gpuType(x.dtype);
+  const serial = n <= 32 || (n <= 256 && numLines >= 1024);
+  const entryPoint = serial ? "scanSerial" : "scanTree";
+  const entry = host.cached(`${entryPoint}|${op}|${IN}|${A}`, () =>
+    host.pipelines.get(
+      fillTemplate(scanSource, {
+        A,
+        IN,
+        OP: op === "cumsum" ? "a + b" : "a * b",
+        IDENTITY: op === "cumsum" ? "A(0)" : "A(1)",
+      }),
+      entryPoint,
+      [false, true],
+      true,
+      `${entryPoint} ${op} ${IN}`,
+    ),
+  );
+  const u = new Uint32Array(SCAN_WORDS);
+  const i = new Int32Array(u.buffer);
+  u[0] = numLines;
+  u[1] = n;
+  u[2] = c.shape.length;
+  // elements per invocation in a round of scanTree: a line of up to 4096 takes one round
+  u[3] = Math.min(16, Math.max(1, Math.ceil(n / 256)));
+  i[4] = xv.offset;
+  i[5] = out.offset;
+  i[6] = tmp ? 1 : x.strides[axis]!;
+  i[7] = out.strides[axis]!;
+  c.shape.forEach((d, k) => (u[8 + k] = d));
+  c.strides[0]!.forEach((d, k) => (i[16 + k] = d));
+  c.strides[1]!.forEach((d, k) => (i[24 + k] = d));
+  const [gx, gy] = grid(serial ? Math.ceil(numLines / 256) : numLines);
+  host.queue.dispatch(entry, [host.handle(xv.storage), host.handle(out.storage)], u, gx, gy);
+  if (tmp) host.releaseTemp(tmp);
+}
