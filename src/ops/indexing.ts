@@ -1,4 +1,4 @@
-import { DTypeError, ShapeError, ValueError } from "../core/errors.js";
+import { DeviceError, DTypeError, ShapeError, ValueError } from "../core/errors.js";
 import { fmtShape, normalizeAxis } from "../core/shape.js";
 import type { Tensor, TensorOrScalar } from "../tensor/tensor.js";
 import {
@@ -226,6 +226,12 @@ export function oneHot(x: Tensor, numClasses = -1): Tensor {
           "oneHot",
           "cannot infer numClasses from an empty tensor; pass numClasses",
         );
+      if (!x.backend.readSync) {
+        throw new DeviceError(
+          "oneHot",
+          `cannot infer numClasses from a ${x.device} tensor without a synchronous read; pass numClasses`,
+        );
+      }
       const m = amax(x);
       n = m.itemSync() + 1;
       m.dispose();

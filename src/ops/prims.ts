@@ -30,14 +30,17 @@ export interface ScalarUnaryOp {
   readonly name: string;
   /** f(x) on one element; must be pure and self-contained (backends may inline its source). */
   readonly js: (x: number) => number;
-  /** The same as a WGSL expression of `x`, for the WebGPU backend. */
+  /**
+   * The same as a WGSL expression of `x`, of the compute type `T`, for the WebGPU backend; it may
+   * call the helpers of `kernels/elementwise.wgsl` (`isNanT`, `powT`, `maxNaNT`, ...).
+   */
   readonly wgsl?: string;
 }
 
 export interface ScalarBinaryOp {
   readonly name: string;
   readonly js: (a: number, b: number) => number;
-  /** WGSL expression of `a` and `b`. */
+  /** The WGSL expression of `a` and `b` (compute type `T`; same helpers as above). */
   readonly wgsl?: string;
 }
 
