@@ -21,6 +21,24 @@ describeBackend("device", device, () => {
     expect(torch.getDefaultDevice()).toBe("cpu");
   });
 
+  it("GPU tensors refuse synchronous reads with a message naming the awaited form", async () => {
+    await torch.init({ device: "webgpu" });
+    const t = torch.tensor([1, 2], { device });
+    expect(() => t.dataSync()).toThrow(
+      /dataSync: cannot read a webgpu tensor synchronously; use await t.data\(\)/,
+    );
+    expect(() => torch.oneHot(t)).toThrow(
+      /oneHot: cannot infer numClasses from a webgpu tensor without a synchronous read; pass numClasses/,
+    );
+    const hot = torch.oneHot(t, 3);
+    expect(await hot.tolist()).toEqual([
+      [0, 1, 0],
+      [0, 0, 1],
+    ]);
+    t.dispose();
+    hot.dispose();
+  });
+
   it("init returns the same backend while its device lives", async () => {
     await torch.init({ device: "webgpu" });
     const a = findBackend("webgpu");
