@@ -35,8 +35,21 @@ async function acquireWebGPU(): Promise<WebGPUBackend | { reason: string }> {
 }
 
 /**
- * Acquires a device and makes it the default; returns its name. `"auto"` picks webgpu when an
- * adapter exists, else the CPU (gpu.js is not available yet).
+ * A software rasterizer (Mesa's lavapipe, SwiftShader): it runs on the CPU, slower than
+ * webtorch's own CPU kernels, so "auto" does not pick it (ask for "webgpu" to use it anyway).
+ */
+function isSoftwareAdapter(adapter: GPUAdapter): boolean {
+  const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
+  return (
+    info.isFallbackAdapter === true ||
+    info.architecture === "software" ||
+    /llvmpipe|lavapipe|swiftshader/i.test(`${info.device} ${info.description}`)
+  );
+}
+
+/**
+ * Acquires a device and makes it the default; returns its name. `"auto"` picks webgpu when a
+ * hardware adapter exists, else the CPU (gpu.js is not available yet).
  *
  * @example
  * const device = await torch.init({ device: "auto" }); // "webgpu" or "cpu"
@@ -49,7 +62,7 @@ export async function init(options: { device?: DeviceRequest } = {}): Promise<De
   }
   if (want === "auto" || want === "webgpu") {
     const result = await acquireWebGPU();
-    if (!("reason" in result)) {
+    if (!("reason" in result) && !(want === "auto" && isSoftwareAdapter(result.adapter))) {
       defaultDevice = "webgpu";
       return defaultDevice;
     }
@@ -57,7 +70,10 @@ export async function init(options: { device?: DeviceRequest } = {}): Promise<De
       defaultDevice = "cpu";
       return defaultDevice;
     }
-    throw new DeviceError("init", `WebGPU is not available: ${result.reason}`);
+    throw new DeviceError(
+      "init",
+      `WebGPU is not available: ${"reason" in result ? result.reason : "unknown"}`,
+    );
   }
   if (findBackend(want)) {
     defaultDevice = want;

@@ -14,9 +14,12 @@ import { describeBackend } from "../util/backends.js";
 const device = "webgpu";
 
 describeBackend("device", device, () => {
-  it('init({ device: "auto" }) picks webgpu when an adapter exists', async () => {
-    expect(await torch.init({ device: "auto" })).toBe("webgpu");
-    expect(torch.getDefaultDevice()).toBe("webgpu");
+  it('init({ device: "auto" }) picks webgpu on a hardware adapter, the CPU on a software one', async () => {
+    expect(await torch.init({ device: "webgpu" })).toBe("webgpu");
+    const info = (findBackend("webgpu") as WebGPUBackend).adapter.info;
+    const software = info.architecture === "software" || /llvmpipe|swiftshader/i.test(info.device);
+    expect(await torch.init({ device: "auto" })).toBe(software ? "cpu" : "webgpu");
+    expect(torch.getDefaultDevice()).toBe(software ? "cpu" : "webgpu");
     expect(await torch.init({ device: "cpu" })).toBe("cpu");
     expect(torch.getDefaultDevice()).toBe("cpu");
   });
