@@ -10,23 +10,8 @@
  * the shaders on the CPU: its numbers say the kernel runs and is correct, nothing about speed on
  * a GPU. The target on an NVIDIA H100 is >= 15 TFLOP/s at 4096 (not measured here yet).
  */
-import { register } from "node:module";
+import "../scripts/wgsl-loader.js";
 import { machine, table } from "./util.js";
-
-// NOTE: tsx has no text loader for `.wgsl`; this hook gives Node one (as tsup's `loader` and the
-// vitest plugin do for the build and the tests) before the kernels are imported.
-const WGSL_HOOK = `
-import { readFile } from "node:fs/promises";
-export async function load(url, context, next) {
-  if (url.endsWith(".wgsl")) {
-    const text = await readFile(new URL(url), "utf8");
-    return { format: "module", source: "export default " + JSON.stringify(text) + ";", shortCircuit: true };
-  }
-  return next(url, context);
-}`;
-register(`data:text/javascript,${encodeURIComponent(WGSL_HOOK)}`);
-
-process.env.XDG_RUNTIME_DIR ??= "/tmp";
 
 const { initWebGPU } = await import("../src/backends/webgpu/index.js");
 const { linalgKernels } = await import("../src/backends/webgpu/kernels-linalg.js");

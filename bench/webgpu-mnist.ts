@@ -10,7 +10,8 @@
  * runs the shaders on these CPU cores: its figures show that training works and what the
  * per-dispatch overhead costs, nothing about the speed of a GPU (the output says so).
  */
-import { createRequire, register } from "node:module";
+import "../scripts/wgsl-loader.js";
+import { createRequire } from "node:module";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,21 +19,6 @@ import { pathToFileURL } from "node:url";
 
 import { machine, table, timeAsync } from "./util.js";
 
-// NOTE: tsx has no loader for .wgsl (tsup bundles it as text, vitest has a plugin): this hook
-// loads kernels/*.wgsl as `export default "<source>"`, before the library is imported.
-register(
-  "data:text/javascript," +
-    encodeURIComponent(`
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-export async function load(url, context, next) {
-  if (!url.endsWith(".wgsl")) return next(url, context);
-  const text = readFileSync(fileURLToPath(url), "utf8");
-  return { format: "module", source: "export default " + JSON.stringify(text) + ";", shortCircuit: true };
-}`),
-);
-
-process.env.XDG_RUNTIME_DIR ??= "/tmp";
 const torch = await import("../src/index.js");
 const { findBackend } = await import("../src/backends/backend.js");
 const { SimpleCNN } = await import("../examples/mnist-cnn/model.js");

@@ -8,25 +8,10 @@
  *
  * Run: npx tsx bench/webgpu.ts
  */
-import { register } from "node:module";
+import "../scripts/wgsl-loader.js";
 
 import { machine, table, time, timeAsync } from "./util.js";
 
-// NOTE: tsx has no loader for .wgsl (tsup bundles it as text, vitest has a plugin): this hook
-// loads kernels/*.wgsl as `export default "<source>"`, before the library is imported.
-register(
-  "data:text/javascript," +
-    encodeURIComponent(`
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-export async function load(url, context, next) {
-  if (!url.endsWith(".wgsl")) return next(url, context);
-  const text = readFileSync(fileURLToPath(url), "utf8");
-  return { format: "module", source: "export default " + JSON.stringify(text) + ";", shortCircuit: true };
-}`),
-);
-
-process.env.XDG_RUNTIME_DIR ??= "/tmp";
 const torch = await import("../src/index.js");
 const { findBackend } = await import("../src/backends/backend.js");
 type Tensor = InstanceType<typeof torch.Tensor>;

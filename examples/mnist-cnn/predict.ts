@@ -13,6 +13,7 @@
  *   --device D        auto | cpu | webgpu (default auto)
  *   --data DIR        the official IDX files' folder, if the model was trained on them
  */
+import "../../scripts/wgsl-loader.js";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -21,27 +22,35 @@ import * as torch from "../../src/index.js";
 import { DEFAULT_OUT, WEIGHTS_FILE, classify, normalize } from "./common.js";
 import { drawDigits } from "./draw.js";
 import { SimpleCNN } from "./model.js";
+import { UsageError } from "./train.js";
+
+const OPTIONS = {
+  weights: { type: "string", default: join(DEFAULT_OUT, WEIGHTS_FILE) },
+  count: { type: "string", default: "5" },
+  seed: { type: "string", default: "1" },
+  device: { type: "string", default: "auto" },
+  data: { type: "string" },
+} as const;
+
+/** The command line, with parseArgs' errors (an unknown option...) as `UsageError`s. */
+function parse() {
+  try {
+    return parseArgs({ strict: true, options: OPTIONS });
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message : String(e));
+  }
+}
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    strict: true,
-    options: {
-      weights: { type: "string", default: join(DEFAULT_OUT, WEIGHTS_FILE) },
-      count: { type: "string", default: "5" },
-      seed: { type: "string", default: "1" },
-      device: { type: "string", default: "auto" },
-      data: { type: "string" },
-    },
-  });
+  const { values } = parse();
   const count = Number(values.count);
   const seed = Number(values.seed);
   if (!Number.isInteger(count) || count <= 0)
-    throw new Error(`--count must be a positive integer; got ${values.count}`);
+    throw new UsageError(`--count must be a positive integer; got ${values.count}`);
   if (!Number.isSafeInteger(seed) || seed < 0)
-    throw new Error(`--seed must be a non-negative integer; got ${values.seed}`);
+    throw new UsageError(`--seed must be a non-negative integer; got ${values.seed}`);
   if (!existsSync(values.weights))
-    throw new Error(`no weights at ${values.weights}: train first with \`npm run mnist\``);
-
+    throw new UsageError(`no weights at ${values.weights}: train first with \`npm run mnist\``);
   const device = await torch.init({ device: values.device as torch.DeviceRequest });
 
   // A fresh model, and the trained weights copied into it.
@@ -108,6 +117,7 @@ async function main(): Promise<void> {
 try {
   await main();
 } catch (e) {
-  console.error(e instanceof Error ? e.message : e);
-  process.exitCode = 1;
+  if (!(e instanceof UsageError)) throw e;
+  console.error(e.message);
+  process.exitCode = 2;
 }

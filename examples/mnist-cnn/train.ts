@@ -20,6 +20,7 @@
  *   --out DIR         where to write model.safetensors, metrics.json and training.svg
  *                     (default examples/mnist-cnn/out)
  */
+import "../../scripts/wgsl-loader.js";
 import { realpathSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
@@ -163,42 +164,51 @@ export interface TrainOptions {
   out: string;
 }
 
+/** A bad command line: main() prints the message and the usage, without a stack trace. */
+export class UsageError extends Error {}
+
 function positiveInt(name: string, v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n <= 0)
-    throw new Error(`--${name} must be a positive integer; got ${v}`);
+    throw new UsageError(`--${name} must be a positive integer; got ${v}`);
   return n;
 }
 
 /** Parses the command line (see USAGE); throws on an unknown option or a bad value. */
 export function parseOptions(argv: readonly string[]): TrainOptions | null {
-  const { values } = parseArgs({
-    args: [...argv],
-    strict: true,
-    options: {
-      epochs: { type: "string" },
-      device: { type: "string", default: "auto" },
-      "batch-size": { type: "string", default: "64" },
-      lr: { type: "string" },
-      seed: { type: "string", default: "0" },
-      augment: { type: "boolean", default: false },
-      data: { type: "string" },
-      limit: { type: "string" },
-      out: { type: "string", default: DEFAULT_OUT },
-      help: { type: "boolean", short: "h", default: false },
-    },
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      strict: true,
+      options: {
+        epochs: { type: "string" },
+        device: { type: "string", default: "auto" },
+        "batch-size": { type: "string", default: "64" },
+        lr: { type: "string" },
+        seed: { type: "string", default: "0" },
+        augment: { type: "boolean", default: false },
+        data: { type: "string" },
+        limit: { type: "string" },
+        out: { type: "string", default: DEFAULT_OUT },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message : String(e));
+  }
+  const { values } = parsed;
   if (values.help) return null;
   const augment = values.augment;
   const device = values.device;
   if (!["auto", "cpu", "webgpu", "gpujs"].includes(device))
-    throw new Error(`--device must be auto, cpu, webgpu or gpujs; got ${device}`);
+    throw new UsageError(`--device must be auto, cpu, webgpu or gpujs; got ${device}`);
   const lr = Number(values.lr ?? (augment ? 3e-3 : 1e-3));
   if (!Number.isFinite(lr) || lr <= 0)
-    throw new Error(`--lr must be a positive number; got ${values.lr}`);
+    throw new UsageError(`--lr must be a positive number; got ${values.lr}`);
   const seed = Number(values.seed);
   if (!Number.isSafeInteger(seed) || seed < 0)
-    throw new Error(`--seed must be a non-negative integer; got ${values.seed}`);
+    throw new UsageError(`--seed must be a non-negative integer; got ${values.seed}`);
   return {
     epochs: positiveInt("epochs", values.epochs ?? (augment ? "15" : "5")),
     device: device as torch.DeviceRequest,
@@ -367,7 +377,8 @@ async function main(): Promise<void> {
     `weights: ${rel(weightsPath)} (load them with torch.load, or in PyTorch with safetensors)`,
   );
   console.log(`plot:    ${rel(plotPath)}`);
-  console.log(`try:     npm run mnist:predict`);
+  const weightsOption = opts.out === DEFAULT_OUT ? "" : ` -- --weights ${rel(weightsPath)}`;
+  console.log(`try:     npm run mnist:predict${weightsOption}`);
 
   optimizer.dispose();
   model.dispose();
@@ -381,7 +392,8 @@ if (script && realpathSync(script) === realpathSync(fileURLToPath(import.meta.ur
   try {
     await main();
   } catch (e) {
-    console.error(e instanceof Error ? e.message : e);
-    process.exitCode = 1;
+    if (!(e instanceof UsageError)) throw e;
+    console.error(`${e.message}\n\n${USAGE}`);
+    process.exitCode = 2;
   }
 }
