@@ -3,13 +3,20 @@
  * parameter gradients, printouts) from test/golden/gen_nn_conv_loss.py, PyTorch's init bounds and
  * layouts, finite-difference gradchecks of the new composites, every error message, and leaks.
  */
-import { readFileSync } from "node:fs";
 
 import { describe, expect, it } from "vitest";
 
 import * as torch from "../../src/index.js";
-import type { DType, Tensor } from "../../src/index.js";
+import type { Tensor } from "../../src/index.js";
 import { assertAllClose } from "../util/allclose.js";
+import {
+  decode,
+  decodeKwargs,
+  loadNnGolden,
+  num,
+  type GT,
+  type GoldenModuleCase,
+} from "../util/golden-nn.js";
 import { expectSameMemory, memorySnapshot, withLeakCheck } from "../util/leaks.js";
 import { CPU_VS_TORCH, CPU_VS_TORCH_MATMUL, EXACT, type Tolerance } from "../util/tolerance.js";
 
@@ -18,60 +25,7 @@ const F = torch.nn.functional;
 
 // ---- the golden fixtures (format: see gen_nn_conv_loss.py) ----
 
-type Encoded = number | boolean | "nan" | "inf" | "-inf";
-interface GT {
-  data: Encoded[];
-  shape: number[];
-  dtype: DType;
-}
-interface GoldenModuleCase {
-  name: string;
-  module: string;
-  args: unknown[];
-  kwargs: Record<string, unknown>;
-  repr: string;
-  state: Record<string, GT>;
-  inputs: (GT & { requires_grad: boolean })[];
-  forward_kwargs: Record<string, unknown>;
-  outputs: GT[];
-  grad_output: GT | null;
-  input_grads: (GT | null)[];
-  param_grads: Record<string, GT>;
-  grads: boolean;
-}
-interface GoldenFile {
-  torch_version: string;
-  modules: GoldenModuleCase[];
-}
-
-const golden = JSON.parse(
-  readFileSync(new URL("../golden/nn_conv_loss.json", import.meta.url), "utf8"),
-) as GoldenFile;
-
-const num = (v: Encoded): number =>
-  v === "nan" ? NaN : v === "inf" ? Infinity : v === "-inf" ? -Infinity : Number(v);
-
-function decode(t: GT, requiresGrad = false): Tensor {
-  const vals = t.data.map(num);
-  const data =
-    t.dtype === "int32"
-      ? Int32Array.from(vals)
-      : t.dtype === "bool"
-        ? Uint8Array.from(vals)
-        : Float32Array.from(vals);
-  return torch.tensor(data, { shape: t.shape, dtype: t.dtype, requiresGrad });
-}
-
-function isGT(v: unknown): v is { tensor: GT } {
-  return typeof v === "object" && v !== null && "tensor" in v;
-}
-
-/** Constructor options: tensors decoded (the module takes ownership), the rest as they are. */
-function decodeKwargs(kw: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(kw).map(([k, v]) => [k, isGT(v) ? decode(v.tensor) : v]),
-  );
-}
+const golden = loadNnGolden();
 
 type AnyModule = InstanceType<typeof nn.Module> & {
   forward(...xs: unknown[]): Tensor | { values: Tensor; indices: Tensor };

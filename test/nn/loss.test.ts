@@ -4,13 +4,13 @@
  * finite-difference gradchecks in float64, buffers under PyTorch's keys, every error message, and
  * leaks.
  */
-import { readFileSync } from "node:fs";
 
 import { describe, expect, it } from "vitest";
 
 import * as torch from "../../src/index.js";
-import type { DType, Tensor } from "../../src/index.js";
+import type { Tensor } from "../../src/index.js";
 import { assertAllClose } from "../util/allclose.js";
+import { decode, decodeKwargs, loadNnGolden, num, type GT } from "../util/golden-nn.js";
 import { expectSameMemory, memorySnapshot, withLeakCheck } from "../util/leaks.js";
 import { CPU_VS_TORCH, type Tolerance } from "../util/tolerance.js";
 
@@ -19,58 +19,8 @@ const F = torch.nn.functional;
 
 // ---- the golden fixtures (format: see gen_nn_conv_loss.py) ----
 
-type Encoded = number | boolean | "nan" | "inf" | "-inf";
-interface GT {
-  data: Encoded[];
-  shape: number[];
-  dtype: DType;
-}
-interface GoldenModuleCase {
-  name: string;
-  module: string;
-  args: unknown[];
-  kwargs: Record<string, unknown>;
-  repr: string;
-  state: Record<string, GT>;
-  inputs: (GT & { requires_grad: boolean })[];
-  outputs: GT[];
-  grad_output: GT | null;
-  input_grads: (GT | null)[];
-  grads: boolean;
-}
-
-const golden = JSON.parse(
-  readFileSync(new URL("../golden/nn_conv_loss.json", import.meta.url), "utf8"),
-) as {
-  torch_version: string;
-  modules: GoldenModuleCase[];
-};
-
-const num = (v: Encoded): number =>
-  v === "nan" ? NaN : v === "inf" ? Infinity : v === "-inf" ? -Infinity : Number(v);
-
-function decode(t: GT, requiresGrad = false): Tensor {
-  const vals = t.data.map(num);
-  const data =
-    t.dtype === "int32"
-      ? Int32Array.from(vals)
-      : t.dtype === "bool"
-        ? Uint8Array.from(vals)
-        : Float32Array.from(vals);
-  return torch.tensor(data, { shape: t.shape, dtype: t.dtype, requiresGrad });
-}
-
+const golden = loadNnGolden();
 type Kw = Record<string, unknown>;
-function decodeKwargs(kw: Kw): Kw {
-  return Object.fromEntries(
-    Object.entries(kw).map(([k, v]) => [
-      k,
-      typeof v === "object" && v !== null && "tensor" in v
-        ? decode((v as { tensor: GT }).tensor)
-        : v,
-    ]),
-  );
-}
 
 interface LossModule {
   forward(...xs: Tensor[]): Tensor;
