@@ -18,13 +18,11 @@
  */
 import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { pathToFileURL } from "node:url";
+import { dirname } from "node:path";
 
 import * as torch from "../src/index.js";
 import { SimpleCNN } from "../examples/mnist-cnn/model.js";
+import { registerTfGradients } from "./tfjs.js";
 import { machine, table } from "./util.js";
 
 type Tf = typeof import("@tensorflow/tfjs-core");
@@ -136,33 +134,6 @@ function benchPyTorch(): { version: string; results: (Timing & { threads: number
   } catch {
     return null;
   }
-}
-
-/**
- * Registers TensorFlow.js's gradients. tfjs-core's Node build leaves them out (the
- * `@tensorflow/tfjs` umbrella package, not a dependency here, imports them), and its ESM files
- * (`dist/register_all_gradients.js`) use extensionless imports that Node cannot load. So esbuild
- * (installed with tsx and tsup) bundles that file once into a temporary ES module. Its copy of
- * the ops shares the engine and the registries with the loaded tfjs-core: tfjs keeps them on a
- * global namespace and its `instanceof Tensor` checks duck-type, for exactly this case.
- */
-async function registerTfGradients(): Promise<void> {
-  const { build } = await import("esbuild");
-  const entry = createRequire(import.meta.url).resolve(
-    "@tensorflow/tfjs-core/dist/register_all_gradients.js",
-  );
-  const dir = await mkdtemp(join(tmpdir(), "tfjs-grads-"));
-  const outfile = join(dir, "register_all_gradients.mjs");
-  await build({
-    entryPoints: [entry],
-    bundle: true,
-    format: "esm",
-    platform: "node",
-    outfile,
-    logLevel: "error",
-  });
-  await import(pathToFileURL(outfile).href);
-  await rm(dir, { recursive: true, force: true });
 }
 
 async function loadTf(): Promise<Tf> {

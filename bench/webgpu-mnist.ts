@@ -11,12 +11,8 @@
  * per-dispatch overhead costs, nothing about the speed of a GPU (the output says so).
  */
 import "../scripts/wgsl-loader.js";
-import { createRequire } from "node:module";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 
+import { registerTfGradients } from "./tfjs.js";
 import { machine, table, timeAsync } from "./util.js";
 
 const torch = await import("../src/index.js");
@@ -70,29 +66,6 @@ async function benchOurs(device: DeviceName, steps: number): Promise<Row & { liv
   x.dispose();
   y.dispose();
   return { name: `webtorch ${device}`, ms: t.ms, steps: t.runs, liveDelta };
-}
-
-/**
- * Registers TensorFlow.js's gradients, as bench/mnist-train-step.ts does: tfjs-core's Node build
- * leaves them out and its ESM file uses extensionless imports, so esbuild bundles it once.
- */
-async function registerTfGradients(): Promise<void> {
-  const { build } = await import("esbuild");
-  const entry = createRequire(import.meta.url).resolve(
-    "@tensorflow/tfjs-core/dist/register_all_gradients.js",
-  );
-  const dir = await mkdtemp(join(tmpdir(), "tfjs-grads-"));
-  const outfile = join(dir, "register_all_gradients.mjs");
-  await build({
-    entryPoints: [entry],
-    bundle: true,
-    format: "esm",
-    platform: "node",
-    outfile,
-    logLevel: "error",
-  });
-  await import(pathToFileURL(outfile).href);
-  await rm(dir, { recursive: true, force: true });
 }
 
 /** Dawn's GPU object for tfjs; module-level so it is never garbage-collected (NOTES-ENV.md). */
