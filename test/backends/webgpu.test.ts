@@ -20,15 +20,13 @@ import { BINARY, UNARY, binary, cast, unary } from "../../src/ops/elementwise.js
 import { emptyTensor, runKernel } from "../../src/ops/dispatch.js";
 import type { KernelTable, Prim } from "../../src/ops/prims.js";
 import {
-  applyLayout,
-  decodeKwargs,
   FAMILIES,
   load,
-  OPS,
   SKIP,
   typedArray,
   type GoldenCase,
   type GoldenTensor,
+  runForward,
 } from "../golden/ops-table.js";
 import { assertAllClose } from "../util/allclose.js";
 import { describeBackend, describeBackends } from "../util/backends.js";
@@ -95,28 +93,7 @@ async function check(
   );
 }
 
-/** Builds the case's inputs on webgpu (bases and their layout views) and runs its op. */
-function forward(
-  c: GoldenCase,
-  own: <T extends Tensor>(t: T) => T,
-): { bases: Tensor[]; outs: Tensor[] } {
-  const bases = c.inputs.map((i) =>
-    own(
-      torch.tensor(typedArray(i.dtype, i.data), {
-        shape: i.shape,
-        dtype: i.dtype,
-        requiresGrad: i.requires_grad,
-        device,
-      }),
-    ),
-  );
-  const ins = bases.map((b, k) => own(applyLayout(b, c.inputs[k]!.layout)));
-  const op = OPS[c.op];
-  if (!op) throw new Error(`${c.name}: no entry for op "${c.op}" in OPS`);
-  const result = op(ins, decodeKwargs(c.kwargs), device);
-  const outs = (Array.isArray(result) ? result : [result]).map(own);
-  return { bases, outs };
-}
+const forward = (c: GoldenCase, own: <T extends Tensor>(t: T) => T) => runForward(c, own, device);
 
 /** Runs `fn` with a set of tensors to dispose afterwards; returns how many tensors stayed alive. */
 async function leaked(

@@ -5,21 +5,19 @@ import type { DType, Tensor } from "../../src/index.js";
 import { assertAllClose } from "../util/allclose.js";
 import { torchTolerance } from "../util/tolerance.js";
 import {
-  applyLayout,
-  decodeKwargs,
   FAMILIES,
   load,
-  OPS,
   SKIP,
   typedArray,
   type GoldenCase,
   type GoldenTensor,
+  runForward,
 } from "./ops-table.js";
 
 /**
  * Goldens: webtorch against real PyTorch (HOUSE-STYLE section 9, layer 3). `generate.py` runs
  * Debian's torch and writes one JSON file per op family; this file rebuilds every case's inputs,
- * runs the op through {@link OPS}, and checks the outputs (dtype, shape, values), then runs
+ * runs the op through `OPS` (ops-table.ts), and checks the outputs (dtype, shape, values), then runs
  * `backward(gradOutput)` and checks each input's `.grad`. Leaks are checked twice per case: a
  * forward pass whose graph is released must leave no tensor alive, and neither may the full run
  * once its inputs, outputs, grads and grad outputs are disposed.
@@ -54,27 +52,7 @@ function check(
 
 // ---- the runner ----
 
-/** Builds the case's inputs (bases and their layout views) and runs its op. */
-function forward(
-  c: GoldenCase,
-  own: <T extends Tensor>(t: T) => T,
-): { bases: Tensor[]; outs: Tensor[] } {
-  const bases = c.inputs.map((i) =>
-    own(
-      torch.tensor(typedArray(i.dtype, i.data), {
-        shape: i.shape,
-        dtype: i.dtype,
-        requiresGrad: i.requires_grad,
-      }),
-    ),
-  );
-  const ins = bases.map((b, k) => own(applyLayout(b, c.inputs[k]!.layout)));
-  const op = OPS[c.op];
-  if (!op) throw new Error(`${c.name}: no entry for op "${c.op}" in OPS`);
-  const result = op(ins, decodeKwargs(c.kwargs));
-  const outs = (Array.isArray(result) ? result : [result]).map(own);
-  return { bases, outs };
-}
+const forward = (c: GoldenCase, own: <T extends Tensor>(t: T) => T) => runForward(c, own);
 
 /** Runs `fn` with a set of tensors to dispose afterwards; returns how many tensors stayed alive. */
 function leaked(fn: (own: <T extends Tensor>(t: T) => T) => void): number {

@@ -373,3 +373,30 @@ export function load(family: string): GoldenFile {
     readFileSync(new URL(`./${family}.json`, import.meta.url), "utf8"),
   ) as GoldenFile;
 }
+
+/**
+ * Builds a case's inputs on `device` (the bases, then their layout views) and runs its op.
+ * `own` registers every tensor made, for the caller to dispose.
+ */
+export function runForward(
+  c: GoldenCase,
+  own: <T extends Tensor>(t: T) => T,
+  device?: DeviceName,
+): { bases: Tensor[]; outs: Tensor[] } {
+  const bases = c.inputs.map((i) =>
+    own(
+      torch.tensor(typedArray(i.dtype, i.data), {
+        shape: i.shape,
+        dtype: i.dtype,
+        requiresGrad: i.requires_grad,
+        ...(device ? { device } : {}),
+      }),
+    ),
+  );
+  const ins = bases.map((b, k) => own(applyLayout(b, c.inputs[k]!.layout)));
+  const op = OPS[c.op];
+  if (!op) throw new Error(`${c.name}: no entry for op "${c.op}" in OPS`);
+  const result = op(ins, decodeKwargs(c.kwargs), device);
+  const outs = (Array.isArray(result) ? result : [result]).map(own);
+  return { bases, outs };
+}
