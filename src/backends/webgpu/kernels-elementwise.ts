@@ -1,8 +1,8 @@
-import source from "../../../kernels/elementwise.wgsl";
+import source from "../../../kernels/webgpu/elementwise.wgsl";
 import type { DType } from "../../core/dtype.js";
 import { numel } from "../../core/shape.js";
 import type { KernelArgs, ScalarBinaryOp, ScalarUnaryOp } from "../../ops/prims.js";
-import type { View } from "../backend.js";
+import type { View } from "../../core/layout.js";
 import { coalesce } from "../cpu/strided.js";
 import { MAX_RANK } from "./context.js";
 import {

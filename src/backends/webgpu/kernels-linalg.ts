@@ -22,13 +22,13 @@
  */
 import { assertInternal } from "../../core/errors.js";
 import type { KernelArgs, KernelTable } from "../../ops/prims.js";
-import type { View } from "../backend.js";
+import { contiguousStrides, type View } from "../../core/layout.js";
 import type { DispatchSpec, WebGPUContext } from "./context.js";
-import matmulWgsl from "../../../kernels/matmul.wgsl";
-import convWgsl from "../../../kernels/conv.wgsl";
-import poolWgsl from "../../../kernels/pool.wgsl";
-import indexingWgsl from "../../../kernels/indexing.wgsl";
-import optimWgsl from "../../../kernels/optim.wgsl";
+import matmulWgsl from "../../../kernels/webgpu/matmul.wgsl";
+import convWgsl from "../../../kernels/webgpu/conv.wgsl";
+import poolWgsl from "../../../kernels/webgpu/pool.wgsl";
+import indexingWgsl from "../../../kernels/webgpu/indexing.wgsl";
+import optimWgsl from "../../../kernels/webgpu/optim.wgsl";
 
 /** Invocations per workgroup of every kernel here (WebGPU's default limit). */
 const WORKGROUP_SIZE = 256;
@@ -135,17 +135,6 @@ function numel(shape: readonly number[]): number {
   let n = 1;
   for (const d of shape) n *= d;
   return n;
-}
-
-/** Row-major strides of `shape` (elements). */
-function contiguousStrides(shape: readonly number[]): number[] {
-  const strides = new Array<number>(shape.length);
-  let s = 1;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    strides[d] = s;
-    s *= shape[d]!;
-  }
-  return strides;
 }
 
 /** A 2-D grid of at least `count / 256` workgroups of 256 (kernels bound-check the excess). */

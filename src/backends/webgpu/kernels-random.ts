@@ -1,4 +1,4 @@
-import randomSource from "../../../kernels/random.wgsl";
+import randomSource from "../../../kernels/webgpu/random.wgsl";
 import { seedToKey } from "../../core/philox.js";
 import { numel } from "../../core/shape.js";
 import type { KernelArgs } from "../../ops/prims.js";

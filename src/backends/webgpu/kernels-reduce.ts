@@ -1,9 +1,9 @@
-import reduceSource from "../../../kernels/reduce.wgsl";
-import scanSource from "../../../kernels/scan.wgsl";
+import reduceSource from "../../../kernels/webgpu/reduce.wgsl";
+import scanSource from "../../../kernels/webgpu/scan.wgsl";
 import type { DType } from "../../core/dtype.js";
-import { contiguousStrides, numel } from "../../core/shape.js";
+import { numel } from "../../core/shape.js";
 import type { KernelArgs, ReduceOp } from "../../ops/prims.js";
-import type { Storage, View } from "../backend.js";
+import { contiguousStrides, type Storage, type View } from "../../core/layout.js";
 import { coalesce } from "../cpu/strided.js";
 import { MAX_RANK } from "./context.js";
 import { copyKernel } from "./kernels-elementwise.js";
