@@ -16,8 +16,8 @@ import { machine, table } from "./util.js";
 const { initWebGPU } = await import("../src/backends/webgpu/index.js");
 const { linalgKernels } = await import("../src/backends/webgpu/kernels-linalg.js");
 const { gemm } = await import("../src/backends/cpu/gemm.js");
-type View = import("../src/backends/backend.js").View;
-type Storage = import("../src/backends/backend.js").Storage;
+type View = import("../src/core/layout.js").View;
+type Storage = import("../src/core/layout.js").Storage;
 
 const LARGE = process.argv.includes("--large");
 const SIZES = LARGE ? ([256, 512, 1024, 2048, 4096] as const) : ([256, 512, 1024] as const);

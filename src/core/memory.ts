@@ -1,4 +1,4 @@
-import type { Storage } from "../backends/backend.js";
+import type { Storage } from "./layout.js";
 import { bytesPerElement } from "./dtype.js";
 
 /**

@@ -1,12 +1,13 @@
 import { isGradEnabled } from "../autograd/grad-mode.js";
 import { Node, type BackwardFn, type Edge } from "../autograd/node.js";
-import type { Backend, DeviceName, Storage, View } from "../backends/backend.js";
+import type { Backend, DeviceName } from "../backends/backend.js";
+import { contiguousStrides, type Storage, type View } from "../core/layout.js";
 import { findBackend } from "../backends/backend.js";
 import { cpuBackend } from "../backends/cpu/index.js";
 import type { DType, TypedArray } from "../core/dtype.js";
 import { DeviceError, DTypeError, TensorError } from "../core/errors.js";
 import { noteStorageAllocated, tidy } from "../core/memory.js";
-import { contiguousStrides, numel, type Shape } from "../core/shape.js";
+import { numel, type Shape } from "../core/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import type { Kernel, KernelArgs, Prim } from "./prims.js";
 

@@ -1,8 +1,8 @@
 import { promoteTypes } from "../core/dtype.js";
 import { ShapeError, ValueError } from "../core/errors.js";
+import { contiguousStrides, isContiguous } from "../core/layout.js";
 import {
   checkShape,
-  contiguousStrides,
   fmtShape,
   inferShape,
   normalizeAxes,
@@ -67,7 +67,7 @@ function viewBackward(g: Tensor, inputShape: Shape, applyView: (t: Tensor) => Te
  * (PyTorch's `computeStride`: each run of merged dims must be contiguous within itself).
  */
 function viewStrides(shape: Shape, strides: readonly number[], target: Shape): number[] | null {
-  if (numel(shape) <= 1 || isContiguousLayout(shape, strides)) return contiguousStrides(target);
+  if (numel(shape) <= 1 || isContiguous(shape, strides)) return contiguousStrides(target);
   const out = new Array<number>(target.length);
   let viewD = target.length - 1;
   let chunkBase = strides[strides.length - 1] ?? 1;
@@ -91,15 +91,6 @@ function viewStrides(shape: Shape, strides: readonly number[], target: Shape): n
   }
   if (viewD !== -1) return null;
   return out;
-}
-
-function isContiguousLayout(shape: Shape, strides: readonly number[]): boolean {
-  let s = 1;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    if (shape[d] !== 1 && strides[d] !== s) return false;
-    s *= shape[d]!;
-  }
-  return true;
 }
 
 export function view(x: Tensor, shape0: Shape): Tensor {

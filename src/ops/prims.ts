@@ -1,4 +1,4 @@
-import type { View } from "../backends/backend.js";
+import type { View } from "../core/layout.js";
 
 /**
  * The primitives: the only operations a backend implements. Everything else in webtorch

@@ -1,6 +1,7 @@
 import { isFloat, type DType } from "../core/dtype.js";
 import { DTypeError, ValueError } from "../core/errors.js";
-import { contiguousStrides, fmtShape, normalizeAxes, normalizeAxis } from "../core/shape.js";
+import { contiguousStrides } from "../core/layout.js";
+import { fmtShape, normalizeAxes, normalizeAxis } from "../core/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { backendOf, emptyTensor, record, runKernel, composite } from "./dispatch.js";

@@ -1,4 +1,5 @@
-import type { Backend, DeviceName, Storage, View } from "../backends/backend.js";
+import type { Backend, DeviceName } from "../backends/backend.js";
+import { isContiguous, type Storage, type View } from "../core/layout.js";
 import type { DType, TypedArray } from "../core/dtype.js";
 import { isFloat } from "../core/dtype.js";
 import { AutogradError, DeviceError, DTypeError, TensorError, ValueError } from "../core/errors.js";
@@ -153,12 +154,7 @@ export class Tensor implements View, Tracked {
     return this.shape.length;
   }
   isContiguous(): boolean {
-    let s = 1;
-    for (let d = this.ndim - 1; d >= 0; d--) {
-      if (this.shape[d] !== 1 && this.strides[d] !== s) return false;
-      s *= this.shape[d]!;
-    }
-    return true;
+    return isContiguous(this.shape, this.strides);
   }
   isFloatingPoint(): boolean {
     return isFloat(this.dtype);

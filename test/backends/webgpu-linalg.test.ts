@@ -10,7 +10,7 @@ process.env.XDG_RUNTIME_DIR ??= "/tmp";
 
 import { afterAll, describe, expect, it } from "vitest";
 import type { DType, TypedArray } from "../../src/core/dtype.js";
-import type { Storage, View } from "../../src/backends/backend.js";
+import type { Storage, View } from "../../src/core/layout.js";
 import { cpuBackend } from "../../src/backends/cpu/index.js";
 import type { DispatchSpec, WebGPUContext } from "../../src/backends/webgpu/context.js";
 import { initWebGPU, type WebGPUBackend } from "../../src/backends/webgpu/index.js";

@@ -1,4 +1,4 @@
-import type { View } from "../backend.js";
+import type { View } from "../../core/layout.js";
 import { coalesce } from "./strided.js";
 
 /**

@@ -1,6 +1,7 @@
 import { allocArray, type TypedArray } from "../../core/dtype.js";
 import type { KernelTable } from "../../ops/prims.js";
-import type { Backend, Storage } from "../backend.js";
+import type { Backend } from "../backend.js";
+import type { Storage } from "../../core/layout.js";
 import { fillNormal, fillUniform } from "../../core/philox.js";
 import { elementwise } from "./elementwise.js";
 import { catKernel, fillKernel, gatherKernel, scatterKernel } from "./indexing.js";

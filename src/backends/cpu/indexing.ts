@@ -1,5 +1,5 @@
 import { ValueError } from "../../core/errors.js";
-import type { View } from "../backend.js";
+import type { View } from "../../core/layout.js";
 import type { KernelArgs } from "../../ops/prims.js";
 import { elementOffsets } from "./strided.js";
 import { elementwise } from "./elementwise.js";

@@ -1,4 +1,4 @@
-import type { View } from "../backend.js";
+import type { View } from "../../core/layout.js";
 import type { KernelArgs } from "../../ops/prims.js";
 import type { FloatArray } from "./gemm.js";
 import { gemm } from "./gemm.js";

@@ -1,6 +1,6 @@
 import { assertInternal } from "../../core/errors.js";
 import type { KernelArgs } from "../../ops/prims.js";
-import type { View } from "../backend.js";
+import type { View } from "../../core/layout.js";
 
 /**
  * The CPU kernel of the fused `optimStep` primitive: one pass over contiguous float32/float64

@@ -1,3 +1,4 @@
+import { contiguousStrides } from "../../core/layout.js";
 import type { KernelArgs } from "../../ops/prims.js";
 import { coalesce, elementOffsets } from "./strided.js";
 
@@ -86,7 +87,7 @@ export function scanKernel({ op, x, axis, out }: KernelArgs["scan"]): void {
     x.offset,
   );
   // out is contiguous: its strides along `axis` and the kept dims follow from its shape.
-  const outStrides = contiguous(out.shape);
+  const outStrides = contiguousStrides(out.shape);
   const outBases = elementOffsets(
     kept.map((d) => out.shape[d]!),
     kept.map((d) => outStrides[d]!),
@@ -102,14 +103,4 @@ export function scanKernel({ op, x, axis, out }: KernelArgs["scan"]): void {
       dst[q] = acc;
     }
   }
-}
-
-function contiguous(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    s[d] = acc;
-    acc *= shape[d]!;
-  }
-  return s;
 }

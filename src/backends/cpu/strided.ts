@@ -1,4 +1,4 @@
-import type { View } from "../backend.js";
+import type { View } from "../../core/layout.js";
 
 /**
  * Strided-iteration helpers of the CPU kernels. A view's element at index (i0, i1, ...) lives at
@@ -62,15 +62,6 @@ export function elementOffsets(
     }
   }
   return out;
-}
-
-export function isContiguousView(v: View): boolean {
-  let s = 1;
-  for (let d = v.shape.length - 1; d >= 0; d--) {
-    if (v.shape[d] !== 1 && v.strides[d] !== s) return false;
-    s *= v.shape[d]!;
-  }
-  return true;
 }
 
 /** A view of the dims of `v` taken in `order` (a permutation), for moving reduced dims last. */

@@ -1,4 +1,4 @@
-import type { Storage } from "../backend.js";
+import type { Storage } from "../../core/layout.js";
 
 /**
  * What a WebGPU kernel needs from the backend: the device, and one call to record a compute

@@ -1,5 +1,5 @@
 import type { DType } from "../../core/dtype.js";
-import type { Storage } from "../backend.js";
+import type { Storage } from "../../core/layout.js";
 import type { WebGPUContext } from "./context.js";
 import type { PipelineCache, PipelineEntry } from "./pipelines.js";
 import type { GpuHandle, GpuQueue } from "./queue.js";

@@ -1,7 +1,8 @@
 import type { DType, TypedArray } from "../../core/dtype.js";
 import { DeviceError } from "../../core/errors.js";
 import type { Kernel, KernelArgs, KernelTable, Prim } from "../../ops/prims.js";
-import type { Backend, Storage, View } from "../backend.js";
+import type { Backend } from "../backend.js";
+import type { Storage, View } from "../../core/layout.js";
 import { cpuBackend } from "../cpu/index.js";
 import type { DispatchSpec, WebGPUContext } from "./context.js";
 import { acquireDevice, type AcquiredDevice, type DeviceFeatures } from "./device.js";
