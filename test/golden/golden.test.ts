@@ -2,28 +2,32 @@ import { afterAll, describe, expect, it } from "vitest";
 
 import * as torch from "../../src/index.js";
 import type { DType, Tensor } from "../../src/index.js";
+import { OP_LIST, samplesOf } from "../op-info/index.js";
+import { BACKENDS, type Kw, type OpInfo, type TestBackend } from "../op-info/op-info.js";
+import { sampleDigest, type Sample } from "../op-info/sample.js";
 import { assertAllClose } from "../util/allclose.js";
-import { torchTolerance } from "../util/tolerance.js";
+import { describeBackend } from "../util/backends.js";
+import { EXACT, torchTolerance, WEBGPU_VS_CPU, type Tolerance } from "../util/tolerance.js";
 import {
-  FAMILIES,
-  load,
-  SKIP,
+  applyLayout,
+  baseTensor,
+  goldens,
+  runForward,
   typedArray,
   type GoldenCase,
   type GoldenTensor,
-  runForward,
-} from "./ops-table.js";
+} from "./fixtures.js";
 
 /**
- * Goldens: webtorch against real PyTorch (HOUSE-STYLE section 9, layer 3). `generate.py` runs
- * Debian's torch and writes one JSON file per op family; this file rebuilds every case's inputs,
- * runs the op through `OPS` (ops-table.ts), and checks the outputs (dtype, shape, values), then runs
- * `backward(gradOutput)` and checks each input's `.grad`. Leaks are checked twice per case: a
- * forward pass whose graph is released must leave no tensor alive, and neither may the full run
- * once its inputs, outputs, grads and grad outputs are disposed.
+ * Goldens: every op of the op list (test/op-info) against real PyTorch, on every backend of
+ * `BACKENDS` (HOUSE-STYLE section 9, layers 2, 3 and 6). For each sample: the outputs (dtype,
+ * shape, values), then `backward(gradOutput)` and each input's `.grad`, then the op's in-place
+ * variant where it has one. Leaks are checked twice per sample: a forward pass whose graph is
+ * released must leave no tensor alive, and neither may the full run once everything is disposed.
  *
- * Known differences are data: `SKIP` (case -> reason) skips a case, and the skips are printed.
- * Regenerate the fixtures with `npm run golden`.
+ * Skips are data on the op (`skip: { webgpu: { sample: reason } }`) and are printed; float64
+ * samples are skipped on backends without float64. A missing or stale fixture (its digest differs
+ * from the sample's) fails: regenerate with `npm run golden`.
  */
 
 /** The number of live tensors, counting those the garbage collector freed undisposed as live. */
@@ -32,105 +36,181 @@ function liveTensors(): number {
   return m.numTensors + m.numCollectedUndisposed;
 }
 
-function check(
+function tolerance(info: OpInfo, device: TestBackend, dtype: DType): Tolerance {
+  if (dtype === "int32" || dtype === "bool") return EXACT;
+  const own = info.tol?.[device];
+  if (own) return own;
+  return device === "cpu" ? torchTolerance(info.name, dtype) : WEBGPU_VS_CPU;
+}
+
+function usesFloat64(s: Sample): boolean {
+  return s.inputs.some((i) => i.dtype === "float64") || s.kwargs.dtype === "float64";
+}
+
+async function check(
   actual: Tensor,
   expected: GoldenTensor,
   dtype: DType,
-  op: string,
+  tol: Tolerance,
   label: string,
-): void {
+): Promise<void> {
   expect(actual.dtype, `${label}: dtype`).toBe(dtype);
   expect([...actual.shape], `${label}: shape`).toEqual(expected.shape);
-  assertAllClose(
-    actual.dataSync(),
-    typedArray(dtype, expected.data),
-    torchTolerance(op, dtype),
-    label,
-    expected.shape,
-  );
+  assertAllClose(await actual.data(), typedArray(dtype, expected.data), tol, label, expected.shape);
 }
 
-// ---- the runner ----
-
-const forward = (c: GoldenCase, own: <T extends Tensor>(t: T) => T) => runForward(c, own);
-
 /** Runs `fn` with a set of tensors to dispose afterwards; returns how many tensors stayed alive. */
-function leaked(fn: (own: <T extends Tensor>(t: T) => T) => void): number {
+async function leaked(
+  fn: (own: <T extends Tensor>(t: T) => T) => Promise<void> | void,
+): Promise<number> {
   const before = liveTensors();
   const owned = new Set<Tensor>();
   try {
-    fn((t) => (owned.add(t), t));
+    await fn((t) => (owned.add(t), t));
   } finally {
     for (const t of owned) t.dispose();
   }
   return liveTensors() - before;
 }
 
-function runCase(c: GoldenCase): void {
-  // 1. forward only: with the graph released (no backward), every tensor the op made must be freed
-  const forwardLeak = leaked((own) => {
-    const { outs } = forward(c, own);
+async function runSample(
+  info: OpInfo,
+  s: Sample,
+  c: GoldenCase,
+  device: TestBackend,
+): Promise<void> {
+  const tol = (dtype: DType) => tolerance(info, device, dtype);
+  const storagesBefore = torch.memory().devices[device]?.numStorages ?? 0;
+
+  // 1. forward only: with the graph released (no backward), every tensor the op made is freed
+  const forwardLeak = await leaked((own) => {
+    const { outs } = runForward(info, s, own, device);
     for (const o of outs) torch.autograd.releaseGraph(o);
   });
-  expect(forwardLeak, `${c.name}: tensors left alive by the forward pass`).toBe(0);
+  expect(forwardLeak, `${s.name}: tensors left alive by the forward pass`).toBe(0);
 
   // 2. forward, backward and the comparisons; afterwards nothing may stay alive
-  const backwardLeak = leaked((own) => {
-    const { bases, outs } = forward(c, own);
-    expect(outs.length, `${c.name}: number of outputs`).toBe(c.outputs.length);
-    outs.forEach((o, k) =>
-      check(o, c.outputs[k]!, c.outputs[k]!.dtype!, c.op, `${c.name} output ${k}`),
-    );
+  const backwardLeak = await leaked(async (own) => {
+    const { bases, outs } = runForward(info, s, own, device);
+    expect(outs.length, `${s.name}: number of outputs`).toBe(c.outputs.length);
+    for (let k = 0; k < outs.length; k++) {
+      const dtype = c.outputs[k]!.dtype!;
+      await check(outs[k]!, c.outputs[k]!, dtype, tol(dtype), `${s.name} output ${k}`);
+    }
     if (!c.grad_outputs || !c.grads) return;
     const roots: Tensor[] = [];
     const gradOuts: Tensor[] = [];
     c.grad_outputs.forEach((g, k) => {
       if (!g) return;
       roots.push(outs[k]!);
+      const dtype = outs[k]!.dtype;
       gradOuts.push(
-        own(
-          torch.tensor(typedArray(outs[k]!.dtype, g.data), {
-            shape: g.shape,
-            dtype: outs[k]!.dtype,
-          }),
-        ),
+        own(torch.tensor(typedArray(dtype, g.data), { shape: g.shape, dtype, device })),
       );
     });
     torch.autograd.backward(roots, gradOuts);
-    c.grads.forEach((g, k) => {
-      if (!g) return;
+    for (let k = 0; k < c.grads.length; k++) {
+      const g = c.grads[k];
       const base = bases[k]!;
-      const label = `${c.name} grad of input ${k}`;
-      // PyTorch's None gradient is recorded as zeros: accept a missing .grad for those
-      if (!base.grad && g.data.every((v) => v === 0)) return;
-      expect(base.grad, `${label}: missing .grad`).not.toBeNull();
-      check(base.grad!, g, base.dtype, c.op, label);
-    });
+      const label = `${s.name} grad of input ${k}`;
+      if (g === null || g === undefined) continue;
+      if (g === "none") {
+        // PyTorch's .grad is None: no gradient flowed; webtorch may leave none or zeros
+        if (base.grad)
+          expect(
+            (await base.grad.data()).every((v) => v === 0),
+            label,
+          ).toBe(true);
+        continue;
+      }
+      expect(base.grad, `${label}: missing .grad (PyTorch has one)`).not.toBeNull();
+      await check(base.grad!, g, base.dtype, tol(base.dtype), label);
+    }
   });
-  expect(
-    backwardLeak,
-    `${c.name}: tensors left alive by backward (inputs, outputs, grads and grad outputs disposed)`,
-  ).toBe(0);
+  expect(backwardLeak, `${s.name}: tensors left alive by backward`).toBe(0);
+  expect(torch.memory().devices[device]?.numStorages ?? 0, `${s.name}: storages left`).toBe(
+    storagesBefore,
+  );
+}
+
+/**
+ * The in-place variant on a contiguous clone of input 0, where PyTorch's result could be written
+ * into it: same shape and dtype as input 0, and input 0 is the tensor operand.
+ */
+function inplaceApplies(info: OpInfo, s: Sample, c: GoldenCase): boolean {
+  const x = s.inputs[0];
+  const out = c.outputs[0];
+  return (
+    info.inplace !== undefined &&
+    (info.inplace.applies?.(s) ?? true) &&
+    x !== undefined &&
+    out !== undefined &&
+    s.kwargs.self === undefined &&
+    out.dtype === x.dtype &&
+    JSON.stringify(out.shape) === JSON.stringify(layoutShape(s, 0))
+  );
+}
+
+/** The shape input `k` of a sample has after its layout. */
+function layoutShape(s: Sample, k: number): number[] {
+  const base = torch.zeros(s.inputs[k]!.shape);
+  const view = applyLayout(base, s.inputs[k]!.layout);
+  const shape = [...view.shape];
+  view.dispose();
+  base.dispose();
+  return shape;
+}
+
+async function runInplace(info: OpInfo, s: Sample, c: GoldenCase, device: TestBackend) {
+  const leak = await leaked(async (own) => {
+    const ins = s.inputs.map((i, k) => {
+      const base = own(baseTensor({ ...s, grad: false }, i, device));
+      return own(applyLayout(base, s.inputs[k]!.layout));
+    });
+    const target = own(ins[0]!.clone());
+    const result = info.inplace!.call([target, ...ins.slice(1)], s.kwargs as Kw);
+    expect(result, `${info.inplace!.method} returns its target`).toBe(target);
+    const dtype = c.outputs[0]!.dtype!;
+    await check(target, c.outputs[0]!, dtype, tolerance(info, device, dtype), `${s.name} in place`);
+  });
+  expect(leak, `${s.name}: tensors left alive by ${info.inplace!.method}`).toBe(0);
 }
 
 const skipped: string[] = [];
 
-for (const family of FAMILIES) {
-  const file = load(family);
-  describe(`golden ${family} (torch ${file.torch_version})`, () => {
-    for (const c of file.cases) {
-      const reason = SKIP[c.name];
-      if (reason !== undefined) {
-        skipped.push(`${c.name}: ${reason}`);
-        it.skip(`${c.name} (skipped: ${reason})`, () => runCase(c));
-      } else {
-        it(c.name, () => runCase(c));
-      }
+for (const device of BACKENDS) {
+  describeBackend("golden", device, () => {
+    for (const info of OP_LIST) {
+      const cases = goldens(info.family);
+      describe(`${info.family}/${info.name} (torch ${cases.torchVersion})`, () => {
+        for (const s of samplesOf(info)) {
+          const reason =
+            info.skip?.[device]?.[s.name] ??
+            info.skip?.[device]?.["*"] ??
+            (device !== "cpu" && usesFloat64(s) ? `float64 is CPU-only` : undefined);
+          const c = cases.get(s.name);
+          const run = async () => {
+            expect(c, `${s.name}: no golden case; run npm run golden`).toBeDefined();
+            expect(c!.digest, `${s.name}: the golden fixture is stale; run npm run golden`).toBe(
+              sampleDigest(s),
+            );
+            await runSample(info, s, c!, device);
+            if (inplaceApplies(info, s, c!)) await runInplace(info, s, c!, device);
+          };
+          if (reason !== undefined) {
+            skipped.push(`[${device}] ${s.name}: ${reason}`);
+            it.skip(`${s.name} (skipped: ${reason})`, run);
+          } else {
+            it(s.name, run);
+          }
+        }
+      });
     }
   });
 }
 
 afterAll(() => {
-  if (skipped.length)
-    console.info(`golden: ${skipped.length} skipped cases\n  ${skipped.join("\n  ")}`);
+  const shown = skipped.filter((s) => !s.endsWith("float64 is CPU-only"));
+  if (shown.length)
+    console.info(`golden: ${shown.length} skipped samples\n  ${shown.join("\n  ")}`);
 });
