@@ -1,12 +1,6 @@
 import type { Tensor } from "../tensor/tensor.js";
-import {
-  Optimizer,
-  type OptimizerExtraOptions,
-  type OptionRule,
-  type ParamGroup,
-  type Params,
-  type StateKeySpec,
-} from "./optimizer.js";
+import { Optimizer } from "./optimizer.js";
+import type { OptimizerOptions, OptionRules, ParamGroup, Params, StateSpec } from "./optimizer.js";
 
 /** Adagrad's options, with PyTorch's defaults. */
 export interface AdagradOptions {
@@ -30,7 +24,7 @@ export interface AdagradState {
   sum: Tensor;
 }
 
-const RULES: Record<keyof AdagradOptions, OptionRule> = {
+const RULES: OptionRules<AdagradOptions> = {
   lr: "nonNegative",
   lrDecay: "nonNegative",
   weightDecay: "nonNegative",
@@ -54,10 +48,7 @@ const RULES: Record<keyof AdagradOptions, OptionRule> = {
  * const opt = new optim.Adagrad(model.parameters(), { lr: 0.1, lrDecay: 1e-4 });
  */
 export class Adagrad extends Optimizer<AdagradOptions, AdagradState> {
-  constructor(
-    params: Params<AdagradOptions>,
-    options: Partial<AdagradOptions> & OptimizerExtraOptions = {},
-  ) {
+  constructor(params: Params<AdagradOptions>, options: OptimizerOptions<AdagradOptions> = {}) {
     super(
       "Adagrad",
       params,
@@ -72,22 +63,24 @@ export class Adagrad extends Optimizer<AdagradOptions, AdagradState> {
       },
       RULES,
     );
-    for (const group of this.paramGroups) for (const p of group.params) this.#init(p, group);
+    for (const group of this.paramGroups) for (const p of group.params) this.#stateOf(p, group);
   }
 
-  #init(param: Tensor, group: ParamGroup<AdagradOptions>): AdagradState {
-    const s = { step: 0, sum: this.newStateTensor(param, group.initialAccumulatorValue) };
-    this.state.set(param, s);
-    return s;
+  /** `param`'s state: `sum` starts at the group's `initialAccumulatorValue`. */
+  #stateOf(param: Tensor, group: ParamGroup<AdagradOptions>): AdagradState {
+    return this.stateOf(param, () => ({
+      step: 0,
+      sum: this.newStateTensor(param, group.initialAccumulatorValue),
+    }));
   }
 
-  protected override stateSpec(): Record<keyof AdagradState, StateKeySpec> {
+  protected override stateSpec(): StateSpec<AdagradState> {
     return { step: { kind: "number", required: true }, sum: { kind: "tensor", required: true } };
   }
 
   protected override update(param: Tensor, grad: Tensor, group: ParamGroup<AdagradOptions>): void {
     // Parameters added by addParamGroup get their state here (PyTorch 1.13 would fail on them).
-    const s = this.state.get(param) ?? this.#init(param, group);
+    const s = this.#stateOf(param, group);
     const step = s.step + 1;
     this.applyUpdate(param, grad, [s.sum], {
       kind: "adagrad",

@@ -1,12 +1,6 @@
 import type { Tensor } from "../tensor/tensor.js";
-import {
-  Optimizer,
-  type OptimizerExtraOptions,
-  type OptionRule,
-  type ParamGroup,
-  type Params,
-  type StateKeySpec,
-} from "./optimizer.js";
+import { Optimizer } from "./optimizer.js";
+import type { OptimizerOptions, OptionRules, ParamGroup, Params, StateSpec } from "./optimizer.js";
 
 /** Adam's (and AdamW's) options, with PyTorch's defaults. */
 export interface AdamOptions {
@@ -33,7 +27,7 @@ export interface AdamState {
   maxExpAvgSq?: Tensor;
 }
 
-const RULES: Record<keyof AdamOptions, OptionRule> = {
+const RULES: OptionRules<AdamOptions> = {
   lr: "nonNegative",
   betas: "betas",
   eps: "nonNegative",
@@ -58,35 +52,37 @@ const RULES: Record<keyof AdamOptions, OptionRule> = {
  * const opt = new optim.Adam(model.parameters(), { lr: 1e-3, betas: [0.9, 0.999] });
  */
 export class Adam extends Optimizer<AdamOptions, AdamState> {
-  protected static readonly optimizerName: string = "Adam";
-  protected static readonly defaultWeightDecay: number = 0;
-  /** AdamW decays the parameter directly instead of adding an L2 term to the gradient. */
-  protected static readonly decoupledWeightDecay: boolean = false;
+  /**
+   * What AdamW changes: the name in error messages, weightDecay's default, and decoupled weight
+   * decay (the parameter shrinks directly instead of an L2 term being added to the gradient).
+   */
+  protected static readonly variant: {
+    name: string;
+    defaultWeightDecay: number;
+    decoupledWeightDecay: boolean;
+  } = { name: "Adam", defaultWeightDecay: 0, decoupledWeightDecay: false };
   readonly #decoupled: boolean;
 
-  constructor(
-    params: Params<AdamOptions>,
-    options: Partial<AdamOptions> & OptimizerExtraOptions = {},
-  ) {
-    const cls = new.target as typeof Adam;
+  constructor(params: Params<AdamOptions>, options: OptimizerOptions<AdamOptions> = {}) {
+    const { variant } = new.target as typeof Adam;
     super(
-      cls.optimizerName,
+      variant.name,
       params,
       options,
       {
         lr: 1e-3,
         betas: [0.9, 0.999],
         eps: 1e-8,
-        weightDecay: cls.defaultWeightDecay,
+        weightDecay: variant.defaultWeightDecay,
         amsgrad: false,
         maximize: false,
       },
       RULES,
     );
-    this.#decoupled = cls.decoupledWeightDecay;
+    this.#decoupled = variant.decoupledWeightDecay;
   }
 
-  protected override stateSpec(): Record<keyof AdamState, StateKeySpec> {
+  protected override stateSpec(): StateSpec<AdamState> {
     return {
       step: { kind: "number", required: true },
       expAvg: { kind: "tensor", required: true },
@@ -96,11 +92,11 @@ export class Adam extends Optimizer<AdamOptions, AdamState> {
   }
 
   protected override update(param: Tensor, grad: Tensor, group: ParamGroup<AdamOptions>): void {
-    let s = this.state.get(param);
-    if (!s) {
-      s = { step: 0, expAvg: this.newStateTensor(param), expAvgSq: this.newStateTensor(param) };
-      this.state.set(param, s);
-    }
+    const s = this.stateOf(param, () => ({
+      step: 0,
+      expAvg: this.newStateTensor(param),
+      expAvgSq: this.newStateTensor(param),
+    }));
     if (group.amsgrad && !s.maxExpAvgSq) s.maxExpAvgSq = this.newStateTensor(param);
     const step = s.step + 1;
     this.applyUpdate(

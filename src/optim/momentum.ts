@@ -1,5 +1,4 @@
-import { SGD, type SGDOptions } from "./sgd.js";
-import type { OptimizerExtraOptions, Params } from "./optimizer.js";
+import { SGD } from "./sgd.js";
 
 /**
  * SGD with momentum 0.9 by default: TF.js's `tf.train.momentum` under PyTorch's update rule
@@ -10,13 +9,5 @@ import type { OptimizerExtraOptions, Params } from "./optimizer.js";
  * const nag = new optim.Momentum(model.parameters(), { lr: 0.01, momentum: 0.95, nesterov: true });
  */
 export class Momentum extends SGD {
-  protected static override readonly optimizerName: string = "Momentum";
-  protected static override readonly defaultMomentum: number = 0.9;
-
-  constructor(
-    params: Params<SGDOptions>,
-    options: Partial<SGDOptions> & OptimizerExtraOptions = {},
-  ) {
-    super(params, options);
-  }
+  protected static override readonly variant = { name: "Momentum", defaultMomentum: 0.9 };
 }

@@ -36,17 +36,32 @@ export type ParamGroupInput<O extends BaseOptions = BaseOptions> = Partial<O> &
 export type Params<O extends BaseOptions = BaseOptions> =
   Iterable<Tensor> | Iterable<ParamGroupInput<O>>;
 
-/** How the constructor checks one option. */
+/**
+ * How the constructor checks one option: a finite number >= 0, any finite number, a boolean, or
+ * Adam's pair of betas, each in [0, 1).
+ */
 export type OptionRule = "nonNegative" | "number" | "boolean" | "betas";
+
+/** How an optimizer checks each of its options `O` (the keys are the options it takes). */
+export type OptionRules<O> = { readonly [K in keyof O]: OptionRule };
+
+/**
+ * The options argument of an optimizer's constructor: any of its hyper-parameters `O` (the rest
+ * take PyTorch's defaults), plus the options that configure the object (`fused`).
+ */
+export type OptimizerOptions<O> = Partial<O> & OptimizerExtraOptions;
 
 /** One entry of a parameter's state: a tensor (kept by the optimizer), a count, or nothing. */
 export type StateValue = Tensor | number | null;
 
-/** The kinds of state entry `loadStateDict` accepts, per key. */
+/** The kind of one per-parameter state entry that `loadStateDict` accepts, and whether it must be there. */
 export interface StateKeySpec {
   kind: "tensor" | "number" | "tensorOrNull";
   required: boolean;
 }
+
+/** The state entries an optimizer keeps per parameter (its state type `S`'s keys), for `loadStateDict`. */
+export type StateSpec<S> = Record<keyof S, StateKeySpec>;
 
 /**
  * PyTorch's optimizer state dict, to the letter: state per parameter index and the param groups
@@ -130,13 +145,13 @@ export abstract class Optimizer<
   protected constructor(
     name: string,
     params: Params<O>,
-    options: (Partial<O> & OptimizerExtraOptions) | undefined,
+    options: OptimizerOptions<O> | undefined,
     builtins: { [K in keyof O]: O[K] | undefined },
-    rules: { [K in keyof O]: OptionRule },
+    rules: OptionRules<O>,
   ) {
     this.name = name;
     this.#rules = rules;
-    const { fused, ...given } = (options ?? {}) as Partial<O> & OptimizerExtraOptions;
+    const { fused, ...given } = (options ?? {}) as OptimizerOptions<O>;
     if (fused !== undefined && typeof fused !== "boolean")
       throw new ValueError(name, `invalid fused ${fmtValue(fused)} (must be a boolean)`);
     this.fused = fused ?? true;
@@ -339,6 +354,16 @@ export abstract class Optimizer<
     hyper: OptimStepHyper,
   ): void {
     optimStep(param, grad, state, hyper, { fused: this.fused });
+  }
+
+  /** `param`'s state, made by `init` (and stored) on its first use. */
+  protected stateOf(param: Tensor, init: () => S): S {
+    let s = this.state.get(param);
+    if (!s) {
+      s = init();
+      this.state.set(param, s);
+    }
+    return s;
   }
 
   /** A zero tensor like `param` that the optimizer owns (kept from any `tidy`). */

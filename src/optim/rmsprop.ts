@@ -1,30 +1,21 @@
+import type { RmspropStepHyper } from "../ops/optim-step.js";
 import type { Tensor } from "../tensor/tensor.js";
-import {
-  Optimizer,
-  type OptimizerExtraOptions,
-  type OptionRule,
-  type ParamGroup,
-  type Params,
-  type StateKeySpec,
-} from "./optimizer.js";
+import { Optimizer } from "./optimizer.js";
+import type { OptimizerOptions, OptionRules, ParamGroup, Params, StateSpec } from "./optimizer.js";
 
-/** RMSprop's options, with PyTorch's defaults. */
-export interface RMSpropOptions {
-  /** Learning rate (default 1e-2). */
-  lr: number;
-  /** Smoothing constant of the squared-gradient average (default 0.99). */
-  alpha: number;
-  /** Added to the denominator (default 1e-8). */
-  eps: number;
-  /** L2 penalty added to the gradient (default 0). */
-  weightDecay: number;
-  /** Momentum factor (default 0). */
-  momentum: number;
-  /** Normalize by an estimate of the gradient's variance instead of its second moment (default false). */
-  centered: boolean;
-  /** Maximize the objective instead of minimizing it (default false). */
-  maximize: boolean;
-}
+/**
+ * RMSprop's options: the hyper-parameters of the `rmsprop` update (`RmspropStepHyper`), with
+ * PyTorch's defaults:
+ * - `lr`: learning rate (default 1e-2);
+ * - `alpha`: smoothing constant of the squared-gradient average (default 0.99);
+ * - `eps`: added to the denominator (default 1e-8);
+ * - `weightDecay`: L2 penalty added to the gradient (default 0);
+ * - `momentum`: momentum factor (default 0);
+ * - `centered`: normalize by an estimate of the gradient's variance instead of its second moment
+ *   (default false);
+ * - `maximize`: maximize the objective instead of minimizing it (default false).
+ */
+export type RMSpropOptions = Omit<RmspropStepHyper, "kind">;
 
 /** Per-parameter state, under PyTorch's names. */
 export interface RMSpropState {
@@ -36,7 +27,7 @@ export interface RMSpropState {
   gradAvg?: Tensor;
 }
 
-const RULES: Record<keyof RMSpropOptions, OptionRule> = {
+const RULES: OptionRules<RMSpropOptions> = {
   lr: "nonNegative",
   alpha: "nonNegative",
   eps: "nonNegative",
@@ -61,10 +52,7 @@ const RULES: Record<keyof RMSpropOptions, OptionRule> = {
  * const opt = new optim.RMSprop(model.parameters(), { lr: 1e-3, centered: true, momentum: 0.9 });
  */
 export class RMSprop extends Optimizer<RMSpropOptions, RMSpropState> {
-  constructor(
-    params: Params<RMSpropOptions>,
-    options: Partial<RMSpropOptions> & OptimizerExtraOptions = {},
-  ) {
+  constructor(params: Params<RMSpropOptions>, options: OptimizerOptions<RMSpropOptions> = {}) {
     super(
       "RMSprop",
       params,
@@ -82,7 +70,7 @@ export class RMSprop extends Optimizer<RMSpropOptions, RMSpropState> {
     );
   }
 
-  protected override stateSpec(): Record<keyof RMSpropState, StateKeySpec> {
+  protected override stateSpec(): StateSpec<RMSpropState> {
     return {
       step: { kind: "number", required: true },
       squareAvg: { kind: "tensor", required: true },
@@ -92,11 +80,7 @@ export class RMSprop extends Optimizer<RMSpropOptions, RMSpropState> {
   }
 
   protected override update(param: Tensor, grad: Tensor, group: ParamGroup<RMSpropOptions>): void {
-    let s = this.state.get(param);
-    if (!s) {
-      s = { step: 0, squareAvg: this.newStateTensor(param) };
-      this.state.set(param, s);
-    }
+    const s = this.stateOf(param, () => ({ step: 0, squareAvg: this.newStateTensor(param) }));
     // Made when first needed, so a scheduler may turn momentum on later (PyTorch would fail).
     if (group.momentum > 0 && !s.momentumBuffer) s.momentumBuffer = this.newStateTensor(param);
     if (group.centered && !s.gradAvg) s.gradAvg = this.newStateTensor(param);

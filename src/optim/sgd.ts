@@ -1,13 +1,7 @@
 import type { Tensor } from "../tensor/tensor.js";
 import { ValueError } from "../core/errors.js";
-import {
-  Optimizer,
-  type OptimizerExtraOptions,
-  type OptionRule,
-  type ParamGroup,
-  type Params,
-  type StateKeySpec,
-} from "./optimizer.js";
+import { Optimizer } from "./optimizer.js";
+import type { OptimizerOptions, OptionRules, ParamGroup, Params, StateSpec } from "./optimizer.js";
 
 /** SGD's options, with PyTorch's defaults. */
 export interface SGDOptions {
@@ -30,7 +24,7 @@ export interface SGDState {
   momentumBuffer: Tensor | null;
 }
 
-const RULES: Record<keyof SGDOptions, OptionRule> = {
+const RULES: OptionRules<SGDOptions> = {
   lr: "nonNegative",
   momentum: "nonNegative",
   dampening: "number",
@@ -53,23 +47,21 @@ const RULES: Record<keyof SGDOptions, OptionRule> = {
  * const opt = new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9, nesterov: true });
  */
 export class SGD extends Optimizer<SGDOptions, SGDState> {
-  /** The name in error messages; subclasses (Momentum) override it. */
-  protected static readonly optimizerName: string = "SGD";
-  /** The momentum a subclass defaults to (Momentum: 0.9). */
-  protected static readonly defaultMomentum: number = 0;
+  /** What a subclass changes (Momentum): the name in error messages and momentum's default. */
+  protected static readonly variant: { name: string; defaultMomentum: number } = {
+    name: "SGD",
+    defaultMomentum: 0,
+  };
 
-  constructor(
-    params: Params<SGDOptions>,
-    options: Partial<SGDOptions> & OptimizerExtraOptions = {},
-  ) {
-    const cls = new.target as typeof SGD;
+  constructor(params: Params<SGDOptions>, options: OptimizerOptions<SGDOptions> = {}) {
+    const { variant } = new.target as typeof SGD;
     super(
-      cls.optimizerName,
+      variant.name,
       params,
       options,
       {
         lr: undefined,
-        momentum: cls.defaultMomentum,
+        momentum: variant.defaultMomentum,
         dampening: 0,
         weightDecay: 0,
         nesterov: false,
@@ -88,16 +80,12 @@ export class SGD extends Optimizer<SGDOptions, SGDState> {
     }
   }
 
-  protected override stateSpec(): Record<keyof SGDState, StateKeySpec> {
+  protected override stateSpec(): StateSpec<SGDState> {
     return { momentumBuffer: { kind: "tensorOrNull", required: false } };
   }
 
   protected override update(param: Tensor, grad: Tensor, group: ParamGroup<SGDOptions>): void {
-    let s = this.state.get(param);
-    if (!s) {
-      s = { momentumBuffer: null };
-      this.state.set(param, s);
-    }
+    const s = this.stateOf(param, () => ({ momentumBuffer: null }));
     const momentum = group.momentum;
     const firstStep = momentum !== 0 && s.momentumBuffer === null;
     if (firstStep) s.momentumBuffer = this.newStateTensor(param);

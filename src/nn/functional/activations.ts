@@ -167,7 +167,9 @@ export function softplus(x: Tensor, options: SoftplusOptions = {}): Tensor {
     const pos = z.add(log1p(exp(clamp(z, 0, null).neg())));
     const neg = log1p(exp(clamp(z, null, 0)));
     const soft = where(gt(z, 0), pos, neg);
-    return where(gt(z, threshold), x, beta === 1 ? soft : soft.div(beta));
+    const scaled = beta === 1 ? soft : soft.div(beta);
+    // NOTE: no z > Infinity anywhere: the stable BCE-with-logits asks for no threshold at all
+    return threshold === Infinity ? scaled : where(gt(z, threshold), x, scaled);
   });
 }
 

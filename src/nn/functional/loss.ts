@@ -3,8 +3,9 @@ import { DTypeError, ShapeError, ValueError } from "../../core/errors.js";
 import { tidy } from "../../core/memory.js";
 import { broadcastShapes, fmtShape, shapesEqual } from "../../core/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
-import { eq, gt, maximum, ne, where } from "../../ops/elementwise.js";
-import { logSoftmax } from "../../ops/reduce.js";
+import { eq, gt, ne, where } from "../../ops/elementwise.js";
+import { logSoftmax } from "../../ops/softmax.js";
+import { softplus } from "./activations.js";
 
 /**
  * Loss functions of `torch.nn.functional`, each a composite of existing ops (no kernel, no
@@ -58,6 +59,22 @@ function checkPair(op: string, input: Tensor, target: Tensor): void {
   if (!shapesEqual(input.shape, target.shape)) broadcastShapes(input.shape, target.shape, op);
 }
 
+/**
+ * The checks of an elementwise loss between `input` and `target` (float, broadcastable, a valid
+ * reduction); returns the reduction ("mean" unless given).
+ */
+function checkPairLoss(
+  op: string,
+  input: Tensor,
+  target: Tensor,
+  options: ReductionOptions,
+): Reduction {
+  const reduction = options.reduction ?? "mean";
+  checkReduction(op, reduction);
+  checkPair(op, input, target);
+  return reduction;
+}
+
 function checkSameShape(op: string, input: Tensor, target: Tensor): void {
   if (!shapesEqual(input.shape, target.shape)) {
     throw new ShapeError(
@@ -85,9 +102,7 @@ function checkBroadcastsTo(op: string, name: string, t: Tensor, shape: readonly 
  * F.mseLoss(pred, y); F.mseLoss(pred, y, { reduction: "sum" });
  */
 export function mseLoss(input: Tensor, target: Tensor, options: ReductionOptions = {}): Tensor {
-  const reduction = options.reduction ?? "mean";
-  checkReduction("mseLoss", reduction);
-  checkPair("mseLoss", input, target);
+  const reduction = checkPairLoss("mseLoss", input, target, options);
   return tidy(() => reduce(input.sub(target).square(), reduction));
 }
 
@@ -98,15 +113,40 @@ export function mseLoss(input: Tensor, target: Tensor, options: ReductionOptions
  * F.l1Loss(pred, y);
  */
 export function l1Loss(input: Tensor, target: Tensor, options: ReductionOptions = {}): Tensor {
-  const reduction = options.reduction ?? "mean";
-  checkReduction("l1Loss", reduction);
-  checkPair("l1Loss", input, target);
+  const reduction = checkPairLoss("l1Loss", input, target, options);
   return tidy(() => reduce(input.sub(target).abs(), reduction));
 }
 
 /**
- * Smooth L1: `0.5 z^2 / beta` where `z = |input - target| < beta`, else `z - 0.5 beta`
- * (`beta: 0` is the L1 loss).
+ * The piecewise loss behind smooth L1 and Huber: with `z = |input - target|`,
+ * `quadratic * z^2` where `z < threshold`, else `(z - threshold / 2) * linear` (no product when
+ * `linear` is 1). Huber is `quadratic = 1/2, linear = delta`; smooth L1 is Huber divided by beta,
+ * folded into the scales (`quadratic = 1 / (2 beta), linear = 1`) so each keeps its own rounding.
+ */
+function quadraticThenLinear(
+  input: Tensor,
+  target: Tensor,
+  threshold: number,
+  quadratic: number,
+  linear: number,
+  reduction: Reduction,
+): Tensor {
+  return tidy(() => {
+    const z = input.sub(target).abs();
+    const tail = z.sub(0.5 * threshold);
+    return reduce(
+      where(z.lt(threshold), z.square().mul(quadratic), linear === 1 ? tail : tail.mul(linear)),
+      reduction,
+    );
+  });
+}
+
+/**
+ * Smooth L1 loss, as PyTorch's `smooth_l1_loss`: `0.5 z^2 / beta` where
+ * `z = |input - target| < beta`, else `z - 0.5 beta` (default beta 1; `beta: 0` is the L1 loss).
+ * It equals `huberLoss(input, target, { delta: beta }) / beta`.
+ *
+ * Shapes: input `(*)`, target `(*)` (broadcastable), output `()` or `(*)` for "none".
  *
  * @example
  * F.smoothL1Loss(pred, y, { beta: 0.5 });
@@ -116,20 +156,18 @@ export function smoothL1Loss(
   target: Tensor,
   options: ReductionOptions & { beta?: number } = {},
 ): Tensor {
-  const reduction = options.reduction ?? "mean";
+  const reduction = checkPairLoss("smoothL1Loss", input, target, options);
   const beta = options.beta ?? 1;
-  checkReduction("smoothL1Loss", reduction);
-  checkPair("smoothL1Loss", input, target);
   if (!(beta >= 0)) throw new ValueError("smoothL1Loss", `beta must be >= 0; got ${beta}`);
   if (beta === 0) return l1Loss(input, target, { reduction });
-  return tidy(() => {
-    const z = input.sub(target).abs();
-    return reduce(where(z.lt(beta), z.square().mul(0.5 / beta), z.sub(0.5 * beta)), reduction);
-  });
+  return quadraticThenLinear(input, target, beta, 0.5 / beta, 1, reduction);
 }
 
 /**
- * Huber loss: `0.5 z^2` where `z = |input - target| < delta`, else `delta (z - 0.5 delta)`.
+ * Huber loss, as PyTorch's `huber_loss`: `0.5 z^2` where `z = |input - target| < delta`, else
+ * `delta (z - 0.5 delta)` (default delta 1).
+ *
+ * Shapes: input `(*)`, target `(*)` (broadcastable), output `()` or `(*)` for "none".
  *
  * @example
  * F.huberLoss(pred, y, { delta: 2 });
@@ -139,18 +177,30 @@ export function huberLoss(
   target: Tensor,
   options: ReductionOptions & { delta?: number } = {},
 ): Tensor {
-  const reduction = options.reduction ?? "mean";
+  const reduction = checkPairLoss("huberLoss", input, target, options);
   const delta = options.delta ?? 1;
-  checkReduction("huberLoss", reduction);
-  checkPair("huberLoss", input, target);
   if (!(delta > 0)) throw new ValueError("huberLoss", `delta must be > 0; got ${delta}`);
-  return tidy(() => {
-    const z = input.sub(target).abs();
-    return reduce(
-      where(z.lt(delta), z.square().mul(0.5), z.sub(0.5 * delta).mul(delta)),
-      reduction,
-    );
-  });
+  return quadraticThenLinear(input, target, delta, 0.5, delta, reduction);
+}
+
+/**
+ * The checks of the two binary cross-entropies (float input and target of one shape, a weight
+ * that broadcasts to it, a valid reduction); returns the reduction and the weight (or null).
+ */
+function checkBinaryLoss(
+  op: string,
+  input: Tensor,
+  target: Tensor,
+  options: ReductionOptions & { weight?: Tensor | null },
+): { reduction: Reduction; weight: Tensor | null } {
+  const reduction = options.reduction ?? "mean";
+  checkReduction(op, reduction);
+  checkFloat(op, "input", input);
+  checkFloat(op, "target", target);
+  checkSameShape(op, input, target);
+  const weight = options.weight ?? null;
+  if (weight) checkBroadcastsTo(op, "weight", weight, input.shape);
+  return { reduction, weight };
 }
 
 /**
@@ -181,14 +231,7 @@ export function binaryCrossEntropy(
   target: Tensor,
   options: ReductionOptions & { weight?: Tensor | null } = {},
 ): Tensor {
-  const op = "binaryCrossEntropy";
-  const reduction = options.reduction ?? "mean";
-  checkReduction(op, reduction);
-  checkFloat(op, "input", input);
-  checkFloat(op, "target", target);
-  checkSameShape(op, input, target);
-  const weight = options.weight ?? null;
-  if (weight) checkBroadcastsTo(op, "weight", weight, input.shape);
+  const { reduction, weight } = checkBinaryLoss("binaryCrossEntropy", input, target, options);
   return tidy(() => {
     // (y - 1) * log(1 - x) - y * log(x), as PyTorch's kernel writes it
     let loss = target
@@ -200,13 +243,13 @@ export function binaryCrossEntropy(
   });
 }
 
-/** log(1 + e^z), stable: max(z, 0) + log1p(e^-|z|); maximum's tie split gives the exact 1/2 gradient at 0. */
-function softplus(z: Tensor): Tensor {
-  return maximum(z, 0).add(z.abs().neg().exp().log1p());
+/** `log(1 + e^z)` for any z: F.softplus without its threshold (exact gradient 1/2 at 0). */
+function stableSoftplus(z: Tensor): Tensor {
+  return softplus(z, { threshold: Infinity });
 }
 
 /**
- * Binary cross-entropy on logits, stable for any logit: `max(x, 0) - x y + log1p(e^-|x|)`, and with
+ * Binary cross-entropy on logits, stable for any logit: `softplus(x) - x y`, and with
  * `posWeight` (per class, broadcast along the last dim) `(1 - y) x + (1 + (pw - 1) y) softplus(-x)`.
  * The gradient is `sigmoid(x) - y` (`(1 + (pw - 1) y) sigmoid(x) - pw y`), exact at x = 0.
  *
@@ -222,14 +265,8 @@ export function binaryCrossEntropyWithLogits(
   options: ReductionOptions & { weight?: Tensor | null; posWeight?: Tensor | null } = {},
 ): Tensor {
   const op = "binaryCrossEntropyWithLogits";
-  const reduction = options.reduction ?? "mean";
-  checkReduction(op, reduction);
-  checkFloat(op, "input", input);
-  checkFloat(op, "target", target);
-  checkSameShape(op, input, target);
-  const weight = options.weight ?? null;
+  const { reduction, weight } = checkBinaryLoss(op, input, target, options);
   const posWeight = options.posWeight ?? null;
-  if (weight) checkBroadcastsTo(op, "weight", weight, input.shape);
   if (posWeight) checkBroadcastsTo(op, "posWeight", posWeight, input.shape);
   return tidy(() => {
     let loss: Tensor;
@@ -238,9 +275,9 @@ export function binaryCrossEntropyWithLogits(
       loss = target
         .rsub(1)
         .mul(input)
-        .add(logWeight.mul(softplus(input.neg())));
+        .add(logWeight.mul(stableSoftplus(input.neg())));
     } else {
-      loss = softplus(input).sub(input.mul(target));
+      loss = stableSoftplus(input).sub(input.mul(target));
     }
     if (weight) loss = loss.mul(weight);
     return reduce(loss, reduction);

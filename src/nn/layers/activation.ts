@@ -2,7 +2,7 @@ import { ShapeError, ValueError } from "../../core/errors.js";
 import { fmtShape } from "../../core/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { relu, sigmoid, tanh } from "../../ops/elementwise.js";
-import { logSoftmax, softmax } from "../../ops/reduce.js";
+import { logSoftmax, softmax } from "../../ops/softmax.js";
 import { assertTensor, Module } from "../module.js";
 import type { Parameter } from "../parameter.js";
 import {
@@ -31,6 +31,21 @@ function inplaceStr(inplace: boolean, first = false): string {
 }
 
 /**
+ * An activation whose one option is `inplace` (ReLU, SiLU, Mish): PyTorch's `inplace=True` writes
+ * the result into the input and returns it. Printed `inplace=True` when set, else nothing.
+ */
+abstract class InplaceActivation extends Module {
+  readonly inplace: boolean;
+  constructor(options: { inplace?: boolean } = {}) {
+    super();
+    this.inplace = options.inplace ?? false;
+  }
+  override extraRepr(): string {
+    return inplaceStr(this.inplace, true);
+  }
+}
+
+/**
  * `max(x, 0)`.
  *
  * Shapes: input `(*)`, output `(*)`.
@@ -38,18 +53,10 @@ function inplaceStr(inplace: boolean, first = false): string {
  * @example
  * new nn.ReLU().forward(x); new nn.ReLU({ inplace: true });
  */
-export class ReLU extends Module {
-  readonly inplace: boolean;
-  constructor(options: { inplace?: boolean } = {}) {
-    super();
-    this.inplace = options.inplace ?? false;
-  }
+export class ReLU extends InplaceActivation {
   forward(x: Tensor): Tensor {
     assertTensor(x, "ReLU");
     return this.inplace ? writeInto(x, relu(x)) : relu(x);
-  }
-  override extraRepr(): string {
-    return inplaceStr(this.inplace, true);
   }
 }
 
@@ -146,18 +153,10 @@ export class GELU extends Module {
  * @example
  * new nn.SiLU().forward(x);
  */
-export class SiLU extends Module {
-  readonly inplace: boolean;
-  constructor(options: { inplace?: boolean } = {}) {
-    super();
-    this.inplace = options.inplace ?? false;
-  }
+export class SiLU extends InplaceActivation {
   forward(x: Tensor): Tensor {
     assertTensor(x, "SiLU");
     return silu(x, { inplace: this.inplace });
-  }
-  override extraRepr(): string {
-    return inplaceStr(this.inplace, true);
   }
 }
 
@@ -169,18 +168,10 @@ export class SiLU extends Module {
  * @example
  * new nn.Mish().forward(x);
  */
-export class Mish extends Module {
-  readonly inplace: boolean;
-  constructor(options: { inplace?: boolean } = {}) {
-    super();
-    this.inplace = options.inplace ?? false;
-  }
+export class Mish extends InplaceActivation {
   forward(x: Tensor): Tensor {
     assertTensor(x, "Mish");
     return mish(x, { inplace: this.inplace });
-  }
-  override extraRepr(): string {
-    return inplaceStr(this.inplace, true);
   }
 }
 
@@ -283,6 +274,25 @@ function legacySoftmaxDim(ndim: number): number {
 }
 
 /**
+ * Softmax and LogSoftmax: a `dim` to normalise along, given as a number or `{ dim }`; when it is
+ * null (the default), PyTorch's legacy choice for the input's rank.
+ */
+abstract class SoftmaxNd extends Module {
+  readonly dim: number | null;
+  constructor(dim: number | null | { dim?: number | null } = null) {
+    super();
+    this.dim = typeof dim === "object" && dim !== null ? (dim.dim ?? null) : dim;
+  }
+  /** The dim to normalise `x` along. */
+  protected dimOf(x: Tensor): number {
+    return this.dim ?? legacySoftmaxDim(x.ndim);
+  }
+  override extraRepr(): string {
+    return `dim=${this.dim === null ? "None" : this.dim}`;
+  }
+}
+
+/**
  * Softmax along `dim` (PyTorch's legacy choice of dim when it is null).
  *
  * Shapes: input `(*)`, output `(*)`, summing to 1 along `dim`.
@@ -290,18 +300,10 @@ function legacySoftmaxDim(ndim: number): number {
  * @example
  * new nn.Softmax(-1).forward(logits);
  */
-export class Softmax extends Module {
-  readonly dim: number | null;
-  constructor(dim: number | null | { dim?: number | null } = null) {
-    super();
-    this.dim = typeof dim === "object" && dim !== null ? (dim.dim ?? null) : dim;
-  }
+export class Softmax extends SoftmaxNd {
   forward(x: Tensor): Tensor {
     assertTensor(x, "Softmax");
-    return softmax(x, this.dim ?? legacySoftmaxDim(x.ndim));
-  }
-  override extraRepr(): string {
-    return `dim=${this.dim === null ? "None" : this.dim}`;
+    return softmax(x, this.dimOf(x));
   }
 }
 
@@ -313,18 +315,10 @@ export class Softmax extends Module {
  * @example
  * new nn.LogSoftmax(1).forward(logits);
  */
-export class LogSoftmax extends Module {
-  readonly dim: number | null;
-  constructor(dim: number | null | { dim?: number | null } = null) {
-    super();
-    this.dim = typeof dim === "object" && dim !== null ? (dim.dim ?? null) : dim;
-  }
+export class LogSoftmax extends SoftmaxNd {
   forward(x: Tensor): Tensor {
     assertTensor(x, "LogSoftmax");
-    return logSoftmax(x, this.dim ?? legacySoftmaxDim(x.ndim));
-  }
-  override extraRepr(): string {
-    return `dim=${this.dim === null ? "None" : this.dim}`;
+    return logSoftmax(x, this.dimOf(x));
   }
 }
 

@@ -184,13 +184,125 @@ function checkInput(
     );
 }
 
+/** Conv1d's and Conv2d's padding: integers, "valid", or "same" (stride 1 only). */
+function forwardPadding<S extends readonly number[]>(
+  op: string,
+  padding: number | readonly number[] | string | undefined,
+  stride: S,
+): S | "same" | "valid" {
+  const parsed = parsePadding(padding ?? 0, stride.length, op) as S | "same" | "valid";
+  if (parsed === "same" && stride.some((s) => s !== 1)) {
+    throw new ValueError(
+      op,
+      `padding "same" is not supported for strided convolutions; got stride ${pyTuple(stride)}`,
+    );
+  }
+  return parsed;
+}
+
+/** The options the base class reads; `padding` (and `outputPadding`) go through `parsePadding`. */
+interface ConvNdOptions extends ConvCommonOptions {
+  stride?: number | readonly number[];
+  padding?: number | readonly number[] | string;
+  dilation?: number | readonly number[];
+}
+
+/**
+ * What the convolution layers share, as PyTorch's `_ConvNd`: the checked geometry, the weight
+ * (`[outChannels, inChannels / groups, ...kernelSize]`, or `[inChannels, outChannels / groups,
+ * ...kernelSize]` when transposed) and bias `[outChannels]`, PyTorch's init and printout.
+ *
+ * NOTE: subclasses narrow the fields' types with `declare` only: an ES2022 class field redeclared
+ * in a subclass would be reset to undefined after `super()` returns.
+ */
+abstract class ConvNd<S extends readonly number[]> extends Module {
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly kernelSize: S;
+  readonly stride: S;
+  readonly padding: S | "same" | "valid";
+  readonly dilation: S;
+  readonly groups: number;
+  readonly paddingMode: PaddingMode;
+  weight: Parameter;
+  bias: Parameter | null;
+  /** `Conv2d(in=1, out=32)`: the name in this layer's error messages. */
+  readonly #name: string;
+
+  /**
+   * Checks the arguments in PyTorch's order (channels and groups, kernelSize, stride, dilation,
+   * padding, paddingMode), then makes and initialises the parameters.
+   *
+   * @param spatial the number of spatial dims (1 or 2).
+   * @param parsePadding the one check that differs between the layers: Conv1d/Conv2d take
+   *   integers, "same" or "valid"; ConvTranspose2d takes integers and checks its output padding.
+   */
+  protected constructor(
+    op: string,
+    spatial: number,
+    inChannels: number,
+    outChannels: number,
+    kernelSize: number | readonly number[],
+    options: ConvNdOptions,
+    transposed = false,
+    parsePadding: (stride: S, dilation: S) => S | "same" | "valid" = (stride) =>
+      forwardPadding(op, options.padding, stride),
+  ) {
+    super();
+    this.groups = options.groups ?? 1;
+    checkChannels(inChannels, outChannels, this.groups, op);
+    this.inChannels = inChannels;
+    this.outChannels = outChannels;
+    this.kernelSize = tupleOf(kernelSize, spatial, "kernelSize", op, 1) as unknown as S;
+    this.stride = tupleOf(options.stride ?? 1, spatial, "stride", op, 1) as unknown as S;
+    this.dilation = tupleOf(options.dilation ?? 1, spatial, "dilation", op, 1) as unknown as S;
+    this.padding = parsePadding(this.stride, this.dilation);
+    this.paddingMode = options.paddingMode ?? "zeros";
+    checkPaddingMode(this.paddingMode, op);
+    this.#name = `${op}(in=${inChannels}, out=${outChannels})`;
+    const [rows, cols] = transposed ? [inChannels, outChannels] : [outChannels, inChannels];
+    this.weight = newParameter([rows, cols / this.groups, ...this.kernelSize], options);
+    this.bias = options.bias === false ? null : newParameter([outChannels], options);
+    this.resetParameters();
+  }
+
+  /** The name in this layer's error messages: `Conv2d(in=1, out=32)`. */
+  protected get layerName(): string {
+    return this.#name;
+  }
+
+  /**
+   * PyTorch's init: kaiming_uniform_(a=sqrt(5)) for the weight, U(±1/sqrt(fan_in)) for the bias,
+   * with fan_in read from weight dim 1 times the kernel's size, as torch computes it
+   * (`inChannels / groups * k...`, or `outChannels / groups * k...` when transposed).
+   */
+  resetParameters(): void {
+    resetConv(
+      this.weight,
+      this.bias,
+      this.kernelSize.reduce((fan, k) => fan * k, this.weight.shape[1]!),
+    );
+  }
+
+  /** Checks `x`'s rank, channels and dtype against this layer (`layout`: "N, C, H, W"). */
+  protected checkInput(x: Tensor, layout: string): void {
+    checkInput(x, this.weight, this.kernelSize.length, this.inChannels, this.#name, layout);
+  }
+
+  override extraRepr(): string {
+    return convRepr(this);
+  }
+}
+
 /**
  * 2-D convolution over `(N, C_in, H, W)` (or unbatched `(C_in, H, W)`), as PyTorch's `nn.Conv2d`.
  * `weight` is `[outChannels, inChannels / groups, kH, kW]` (OIHW) and `bias` is `[outChannels]`,
  * both initialised as PyTorch: kaiming_uniform_(a=sqrt(5)), i.e. U(±1/sqrt(fan_in)) with
  * fan_in = inChannels / groups * kH * kW.
  *
- * `padding: "same"` with an even kernel extent pads one more zero on the right/bottom, as PyTorch.
+ * Options (PyTorch's defaults): `stride` 1, `padding` 0 (or "same" / "valid"), `dilation` 1,
+ * `groups` 1, `bias` true, `paddingMode` "zeros" (the only one implemented). `padding: "same"`
+ * with an even kernel extent pads one more zero on the right/bottom, as PyTorch.
  *
  * Shapes: input `(N, C_in, H, W)`, output `(N, C_out, H_out, W_out)` with
  * `H_out = floor((H + 2 p - d (k - 1) - 1) / s) + 1`.
@@ -200,63 +312,19 @@ function checkInput(
  * conv.forward(torch.randn([8, 1, 28, 28])).shape; // [8, 32, 28, 28]
  * String(conv); // "Conv2d(1, 32, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))"
  */
-export class Conv2d extends Module {
-  readonly inChannels: number;
-  readonly outChannels: number;
-  readonly kernelSize: readonly [number, number];
-  readonly stride: readonly [number, number];
-  readonly padding: readonly [number, number] | "same" | "valid";
-  readonly dilation: readonly [number, number];
-  readonly groups: number;
-  readonly paddingMode: PaddingMode;
-  weight: Parameter;
-  bias: Parameter | null;
-  readonly #name: string;
-
+export class Conv2d extends ConvNd<readonly [number, number]> {
   constructor(
     inChannels: number,
     outChannels: number,
     kernelSize: Size2,
     options: Conv2dModuleOptions = {},
   ) {
-    super();
-    const op = "Conv2d";
-    this.groups = options.groups ?? 1;
-    checkChannels(inChannels, outChannels, this.groups, op);
-    this.inChannels = inChannels;
-    this.outChannels = outChannels;
-    this.kernelSize = tupleOf(kernelSize, 2, "kernelSize", op, 1) as [number, number];
-    this.stride = tupleOf(options.stride ?? 1, 2, "stride", op, 1) as [number, number];
-    this.dilation = tupleOf(options.dilation ?? 1, 2, "dilation", op, 1) as [number, number];
-    this.padding = parsePadding(options.padding ?? 0, 2, op) as [number, number] | "same" | "valid";
-    if (this.padding === "same" && this.stride.some((s) => s !== 1)) {
-      throw new ValueError(
-        op,
-        `padding "same" is not supported for strided convolutions; got stride ${pyTuple(this.stride)}`,
-      );
-    }
-    this.paddingMode = options.paddingMode ?? "zeros";
-    checkPaddingMode(this.paddingMode, op);
-    this.#name = `Conv2d(in=${inChannels}, out=${outChannels})`;
-    this.weight = newParameter(
-      [outChannels, inChannels / this.groups, ...this.kernelSize],
-      options,
-    );
-    this.bias = options.bias === false ? null : newParameter([outChannels], options);
-    this.resetParameters();
+    super("Conv2d", 2, inChannels, outChannels, kernelSize, options);
   }
 
-  /** PyTorch's init: kaiming_uniform_(a=sqrt(5)) for the weight, U(±1/sqrt(fan_in)) for the bias. */
-  resetParameters(): void {
-    resetConv(
-      this.weight,
-      this.bias,
-      (this.inChannels / this.groups) * this.kernelSize[0] * this.kernelSize[1],
-    );
-  }
-
+  /** input `(N, C_in, H, W)` or `(C_in, H, W)`; output `(N, C_out, H_out, W_out)` (or unbatched). */
   forward(x: Tensor): Tensor {
-    checkInput(x, this.weight, 2, this.inChannels, this.#name, "N, C, H, W");
+    this.checkInput(x, "N, C, H, W");
     const pad = this.padding;
     return conv2d(x, this.weight, this.bias, {
       stride: this.stride,
@@ -265,16 +333,12 @@ export class Conv2d extends Module {
       groups: this.groups,
     });
   }
-
-  override extraRepr(): string {
-    return convRepr(this);
-  }
 }
 
 /**
  * 1-D convolution over `(N, C_in, L)` (or unbatched `(C_in, L)`), as PyTorch's `nn.Conv1d`.
  * `weight` is `[outChannels, inChannels / groups, k]`, `bias` `[outChannels]`; PyTorch's init
- * (U(±1/sqrt(fan_in)), fan_in = inChannels / groups * k).
+ * (U(±1/sqrt(fan_in)), fan_in = inChannels / groups * k). Options and defaults as {@link Conv2d}.
  *
  * Shapes: input `(N, C_in, L)`, output `(N, C_out, L_out)`, `L_out = floor((L + 2 p - d (k - 1) - 1) / s) + 1`.
  *
@@ -282,59 +346,19 @@ export class Conv2d extends Module {
  * const conv = new nn.Conv1d(16, 33, 3, { stride: 2 });
  * conv.forward(torch.randn([20, 16, 50])).shape; // [20, 33, 24]
  */
-export class Conv1d extends Module {
-  readonly inChannels: number;
-  readonly outChannels: number;
-  readonly kernelSize: readonly [number];
-  readonly stride: readonly [number];
-  readonly padding: readonly [number] | "same" | "valid";
-  readonly dilation: readonly [number];
-  readonly groups: number;
-  readonly paddingMode: PaddingMode;
-  weight: Parameter;
-  bias: Parameter | null;
-  readonly #name: string;
-
+export class Conv1d extends ConvNd<readonly [number]> {
   constructor(
     inChannels: number,
     outChannels: number,
     kernelSize: number | readonly [number],
     options: Conv1dModuleOptions = {},
   ) {
-    super();
-    const op = "Conv1d";
-    this.groups = options.groups ?? 1;
-    checkChannels(inChannels, outChannels, this.groups, op);
-    this.inChannels = inChannels;
-    this.outChannels = outChannels;
-    this.kernelSize = tupleOf(kernelSize, 1, "kernelSize", op, 1) as [number];
-    this.stride = tupleOf(options.stride ?? 1, 1, "stride", op, 1) as [number];
-    this.dilation = tupleOf(options.dilation ?? 1, 1, "dilation", op, 1) as [number];
-    this.padding = parsePadding(options.padding ?? 0, 1, op) as [number] | "same" | "valid";
-    if (this.padding === "same" && this.stride[0] !== 1) {
-      throw new ValueError(
-        op,
-        `padding "same" is not supported for strided convolutions; got stride ${pyTuple(this.stride)}`,
-      );
-    }
-    this.paddingMode = options.paddingMode ?? "zeros";
-    checkPaddingMode(this.paddingMode, op);
-    this.#name = `Conv1d(in=${inChannels}, out=${outChannels})`;
-    this.weight = newParameter(
-      [outChannels, inChannels / this.groups, this.kernelSize[0]],
-      options,
-    );
-    this.bias = options.bias === false ? null : newParameter([outChannels], options);
-    this.resetParameters();
+    super("Conv1d", 1, inChannels, outChannels, kernelSize, options);
   }
 
-  /** PyTorch's init: kaiming_uniform_(a=sqrt(5)) for the weight, U(±1/sqrt(fan_in)) for the bias. */
-  resetParameters(): void {
-    resetConv(this.weight, this.bias, (this.inChannels / this.groups) * this.kernelSize[0]);
-  }
-
+  /** input `(N, C_in, L)` or `(C_in, L)`; output `(N, C_out, L_out)` (or unbatched). */
   forward(x: Tensor): Tensor {
-    checkInput(x, this.weight, 1, this.inChannels, this.#name, "N, C, L");
+    this.checkInput(x, "N, C, L");
     const pad = this.padding;
     return conv1d(x, this.weight, this.bias, {
       stride: this.stride[0],
@@ -342,10 +366,6 @@ export class Conv1d extends Module {
       dilation: this.dilation[0],
       groups: this.groups,
     });
-  }
-
-  override extraRepr(): string {
-    return convRepr(this);
   }
 }
 
@@ -355,6 +375,9 @@ export class Conv1d extends Module {
  * `[outChannels]`; PyTorch's init, whose fan_in is read from weight dim 1:
  * `outChannels / groups * kH * kW`.
  *
+ * Options (PyTorch's defaults): `stride` 1, `padding` 0 (integers only), `outputPadding` 0 (each
+ * smaller than its stride or dilation), `dilation` 1, `groups` 1, `bias` true.
+ *
  * Shapes: input `(N, C_in, H, W)` or `(C_in, H, W)`, output `(N, C_out, H_out, W_out)` with
  * `H_out = (H - 1) s - 2 p + d (k - 1) + outputPadding + 1`. `forward(x, outputSize)` picks the
  * output padding that gives `outputSize` (its last two entries), as PyTorch's `output_size`.
@@ -363,19 +386,9 @@ export class Conv1d extends Module {
  * const up = new nn.ConvTranspose2d(16, 8, 3, { stride: 2, padding: 1, outputPadding: 1 });
  * up.forward(torch.randn([4, 16, 7, 7])).shape; // [4, 8, 14, 14]
  */
-export class ConvTranspose2d extends Module {
-  readonly inChannels: number;
-  readonly outChannels: number;
-  readonly kernelSize: readonly [number, number];
-  readonly stride: readonly [number, number];
-  readonly padding: readonly [number, number];
+export class ConvTranspose2d extends ConvNd<readonly [number, number]> {
+  declare readonly padding: readonly [number, number];
   readonly outputPadding: readonly [number, number];
-  readonly dilation: readonly [number, number];
-  readonly groups: number;
-  readonly paddingMode: PaddingMode;
-  weight: Parameter;
-  bias: Parameter | null;
-  readonly #name: string;
 
   constructor(
     inChannels: number,
@@ -383,58 +396,39 @@ export class ConvTranspose2d extends Module {
     kernelSize: Size2,
     options: ConvTranspose2dModuleOptions = {},
   ) {
-    super();
     const op = "ConvTranspose2d";
-    this.groups = options.groups ?? 1;
-    checkChannels(inChannels, outChannels, this.groups, op);
-    this.inChannels = inChannels;
-    this.outChannels = outChannels;
-    this.kernelSize = tupleOf(kernelSize, 2, "kernelSize", op, 1) as [number, number];
-    this.stride = tupleOf(options.stride ?? 1, 2, "stride", op, 1) as [number, number];
-    this.dilation = tupleOf(options.dilation ?? 1, 2, "dilation", op, 1) as [number, number];
-    const padding = options.padding ?? 0;
-    if (typeof padding === "string")
-      throw new ValueError(
-        op,
-        `padding must be integers; got "${String(padding)}" (string padding is only for Conv1d/Conv2d)`,
-      );
-    this.padding = tupleOf(padding, 2, "padding", op, 0) as [number, number];
-    this.outputPadding = tupleOf(options.outputPadding ?? 0, 2, "outputPadding", op, 0) as [
-      number,
-      number,
-    ];
-    if (this.outputPadding.some((p, i) => p >= Math.max(this.stride[i]!, this.dilation[i]!))) {
-      throw new ValueError(
-        op,
-        `outputPadding ${pyTuple(this.outputPadding)} must be smaller than either stride ${pyTuple(this.stride)} or dilation ${pyTuple(this.dilation)}`,
-      );
-    }
-    this.paddingMode = options.paddingMode ?? "zeros";
-    checkPaddingMode(this.paddingMode, op);
-    this.#name = `ConvTranspose2d(in=${inChannels}, out=${outChannels})`;
-    this.weight = newParameter(
-      [inChannels, outChannels / this.groups, ...this.kernelSize],
-      options,
-    );
-    this.bias = options.bias === false ? null : newParameter([outChannels], options);
-    this.resetParameters();
-  }
-
-  /** PyTorch's init; fan_in comes from weight dim 1 (outChannels / groups * kH * kW), as torch computes it. */
-  resetParameters(): void {
-    resetConv(
-      this.weight,
-      this.bias,
-      (this.outChannels / this.groups) * this.kernelSize[0] * this.kernelSize[1],
-    );
+    let outputPadding: [number, number] = [0, 0];
+    super(op, 2, inChannels, outChannels, kernelSize, options, true, (stride, dilation) => {
+      const padding = options.padding ?? 0;
+      if (typeof padding === "string")
+        throw new ValueError(
+          op,
+          `padding must be integers; got "${String(padding)}" (string padding is only for Conv1d/Conv2d)`,
+        );
+      const parsed = tupleOf(padding, 2, "padding", op, 0) as [number, number];
+      outputPadding = tupleOf(options.outputPadding ?? 0, 2, "outputPadding", op, 0) as [
+        number,
+        number,
+      ];
+      if (outputPadding.some((p, i) => p >= Math.max(stride[i]!, dilation[i]!))) {
+        throw new ValueError(
+          op,
+          `outputPadding ${pyTuple(outputPadding)} must be smaller than either stride ${pyTuple(stride)} or dilation ${pyTuple(dilation)}`,
+        );
+      }
+      return parsed;
+    });
+    this.outputPadding = outputPadding;
   }
 
   /**
+   * input `(N, C_in, H, W)` or `(C_in, H, W)`; output `(N, C_out, H_out, W_out)` (or unbatched).
+   *
    * @param outputSize the wanted output size (`[H, W]`, or a full shape whose last two entries are
    *   used); each must lie within `[min, min + stride - 1]` for this input.
    */
   forward(x: Tensor, outputSize?: readonly number[]): Tensor {
-    checkInput(x, this.weight, 2, this.inChannels, this.#name, "N, C, H, W");
+    this.checkInput(x, "N, C, H, W");
     const outputPadding = outputSize ? this.#outputPaddingFor(x, outputSize) : this.outputPadding;
     const opts = {
       stride: this.stride,
@@ -453,39 +447,29 @@ export class ConvTranspose2d extends Module {
       outputSize.length === 4 || outputSize.length === 3 ? outputSize.slice(-2) : outputSize;
     if (size.length !== 2)
       throw new ValueError(
-        this.#name,
+        this.layerName,
         `outputSize must have 2 (or 3 or 4) entries; got ${fmtShape(outputSize)}`,
       );
-    const out: [number, number] = [0, 0];
-    for (let d = 0; d < 2; d++) {
-      const inSize = x.shape[x.ndim - 2 + d]!;
-      const min =
-        (inSize - 1) * this.stride[d]! -
+    // the smallest output each dim can have; output padding adds up to stride - 1 to it
+    const mins = [0, 1].map(
+      (d) =>
+        (x.shape[x.ndim - 2 + d]! - 1) * this.stride[d]! -
         2 * this.padding[d]! +
         this.dilation[d]! * (this.kernelSize[d]! - 1) +
-        1;
-      const max = min + this.stride[d]! - 1;
+        1,
+    );
+    const maxs = mins.map((m, d) => m + this.stride[d]! - 1);
+    const out: [number, number] = [0, 0];
+    for (let d = 0; d < 2; d++) {
       const want = size[d]!;
-      if (!Number.isInteger(want) || want < min || want > max) {
-        const mins = [0, 1].map(
-          (k) =>
-            (x.shape[x.ndim - 2 + k]! - 1) * this.stride[k]! -
-            2 * this.padding[k]! +
-            this.dilation[k]! * (this.kernelSize[k]! - 1) +
-            1,
-        );
-        const maxs = mins.map((m, k) => m + this.stride[k]! - 1);
+      if (!Number.isInteger(want) || want < mins[d]! || want > maxs[d]!) {
         throw new ValueError(
-          this.#name,
+          this.layerName,
           `requested an output size of ${fmtShape(size)}, but valid sizes range from ${fmtShape(mins)} to ${fmtShape(maxs)} (for an input of ${fmtShape(x.shape.slice(-2))})`,
         );
       }
-      out[d] = want - min;
+      out[d] = want - mins[d]!;
     }
     return out;
-  }
-
-  override extraRepr(): string {
-    return convRepr(this);
   }
 }

@@ -8,7 +8,7 @@ import {
   maxPool1d,
   maxPool2d,
   maxPool2dWithIndices,
-} from "../../ops/conv.js";
+} from "../../ops/pool.js";
 import { adaptiveAvgPool2d, type AdaptiveSize2d } from "../functional/pooling.js";
 import { Module } from "../module.js";
 
@@ -89,15 +89,55 @@ function batched<T extends Tensor | PoolWithIndices>(
   });
 }
 
-export interface MaxPool2dModuleOptions<R extends boolean = boolean> {
+/** The options of a max pooling layer; `S` is an int or a tuple with one entry per spatial dim. */
+interface MaxPoolOptions<S, R extends boolean> {
   /** Defaults to kernelSize. */
-  stride?: Size2 | null;
-  padding?: Size2;
-  dilation?: Size2;
-  /** Also return the flat index of each maximum (`{ values, indices }`). */
+  stride?: S | null;
+  /** Implicit -inf padding on both sides (default 0); at most half the kernel size. */
+  padding?: S;
+  /** The spacing between a window's elements (default 1). */
+  dilation?: S;
+  /** Also return the flat index of each maximum (`{ values, indices }`; default false). */
   returnIndices?: R;
-  /** Use ceil instead of floor for the output size (a last, partial window). */
+  /** Use ceil instead of floor for the output size (a last, partial window; default false). */
   ceilMode?: boolean;
+}
+
+/** MaxPool2d's options (PyTorch's keyword arguments and defaults). */
+export type MaxPool2dModuleOptions<R extends boolean = boolean> = MaxPoolOptions<Size2, R>;
+
+/** MaxPool1d's options (PyTorch's keyword arguments and defaults). */
+export type MaxPool1dModuleOptions<R extends boolean = boolean> = MaxPoolOptions<
+  number | readonly [number],
+  R
+>;
+
+/**
+ * What the max pooling layers share, as PyTorch's `_MaxPoolNd`: the options as given (an int
+ * stays an int, so the printout is PyTorch's: `kernel_size=2, stride=2, ...`) and that printout.
+ * Subclasses check the options before calling `super`.
+ */
+abstract class MaxPoolNd<S extends number | readonly number[], R extends boolean> extends Module {
+  readonly kernelSize: S;
+  readonly stride: S;
+  readonly padding: S;
+  readonly dilation: S;
+  readonly returnIndices: R;
+  readonly ceilMode: boolean;
+
+  protected constructor(kernelSize: S, options: MaxPoolOptions<S, R>) {
+    super();
+    this.kernelSize = kernelSize;
+    this.stride = options.stride ?? kernelSize;
+    this.padding = options.padding ?? (0 as S);
+    this.dilation = options.dilation ?? (1 as S);
+    this.returnIndices = (options.returnIndices ?? false) as R;
+    this.ceilMode = options.ceilMode ?? false;
+  }
+
+  override extraRepr(): string {
+    return `kernel_size=${py(this.kernelSize)}, stride=${py(this.stride)}, padding=${py(this.padding)}, dilation=${py(this.dilation)}, ceil_mode=${py(this.ceilMode)}`;
+  }
 }
 
 /**
@@ -112,29 +152,17 @@ export interface MaxPool2dModuleOptions<R extends boolean = boolean> {
  * pool.forward(torch.randn([8, 32, 28, 28])).shape; // [8, 32, 14, 14]
  * const { values, indices } = new nn.MaxPool2d(2, { returnIndices: true }).forward(x);
  */
-export class MaxPool2d<R extends boolean = false> extends Module {
-  readonly kernelSize: Size2;
-  readonly stride: Size2;
-  readonly padding: Size2;
-  readonly dilation: Size2;
-  readonly returnIndices: R;
-  readonly ceilMode: boolean;
-
+export class MaxPool2d<R extends boolean = false> extends MaxPoolNd<Size2, R> {
   constructor(kernelSize: Size2, options: MaxPool2dModuleOptions<R> = {}) {
-    super();
     const op = "MaxPool2d";
     const k = pairOf(kernelSize, "kernelSize", op, 1);
     pairOf(options.stride ?? kernelSize, "stride", op, 1);
     checkHalfKernel(pairOf(options.padding ?? 0, "padding", op, 0), k, op);
     pairOf(options.dilation ?? 1, "dilation", op, 1);
-    this.kernelSize = kernelSize;
-    this.stride = options.stride ?? kernelSize;
-    this.padding = options.padding ?? 0;
-    this.dilation = options.dilation ?? 1;
-    this.returnIndices = (options.returnIndices ?? false) as R;
-    this.ceilMode = options.ceilMode ?? false;
+    super(kernelSize, options);
   }
 
+  /** input `(N, C, H, W)` or `(C, H, W)`; output the same rank (`{ values, indices }` with `returnIndices`). */
   forward(x: Tensor): R extends true ? PoolWithIndices : Tensor {
     checkRank(x, 2, "MaxPool2d", "N, C, H, W");
     const opts = {
@@ -149,55 +177,36 @@ export class MaxPool2d<R extends boolean = false> extends Module {
       ? PoolWithIndices
       : Tensor;
   }
-
-  override extraRepr(): string {
-    return `kernel_size=${py(this.kernelSize)}, stride=${py(this.stride)}, padding=${py(this.padding)}, dilation=${py(this.dilation)}, ceil_mode=${py(this.ceilMode)}`;
-  }
-}
-
-export interface MaxPool1dModuleOptions<R extends boolean = boolean> {
-  stride?: number | readonly [number] | null;
-  padding?: number | readonly [number];
-  dilation?: number | readonly [number];
-  returnIndices?: R;
-  ceilMode?: boolean;
 }
 
 /**
  * 1-D max pooling over `(N, C, L)` or `(C, L)`, as PyTorch's `nn.MaxPool1d`; with
  * `returnIndices: true`, `forward` returns `{ values, indices }` (positions along L).
  *
+ * Shapes: output `(N, C, L_out)`, `L_out = floor((L + 2 p - d (k - 1) - 1) / s) + 1` (ceil with
+ * `ceilMode`).
+ *
  * @example
  * new nn.MaxPool1d(3, { stride: 2 }).forward(torch.randn([20, 16, 50])).shape; // [20, 16, 24]
  */
-export class MaxPool1d<R extends boolean = false> extends Module {
-  readonly kernelSize: number | readonly [number];
-  readonly stride: number | readonly [number];
-  readonly padding: number | readonly [number];
-  readonly dilation: number | readonly [number];
-  readonly returnIndices: R;
-  readonly ceilMode: boolean;
+export class MaxPool1d<R extends boolean = false> extends MaxPoolNd<number | readonly [number], R> {
   readonly #k: number;
   readonly #s: number;
   readonly #p: number;
   readonly #d: number;
 
   constructor(kernelSize: number | readonly [number], options: MaxPool1dModuleOptions<R> = {}) {
-    super();
     const op = "MaxPool1d";
-    this.#k = intOf(kernelSize, "kernelSize", op, 1);
-    this.#s = intOf(options.stride ?? kernelSize, "stride", op, 1);
-    this.#p = intOf(options.padding ?? 0, "padding", op, 0);
-    this.#d = intOf(options.dilation ?? 1, "dilation", op, 1);
-    checkHalfKernel([this.#p], [this.#k], op);
-    this.kernelSize = kernelSize;
-    this.stride = options.stride ?? kernelSize;
-    this.padding = options.padding ?? 0;
-    this.dilation = options.dilation ?? 1;
-    this.returnIndices = (options.returnIndices ?? false) as R;
-    this.ceilMode = options.ceilMode ?? false;
+    const k = intOf(kernelSize, "kernelSize", op, 1);
+    const s = intOf(options.stride ?? kernelSize, "stride", op, 1);
+    const p = intOf(options.padding ?? 0, "padding", op, 0);
+    const d = intOf(options.dilation ?? 1, "dilation", op, 1);
+    checkHalfKernel([p], [k], op);
+    super(kernelSize, options);
+    [this.#k, this.#s, this.#p, this.#d] = [k, s, p, d];
   }
 
+  /** input `(N, C, L)` or `(C, L)`; output the same rank (`{ values, indices }` with `returnIndices`). */
   forward(x: Tensor): R extends true ? PoolWithIndices : Tensor {
     checkRank(x, 1, "MaxPool1d", "N, C, L");
     type Out = R extends true ? PoolWithIndices : Tensor;
@@ -223,10 +232,6 @@ export class MaxPool1d<R extends boolean = false> extends Module {
         return { values: values.squeeze(2), indices: indices.squeeze(2) };
       }),
     ) as Out;
-  }
-
-  override extraRepr(): string {
-    return `kernel_size=${py(this.kernelSize)}, stride=${py(this.stride)}, padding=${py(this.padding)}, dilation=${py(this.dilation)}, ceil_mode=${py(this.ceilMode)}`;
   }
 }
 
