@@ -1,5 +1,5 @@
 /**
- * The WebGPU matmul kernel (kernels-linalg.ts, kernels/matmul.wgsl) in Node, through Dawn: GFLOP/s
+ * The WebGPU matmul kernel (backends/webgpu/matmul.ts, kernels/webgpu/matmul.wgsl) in Node, through Dawn: GFLOP/s
  * of square float32 products at 256, 512 and 1024 (2048 and 4096 with `--large`), for two
  * layouts (a @ b contiguous, and a @ b^T as in `Linear`), with the automatic tile choice and
  * with each tile config forced. Each size is checked once against the CPU gemm.
@@ -14,7 +14,7 @@ import "../scripts/wgsl-loader.js";
 import { machine, table } from "./util.js";
 
 const { initWebGPU } = await import("../src/backends/webgpu/index.js");
-const { linalgKernels } = await import("../src/backends/webgpu/kernels-linalg.js");
+const { webgpuKernels } = await import("../src/backends/webgpu/kernels.js");
 const { gemm } = await import("../src/backends/cpu/gemm.js");
 type View = import("../src/core/layout.js").View;
 type Storage = import("../src/core/layout.js").Storage;
@@ -26,7 +26,7 @@ const TILES = ["auto", "small", "big"] as const;
 /** Aim for about this much GPU time per measurement. */
 const TARGET_MS = 400;
 
-const init = await initWebGPU(linalgKernels);
+const init = await initWebGPU();
 if ("reason" in init) {
   console.log(`webgpu-matmul: no WebGPU adapter: ${init.reason}`);
   process.exit(0);
@@ -98,7 +98,7 @@ for (const n of SIZES) {
       out: view(out, [n, n], [n, 1]),
     };
     for (const tile of TILES) {
-      const kernels = linalgKernels(backend.context, tile === "auto" ? {} : { matmulTile: tile });
+      const kernels = webgpuKernels(backend.context, tile === "auto" ? {} : { matmulTile: tile });
       const matmul = kernels.matmul!;
       // warm-up (pipeline compile) and correctness
       matmul(args);

@@ -5,8 +5,11 @@
 //   conv2dForward, conv2dForwardDirect:         0 x      1 w        2 dst = out     3 params
 //   conv2dGradInput, conv2dGradInputDirect:     0 y      1 w        2 dst = gradIn  3 params
 //   conv2dGradWeight, conv2dGradWeightReduce:   0 x      1 y        2 dst = gradW   3 params
-// Uniform struct ConvParams (below): the geometry (as the CPU's Conv2dGeometry), the element
-// offsets of the four views, and `colStart`, the first GEMM column of this dispatch.
+// Uniform struct ConvParams, declared once in src/backends/webgpu/conv.ts (CONV_PARAMS) and
+// prepended to this source: the geometry n, cIn, h, w, cOut, kh, kw, groups, outH, outW,
+// strideH/W, padH/W, dilH/W (read from the views' shapes; the frontend computed the output size),
+// the element offsets xOffset, wOffset, yOffset, dstOffset of the views, and `colStart`, the first
+// GEMM column of this dispatch.
 //
 // Implicit GEMM (no im2col buffer): per group g (workgroup z), with cg = cIn / groups,
 // og = cOut / groups, taps = kh * kw, P = outH * outW:
@@ -34,33 +37,6 @@
 //   conv2dGradWeightReduce (few output channels or taps per group): one workgroup of 256 per
 //     weight element, grid (min(E, 65535), ceil(E / 65535)); the invocations split the n * P
 //     products, then add their partial sums in a fixed tree (deterministic).
-
-struct ConvParams {
-  n: u32,
-  cIn: u32,
-  h: u32,
-  w: u32,
-  cOut: u32,
-  kh: u32,
-  kw: u32,
-  groups: u32,
-  outH: u32,
-  outW: u32,
-  strideH: u32,
-  strideW: u32,
-  padH: u32,
-  padW: u32,
-  dilH: u32,
-  dilW: u32,
-  xOffset: u32,
-  wOffset: u32,
-  yOffset: u32,
-  dstOffset: u32,
-  colStart: u32,
-  _pad0: u32,
-  _pad1: u32,
-  _pad2: u32,
-}
 
 @group(0) @binding(0) var<storage, read> src0: array<f32>;
 @group(0) @binding(1) var<storage, read> src1: array<f32>;

@@ -11,8 +11,11 @@
 //                   0 index (read)  1 src (read)         2 out (read_write, atomic) 3 params
 // (Different entry points bind different variables at one binding number, which WGSL allows as
 // long as no entry point uses two of them.)
-// Uniform struct IndexParams (below). Shapes and strides are right-aligned in 8 slots (leading
-// slots have size 1); `dim` is the slot of the indexed dimension (8, i.e. none, for scatterCopy).
+// Uniform struct IndexParams, declared once in src/backends/webgpu/indexing.ts (INDEX_PARAMS)
+// and prepended to this source: shape, targetStrides, indexStrides, otherStrides (8 slots each,
+// as 2 vec4s), targetOffset, indexOffset, otherOffset, count, dim, dimSize. Shapes and strides
+// are right-aligned in 8 slots (leading slots have size 1); `dim` is the slot of the indexed
+// dimension (8, i.e. none, for scatterCopy).
 // For gather, `shape` is index's shape, `target` is x and `other` is out; for scatter, `shape`
 // is index's shape, `target` is out and `other` is src; for scatterCopy, `shape` is x's shape,
 // `target` is x and `other` is out.
@@ -30,21 +33,6 @@
 // Float sums of repeated indices are therefore accumulated in a nondeterministic order, as on
 // PyTorch's CUDA backend. scatterSet with repeated indices keeps one of the writes, unspecified
 // which (PyTorch leaves that undefined too).
-
-struct IndexParams {
-  shape: array<vec4<u32>, 2>,
-  targetStrides: array<vec4<i32>, 2>,
-  indexStrides: array<vec4<i32>, 2>,
-  otherStrides: array<vec4<i32>, 2>,
-  targetOffset: u32,
-  indexOffset: u32,
-  otherOffset: u32,
-  count: u32,
-  dim: u32,
-  dimSize: u32,
-  _pad0: u32,
-  _pad1: u32,
-}
 
 @group(0) @binding(0) var<storage, read> x: array<u32>;
 @group(0) @binding(1) var<storage, read> gatherIndex: array<i32>;

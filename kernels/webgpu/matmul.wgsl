@@ -5,7 +5,8 @@
 //   @binding(1) b      read        float32 elements of the right operand (as `b`, or `b4`)
 //   @binding(2) out    read_write  float32: element (m, n) of batch z at outOffset +
 //                                  z * outBatchStride + m * outRowStride + n (`out` or `out4`)
-//   @binding(3) params uniform MatmulParams (below)
+//   @binding(3) params uniform MatmulParams: declared once in src/backends/webgpu/matmul.ts
+//                      (MATMUL_PARAMS) and prepended to this source; its fields are named below
 // (Two variables share each storage binding, one scalar and one vec4 view of the same buffer;
 // WGSL allows that as long as no entry point uses both, and each variant uses one.)
 // Operands are strided views: element (m, k) of batch z of `a` is
@@ -29,7 +30,7 @@
 //   The accumulators are only ever indexed by constants (the multiply and store functions are
 //   unrolled by hand), so that no compiler needs to spill them to memory.
 //
-// Variants: `kernels-linalg.ts` rewrites the lines between VARIANT-BEGIN and VARIANT-END, picking
+// Variants: `src/backends/webgpu/matmul.ts` rewrites the lines between VARIANT-BEGIN and VARIANT-END, picking
 //   the tile config: "big" 128 x 128 x 8 with 8 x 8 per invocation (multiply8x8 / store8x8),
 //     "small" 64 x 64 x 16 with 4 x 4 per invocation (multiply4x4 / store4x4);
 //   how each operand is fetched (into one vec4 of registers) and committed to workgroup memory:
@@ -39,28 +40,6 @@
 //     BVecN / BVecK / BStridedN / BStridedK: the same for b (VecN: b row-major)
 //   and how outputs are stored: storeVec4 (N % 4 == 0, outOffset % 4 == 0) or storeScalar4.
 // The defaults below (big tiles, strided loads, scalar stores) are correct for every input.
-
-struct MatmulParams {
-  M: u32,
-  N: u32,
-  K: u32,
-  batchStart: u32,
-  aOffset: u32,
-  bOffset: u32,
-  outOffset: u32,
-  outRowStride: u32,
-  aStrideM: i32,
-  aStrideK: i32,
-  bStrideK: i32,
-  bStrideN: i32,
-  batchShape: vec4<u32>,
-  aBatchStrides: vec4<i32>,
-  bBatchStrides: vec4<i32>,
-  outBatchStride: u32,
-  _pad0: u32,
-  _pad1: u32,
-  _pad2: u32,
-}
 
 @group(0) @binding(0) var<storage, read> a: array<f32>;
 @group(0) @binding(0) var<storage, read> a4: array<vec4<f32>>;

@@ -4,53 +4,47 @@
 // 1.13's single-tensor optimizers, operation for operation) in float32.
 //
 // Bindings (group 0): 0 param (read_write), 1 grad (read), then the state views in the order of
-// `KernelArgs["optimStep"]` (read_write), then the uniform OptimParams:
-//   optimSgd                      -                                     params @2
-//   optimSgdMomentum              2 momentumBuffer                      params @3
-//   optimAdam                     2 expAvg, 3 expAvgSq                  params @4
-//   optimAdamAmsgrad              2 expAvg, 3 expAvgSq, 4 maxExpAvgSq   params @5
-//   optimAdagrad                  2 sum                                 params @3
-//   optimRmsprop                  2 squareAvg                           params @3
-//   optimRmspropCentered          2 squareAvg, 3 gradAvg                params @4
-//   optimRmspropMomentum          2 squareAvg, 3 momentumBuffer         params @4
-//   optimRmspropCenteredMomentum  2 squareAvg, 3 gradAvg, 4 momentumBuffer  params @5
-// (The uniform's binding number depends on the state count, so `params2` .. `params5` and the
+// `OptimStepScalars` in src/ops/prims.ts (read_write), then the kind's uniform struct:
+//   optimSgd                      -                                     sgdParams2
+//   optimSgdMomentum              2 momentumBuffer                      sgdParams3
+//   optimAdam                     2 expAvg, 3 expAvgSq                  adamParams4
+//   optimAdamAmsgrad              2 expAvg, 3 expAvgSq, 4 maxExpAvgSq   adamParams5
+//   optimAdagrad                  2 sum                                 adagradParams3
+//   optimRmsprop                  2 squareAvg                           rmspropParams3
+//   optimRmspropCentered          2 squareAvg, 3 gradAvg                rmspropParams4
+//   optimRmspropMomentum          2 squareAvg, 3 momentumBuffer         rmspropParams4
+//   optimRmspropCenteredMomentum  2 squareAvg, 3 gradAvg, 4 momentumBuffer  rmspropParams5
+// (The uniform's binding number is the state count + 2, so the `...ParamsK` variables and the
 // state buffers share binding numbers; WGSL allows that as long as no entry point uses two.)
-// Uniform struct OptimParams (below): the element count, the element offsets of every view, and
-// `s`: slots 0-8 hold the kind's `scalars` in their documented order, slots 12-15 values derived
-// from them in double precision on the host (sgd: 1 - dampening; adam: 1 - beta1, 1 - beta2;
-// rmsprop: 1 - alpha).
+//
+// Uniform structs SgdParams, AdamParams, AdagradParams, RmspropParams: declared once, by name, in
+// src/backends/webgpu/optim.ts (OPTIM_PARAMS) and prepended to this source. Each holds the
+// element count `n`, the element offsets `paramOffset`, `gradOffset`, `stateOffset0..2`, the
+// kind's scalars under their names in `OptimStepScalars` (flags as u32 0 or 1), and values the
+// host derives from them in double precision (`oneMinusDampening`, `oneMinusBeta1`,
+// `oneMinusBeta2`, `oneMinusAlpha`).
 //
 // Dispatch geometry: one invocation per element; workgroup 256; grid (min(W, 65535),
 //   ceil(W / 65535)) for W = ceil(n / 256).
-
-struct OptimParams {
-  n: u32,
-  paramOffset: u32,
-  gradOffset: u32,
-  _pad0: u32,
-  stateOffsets: vec4<u32>,
-  s: array<vec4<f32>, 4>,
-}
 
 @group(0) @binding(0) var<storage, read_write> param: array<f32>;
 @group(0) @binding(1) var<storage, read> grad: array<f32>;
 @group(0) @binding(2) var<storage, read_write> state0: array<f32>;
 @group(0) @binding(3) var<storage, read_write> state1: array<f32>;
 @group(0) @binding(4) var<storage, read_write> state2: array<f32>;
-@group(0) @binding(2) var<uniform> params2: OptimParams;
-@group(0) @binding(3) var<uniform> params3: OptimParams;
-@group(0) @binding(4) var<uniform> params4: OptimParams;
-@group(0) @binding(5) var<uniform> params5: OptimParams;
+@group(0) @binding(2) var<uniform> sgdParams2: SgdParams;
+@group(0) @binding(3) var<uniform> sgdParams3: SgdParams;
+@group(0) @binding(4) var<uniform> adamParams4: AdamParams;
+@group(0) @binding(5) var<uniform> adamParams5: AdamParams;
+@group(0) @binding(3) var<uniform> adagradParams3: AdagradParams;
+@group(0) @binding(3) var<uniform> rmspropParams3: RmspropParams;
+@group(0) @binding(4) var<uniform> rmspropParams4: RmspropParams;
+@group(0) @binding(5) var<uniform> rmspropParams5: RmspropParams;
 
 const WORKGROUP_SIZE = 256u;
 
 fn flatIndex(wid: vec3<u32>, nwg: vec3<u32>, lid: vec3<u32>) -> u32 {
   return (wid.y * nwg.x + wid.x) * WORKGROUP_SIZE + lid.x;
-}
-
-fn scalar(p: OptimParams, i: u32) -> f32 {
-  return p.s[i / 4u][i % 4u];
 }
 
 fn isNan(v: f32) -> bool {
@@ -68,19 +62,20 @@ fn maxPropagateNan(a: f32, b: f32) -> f32 {
   return max(a, b);
 }
 
-fn signed(p: OptimParams, g: f32, maximizeSlot: u32) -> f32 {
-  if (scalar(p, maximizeSlot) != 0.0) {
+// The gradient, negated when maximizing.
+fn signed(g: f32, maximize: u32) -> f32 {
+  if (maximize != 0u) {
     return -g;
   }
   return g;
 }
 
-// ---- sgd: s = [negLr, weightDecay, momentum, dampening, nesterov, maximize, firstStep] ----
+// ---- sgd ----
 
 // The decayed gradient d of sgd.
-fn sgdDirection(p: OptimParams, x: f32, g: f32) -> f32 {
-  var d = signed(p, g, 5u);
-  let wd = scalar(p, 1u);
+fn sgdDirection(p: SgdParams, x: f32, g: f32) -> f32 {
+  var d = signed(g, p.maximize);
+  let wd = p.weightDecay;
   if (wd != 0.0) {
     d = d + x * wd;
   }
@@ -93,14 +88,14 @@ fn optimSgd(
   @builtin(num_workgroups) nwg: vec3<u32>,
   @builtin(local_invocation_id) lid: vec3<u32>,
 ) {
-  let p = params2;
+  let p = sgdParams2;
   let i = flatIndex(wid, nwg, lid);
   if (i >= p.n) {
     return;
   }
   let x = param[p.paramOffset + i];
   let d = sgdDirection(p, x, grad[p.gradOffset + i]);
-  param[p.paramOffset + i] = x + d * scalar(p, 0u);
+  param[p.paramOffset + i] = x + d * p.negLr;
 }
 
 @compute @workgroup_size(256, 1, 1)
@@ -109,30 +104,29 @@ fn optimSgdMomentum(
   @builtin(num_workgroups) nwg: vec3<u32>,
   @builtin(local_invocation_id) lid: vec3<u32>,
 ) {
-  let p = params3;
+  let p = sgdParams3;
   let i = flatIndex(wid, nwg, lid);
   if (i >= p.n) {
     return;
   }
   let x = param[p.paramOffset + i];
   let d = sgdDirection(p, x, grad[p.gradOffset + i]);
-  let momentum = scalar(p, 2u);
-  let bi = p.stateOffsets.x + i;
+  let momentum = p.momentum;
+  let bi = p.stateOffset0 + i;
   // first step: buf = clone(d); later: buf = buf * momentum + (1 - dampening) * d
   var buf = d;
-  if (scalar(p, 6u) == 0.0) {
-    buf = state0[bi] * momentum + d * scalar(p, 12u);
+  if (p.firstStep == 0u) {
+    buf = state0[bi] * momentum + d * p.oneMinusDampening;
   }
   state0[bi] = buf;
   var step = buf;
-  if (scalar(p, 4u) != 0.0) {
+  if (p.nesterov != 0u) {
     step = d + buf * momentum;
   }
-  param[p.paramOffset + i] = x + step * scalar(p, 0u);
+  param[p.paramOffset + i] = x + step * p.negLr;
 }
 
-// ---- adam: s = [negStepSize, beta1, beta2, eps, weightDecay, biasCorrection2Sqrt, decay,
-//                 maximize, decoupled] ----
+// ---- adam ----
 
 struct AdamUpdate {
   x: f32,
@@ -141,25 +135,25 @@ struct AdamUpdate {
 }
 
 // The decayed parameter and the new moments; `x` is the parameter before the step term.
-fn adamMoments(p: OptimParams, x0: f32, g0: f32, m0: f32, v0: f32) -> AdamUpdate {
+fn adamMoments(p: AdamParams, x0: f32, g0: f32, m0: f32, v0: f32) -> AdamUpdate {
   var x = x0;
-  var g = signed(p, g0, 7u);
-  let wd = scalar(p, 4u);
-  let decoupled = scalar(p, 8u) != 0.0;
+  var g = signed(g0, p.maximize);
+  let wd = p.weightDecay;
+  let decoupled = p.decoupled != 0u;
   // Adam adds the decay to the gradient; AdamW shrinks the parameter first.
   if (!decoupled && wd != 0.0) {
     g = g + x * wd;
   }
   if (decoupled && wd != 0.0) {
-    x = x * scalar(p, 6u);
+    x = x * p.decay;
   }
-  let m = m0 * scalar(p, 1u) + g * scalar(p, 12u);
-  let v = v0 * scalar(p, 2u) + g * g * scalar(p, 13u);
+  let m = m0 * p.beta1 + g * p.oneMinusBeta1;
+  let v = v0 * p.beta2 + g * g * p.oneMinusBeta2;
   return AdamUpdate(x, m, v);
 }
 
-fn adamStep(p: OptimParams, u: AdamUpdate, v: f32) -> f32 {
-  return u.x + (u.m / (sqrt(v) / scalar(p, 5u) + scalar(p, 3u))) * scalar(p, 0u);
+fn adamStep(p: AdamParams, u: AdamUpdate, v: f32) -> f32 {
+  return u.x + (u.m / (sqrt(v) / p.biasCorrection2Sqrt + p.eps)) * p.negStepSize;
 }
 
 @compute @workgroup_size(256, 1, 1)
@@ -168,13 +162,13 @@ fn optimAdam(
   @builtin(num_workgroups) nwg: vec3<u32>,
   @builtin(local_invocation_id) lid: vec3<u32>,
 ) {
-  let p = params4;
+  let p = adamParams4;
   let i = flatIndex(wid, nwg, lid);
   if (i >= p.n) {
     return;
   }
-  let mi = p.stateOffsets.x + i;
-  let vi = p.stateOffsets.y + i;
+  let mi = p.stateOffset0 + i;
+  let vi = p.stateOffset1 + i;
   let u = adamMoments(p, param[p.paramOffset + i], grad[p.gradOffset + i], state0[mi], state1[vi]);
   state0[mi] = u.m;
   state1[vi] = u.v;
@@ -187,14 +181,14 @@ fn optimAdamAmsgrad(
   @builtin(num_workgroups) nwg: vec3<u32>,
   @builtin(local_invocation_id) lid: vec3<u32>,
 ) {
-  let p = params5;
+  let p = adamParams5;
   let i = flatIndex(wid, nwg, lid);
   if (i >= p.n) {
     return;
   }
-  let mi = p.stateOffsets.x + i;
-  let vi = p.stateOffsets.y + i;
-  let wi = p.stateOffsets.z + i;
+  let mi = p.stateOffset0 + i;
+  let vi = p.stateOffset1 + i;
+  let wi = p.stateOffset2 + i;
   let u = adamMoments(p, param[p.paramOffset + i], grad[p.gradOffset + i], state0[mi], state1[vi]);
   state0[mi] = u.m;
   state1[vi] = u.v;
@@ -203,7 +197,7 @@ fn optimAdamAmsgrad(
   param[p.paramOffset + i] = adamStep(p, u, vmax);
 }
 
-// ---- adagrad: s = [negClr, weightDecay, eps, maximize] ----
+// ---- adagrad ----
 
 @compute @workgroup_size(256, 1, 1)
 fn optimAdagrad(
@@ -211,40 +205,40 @@ fn optimAdagrad(
   @builtin(num_workgroups) nwg: vec3<u32>,
   @builtin(local_invocation_id) lid: vec3<u32>,
 ) {
-  let p = params3;
+  let p = adagradParams3;
   let i = flatIndex(wid, nwg, lid);
   if (i >= p.n) {
     return;
   }
   let x = param[p.paramOffset + i];
-  var g = signed(p, grad[p.gradOffset + i], 3u);
-  let wd = scalar(p, 1u);
+  var g = signed(grad[p.gradOffset + i], p.maximize);
+  let wd = p.weightDecay;
   if (wd != 0.0) {
     g = g + x * wd;
   }
-  let si = p.stateOffsets.x + i;
+  let si = p.stateOffset0 + i;
   let s = state0[si] + g * g;
   state0[si] = s;
-  param[p.paramOffset + i] = x + (g / (sqrt(s) + scalar(p, 2u))) * scalar(p, 0u);
+  param[p.paramOffset + i] = x + (g / (sqrt(s) + p.eps)) * p.negClr;
 }
 
-// ---- rmsprop: s = [negLr, alpha, eps, weightDecay, momentum, centered, maximize] ----
+// ---- rmsprop ----
 
-fn rmspropGrad(p: OptimParams, x: f32, g0: f32) -> f32 {
-  var g = signed(p, g0, 6u);
-  let wd = scalar(p, 3u);
+fn rmspropGrad(p: RmspropParams, x: f32, g0: f32) -> f32 {
+  var g = signed(g0, p.maximize);
+  let wd = p.weightDecay;
   if (wd != 0.0) {
     g = g + x * wd;
   }
   return g;
 }
 
-fn rmspropSquareAvg(p: OptimParams, sq: f32, g: f32) -> f32 {
-  return sq * scalar(p, 1u) + g * g * scalar(p, 12u);
+fn rmspropSquareAvg(p: RmspropParams, sq: f32, g: f32) -> f32 {
+  return sq * p.alpha + g * g * p.oneMinusAlpha;
 }
 
-fn rmspropGradAvg(p: OptimParams, ga: f32, g: f32) -> f32 {
-  return ga * scalar(p, 1u) + g * scalar(p, 12u);
+fn rmspropGradAvg(p: RmspropParams, ga: f32, g: f32) -> f32 {
+  return ga * p.alpha + g * p.oneMinusAlpha;
 }
 
 @compute @workgroup_size(256, 1, 1)
@@ -253,18 +247,18 @@ fn optimRmsprop(
   @builtin(num_workgroups) nwg: vec3<u32>,
   @builtin(local_invocation_id) lid: vec3<u32>,
 ) {
-  let p = params3;
+  let p = rmspropParams3;
   let i = flatIndex(wid, nwg, lid);
   if (i >= p.n) {
     return;
   }
   let x = param[p.paramOffset + i];
   let g = rmspropGrad(p, x, grad[p.gradOffset + i]);
-  let si = p.stateOffsets.x + i;
+  let si = p.stateOffset0 + i;
   let sq = rmspropSquareAvg(p, state0[si], g);
   state0[si] = sq;
-  let avg = sqrt(sq) + scalar(p, 2u);
-  param[p.paramOffset + i] = x + (g / avg) * scalar(p, 0u);
+  let avg = sqrt(sq) + p.eps;
+  param[p.paramOffset + i] = x + (g / avg) * p.negLr;
 }
 
 @compute @workgroup_size(256, 1, 1)
@@ -273,21 +267,21 @@ fn optimRmspropCentered(
   @builtin(num_workgroups) nwg: vec3<u32>,
   @builtin(local_invocation_id) lid: vec3<u32>,
 ) {
-  let p = params4;
+  let p = rmspropParams4;
   let i = flatIndex(wid, nwg, lid);
   if (i >= p.n) {
     return;
   }
   let x = param[p.paramOffset + i];
   let g = rmspropGrad(p, x, grad[p.gradOffset + i]);
-  let si = p.stateOffsets.x + i;
-  let ai = p.stateOffsets.y + i;
+  let si = p.stateOffset0 + i;
+  let ai = p.stateOffset1 + i;
   let sq = rmspropSquareAvg(p, state0[si], g);
   state0[si] = sq;
   let ga = rmspropGradAvg(p, state1[ai], g);
   state1[ai] = ga;
-  let avg = sqrt(sq + ga * ga * -1.0) + scalar(p, 2u);
-  param[p.paramOffset + i] = x + (g / avg) * scalar(p, 0u);
+  let avg = sqrt(sq + ga * ga * -1.0) + p.eps;
+  param[p.paramOffset + i] = x + (g / avg) * p.negLr;
 }
 
 @compute @workgroup_size(256, 1, 1)
@@ -296,21 +290,21 @@ fn optimRmspropMomentum(
   @builtin(num_workgroups) nwg: vec3<u32>,
   @builtin(local_invocation_id) lid: vec3<u32>,
 ) {
-  let p = params4;
+  let p = rmspropParams4;
   let i = flatIndex(wid, nwg, lid);
   if (i >= p.n) {
     return;
   }
   let x = param[p.paramOffset + i];
   let g = rmspropGrad(p, x, grad[p.gradOffset + i]);
-  let si = p.stateOffsets.x + i;
-  let bi = p.stateOffsets.y + i;
+  let si = p.stateOffset0 + i;
+  let bi = p.stateOffset1 + i;
   let sq = rmspropSquareAvg(p, state0[si], g);
   state0[si] = sq;
-  let avg = sqrt(sq) + scalar(p, 2u);
-  let buf = state1[bi] * scalar(p, 4u) + g / avg;
+  let avg = sqrt(sq) + p.eps;
+  let buf = state1[bi] * p.momentum + g / avg;
   state1[bi] = buf;
-  param[p.paramOffset + i] = x + buf * scalar(p, 0u);
+  param[p.paramOffset + i] = x + buf * p.negLr;
 }
 
 @compute @workgroup_size(256, 1, 1)
@@ -319,22 +313,22 @@ fn optimRmspropCenteredMomentum(
   @builtin(num_workgroups) nwg: vec3<u32>,
   @builtin(local_invocation_id) lid: vec3<u32>,
 ) {
-  let p = params5;
+  let p = rmspropParams5;
   let i = flatIndex(wid, nwg, lid);
   if (i >= p.n) {
     return;
   }
   let x = param[p.paramOffset + i];
   let g = rmspropGrad(p, x, grad[p.gradOffset + i]);
-  let si = p.stateOffsets.x + i;
-  let ai = p.stateOffsets.y + i;
-  let bi = p.stateOffsets.z + i;
+  let si = p.stateOffset0 + i;
+  let ai = p.stateOffset1 + i;
+  let bi = p.stateOffset2 + i;
   let sq = rmspropSquareAvg(p, state0[si], g);
   state0[si] = sq;
   let ga = rmspropGradAvg(p, state1[ai], g);
   state1[ai] = ga;
-  let avg = sqrt(sq + ga * ga * -1.0) + scalar(p, 2u);
-  let buf = state2[bi] * scalar(p, 4u) + g / avg;
+  let avg = sqrt(sq + ga * ga * -1.0) + p.eps;
+  let buf = state2[bi] * p.momentum + g / avg;
   state2[bi] = buf;
-  param[p.paramOffset + i] = x + buf * scalar(p, 0u);
+  param[p.paramOffset + i] = x + buf * p.negLr;
 }

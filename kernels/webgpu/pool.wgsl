@@ -5,7 +5,10 @@
 //   @binding(1) out      read_write  float32, contiguous (n, c, outH, outW) from `outOffset`
 //   @binding(2) indices  read_write  int32, same shape, from `indicesOffset`: the flat
 //                                    ih * w + iw position of the maximum within its plane
-//   @binding(3) params   uniform PoolParams (below)
+//   @binding(3) params   uniform PoolParams, declared once in src/backends/webgpu/pool.ts
+//                        (POOL_PARAMS) and prepended to this source: planes (n * c), h, w,
+//                        outH, outW (the output's shape), kh, kw, strideH/W, padH/W, dilH/W,
+//                        and the offsets xOffset, outOffset, indicesOffset
 //
 // Dispatch geometry: one invocation per output element; workgroup 256; grid
 //   (min(W, 65535), ceil(W / 65535)) for W = ceil(n * c * outH * outW / 256).
@@ -14,25 +17,6 @@
 // never wins (it is -inf), ties keep the first maximum in row-major window order, and a NaN
 // wins over any number, the last NaN of the window winning. NaN is tested on the bits, since
 // WGSL lets an implementation assume that floats are never NaN.
-
-struct PoolParams {
-  planes: u32,
-  h: u32,
-  w: u32,
-  outH: u32,
-  outW: u32,
-  kh: u32,
-  kw: u32,
-  strideH: u32,
-  strideW: u32,
-  padH: u32,
-  padW: u32,
-  dilH: u32,
-  dilW: u32,
-  xOffset: u32,
-  outOffset: u32,
-  indicesOffset: u32,
-}
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;

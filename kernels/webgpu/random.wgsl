@@ -4,26 +4,16 @@
 //
 // Bindings (group 0):
 //   @binding(0) out     read_write  array<f32>  contiguous float32 output from outOffset
-//   @binding(1) params  uniform     Params
-// Params: numel; key0, key1 (the seed's low and high words); offLo, offHi (the stream index of
-// element 0, as two u32 words); normal (0: uniform in [0, 1), 1: standard normal); outOffset.
+//   @binding(1) params  uniform     RandomParams
+// RandomParams (declared once in src/backends/webgpu/random.ts and prepended to this source):
+// numel; key0, key1 (the seed's low and high words); offLo, offHi (the stream index of element 0,
+// as two u32 words); normal (0: uniform in [0, 1), 1: standard normal); outOffset.
 //
 // Dispatch geometry: workgroup_size 256, one invocation per element (each computes the philox
 // block of its own stream index); grid (min(G, 65535), ceil(G / 65535)) over G = ceil(numel / 256).
 
-struct Params {
-  numel: u32,
-  key0: u32,
-  key1: u32,
-  offLo: u32,
-  offHi: u32,
-  normal: u32,
-  outOffset: u32,
-  _pad: u32,
-}
-
 @group(0) @binding(0) var<storage, read_write> out: array<f32>;
-@group(0) @binding(1) var<uniform> params: Params;
+@group(0) @binding(1) var<uniform> params: RandomParams;
 
 const TWO_POW_M24: f32 = 5.9604644775390625e-8;
 const HALF_PI: f32 = 1.5707963267948966;

@@ -6,7 +6,7 @@ import { fmtShape, shapesEqual } from "../core/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { backendOf, runKernel } from "./dispatch.js";
 import { addcmul, maximum } from "./elementwise.js";
-import type { KernelArgs } from "./prims.js";
+import type { KernelArgs, OptimStepScalars } from "./prims.js";
 
 /**
  * One optimizer update of one parameter, in place: the `optimStep` primitive's frontend.
@@ -128,13 +128,7 @@ export function optimStep(
 ): void {
   validate(param, grad, state, hyper);
   if ((options.fused ?? true) && canFuseOptimStep(param, grad, state)) {
-    runKernel(param.backend, "optimStep", {
-      kind: hyper.kind,
-      param,
-      grad,
-      state,
-      scalars: packScalars(hyper),
-    });
+    runKernel(param.backend, "optimStep", { ...kernelScalars(hyper), param, grad, state });
   } else {
     noGrad(() => tidy(() => composite(param, grad, state, hyper)));
   }
@@ -190,41 +184,48 @@ function validate(
     throw new ValueError(op, `step must be >= 1; got ${hyper.step}`);
 }
 
-const flag = (b: boolean) => (b ? 1 : 0);
-
-/** The kernel's scalars (see `KernelArgs["optimStep"]`); derived values are computed here, in doubles. */
-function packScalars(h: OptimStepHyper): number[] {
+/** The kernel's named scalars for `h`; derived values are computed here, in doubles. */
+function kernelScalars(h: OptimStepHyper): OptimStepScalars {
   switch (h.kind) {
-    case "sgd":
-      return [
-        -h.lr,
-        h.weightDecay,
-        h.momentum,
-        h.dampening,
-        flag(h.nesterov),
-        flag(h.maximize),
-        flag(h.firstStep),
-      ];
+    case "sgd": {
+      const { lr, weightDecay, momentum, dampening, nesterov, maximize, firstStep } = h;
+      const scalars = {
+        negLr: -lr,
+        weightDecay,
+        momentum,
+        dampening,
+        nesterov,
+        maximize,
+        firstStep,
+      };
+      return { kind: "sgd", scalars };
+    }
     case "adam": {
       const biasCorrection1 = 1 - h.beta1 ** h.step;
       const biasCorrection2 = 1 - h.beta2 ** h.step;
       const stepSize = h.lr / biasCorrection1;
-      return [
-        -stepSize,
-        h.beta1,
-        h.beta2,
-        h.eps,
-        h.weightDecay,
-        Math.sqrt(biasCorrection2),
-        1 - h.lr * h.weightDecay,
-        flag(h.maximize),
-        flag(h.decoupledWeightDecay),
-      ];
+      const scalars = {
+        negStepSize: -stepSize,
+        beta1: h.beta1,
+        beta2: h.beta2,
+        eps: h.eps,
+        weightDecay: h.weightDecay,
+        biasCorrection2Sqrt: Math.sqrt(biasCorrection2),
+        decay: 1 - h.lr * h.weightDecay,
+        maximize: h.maximize,
+        decoupled: h.decoupledWeightDecay,
+      };
+      return { kind: "adam", scalars };
     }
-    case "adagrad":
-      return [-adagradClr(h), h.weightDecay, h.eps, flag(h.maximize)];
-    case "rmsprop":
-      return [-h.lr, h.alpha, h.eps, h.weightDecay, h.momentum, flag(h.centered), flag(h.maximize)];
+    case "adagrad": {
+      const { weightDecay, eps, maximize } = h;
+      return { kind: "adagrad", scalars: { negClr: -adagradClr(h), weightDecay, eps, maximize } };
+    }
+    case "rmsprop": {
+      const { lr, alpha, eps, weightDecay, momentum, centered, maximize } = h;
+      const scalars = { negLr: -lr, alpha, eps, weightDecay, momentum, centered, maximize };
+      return { kind: "rmsprop", scalars };
+    }
   }
   return h satisfies never;
 }

@@ -94,29 +94,83 @@ export interface KernelArgs {
   /**
    * One fused optimizer update of one parameter, in place: `param` and every `state` view are read
    * and written, `grad` is read. One primitive for every optimizer (not one per optimizer), so a
-   * backend adds one kernel and one WGSL file; `kind` picks the update and fixes the layout of
-   * `state` and `scalars` (AdamW is `adam` with decoupled weight decay; Momentum is `sgd`). All
-   * views have param's shape and dtype (float32/float64) and are contiguous (the frontend runs the
-   * composite of elementwise ops otherwise). Scalars are plain numbers, ready for a uniform buffer:
-   *
-   * - `sgd`: state `[]` or `[momentumBuffer]` (momentum != 0);
-   *   scalars `[negLr, weightDecay, momentum, dampening, nesterov, maximize, firstStep]`
-   * - `adam`: state `[expAvg, expAvgSq]`, plus `maxExpAvgSq` with amsgrad; scalars
-   *   `[negStepSize, beta1, beta2, eps, weightDecay, biasCorrection2Sqrt, decay, maximize, decoupled]`
-   *   where `negStepSize = -lr / (1 - beta1^t)` and `decay = 1 - lr * weightDecay` (AdamW)
-   * - `adagrad`: state `[sum]`; scalars `[negClr, weightDecay, eps, maximize]`
-   * - `rmsprop`: state `[squareAvg]`, then `gradAvg` if centered, then `momentumBuffer` if
-   *   momentum > 0; scalars `[negLr, alpha, eps, weightDecay, momentum, centered, maximize]`
-   *
-   * Flags are 0 or 1. See `ops/optim-step.ts` for the exact update each kind computes.
+   * backend adds one kernel and one WGSL file; `kind` picks the update and fixes the named
+   * `scalars` (see {@link OptimStepScalars}) and the order of `state` (AdamW is `adam` with
+   * decoupled weight decay; Momentum is `sgd`). All views have param's shape and dtype
+   * (float32/float64) and are contiguous (the frontend runs the composite of elementwise ops
+   * otherwise). See `ops/optim-step.ts` for the exact update each kind computes.
    */
-  optimStep: {
-    kind: "sgd" | "adam" | "adagrad" | "rmsprop";
-    param: View;
-    grad: View;
-    state: readonly View[];
-    scalars: readonly number[];
-  };
+  optimStep: OptimStepScalars & { param: View; grad: View; state: readonly View[] };
+}
+
+/**
+ * The scalars of each `optimStep` kind, by name, with the state views each kind takes:
+ *
+ * - `sgd`: state `[]`, or `[momentumBuffer]` when momentum != 0
+ * - `adam`: state `[expAvg, expAvgSq]`, plus `maxExpAvgSq` with amsgrad
+ * - `adagrad`: state `[sum]`
+ * - `rmsprop`: state `[squareAvg]`, then `gradAvg` if centered, then `momentumBuffer` if
+ *   momentum > 0
+ *
+ * Values derived from the hyper-parameters (step sizes, bias corrections) are computed once, in
+ * double precision, by the frontend; a backend packs them as it needs (the WebGPU backend into a
+ * uniform struct per kind, by these names).
+ */
+export type OptimStepScalars =
+  | { kind: "sgd"; scalars: SgdScalars }
+  | { kind: "adam"; scalars: AdamScalars }
+  | { kind: "adagrad"; scalars: AdagradScalars }
+  | { kind: "rmsprop"; scalars: RmspropScalars };
+
+/** SGD with momentum, dampening, Nesterov, weight decay (L2) and maximize. */
+export interface SgdScalars {
+  /** -lr */
+  readonly negLr: number;
+  readonly weightDecay: number;
+  readonly momentum: number;
+  readonly dampening: number;
+  readonly nesterov: boolean;
+  readonly maximize: boolean;
+  /** The momentum buffer is new: it becomes a copy of the (decayed) gradient. */
+  readonly firstStep: boolean;
+}
+
+/** Adam and AdamW at step t. */
+export interface AdamScalars {
+  /** -lr / (1 - beta1^t) */
+  readonly negStepSize: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  readonly weightDecay: number;
+  /** sqrt(1 - beta2^t) */
+  readonly biasCorrection2Sqrt: number;
+  /** 1 - lr * weightDecay: AdamW's shrink of the parameter */
+  readonly decay: number;
+  readonly maximize: boolean;
+  /** AdamW: shrink the parameter by `decay` instead of adding an L2 term to the gradient. */
+  readonly decoupled: boolean;
+}
+
+/** Adagrad at step t. */
+export interface AdagradScalars {
+  /** -lr / (1 + (t - 1) * lrDecay) */
+  readonly negClr: number;
+  readonly weightDecay: number;
+  readonly eps: number;
+  readonly maximize: boolean;
+}
+
+/** RMSprop, optionally centered and with momentum. */
+export interface RmspropScalars {
+  /** -lr */
+  readonly negLr: number;
+  readonly alpha: number;
+  readonly eps: number;
+  readonly weightDecay: number;
+  readonly momentum: number;
+  readonly centered: boolean;
+  readonly maximize: boolean;
 }
 
 export type Kernel<P extends Prim> = (args: KernelArgs[P]) => void;

@@ -1,10 +1,10 @@
-// The WebGPU kernels of kernels-linalg.ts (matmul, conv2d and its gradients, maxPool2d, gather,
-// scatter, optimStep) against the CPU kernels, on random inputs: odd sizes, strided, transposed,
+// The WebGPU kernels of matmul.ts, conv.ts, pool.ts, indexing.ts and optim.ts (matmul, conv2d and
+// its gradients, maxPool2d, gather, scatter, optimStep) against the CPU kernels, on random inputs: odd sizes, strided, transposed,
 // broadcast and offset views, every kernel variant. Runs on any WebGPU adapter (lavapipe in CI);
 // without one the file is skipped with a printed reason, unless WEBTORCH_REQUIRE_WEBGPU=1.
 //
 // The kernels run on the WebGPU backend (its storages, batched queue and pipeline cache), called
-// through `linalgKernels(context, options)` so that the options can force every variant (tile
+// through `webgpuKernels(host, options)` so that the options can force every variant (tile
 // configs, conv paths) at sizes small enough for lavapipe.
 process.env.XDG_RUNTIME_DIR ??= "/tmp";
 
@@ -12,46 +12,46 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { DType, TypedArray } from "../../src/core/dtype.js";
 import type { Storage, View } from "../../src/core/layout.js";
 import { cpuBackend } from "../../src/backends/cpu/index.js";
-import type { DispatchSpec, WebGPUContext } from "../../src/backends/webgpu/context.js";
+import type { KernelHost } from "../../src/backends/webgpu/host.js";
 import { initWebGPU, type WebGPUBackend } from "../../src/backends/webgpu/index.js";
-import {
-  linalgKernels,
-  type LinalgKernelOptions,
-} from "../../src/backends/webgpu/kernels-linalg.js";
-import type { Conv2dAttrs, KernelArgs, KernelTable, Pool2dAttrs } from "../../src/ops/prims.js";
-import { pool2dGeometry } from "../../src/backends/cpu/pool.js";
+import { webgpuKernels, type WebGPUKernelOptions } from "../../src/backends/webgpu/kernels.js";
+import type { PipelineEntry } from "../../src/backends/webgpu/pipelines.js";
+import type {
+  AdamScalars,
+  Conv2dAttrs,
+  KernelArgs,
+  KernelTable,
+  OptimStepScalars,
+  Pool2dAttrs,
+  RmspropScalars,
+  SgdScalars,
+} from "../../src/ops/prims.js";
+import { pool2dGeometryFor } from "../util/reference-conv.js";
 import { assertAllClose } from "../util/allclose.js";
 import { EXACT, WEBGPU_VS_CPU, type Tolerance } from "../util/tolerance.js";
 
 // ---------------------------------------------------------------------------------------------
-// The backend's context, recording what is dispatched
+// The backend's kernel host, recording what is dispatched
 // ---------------------------------------------------------------------------------------------
 
-class TestContext implements WebGPUContext {
+class TestContext {
   readonly #backend: WebGPUBackend;
   readonly #storages: Storage[] = [];
-  /** Entry points (and sources) dispatched since the last `takeDispatches()`. */
-  #dispatches: { entryPoint: string; code: string }[] = [];
+  /** Pipelines (entry points and sources) dispatched since the last `takeDispatches()`. */
+  #dispatches: PipelineEntry[] = [];
+  /** The backend's host, with every dispatch recorded. */
+  readonly host: KernelHost;
 
   constructor(backend: WebGPUBackend) {
     this.#backend = backend;
-  }
-
-  get device(): GPUDevice {
-    return this.#backend.context.device;
-  }
-
-  get features(): WebGPUContext["features"] {
-    return this.#backend.context.features;
-  }
-
-  dispatch(spec: DispatchSpec): void {
-    this.#dispatches.push({ entryPoint: spec.entryPoint ?? "main", code: spec.code });
-    this.#backend.context.dispatch(spec);
-  }
-
-  bufferOf(storage: Storage): GPUBuffer {
-    return this.#backend.context.bufferOf(storage);
+    const inner = backend.context;
+    this.host = {
+      ...inner,
+      dispatch: (entry, ...rest) => {
+        this.#dispatches.push(entry);
+        inner.dispatch(entry, ...rest);
+      },
+    };
   }
 
   /** A GPU storage holding `data` (freed by `freeAll`). */
@@ -68,7 +68,7 @@ class TestContext implements WebGPUContext {
     return this.#backend.read(storage);
   }
 
-  takeDispatches(): { entryPoint: string; code: string }[] {
+  takeDispatches(): PipelineEntry[] {
     const d = this.#dispatches;
     this.#dispatches = [];
     return d;
@@ -80,7 +80,7 @@ class TestContext implements WebGPUContext {
 }
 
 async function createContext(): Promise<TestContext | string> {
-  const backend = await initWebGPU(linalgKernels);
+  const backend = await initWebGPU();
   return "reason" in backend ? backend.reason : new TestContext(backend);
 }
 
@@ -186,12 +186,12 @@ async function compare<P extends keyof KernelTable>(
   outs: (args: KernelArgs[P]) => View[],
   tol: Tolerance,
   label: string,
-  options: LinalgKernelOptions = {},
+  options: WebGPUKernelOptions = {},
 ): Promise<void> {
   const cpuArgs = make("cpu");
   const gpuArgs = make("gpu");
   (cpuBackend.kernels[prim] as (a: KernelArgs[P]) => void)(cpuArgs);
-  const gpuKernel = linalgKernels(ctx!, options)[prim] as (a: KernelArgs[P]) => void;
+  const gpuKernel = webgpuKernels(ctx!.host, options)[prim] as (a: KernelArgs[P]) => void;
   gpuKernel(gpuArgs);
   const cpuOuts = outs(cpuArgs);
   const gpuOuts = outs(gpuArgs);
@@ -596,14 +596,14 @@ describe.skipIf(!ctx)("webgpu conv2d vs cpu", () => {
 });
 
 describe.skipIf(!ctx)("webgpu conv2d kernel choice", () => {
-  const run = (c: ConvCase, options: LinalgKernelOptions = {}) => {
+  const run = (c: ConvCase, options: WebGPUKernelOptions = {}) => {
     const attrs = convAttrs(c);
     const oh = convOutSize(c.h, c.k[0], attrs.stride[0], attrs.padding[0], attrs.dilation[0]);
     const ow = convOutSize(c.w, c.k[1], attrs.stride[1], attrs.padding[1], attrs.dilation[1]);
     const x = convInput([c.n, c.cIn, c.h, c.w], 0).gpu;
     const w = convInput([c.cOut, c.cIn / attrs.groups, c.k[0], c.k[1]], 0).gpu;
     const y = convInput([c.n, c.cOut, oh, ow], 0).gpu;
-    const kernels = linalgKernels(ctx!, options);
+    const kernels = webgpuKernels(ctx!.host, options);
     ctx!.takeDispatches();
     kernels.conv2d!({ x, w, out: convInput(y.shape as number[], 0).gpu, attrs });
     kernels.conv2dGradInput!({ gradOut: y, w, out: convInput(x.shape as number[], 0).gpu, attrs });
@@ -637,7 +637,7 @@ describe.skipIf(!ctx)("webgpu conv2d kernel choice", () => {
     const x = convInput(xShape, 1);
     const w = convInput(wShape, 2);
     const gy = convInput(yShape, 3);
-    const options: LinalgKernelOptions = { convPath: "gemm", maxGridTiles: 1 };
+    const options: WebGPUKernelOptions = { convPath: "gemm", maxGridTiles: 1 };
     const out = (shape: number[]) => convOutput(shape, 0);
     const [o1, o2, o3] = [out(yShape), out(xShape), out(wShape)];
     ctx!.takeDispatches();
@@ -740,7 +740,7 @@ describe.skipIf(!ctx)("webgpu maxPool2d vs cpu", () => {
         padding: c.padding ?? [0, 0],
         dilation: c.dilation ?? [1, 1],
       };
-      const geo = pool2dGeometry(
+      const geo = pool2dGeometryFor(
         c.shape,
         [...attrs.kernelSize],
         [...attrs.stride],
@@ -855,7 +855,7 @@ describe.skipIf(!ctx)("webgpu gather vs cpu", () => {
     const x = pair("float32", randomFloats(4 * 3), [4, 3]);
     const idx = pair("int32", Int32Array.from([0, -1, 4, 3, 2, 1]), [2, 3]);
     const out = output("float32", [2, 3]);
-    linalgKernels(ctx!).gather!({ x: x.gpu, index: idx.gpu, dim: 0, out: out.gpu });
+    webgpuKernels(ctx!.host).gather!({ x: x.gpu, index: idx.gpu, dim: 0, out: out.gpu });
     const got = await ctx!.read(out.gpu.storage);
     const xs = x.cpu.storage.data as Float32Array;
     expect(Array.from(got)).toEqual([xs[0]!, 0, 0, xs[9]!, xs[7]!, xs[5]!]);
@@ -932,7 +932,7 @@ describe.skipIf(!ctx)("webgpu scatter vs cpu", () => {
     const idx = pair("int32", Int32Array.from([1, 1, 3, 0]), [4]);
     const src = pair("bool", Uint8Array.from([1, 1, 0, 0]), [4]);
     const out = output("bool", [4]);
-    linalgKernels(ctx!).scatter!({
+    webgpuKernels(ctx!.host).scatter!({
       x: x.gpu,
       index: idx.gpu,
       src: src.gpu,
@@ -970,7 +970,7 @@ describe.skipIf(!ctx)("webgpu scatter vs cpu", () => {
     const idx = pair("int32", Int32Array.from([5, -1, 1]), [3]);
     const src = pair("float32", Float32Array.from([10, 20, 30]), [3]);
     const out = output("float32", [3]);
-    linalgKernels(ctx!).scatter!({
+    webgpuKernels(ctx!.host).scatter!({
       x: x.gpu,
       index: idx.gpu,
       src: src.gpu,
@@ -988,97 +988,115 @@ describe.skipIf(!ctx)("webgpu scatter vs cpu", () => {
 
 interface OptimCase {
   name: string;
-  kind: KernelArgs["optimStep"]["kind"];
   states: number;
-  /** The kernel's scalars at step t (1-based), as ops/optim-step.ts packs them. */
-  scalars: (t: number) => number[];
+  /** The kernel's kind and named scalars at step t (1-based), as ops/optim-step.ts makes them. */
+  scalars: (t: number) => OptimStepScalars;
 }
 
-const adamScalars =
-  (
-    lr: number,
-    b1: number,
-    b2: number,
-    eps: number,
-    wd: number,
-    maximize: number,
-    decoupled: number,
-  ) =>
-  (t: number) => [
-    -lr / (1 - b1 ** t),
-    b1,
-    b2,
-    eps,
-    wd,
-    Math.sqrt(1 - b2 ** t),
-    1 - lr * wd,
-    maximize,
-    decoupled,
-  ];
+const sgd =
+  (s: Partial<SgdScalars>) =>
+  (t: number): OptimStepScalars => ({
+    kind: "sgd",
+    scalars: {
+      negLr: -0.1,
+      weightDecay: 0,
+      momentum: 0,
+      dampening: 0,
+      nesterov: false,
+      maximize: false,
+      firstStep: t === 1,
+      ...s,
+    },
+  });
+
+const adam =
+  (lr: number, beta1: number, beta2: number, s: Partial<AdamScalars> = {}) =>
+  (t: number): OptimStepScalars => {
+    const weightDecay = s.weightDecay ?? 0;
+    return {
+      kind: "adam",
+      scalars: {
+        negStepSize: -lr / (1 - beta1 ** t),
+        beta1,
+        beta2,
+        eps: 1e-8,
+        weightDecay,
+        biasCorrection2Sqrt: Math.sqrt(1 - beta2 ** t),
+        decay: 1 - lr * weightDecay,
+        maximize: false,
+        decoupled: false,
+        ...s,
+      },
+    };
+  };
+
+const rmsprop = (s: Partial<RmspropScalars>) => (): OptimStepScalars => ({
+  kind: "rmsprop",
+  scalars: {
+    negLr: -0.01,
+    alpha: 0.99,
+    eps: 1e-8,
+    weightDecay: 0,
+    momentum: 0,
+    centered: false,
+    maximize: false,
+    ...s,
+  },
+});
 
 const OPTIM_CASES: OptimCase[] = [
-  { name: "sgd", kind: "sgd", states: 0, scalars: () => [-0.1, 0, 0, 0, 0, 0, 0] },
+  { name: "sgd", states: 0, scalars: sgd({}) },
   {
     name: "sgd weight decay, maximize",
-    kind: "sgd",
     states: 0,
-    scalars: () => [-0.05, 0.01, 0, 0, 0, 1, 0],
+    scalars: sgd({ negLr: -0.05, weightDecay: 0.01, maximize: true }),
   },
   {
     name: "sgd momentum, dampening",
-    kind: "sgd",
     states: 1,
-    scalars: (t) => [-0.1, 0.001, 0.9, 0.1, 0, 0, t === 1 ? 1 : 0],
+    scalars: sgd({ weightDecay: 0.001, momentum: 0.9, dampening: 0.1 }),
   },
-  {
-    name: "sgd nesterov",
-    kind: "sgd",
-    states: 1,
-    scalars: (t) => [-0.1, 0, 0.9, 0, 1, 0, t === 1 ? 1 : 0],
-  },
-  { name: "adam", kind: "adam", states: 2, scalars: adamScalars(1e-3, 0.9, 0.999, 1e-8, 0, 0, 0) },
+  { name: "sgd nesterov", states: 1, scalars: sgd({ momentum: 0.9, nesterov: true }) },
+  { name: "adam", states: 2, scalars: adam(1e-3, 0.9, 0.999) },
   {
     name: "adam L2 decay, maximize",
-    kind: "adam",
     states: 2,
-    scalars: adamScalars(1e-2, 0.8, 0.99, 1e-6, 0.1, 1, 0),
+    scalars: adam(1e-2, 0.8, 0.99, { eps: 1e-6, weightDecay: 0.1, maximize: true }),
   },
   {
     name: "adamw",
-    kind: "adam",
     states: 2,
-    scalars: adamScalars(1e-2, 0.9, 0.999, 1e-8, 0.01, 0, 1),
+    scalars: adam(1e-2, 0.9, 0.999, { weightDecay: 0.01, decoupled: true }),
   },
-  {
-    name: "adam amsgrad",
-    kind: "adam",
-    states: 3,
-    scalars: adamScalars(1e-2, 0.9, 0.999, 1e-8, 0, 0, 0),
-  },
+  { name: "adam amsgrad", states: 3, scalars: adam(1e-2, 0.9, 0.999) },
   {
     name: "adagrad, lr decay and weight decay",
-    kind: "adagrad",
     states: 1,
-    scalars: (t) => [-0.1 / (1 + (t - 1) * 0.01), 0.01, 1e-10, 0],
+    scalars: (t) => ({
+      kind: "adagrad",
+      scalars: {
+        negClr: -0.1 / (1 + (t - 1) * 0.01),
+        weightDecay: 0.01,
+        eps: 1e-10,
+        maximize: false,
+      },
+    }),
   },
-  { name: "rmsprop", kind: "rmsprop", states: 1, scalars: () => [-0.01, 0.99, 1e-8, 0, 0, 0, 0] },
+  { name: "rmsprop", states: 1, scalars: rmsprop({}) },
   {
     name: "rmsprop centered",
-    kind: "rmsprop",
     states: 2,
-    scalars: () => [-0.01, 0.9, 1e-8, 0.01, 0, 1, 0],
+    scalars: rmsprop({ alpha: 0.9, weightDecay: 0.01, centered: true }),
   },
   {
     name: "rmsprop momentum, maximize",
-    kind: "rmsprop",
     states: 2,
-    scalars: () => [-0.01, 0.99, 1e-8, 0, 0.9, 0, 1],
+    scalars: rmsprop({ momentum: 0.9, maximize: true }),
   },
   {
     name: "rmsprop centered momentum",
-    kind: "rmsprop",
     states: 3,
-    scalars: () => [-0.01, 0.95, 1e-6, 0, 0.5, 1, 0],
+    scalars: rmsprop({ alpha: 0.95, eps: 1e-6, momentum: 0.5, centered: true }),
   },
 ];
 
@@ -1095,11 +1113,10 @@ describe.skipIf(!ctx)("webgpu optimStep vs cpu", () => {
       for (let t = 1; t <= 3; t++) {
         const grad = pair("float32", randomFloats(n + 1), shape, undefined, 1);
         const make = (s: "cpu" | "gpu"): KernelArgs["optimStep"] => ({
-          kind: c.kind,
+          ...c.scalars(t),
           param: side(param, s),
           grad: side(grad, s),
           state: state.map((p) => side(p, s)),
-          scalars: c.scalars(t),
         });
         await compare(
           "optimStep",

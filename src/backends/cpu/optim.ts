@@ -1,11 +1,17 @@
 import { assertInternal } from "../../core/errors.js";
-import type { KernelArgs } from "../../ops/prims.js";
 import type { View } from "../../core/layout.js";
+import type {
+  AdagradScalars,
+  AdamScalars,
+  KernelArgs,
+  RmspropScalars,
+  SgdScalars,
+} from "../../ops/prims.js";
 
 /**
  * The CPU kernel of the fused `optimStep` primitive: one pass over contiguous float32/float64
- * arrays per parameter, updating the parameter and its optimizer state in place (the layouts of
- * `state` and `scalars` are documented on `KernelArgs["optimStep"]`).
+ * arrays per parameter, updating the parameter and its optimizer state in place (the scalars of
+ * each kind and the order of `state` are documented on `OptimStepScalars` in ops/prims.ts).
  *
  * Each update is the arithmetic of PyTorch 1.13's single-tensor ("for-loop") optimizer, operation
  * for operation and in the same order, so that in float64 it agrees bit for bit with the composite
@@ -15,32 +21,34 @@ import type { View } from "../../core/layout.js";
  *
  * NOTE: for speed each loop indexes its arrays from 0 (`flat` takes a subarray only for a view
  * with an offset): `a[o + i]` keeps V8 from hoisting bounds checks and costs ~30%; and values
- * just stored are reused from registers rather than read back.
+ * just stored are reused from registers rather than read back. An optional state (amsgrad's
+ * maximum, rmsprop's gradAvg and momentum buffer) is a loop-invariant branch inside the one loop
+ * of its kind; an absent one aliases a present array that the loop never touches.
  */
 
 type Floats = Float32Array | Float64Array;
 
 /** The `optimStep` kernel: dispatches on `kind` to one tight loop per optimizer. */
 export function optimStepKernel(args: KernelArgs["optimStep"]): void {
-  const { param, grad, state, scalars } = args;
+  const { param, grad, state } = args;
   let n = 1;
   for (const d of param.shape) n *= d;
   if (n === 0) return;
   switch (args.kind) {
     case "sgd":
-      sgd(param, grad, state, scalars, n);
+      sgd(param, grad, state, args.scalars, n);
       return;
     case "adam":
-      adam(param, grad, state, scalars, n);
+      adam(param, grad, state, args.scalars, n);
       return;
     case "adagrad":
-      adagrad(param, grad, state, scalars, n);
+      adagrad(param, grad, state, args.scalars, n);
       return;
     case "rmsprop":
-      rmsprop(param, grad, state, scalars, n);
+      rmsprop(param, grad, state, args.scalars, n);
       return;
   }
-  args.kind satisfies never;
+  args satisfies never;
 }
 
 /** The view's elements as an array indexed from 0 (the storage itself when the offset is 0). */
@@ -49,42 +57,26 @@ function flat(v: View, n: number): Floats {
   return v.offset === 0 ? a : a.subarray(v.offset, v.offset + n);
 }
 
-function sgd(
-  param: View,
-  grad: View,
-  state: readonly View[],
-  s: readonly number[],
-  n: number,
-): void {
-  const [negLr, wd, momentum, dampening, nesterov, maximize, firstStep] = s as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
+function sgd(param: View, grad: View, state: readonly View[], s: SgdScalars, n: number): void {
+  const { negLr, weightDecay: wd, momentum, dampening, nesterov, firstStep } = s;
+  const hasBuffer = momentum !== 0;
+  assertInternal(
+    state.length === (hasBuffer ? 1 : 0),
+    "optimStep(sgd): expected [momentumBuffer] with momentum, else no state",
+  );
   const p = flat(param, n);
   const g = flat(grad, n);
-  const sign = maximize ? -1 : 1;
-  if (momentum === 0) {
-    assertInternal(state.length === 0, "optimStep(sgd): no state expected without momentum");
-    for (let i = 0; i < n; i++) {
-      const x = p[i]!;
-      let d = sign * g[i]!;
-      if (wd !== 0) d = d + x * wd;
-      p[i] = x + d * negLr;
-    }
-    return;
-  }
-  assertInternal(state.length === 1, "optimStep(sgd): expected [momentumBuffer]");
-  const b = flat(state[0]!, n);
+  const b = hasBuffer ? flat(state[0]!, n) : p;
+  const sign = s.maximize ? -1 : 1;
   const keep = 1 - dampening;
   for (let i = 0; i < n; i++) {
     const x = p[i]!;
     let d = sign * g[i]!;
     if (wd !== 0) d = d + x * wd;
+    if (!hasBuffer) {
+      p[i] = x + d * negLr;
+      continue;
+    }
     // first step: buf = clone(d); later: buf = buf * momentum + (1 - dampening) * d
     const buf = firstStep ? d : b[i]! * momentum + d * keep;
     b[i] = buf;
@@ -92,53 +84,24 @@ function sgd(
   }
 }
 
-function adam(
-  param: View,
-  grad: View,
-  state: readonly View[],
-  s: readonly number[],
-  n: number,
-): void {
-  const [negStepSize, beta1, beta2, eps, wd, bc2Sqrt, decay, maximize, decoupled] = s as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
+function adam(param: View, grad: View, state: readonly View[], s: AdamScalars, n: number): void {
+  const { negStepSize, beta1, beta2, eps, weightDecay: wd, biasCorrection2Sqrt, decay } = s;
   assertInternal(
     state.length === 2 || state.length === 3,
     "optimStep(adam): expected [expAvg, expAvgSq(, maxExpAvgSq)]",
   );
+  const amsgrad = state.length === 3;
   const p = flat(param, n);
   const g = flat(grad, n);
   const m = flat(state[0]!, n);
   const v = flat(state[1]!, n);
-  const sign = maximize ? -1 : 1;
+  const vm = amsgrad ? flat(state[2]!, n) : v;
+  const sign = s.maximize ? -1 : 1;
   const oneMinusBeta1 = 1 - beta1;
   const oneMinusBeta2 = 1 - beta2;
   // Adam adds the decay to the gradient; AdamW shrinks the parameter first.
-  const l2 = decoupled ? 0 : wd;
-  const shrink = decoupled && wd !== 0;
-  if (state.length === 2) {
-    for (let i = 0; i < n; i++) {
-      let x = p[i]!;
-      let gi = sign * g[i]!;
-      if (l2 !== 0) gi = gi + x * l2;
-      if (shrink) x = x * decay;
-      const mi = m[i]! * beta1 + gi * oneMinusBeta1;
-      const vi = v[i]! * beta2 + gi * gi * oneMinusBeta2;
-      m[i] = mi;
-      v[i] = vi;
-      p[i] = x + (mi / (Math.sqrt(vi) / bc2Sqrt + eps)) * negStepSize;
-    }
-    return;
-  }
-  const vm = flat(state[2]!, n);
+  const l2 = s.decoupled ? 0 : wd;
+  const shrink = s.decoupled && wd !== 0;
   for (let i = 0; i < n; i++) {
     let x = p[i]!;
     let gi = sign * g[i]!;
@@ -148,10 +111,13 @@ function adam(
     const vi = v[i]! * beta2 + gi * gi * oneMinusBeta2;
     m[i] = mi;
     v[i] = vi;
-    // torch.maximum propagates NaN, as Math.max does
-    const vmax = Math.max(vm[i]!, vi);
-    vm[i] = vmax;
-    p[i] = x + (mi / (Math.sqrt(vmax) / bc2Sqrt + eps)) * negStepSize;
+    let denomSq = vi;
+    if (amsgrad) {
+      // torch.maximum propagates NaN, as Math.max does
+      denomSq = Math.max(vm[i]!, vi);
+      vm[i] = denomSq;
+    }
+    p[i] = x + (mi / (Math.sqrt(denomSq) / biasCorrection2Sqrt + eps)) * negStepSize;
   }
 }
 
@@ -159,15 +125,15 @@ function adagrad(
   param: View,
   grad: View,
   state: readonly View[],
-  s: readonly number[],
+  s: AdagradScalars,
   n: number,
 ): void {
-  const [negClr, wd, eps, maximize] = s as [number, number, number, number];
+  const { negClr, weightDecay: wd, eps } = s;
   assertInternal(state.length === 1, "optimStep(adagrad): expected [sum]");
   const p = flat(param, n);
   const g = flat(grad, n);
   const sum = flat(state[0]!, n);
-  const sign = maximize ? -1 : 1;
+  const sign = s.maximize ? -1 : 1;
   for (let i = 0; i < n; i++) {
     const x = p[i]!;
     let gi = sign * g[i]!;
@@ -182,18 +148,10 @@ function rmsprop(
   param: View,
   grad: View,
   state: readonly View[],
-  s: readonly number[],
+  s: RmspropScalars,
   n: number,
 ): void {
-  const [negLr, alpha, eps, wd, momentum, centered, maximize] = s as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
+  const { negLr, alpha, eps, weightDecay: wd, momentum, centered } = s;
   const expected = 1 + (centered ? 1 : 0) + (momentum > 0 ? 1 : 0);
   assertInternal(
     state.length === expected,
@@ -202,10 +160,9 @@ function rmsprop(
   const p = flat(param, n);
   const g = flat(grad, n);
   const sq = flat(state[0]!, n);
-  // Unused arrays alias sq; their loops never touch them.
   const ga = centered ? flat(state[1]!, n) : sq;
   const buf = momentum > 0 ? flat(state[expected - 1]!, n) : sq;
-  const sign = maximize ? -1 : 1;
+  const sign = s.maximize ? -1 : 1;
   const oneMinusAlpha = 1 - alpha;
   for (let i = 0; i < n; i++) {
     const x = p[i]!;

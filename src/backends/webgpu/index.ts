@@ -1,14 +1,12 @@
 import type { DType, TypedArray } from "../../core/dtype.js";
 import { DeviceError } from "../../core/errors.js";
-import type { Kernel, KernelArgs, KernelTable, Prim } from "../../ops/prims.js";
+import type { Kernel, KernelArgs, Prim } from "../../ops/prims.js";
 import type { Backend } from "../backend.js";
 import type { Storage, View } from "../../core/layout.js";
 import { cpuBackend } from "../cpu/index.js";
-import type { DispatchSpec, WebGPUContext } from "./context.js";
 import { acquireDevice, type AcquiredDevice, type DeviceFeatures } from "./device.js";
 import type { KernelHost } from "./host.js";
-import { coreKernels } from "./kernels.js";
-import { linalgKernels } from "./kernels-linalg.js";
+import { webgpuKernels } from "./kernels.js";
 import { PipelineCache, type PipelineEntry } from "./pipelines.js";
 import { GpuQueue, type GpuHandle, type QueueStats } from "./queue.js";
 
@@ -20,8 +18,8 @@ import { GpuQueue, type GpuHandle, type QueueStats } from "./queue.js";
  */
 export interface WebGPUBackend extends Backend {
   readonly name: "webgpu";
-  /** The kernel-facing context (device, features, dispatch). */
-  readonly context: WebGPUContext;
+  /** What its kernels are written against (device, pipelines, dispatch; see host.ts). */
+  readonly context: KernelHost;
   readonly adapter: GPUAdapter;
   readonly features: DeviceFeatures;
   /** Where the GPU came from: "navigator.gpu" or "webgpu (Dawn)". */
@@ -100,14 +98,8 @@ function sameBytes(a: TypedArray, b: TypedArray): boolean {
   return true;
 }
 
-/** Builds the linear-algebra part of the kernel table (tests and benchmarks may pass variants). */
-export type LinalgFactory = (ctx: WebGPUContext) => Partial<KernelTable>;
-
 /** Creates the backend on an acquired device. */
-export function createWebGPUBackend(
-  acquired: AcquiredDevice,
-  linalg: LinalgFactory = linalgKernels,
-): WebGPUBackend {
+export function createWebGPUBackend(acquired: AcquiredDevice): WebGPUBackend {
   const { device, adapter, features } = acquired;
   const maxPooled = Math.min(1024 * 1024 * 1024, device.limits.maxBufferSize * 4);
   const queue = new GpuQueue(device, maxPooled);
@@ -121,42 +113,35 @@ export function createWebGPUBackend(
     return s.data as GpuHandle;
   };
 
-  const context: WebGPUContext = {
+  const context: KernelHost = {
     device,
     features,
-    dispatch(spec: DispatchSpec): void {
-      const writes = spec.buffers.map((b) => !!b.write);
-      const entry = pipelines.get(spec.code, spec.entryPoint ?? "main", writes, !!spec.uniforms);
-      const handles = spec.buffers.map((b) => handle(b.storage));
-      for (let i = 0; i < handles.length; i++)
+    maxWorkgroups: device.limits.maxComputeWorkgroupsPerDimension,
+    pipeline(key, build) {
+      let e = entries.get(key);
+      if (!e) {
+        const spec = build();
+        const uniform = spec.uniform ?? true;
+        e = pipelines.get(spec.code, spec.entryPoint, spec.writes, uniform, spec.label);
+        entries.set(key, e);
+      }
+      return e;
+    },
+    dispatch(entry, storages, uniforms, x, y = 1, z = 1) {
+      const handles = storages.map(handle);
+      // NOTE: WebGPU rejects a buffer bound both writable and read-only in one dispatch; say
+      // which kernel did it rather than leave a validation error for the next read.
+      for (let i = 1; i < handles.length; i++)
         for (let j = 0; j < i; j++)
-          if (handles[i] === handles[j] && (writes[i] || writes[j]))
+          if (handles[i] === handles[j] && (entry.writes[i] || entry.writes[j]))
             throw new Error(
               `internal: ${entry.label}: one storage bound both writable and read-only (WebGPU forbids it)`,
             );
-      const [x, y, z] = spec.workgroups;
-      queue.dispatch(
-        entry,
-        handles,
-        spec.uniforms ? new Uint8Array(spec.uniforms) : null,
-        x,
-        y ?? 1,
-        z ?? 1,
-      );
+      queue.dispatch(entry, handles, uniforms, x, y, z);
     },
-    bufferOf: (s) => handle(s).buffer,
-  };
-
-  const host: KernelHost = {
-    ctx: context,
-    pipelines,
-    queue,
-    handle,
-    cached(key, build) {
-      let e = entries.get(key);
-      if (!e) entries.set(key, (e = build()));
-      return e;
-    },
+    copy: (src, srcOffset, dst, dstOffset, bytes) =>
+      queue.copy(handle(src), srcOffset, handle(dst), dstOffset, bytes),
+    clear: (s, offset, bytes) => queue.clear(handle(s), offset, bytes),
     temp: (dtype, size) => backend.alloc(dtype, size),
     releaseTemp: (s) => backend.free(s),
   };
@@ -168,8 +153,7 @@ export function createWebGPUBackend(
     adapter,
     features,
     source: acquired.source,
-    // matmul, conv2d (3 prims), maxPool2d, gather, scatter and optimStep: kernels-linalg.ts
-    kernels: { ...coreKernels(host), ...linalg(context) },
+    kernels: webgpuKernels(context),
     get lost() {
       return queue.lostReason !== null;
     },
@@ -246,10 +230,8 @@ export function createWebGPUBackend(
  * Acquires a WebGPU device and creates the backend; resolves to `{ reason }` when no adapter
  * is available (no `navigator.gpu`, the `webgpu` package missing, or no Vulkan/Metal/D3D driver).
  */
-export async function initWebGPU(
-  linalg: LinalgFactory = linalgKernels,
-): Promise<WebGPUBackend | { reason: string }> {
+export async function initWebGPU(): Promise<WebGPUBackend | { reason: string }> {
   const acquired = await acquireDevice();
   if ("reason" in acquired) return acquired;
-  return createWebGPUBackend(acquired, linalg);
+  return createWebGPUBackend(acquired);
 }

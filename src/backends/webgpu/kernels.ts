@@ -1,21 +1,36 @@
 import type { KernelTable, Prim } from "../../ops/prims.js";
+import { conv2dGradInputKernel, conv2dGradWeightKernel, conv2dKernel } from "./conv.js";
+import type { ConvOptions } from "./conv.js";
+import { binaryKernel, catKernel, fillKernel, unaryKernel, whereKernel } from "./elementwise.js";
 import type { KernelHost } from "./host.js";
-import {
-  binaryKernel,
-  catKernel,
-  fillKernel,
-  unaryKernel,
-  whereKernel,
-} from "./kernels-elementwise.js";
-import { randomKernel } from "./kernels-random.js";
-import { reduceKernel, scanKernel } from "./kernels-reduce.js";
+import { gatherKernel, scatterKernel } from "./indexing.js";
+import { matmulKernel, type MatmulOptions } from "./matmul.js";
+import { optimStepKernel } from "./optim.js";
+import { maxPool2dKernel } from "./pool.js";
+import { randomKernel } from "./random.js";
+import { reduceKernel } from "./reduce.js";
+import { scanKernel } from "./scan.js";
 
 /**
- * The WebGPU kernels of this folder (the linear-algebra ones live in `kernels-linalg.ts`).
- * Strided inputs are read in place (shape, strides and offsets travel in uniforms), so views
- * never force a copy.
+ * Overrides of the kernels' own choices (matmul tile config, conv path, grid split), for tests
+ * and benchmarks: every variant must agree with the CPU, including those that the heuristics
+ * pick only at sizes too big for a test.
  */
-export function coreKernels(host: KernelHost): Partial<KernelTable> {
+export type WebGPUKernelOptions = MatmulOptions & ConvOptions;
+
+/**
+ * The WebGPU backend's kernel table: one kernel per primitive, each hosted by `host` (see
+ * host.ts) with its WGSL in `kernels/webgpu/<family>.wgsl`. Strided inputs are read in place
+ * (shape, strides and offsets travel in uniforms), so views never force a copy.
+ *
+ * @example
+ * const backend = await initWebGPU();            // its table is webgpuKernels(backend.context)
+ * const small = webgpuKernels(backend.context, { matmulTile: "small" }); // forced variants
+ */
+export function webgpuKernels(
+  host: KernelHost,
+  options: WebGPUKernelOptions = {},
+): Partial<KernelTable> {
   return {
     unary: (args) => unaryKernel(host, args),
     binary: (args) => binaryKernel(host, args),
@@ -25,12 +40,20 @@ export function coreKernels(host: KernelHost): Partial<KernelTable> {
     random: (args) => randomKernel(host, args),
     reduce: (args) => reduceKernel(host, args),
     scan: (args) => scanKernel(host, args),
+    matmul: (args) => matmulKernel(host, args, options),
+    conv2d: (args) => conv2dKernel(host, args, options),
+    conv2dGradInput: (args) => conv2dGradInputKernel(host, args, options),
+    conv2dGradWeight: (args) => conv2dGradWeightKernel(host, args, options),
+    maxPool2d: (args) => maxPool2dKernel(host, args),
+    gather: (args) => gatherKernel(host, args),
+    scatter: (args) => scatterKernel(host, args),
+    optimStep: (args) => optimStepKernel(host, args),
   };
 }
 
 /**
  * Primitives without a WebGPU kernel (yet), with the reason; they run on the CPU through the
- * backend's fallback and are counted by `torch.backendStats()`. Empty: with `kernels-linalg.ts`
- * every primitive has a kernel (a test checks that each is implemented or listed here).
+ * backend's fallback and are counted by `torch.backendStats()`. Empty: every primitive has a
+ * kernel (a test checks that each is implemented or listed here).
  */
 export const UNSUPPORTED: Partial<Record<Prim, string>> = {};

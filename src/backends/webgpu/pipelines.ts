@@ -17,6 +17,9 @@ export interface PipelineEntry {
   readonly writes: readonly boolean[];
   readonly uniform: boolean;
   readonly label: string;
+  /** The WGSL source and entry point it was compiled from (for tests and error messages). */
+  readonly code: string;
+  readonly entryPoint: string;
 }
 
 export class PipelineCache {
@@ -60,7 +63,7 @@ export class PipelineCache {
       layout: this.#device.createPipelineLayout({ bindGroupLayouts: [layout] }),
       compute: { module, entryPoint },
     });
-    entry = { pipeline, layout, layoutKey, writes, uniform, label };
+    entry = { pipeline, layout, layoutKey, writes, uniform, label, code, entryPoint };
     byEntry.set(key, entry);
     this.#count++;
     return entry;

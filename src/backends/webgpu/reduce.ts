@@ -1,23 +1,15 @@
 import reduceSource from "../../../kernels/webgpu/reduce.wgsl";
-import scanSource from "../../../kernels/webgpu/scan.wgsl";
 import type { DType } from "../../core/dtype.js";
+import type { Storage } from "../../core/layout.js";
 import { numel } from "../../core/shape.js";
 import type { KernelArgs, ReduceOp } from "../../ops/prims.js";
-import { contiguousStrides, type Storage, type View } from "../../core/layout.js";
 import { coalesce } from "../cpu/strided.js";
-import { MAX_RANK } from "./context.js";
-import { copyKernel } from "./kernels-elementwise.js";
-import {
-  fillTemplate,
-  gpuType,
-  grid,
-  wgslSections,
-  type GpuType,
-  type KernelHost,
-} from "./host.js";
+import { permutedCopy } from "./elementwise.js";
+import { MAX_RANK, fillTemplate, grid, gpuType, wgslSections } from "./host.js";
+import type { GpuType, KernelHost } from "./host.js";
 
 /**
- * Reductions (kernels/reduce.wgsl) and cumulative scans (kernels/scan.wgsl).
+ * Reductions (kernels/webgpu/reduce.wgsl).
  *
  * A reduction picks, by the sizes and layout involved:
  * - `reduceSerial` (one invocation per output, in order) when each output reduces few elements,
@@ -105,8 +97,8 @@ interface ReduceDispatch {
 
 function dispatchReduce(host: KernelHost, d: ReduceDispatch): void {
   const IN = gpuType(d.x.dtype);
-  const key = `${d.entry}|${d.op}|${IN}|${d.A}|${+!!d.xIdx}${+!!d.outV}${+!!d.outI}`;
-  const entry = host.cached(key, () => {
+  const key = `reduce:${d.entry}|${d.op}|${IN}|${d.A}|${+!!d.xIdx}${+!!d.outV}${+!!d.outI}`;
+  const entry = host.pipeline(key, () => {
     const bindings: string[] = [];
     const writes: boolean[] = [];
     const bind = (name: string, type: string, write: boolean) => {
@@ -131,11 +123,9 @@ function dispatchReduce(host: KernelHost, d: ReduceDispatch): void {
         WRITE: write,
       }),
     ].join("\n");
-    return host.pipelines.get(code, d.entry, writes, true, `${d.entry} ${d.op} ${IN}`);
+    return { code, entryPoint: d.entry, writes, label: `${d.entry} ${d.op} ${IN}` };
   });
-  const handles = [d.x, d.xIdx, d.outV, d.outI]
-    .filter((s): s is Storage => s !== null)
-    .map((s) => host.handle(s));
+  const storages = [d.x, d.xIdx, d.outV, d.outI].filter((s): s is Storage => s !== null);
   // NOTE: lanes per output: about 16 elements each (coalesced runs of 32+ lanes), up to 256
   const perOutput = Math.min(d.chunk, d.shape.n);
   const lanes = Math.min(256, Math.max(32, 2 ** Math.ceil(Math.log2(Math.ceil(perOutput / 16)))));
@@ -145,19 +135,7 @@ function dispatchReduce(host: KernelHost, d: ReduceDispatch): void {
       ? Math.ceil((d.shape.numOut * d.numChunks) / (256 / lanes))
       : Math.ceil(d.shape.numOut / 256);
   const [gx, gy] = grid(groups);
-  host.queue.dispatch(entry, handles, u, gx, gy);
-}
-
-/** A contiguous copy of x with its dims in `order` (for views whose dims do not fit MAX_RANK). */
-function permutedCopy(host: KernelHost, x: View, order: readonly number[]): Storage {
-  const shape = order.map((d) => x.shape[d]!);
-  const tmp = host.temp(x.dtype, numel(shape));
-  copyKernel(
-    host,
-    { ...x, shape, strides: order.map((d) => x.strides[d]!) },
-    { storage: tmp, dtype: x.dtype, shape, strides: contiguousStrides(shape), offset: 0 },
-  );
-  return tmp;
+  host.dispatch(entry, storages, u, gx, gy);
 }
 
 export function reduceKernel(host: KernelHost, { op, x, axes, out }: KernelArgs["reduce"]): void {
@@ -205,136 +183,44 @@ export function reduceKernel(host: KernelHost, { op, x, axes, out }: KernelArgs[
   const keptInner = shape.kept.strides[shape.kept.strides.length - 1];
   const redInner = shape.red.strides[shape.red.strides.length - 1];
   const outerAxis = keptInner === 1 && redInner !== 1 && numOut >= 256 && n <= 65536;
-  if (n <= 32 || (n <= 256 && numOut >= 1024) || outerAxis) {
+  const serial = n <= 32 || (n <= 256 && numOut >= 1024) || outerAxis;
+  const numChunks = serial ? 1 : Math.ceil(n / CHUNK);
+  const firstPass = { op, A, x: src, xIdx: null, shape } as const;
+  if (numChunks === 1) {
+    const entry = serial ? "reduceSerial" : "reduceTree";
+    dispatchReduce(host, { ...firstPass, entry, outV, outI, chunk: n, numChunks: 1 });
+  } else {
+    const partV = host.temp(dtypeOfGpu(A), numOut * numChunks);
+    const partI = isArg ? host.temp("int32", numOut * numChunks) : null;
     dispatchReduce(host, {
-      entry: "reduceSerial",
+      ...firstPass,
+      entry: "reduceTree",
+      outV: partV,
+      outI: partI,
+      chunk: CHUNK,
+      numChunks,
+    });
+    // NOTE: a sum's second pass adds partial sums; a prod's multiplies them; max/min compare.
+    dispatchReduce(host, {
+      entry: "reduceTree",
       op,
       A,
-      x: src,
-      xIdx: null,
+      x: partV,
+      xIdx: partI,
       outV,
       outI,
-      shape,
-      chunk: n,
+      shape: {
+        numOut,
+        n: numChunks,
+        offset: 0,
+        kept: { shape: [numOut], strides: [numChunks] },
+        red: { shape: [numChunks], strides: [1] },
+      },
+      chunk: numChunks,
       numChunks: 1,
     });
-  } else {
-    const numChunks = Math.ceil(n / CHUNK);
-    if (numChunks === 1) {
-      dispatchReduce(host, {
-        entry: "reduceTree",
-        op,
-        A,
-        x: src,
-        xIdx: null,
-        outV,
-        outI,
-        shape,
-        chunk: n,
-        numChunks: 1,
-      });
-    } else {
-      const partV = host.temp(dtypeOfGpu(A), numOut * numChunks);
-      const partI = isArg ? host.temp("int32", numOut * numChunks) : null;
-      dispatchReduce(host, {
-        entry: "reduceTree",
-        op,
-        A,
-        x: src,
-        xIdx: null,
-        outV: partV,
-        outI: partI,
-        shape,
-        chunk: CHUNK,
-        numChunks,
-      });
-      // NOTE: a sum's second pass adds partial sums; a prod's multiplies them; max/min compare.
-      dispatchReduce(host, {
-        entry: "reduceTree",
-        op,
-        A,
-        x: partV,
-        xIdx: partI,
-        outV,
-        outI,
-        shape: {
-          numOut,
-          n: numChunks,
-          offset: 0,
-          kept: { shape: [numOut], strides: [numChunks] },
-          red: { shape: [numChunks], strides: [1] },
-        },
-        chunk: numChunks,
-        numChunks: 1,
-      });
-      host.releaseTemp(partV);
-      if (partI) host.releaseTemp(partI);
-    }
+    host.releaseTemp(partV);
+    if (partI) host.releaseTemp(partI);
   }
   if (tmpInput) host.releaseTemp(tmpInput);
-}
-
-// ---- scan ----
-
-const SCAN_WORDS = 32;
-
-export function scanKernel(host: KernelHost, { op, x, axis, out }: KernelArgs["scan"]): void {
-  const n = x.shape[axis]!;
-  const keptDims = x.shape.map((_, d) => d).filter((d) => d !== axis);
-  const keptShape = keptDims.map((d) => x.shape[d]!);
-  const numLines = numel(keptShape);
-  if (numLines === 0 || n === 0) return;
-  let xv: View = x;
-  let tmp: Storage | null = null;
-  let c = coalesce(keptShape, [
-    keptDims.map((d) => x.strides[d]!),
-    keptDims.map((d) => out.strides[d]!),
-  ]);
-  if (c.shape.length > MAX_RANK) {
-    // lines of a contiguous copy with the axis last: one kept dim, stride n
-    tmp = permutedCopy(host, x, [...keptDims, axis]);
-    const shape = [...keptShape, n];
-    xv = { storage: tmp, dtype: x.dtype, shape, strides: contiguousStrides(shape), offset: 0 };
-    c = coalesce(keptShape, [
-      keptDims.map((_, k) => contiguousStrides(shape)[k]!),
-      keptDims.map((d) => out.strides[d]!),
-    ]);
-    if (c.shape.length > MAX_RANK)
-      throw new Error("internal: scan output of rank > 6 does not coalesce");
-  }
-  const A = gpuType(out.dtype);
-  const IN = gpuType(x.dtype);
-  const serial = n <= 32 || (n <= 256 && numLines >= 1024);
-  const entryPoint = serial ? "scanSerial" : "scanTree";
-  const entry = host.cached(`${entryPoint}|${op}|${IN}|${A}`, () =>
-    host.pipelines.get(
-      fillTemplate(scanSource, {
-        A,
-        IN,
-        OP: op === "cumsum" ? "a + b" : "a * b",
-        IDENTITY: op === "cumsum" ? "A(0)" : "A(1)",
-      }),
-      entryPoint,
-      [false, true],
-      true,
-      `${entryPoint} ${op} ${IN}`,
-    ),
-  );
-  const u = new Uint32Array(SCAN_WORDS);
-  const i = new Int32Array(u.buffer);
-  u[0] = numLines;
-  u[1] = n;
-  u[2] = c.shape.length;
-  // elements per invocation in a round of scanTree: a line of up to 4096 takes one round
-  u[3] = Math.min(16, Math.max(1, Math.ceil(n / 256)));
-  i[4] = xv.offset;
-  i[5] = out.offset;
-  i[6] = tmp ? 1 : x.strides[axis]!;
-  i[7] = out.strides[axis]!;
-  c.shape.forEach((d, k) => (u[8 + k] = d));
-  c.strides[0]!.forEach((d, k) => (i[16 + k] = d));
-  c.strides[1]!.forEach((d, k) => (i[24 + k] = d));
-  const [gx, gy] = grid(serial ? Math.ceil(numLines / 256) : numLines);
-  host.queue.dispatch(entry, [host.handle(xv.storage), host.handle(out.storage)], u, gx, gy);
-  if (tmp) host.releaseTemp(tmp);
 }

@@ -2,21 +2,13 @@ import source from "../../../kernels/webgpu/elementwise.wgsl";
 import type { DType } from "../../core/dtype.js";
 import { numel } from "../../core/shape.js";
 import type { KernelArgs, ScalarBinaryOp, ScalarUnaryOp } from "../../ops/prims.js";
-import type { View } from "../../core/layout.js";
+import { contiguousStrides, isContiguous, type Storage, type View } from "../../core/layout.js";
 import { coalesce } from "../cpu/strided.js";
-import { MAX_RANK } from "./context.js";
-import {
-  fillTemplate,
-  gpuType,
-  grid,
-  wgslSections,
-  type GpuType,
-  type KernelHost,
-} from "./host.js";
-import type { PipelineEntry } from "./pipelines.js";
+import { MAX_RANK, fillTemplate, grid, gpuType, wgslSections } from "./host.js";
+import type { GpuType, KernelHost, PipelineSpec } from "./host.js";
 
 /**
- * The generic elementwise kernel (kernels/elementwise.wgsl) and the primitives built on it:
+ * The generic elementwise kernel (kernels/webgpu/elementwise.wgsl) and the primitives built on it:
  * unary, binary, where, fill and cat (a strided copy per input), plus copies of contiguous data
  * with `copyBufferToBuffer`.
  *
@@ -90,16 +82,15 @@ const TYPE_CODE: Record<GpuType, number> = { f32: 0, i32: 1, u32: 2 };
 const COMPONENTS = ["y", "z", "w"] as const;
 
 /**
- * Builds the pipeline for one expression over `arity` inputs (`alias[j]`: input j is read
+ * The pipeline for one expression over `alias.length` inputs (`alias[j]`: input j is read
  * through the output's binding). Storage types are uniforms, so they are not part of the shader.
  */
 function pipelineFor(
-  host: KernelHost,
   expr: Expr,
   T: GpuType,
   alias: readonly boolean[],
   names: readonly string[],
-): PipelineEntry {
+): PipelineSpec {
   const bindings = [`@group(0) @binding(0) var<storage, read_write> out: array<u32>;`];
   const loads: string[] = [];
   let binding = 1;
@@ -127,7 +118,7 @@ function pipelineFor(
     }),
   ].join("\n");
   const writes = [true, ...alias.filter((a) => !a).map(() => false)];
-  return host.pipelines.get(code, "elementwise", writes, true, `elementwise ${expr.code}`);
+  return { code, entryPoint: "elementwise", writes, label: `elementwise ${expr.code}` };
 }
 
 /**
@@ -146,12 +137,12 @@ function runElementwise(
   const n = numel(out.shape);
   if (n === 0) return;
   const alias = ins.map((v) => v.storage === out.storage);
-  const key = `${expr.code}|${+expr.predicate}|${T}|${alias.map((a) => +a).join("")}`;
-  const entry = host.cached(key, () => pipelineFor(host, expr, T, alias, names));
-  const handles = [host.handle(out.storage)];
+  const key = `elementwise:${expr.code}|${+expr.predicate}|${T}|${alias.map((a) => +a).join("")}`;
+  const entry = host.pipeline(key, () => pipelineFor(expr, T, alias, names));
+  const storages = [out.storage];
   let types = TYPE_CODE[gpuType(out.dtype)];
   for (let j = 0; j < ins.length; j++) {
-    if (!alias[j]) handles.push(host.handle(ins[j]!.storage));
+    if (!alias[j]) storages.push(ins[j]!.storage);
     types |= TYPE_CODE[gpuType(ins[j]!.dtype)] << (2 * (j + 1));
   }
 
@@ -182,7 +173,7 @@ function runElementwise(
       u[8 + d] = inner[d]!;
       for (let k = 0; k < innerStrides.length; k++) i32[16 + k * 8 + d] = innerStrides[k]![d]!;
     }
-    host.queue.dispatch(entry, handles, u, x, y);
+    host.dispatch(entry, storages, u, x, y);
     for (let d = lead - 1; d >= 0; d--) {
       if (++idx[d]! < shape[d]!) break;
       idx[d] = 0;
@@ -191,14 +182,7 @@ function runElementwise(
 }
 
 /** Whether a view covers `numel` consecutive elements from its offset (in row-major order). */
-function isDense(v: View): boolean {
-  let s = 1;
-  for (let d = v.shape.length - 1; d >= 0; d--) {
-    if (v.shape[d] !== 1 && v.strides[d] !== s) return false;
-    s *= v.shape[d]!;
-  }
-  return true;
-}
+const isDense = (v: View): boolean => isContiguous(v.shape, v.strides);
 
 const COPY_EXPR: Expr = { code: "x", predicate: false };
 
@@ -207,13 +191,7 @@ export function copyKernel(host: KernelHost, x: View, out: View): void {
   const n = numel(out.shape);
   if (n === 0) return;
   if (x.dtype === out.dtype && x.storage !== out.storage && isDense(x) && isDense(out)) {
-    host.queue.copy(
-      host.handle(x.storage),
-      x.offset * 4,
-      host.handle(out.storage),
-      out.offset * 4,
-      n * 4,
-    );
+    host.copy(x.storage, x.offset * 4, out.storage, out.offset * 4, n * 4);
     return;
   }
   const T = gpuType(out.dtype) === "f32" ? "f32" : gpuType(x.dtype);
@@ -267,7 +245,7 @@ export function fillKernel(host: KernelHost, { value, out }: KernelArgs["fill"])
   if (n === 0) return;
   const bits = valueBits(value, out.dtype);
   if (bits === 0 && isDense(out)) {
-    host.queue.clear(host.handle(out.storage), out.offset * 4, n * 4);
+    host.clear(out.storage, out.offset * 4, n * 4);
     return;
   }
   runElementwise(host, FILL_EXPR, gpuType(out.dtype), out, [], [], bits);
@@ -288,4 +266,16 @@ export function catKernel(host: KernelHost, { xs, dim, out }: KernelArgs["cat"])
     }
     start += size;
   }
+}
+
+/** A contiguous copy of x with its dims in `order` (for views whose dims do not fit MAX_RANK). */
+export function permutedCopy(host: KernelHost, x: View, order: readonly number[]): Storage {
+  const shape = order.map((d) => x.shape[d]!);
+  const tmp = host.temp(x.dtype, numel(shape));
+  copyKernel(
+    host,
+    { ...x, shape, strides: order.map((d) => x.strides[d]!) },
+    { storage: tmp, dtype: x.dtype, shape, strides: contiguousStrides(shape), offset: 0 },
+  );
+  return tmp;
 }

@@ -1,0 +1,92 @@
+/**
+ * Uniform structs declared once, by name: a {@link UniformStruct} is the one table of a struct's
+ * fields (name and WGSL type, in order). The WGSL declaration is generated from it (kernels
+ * prepend `struct.wgsl` to their source; WGSL declarations may come in any order) and values are
+ * packed into the uniform buffer by field name, so TypeScript and WGSL cannot disagree on a slot.
+ *
+ * @module
+ */
+import { assertInternal } from "../../core/errors.js";
+
+type Scalar = "u32" | "i32" | "f32";
+
+/**
+ * WGSL types a uniform field may have: 4-byte scalars, vec4s of them, or arrays of such vec4s
+ * (WGSL's uniform rules give array elements a 16-byte stride, so shapes of 8 travel as 2 vec4s).
+ */
+export type UniformType = Scalar | `vec4<${Scalar}>` | `array<vec4<${Scalar}>, ${number}>`;
+
+/** A value for each field: a number (booleans store 1 or 0) or, for a vector, its numbers. */
+export type UniformValues<F extends string> = {
+  readonly [K in F]: number | boolean | readonly number[];
+};
+
+interface Field {
+  readonly name: string;
+  readonly scalar: Scalar;
+  /** Offset in 4-byte words. */
+  readonly word: number;
+  /** Length in 4-byte words. */
+  readonly length: number;
+}
+
+/**
+ * One uniform struct: its fields in declaration order, its WGSL text, and a packer by name.
+ *
+ * @example
+ * const PARAMS = new UniformStruct("PoolParams", { n: "u32", lr: "f32" });
+ * const code = PARAMS.wgsl + source; // `struct PoolParams { n: u32, lr: f32, }` + the kernel
+ * host.dispatch(entry, storages, PARAMS.pack({ n: 10, lr: 0.1 }), x);
+ */
+export class UniformStruct<F extends string> {
+  readonly name: string;
+  /** `struct Name { ... }`, to prepend to the WGSL that uses it. */
+  readonly wgsl: string;
+  /** Size in 4-byte words, padded to 16 bytes. */
+  readonly words: number;
+  readonly #fields: readonly Field[];
+
+  constructor(name: string, fields: Readonly<Record<F, UniformType>>) {
+    this.name = name;
+    const out: Field[] = [];
+    let word = 0;
+    for (const [field, type] of Object.entries(fields) as [string, UniformType][]) {
+      const vec = /^(?:array<)?vec4<(\w+)>(?:, (\d+)>)?$/.exec(type);
+      const length = vec ? 4 * Number(vec[2] ?? 1) : 1;
+      // NOTE: WGSL aligns a vec4 to 16 bytes; every layout here places them aligned already, so
+      // the generated struct never has implicit padding that the packer would miss.
+      assertInternal(length === 1 || word % 4 === 0, `${name}.${field}: vec4 not 16-byte aligned`);
+      out.push({ name: field, scalar: (vec ? vec[1] : type) as Scalar, word, length });
+      word += length;
+    }
+    this.#fields = out;
+    this.words = Math.max(4, Math.ceil(word / 4) * 4);
+    const lines = Object.entries(fields).map(([f, t]) => `  ${f}: ${t as string},`);
+    this.wgsl = `struct ${name} {\n${lines.join("\n")}\n}\n`;
+  }
+
+  /** The struct's bytes with each field set from `values` by name. */
+  pack(values: UniformValues<F>): Uint32Array {
+    const u32 = new Uint32Array(this.words);
+    const i32 = new Int32Array(u32.buffer);
+    const f32 = new Float32Array(u32.buffer);
+    for (const f of this.#fields) {
+      const v = values[f.name as F];
+      const list = typeof v === "object" ? v : [v];
+      assertInternal(list.length <= f.length, `${this.name}.${f.name}: too many values`);
+      for (let k = 0; k < list.length; k++) {
+        const x = +list[k]!;
+        const at = f.word + k;
+        if (f.scalar === "f32") f32[at] = x;
+        else if (f.scalar === "i32") {
+          assertInternal(x >= -0x80000000 && x <= 0x7fffffff, `${this.name}.${f.name}: ${x}`);
+          i32[at] = x;
+        } else {
+          assertInternal(x >= 0 && x <= 0xffffffff, `${this.name}.${f.name}: ${x}`);
+          u32[at] = x;
+        }
+      }
+    }
+    return u32;
+  }
+}
