@@ -10,7 +10,7 @@ export default defineConfig({
   // NOTE: neutral, not node: the same bundle runs in Node and in browsers; Node-only modules are
   // imported lazily (`await import(...)`) and stay external.
   platform: "neutral",
-  // WGSL kernels (top-level kernels/) are bundled as strings.
+  // WGSL kernels (top-level kernels/webgpu/) are bundled as strings.
   loader: { ".wgsl": "text" },
   // Optional GPU runtimes, imported lazily and never bundled; `node:` built-ins likewise.
   external: ["webgpu", "gpu.js", /^node:/],

@@ -1,6 +1,6 @@
 /**
  * Imported for its side effect by the scripts that run the library from source with tsx (the
- * examples and benchmarks): registers a Node loader that turns `kernels/*.wgsl` into
+ * examples and benchmarks): registers a Node loader that turns `kernels/webgpu/*.wgsl` into
  * `export default "<source>"`, as tsup's text loader does for the published build and a plugin
  * does for vitest. The WebGPU backend is imported lazily (by `torch.init`), so importing this
  * first is enough. Also gives Dawn the runtime directory its Vulkan drivers want (NOTES-ENV.md).

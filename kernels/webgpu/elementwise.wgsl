@@ -1,6 +1,6 @@
 // elementwise.wgsl: the generic strided elementwise kernel (unary, binary, where, copy, fill).
 //
-// src/backends/webgpu/kernels-elementwise.ts assembles one shader per (expression, compute type,
+// src/backends/webgpu/elementwise.ts assembles one shader per (expression, compute type,
 // arity, aliasing) from the sections of this file (a line `//!section NAME` starts a section):
 //   common        helpers on f32 (bit-level NaN/Inf tests, log, erf, log1p, expm1, pow, ...)
 //   f32, i32, u32 helpers on the compute type T, one section per type with the same names

@@ -1,6 +1,6 @@
 // reduce.wgsl: sum, prod, max, min, argmax and argmin of a strided tensor over a set of axes.
 //
-// src/backends/webgpu/kernels-reduce.ts assembles a shader from sections (`//!section NAME`):
+// src/backends/webgpu/reduce.ts assembles a shader from sections (`//!section NAME`):
 //   type-f32 | type-i32 | type-u32   isNanA, lowest(), highest() for the accumulator type A
 //   sum-f32 | sum-int | prod | max | min
 //                                    identity(), fold() (in-order, per invocation) and combine()

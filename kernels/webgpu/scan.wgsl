@@ -1,6 +1,6 @@
 // scan.wgsl: inclusive cumulative sum or product along one axis of a strided tensor.
 //
-// src/backends/webgpu/kernels-reduce.ts fills {{A}} (the accumulator and output type: f32, or
+// src/backends/webgpu/scan.ts fills {{A}} (the accumulator and output type: f32, or
 // i32 for int32/bool inputs), {{IN}} (the input's storage type), {{OP}} (`a + b` or `a * b`)
 // and {{IDENTITY}}.
 //

@@ -32,7 +32,7 @@ export interface ScalarUnaryOp {
   readonly js: (x: number) => number;
   /**
    * The same as a WGSL expression of `x`, of the compute type `T`, for the WebGPU backend; it may
-   * call the helpers of `kernels/elementwise.wgsl` (`isNanT`, `powT`, `maxNaNT`, ...).
+   * call the helpers of `kernels/webgpu/elementwise.wgsl` (`isNanT`, `powT`, `maxNaNT`, ...).
    */
   readonly wgsl?: string;
 }
