@@ -456,9 +456,6 @@ const softmaxOps = (["softmax", "logSoftmax"] as const).map((name) =>
           ]),
         ],
         { dim: 1 },
-        name === "logSoftmax"
-          ? { noGradcheck: "-inf outputs: their finite differences are -inf - -inf = NaN" }
-          : {},
       ),
       sample(
         `${name}/all_neg_inf_row`,
@@ -505,7 +502,16 @@ const cumulativeOps = (["cumsum", "cumprod"] as const).map((name) => {
       sample(`${name}/empty`, [zeros(0, 3)], { dim: 1 }),
       sample(`${name}/nan_inf`, [f32([1, NAN, 2, INF, -INF])], { dim: 0 }, noGrad),
       ...(name === "cumprod"
-        ? [sample("cumprod/with_zero_grad", [f32([2, 0, 3, 0.5])], { dim: 0 })]
+        ? [
+            sample(
+              "cumprod/with_zero_grad",
+              [f32([2, 0, 3, 0.5])],
+              { dim: 0 },
+              {
+                noGradcheck: `the known bug skipped below: ${CUMPROD_ZERO}`,
+              },
+            ),
+          ]
         : []),
     ],
     ...(name === "cumprod"
