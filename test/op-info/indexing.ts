@@ -261,6 +261,7 @@ const maskedFillOp = op({
   family: "indexing",
   call: ([x, mask], kw) => x!.maskedFill(mask!, kw.value!),
   torch: "lambda xs, kw: xs[0].masked_fill(xs[1], kw['value'])",
+  inplace: { method: "maskedFill_", call: ([x, mask], kw) => x!.maskedFill_(mask!, kw.value!) },
   samples: [
     sample(
       "maskedFill/same_shape",
