@@ -1,6 +1,6 @@
 import type { Tensor } from "../tensor/tensor.js";
 import { Optimizer } from "./optimizer.js";
-import type { OptimizerOptions, OptionRules, ParamGroup, Params, StateSpec } from "./optimizer.js";
+import type { OptimizerOptions, OptionRules, ParamGroup, Params, StateSpec } from "./types.js";
 
 /** Adam's (and AdamW's) options, with PyTorch's defaults. */
 export interface AdamOptions {

@@ -3,18 +3,8 @@
  * (append, never rewrite).
  */
 export { Optimizer, disposeStateDict } from "./optimizer.js";
-export type {
-  BaseOptions,
-  OptimizerExtraOptions,
-  OptimizerStateDict,
-  OptionRule,
-  ParamGroup,
-  ParamGroupInput,
-  Params,
-  SchedulerGroupFields,
-  StateKeySpec,
-  StateValue,
-} from "./optimizer.js";
+// the option, param-group and state types (BaseOptions, Params, OptimizerStateDict, ...)
+export type * from "./types.js";
 export { SGD } from "./sgd.js";
 export type { SGDOptions, SGDState } from "./sgd.js";
 export { Momentum } from "./momentum.js";
@@ -25,16 +15,16 @@ export type { RMSpropOptions, RMSpropState } from "./rmsprop.js";
 export { Adam } from "./adam.js";
 export type { AdamOptions, AdamState } from "./adam.js";
 export { AdamW } from "./adamw.js";
+export { LRScheduler } from "./lr-scheduler.js";
+export type { SchedulerStateDict } from "./lr-scheduler.js";
 export {
-  LRScheduler,
   StepLR,
   MultiStepLR,
   ExponentialLR,
   CosineAnnealingLR,
   LinearLR,
   LambdaLR,
-  OneCycleLR,
-  SequentialLR,
-  ReduceLROnPlateau,
-} from "./lr-scheduler.js";
-export type { SchedulerStateDict } from "./lr-scheduler.js";
+} from "./lr-schedulers.js";
+export { OneCycleLR } from "./one-cycle-lr.js";
+export { SequentialLR } from "./sequential-lr.js";
+export { ReduceLROnPlateau } from "./reduce-lr-on-plateau.js";

@@ -1,7 +1,7 @@
 import type { RmspropStepHyper } from "../ops/optim-step.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { Optimizer } from "./optimizer.js";
-import type { OptimizerOptions, OptionRules, ParamGroup, Params, StateSpec } from "./optimizer.js";
+import type { OptimizerOptions, OptionRules, ParamGroup, Params, StateSpec } from "./types.js";
 
 /**
  * RMSprop's options: the hyper-parameters of the `rmsprop` update (`RmspropStepHyper`), with

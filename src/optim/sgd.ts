@@ -1,7 +1,7 @@
 import type { Tensor } from "../tensor/tensor.js";
 import { ValueError } from "../core/errors.js";
 import { Optimizer } from "./optimizer.js";
-import type { OptimizerOptions, OptionRules, ParamGroup, Params, StateSpec } from "./optimizer.js";
+import type { OptimizerOptions, OptionRules, ParamGroup, Params, StateSpec } from "./types.js";
 
 /** SGD's options, with PyTorch's defaults. */
 export interface SGDOptions {
