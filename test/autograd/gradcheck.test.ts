@@ -28,7 +28,11 @@ function asFunction(info: OpInfo, s: Sample): (...bases: Tensor[]) => Tensor {
   return (...bases) => {
     const ins = bases.map((b, k) => applyLayout(b, s.inputs[k]!.layout));
     const result = info.call(ins, s.kwargs as Kw);
-    const outs = (Array.isArray(result) ? result : [result]).filter((o) => o.isFloatingPoint());
+    // an op may return its input itself (contiguous() of contiguous data): gradcheck disposes
+    // what the function returns, so hand it a copy
+    const outs = (Array.isArray(result) ? result : [result])
+      .filter((o) => o.isFloatingPoint())
+      .map((o) => (bases.includes(o) || ins.includes(o) ? o.clone() : o));
     return outs.length === 1 ? outs[0]! : torch.cat(outs.map((o) => o.reshape([-1])));
   };
 }

@@ -40,7 +40,7 @@ function tolerance(info: OpInfo, device: TestBackend, dtype: DType): Tolerance {
   if (dtype === "int32" || dtype === "bool") return EXACT;
   const own = info.tol?.[device];
   if (own) return own;
-  return device === "cpu" ? torchTolerance(info.name, dtype) : WEBGPU_VS_CPU;
+  return device === "cpu" ? torchTolerance(info.name, dtype, info.innerProducts) : WEBGPU_VS_CPU;
 }
 
 function usesFloat64(s: Sample): boolean {

@@ -29,6 +29,7 @@ const poolOpts = ({ stride, padding, dilation, ceilMode, countIncludePad, diviso
 const convOps = [
   op({
     name: "conv2d",
+    innerProducts: true,
     family: "conv",
     call: ([x, w, b], kw) => torch.conv2d(x!, w!, b, convOpts(kw)),
     torch: "lambda xs, kw: F.conv2d(xs[0], xs[1], xs[2] if len(xs) > 2 else None, **conv_kw(kw))",
@@ -85,6 +86,7 @@ const convOps = [
   }),
   op({
     name: "conv1d",
+    innerProducts: true,
     family: "conv",
     call: ([x, w, b], kw) => torch.conv1d(x!, w!, b, convOpts(kw) as torch.Conv1dOptions),
     torch: "lambda xs, kw: F.conv1d(xs[0], xs[1], xs[2] if len(xs) > 2 else None, **conv_kw(kw))",
@@ -174,6 +176,7 @@ const maxPool2dOps = [
 
 const avgPool2dOp = op({
   name: "avgPool2d",
+  innerProducts: true,
   family: "conv",
   call: ([x], kw) => torch.avgPool2d(x!, kw.kernelSize!, poolOpts(kw)),
   torch: "lambda xs, kw: F.avg_pool2d(xs[0], to_tuple(kw['kernelSize']), **pool_opts(kw))",
@@ -233,6 +236,7 @@ const pool1dOps = [
   }),
   op({
     name: "avgPool1d",
+    innerProducts: true,
     family: "conv",
     call: ([x], kw) =>
       torch.avgPool1d(

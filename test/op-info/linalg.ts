@@ -6,6 +6,7 @@ import { f32, INF, NAN, randn, sample, t, zeros } from "./sample.js";
 
 const matmulOp = op({
   name: "matmul",
+  innerProducts: true,
   family: "linalg",
   call: ([a, b]) => torch.matmul(a!, b!),
   torch: "lambda xs, kw: torch.matmul(xs[0], xs[1])",
@@ -60,6 +61,7 @@ const matmulOp = op({
 
 const mmOp = op({
   name: "mm",
+  innerProducts: true,
   family: "linalg",
   call: ([a, b]) => torch.mm(a!, b!),
   torch: "lambda xs, kw: torch.mm(xs[0], xs[1])",
@@ -74,6 +76,7 @@ const mmOp = op({
 
 const bmmOp = op({
   name: "bmm",
+  innerProducts: true,
   family: "linalg",
   call: ([a, b]) => torch.bmm(a!, b!),
   torch: "lambda xs, kw: torch.bmm(xs[0], xs[1])",
@@ -98,6 +101,7 @@ const outerOp = op({
 
 const dotOp = op({
   name: "dot",
+  innerProducts: true,
   family: "linalg",
   call: ([a, b]) => torch.dot(a!, b!),
   torch: "lambda xs, kw: torch.dot(xs[0], xs[1])",

@@ -101,6 +101,11 @@ export interface OpInfo {
   readonly noGradcheck?: string;
   /** Backends that do not claim the op, or some samples of it: backend -> sample name -> why. */
   readonly skip?: Partial<Record<TestBackend, Record<string, string>>>;
+  /**
+   * Sums products over an inner dimension (matmul, convolution, average pooling): compared with
+   * the looser `CPU_VS_TORCH_MATMUL` tolerances, since summation order shows more.
+   */
+  readonly innerProducts?: boolean;
   /** Looser tolerances against PyTorch, per backend, each with its reason in a comment. */
   readonly tol?: Partial<Record<TestBackend, Tolerance>>;
 }
