@@ -2,8 +2,8 @@ import type { DeviceName } from "../backends/backend.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { ValueError } from "../core/errors.js";
 import { Tensor } from "../tensor/tensor.js";
-import { collectTensors, disposeTensors, type Collated } from "./collate.js";
-import { collateSamples, type DatasetLike } from "./dataset.js";
+import { disposeTensors, type Collated } from "./collate.js";
+import { collateSamples, collateWith, type DatasetLike } from "./dataset.js";
 import { checkSeed, permutation } from "./sampling.js";
 
 /** Options of a `DataLoader`, with PyTorch's defaults. */
@@ -132,24 +132,11 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
     const start = b * this.batchSize;
     const indices = Array.from(order.subarray(start, start + this.batchSize));
     const batch = this.#collate
-      ? this.#custom(indices, this.#collate)
+      ? collateWith(this.dataset, indices, this.#collate)
       : ((this.dataset.getBatch
           ? noGrad(() => this.dataset.getBatch!(indices))
           : collateSamples(this.dataset, indices)) as B);
     return this.device === undefined ? batch : this.#toDevice(batch, this.device);
-  }
-
-  #custom(indices: number[], collate: (samples: T[]) => B): B {
-    const samples: T[] = [];
-    try {
-      for (const i of indices) samples.push(this.dataset.get(i));
-      const batch = collate(samples);
-      disposeTensors(samples, collectTensors(batch, new Set()));
-      return batch;
-    } catch (e) {
-      disposeTensors(samples);
-      throw e;
-    }
   }
 
   #toDevice(batch: B, device: DeviceName): B {

@@ -37,23 +37,33 @@ export function normalizeIndex(index: number, length: number, op: string): numbe
   return i;
 }
 
+/**
+ * @internal `get` each index, `collate` the samples into a batch, then free the samples' tensors
+ * that the batch does not hold (all of them if `collate` throws).
+ */
+export function collateWith<T, B>(
+  dataset: DatasetLike<T>,
+  indices: readonly number[],
+  collate: (samples: T[]) => B,
+): B {
+  const samples: T[] = [];
+  try {
+    for (const i of indices) samples.push(dataset.get(i));
+    const batch = collate(samples);
+    disposeTensors(samples, collectTensors(batch, new Set()));
+    return batch;
+  } catch (e) {
+    disposeTensors(samples);
+    throw e;
+  }
+}
+
 /** The default `getBatch`: `get` each index, `defaultCollate`, then free the samples. */
 export function collateSamples<T>(
   dataset: DatasetLike<T>,
   indices: readonly number[],
 ): Collated<T> {
-  return noGrad(() => {
-    const samples: T[] = [];
-    try {
-      for (const i of indices) samples.push(dataset.get(i));
-      const batch = defaultCollate(samples);
-      disposeTensors(samples, collectTensors(batch, new Set()));
-      return batch;
-    } catch (e) {
-      disposeTensors(samples);
-      throw e;
-    }
-  });
+  return noGrad(() => collateWith(dataset, indices, defaultCollate<T>));
 }
 
 /**
