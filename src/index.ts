@@ -127,14 +127,11 @@ export {
   argmin,
   variance as var,
   std,
-  logsumexp,
-  cumsum,
-  cumprod,
-  softmax,
-  logSoftmax,
   all,
   any,
 } from "./ops/reduce.js";
+export { cumsum, cumprod } from "./ops/scan.js";
+export { logsumexp, softmax, logSoftmax } from "./ops/softmax.js";
 export type { VarOptions } from "./ops/reduce.js";
 export { matmul, mm, bmm, outer, dot } from "./ops/matmul.js";
 export {
@@ -169,21 +166,10 @@ export {
   triu,
   oneHot,
 } from "./ops/indexing.js";
-export {
-  conv1d,
-  conv2d,
-  maxPool1d,
-  maxPool2d,
-  maxPool2dWithIndices,
-  avgPool1d,
-  avgPool2d,
-} from "./ops/conv.js";
-export type {
-  Conv1dOptions,
-  Conv2dOptions,
-  MaxPool2dOptions,
-  AvgPool2dOptions,
-} from "./ops/conv.js";
+export { conv1d, conv2d } from "./ops/conv.js";
+export type { Conv1dOptions, Conv2dOptions } from "./ops/conv.js";
+export { maxPool1d, maxPool2d, maxPool2dWithIndices, avgPool1d, avgPool2d } from "./ops/pool.js";
+export type { MaxPool2dOptions, AvgPool2dOptions } from "./ops/pool.js";
 
 export * as nn from "./nn/index.js";
 export * as optim from "./optim/index.js";

@@ -5,7 +5,7 @@ import type { Tensor } from "../tensor/tensor.js";
 import { enableGrad, noGrad } from "./grad-mode.js";
 import type { Node } from "./node.js";
 import { add } from "../ops/elementwise.js";
-import { contiguousCopy } from "../ops/movement.js";
+import { contiguousCopy } from "../ops/elementwise.js";
 import { onesLike } from "../tensor/creation.js";
 
 /**

@@ -1,7 +1,7 @@
 import { AutogradError } from "../core/errors.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { record } from "../ops/dispatch.js";
 import { noGrad } from "./grad-mode.js";
+import { recordNode } from "./gradient.js";
 
 /** What `forward` and `backward` of a custom Function share (PyTorch's `ctx`). */
 export class FunctionCtx {
@@ -60,7 +60,7 @@ export class Function {
     const tensorArgs = args.map((a) => (isTensor(a) ? a : null));
     const name = this.name || "Function";
     const backward = this.backward.bind(this);
-    record(
+    recordNode(
       name,
       tensorArgs,
       outputs,

@@ -4,24 +4,34 @@ import type { Tensor } from "../tensor/tensor.js";
 /** Where a gradient flows: into a node's output slot, or into a leaf tensor's `.grad`. */
 export type Edge = { node: Node; index: number } | { leaf: Tensor } | null;
 
+/** What a backward function knows of its node besides the gradients and the saved tensors. */
+export interface BackwardContext<A = unknown> {
+  /** What the op recorded for its gradient beyond tensors (dims, input shapes, dtypes). */
+  readonly attrs: A;
+  /** Whether input `i` takes part in autograd, i.e. whether its gradient is wanted. */
+  needsInputGrad(i: number): boolean;
+}
+
 /**
  * The backward function of one recorded op: given the gradient of each output (null where an
  * output got none), returns the gradient of each input (null where an input needs none). It is
  * written with Tensor ops, so running it with grad mode on records a graph (double backward).
  */
-export type BackwardFn = (
+export type BackwardFn<A = unknown> = (
   grads: readonly (Tensor | null)[],
   saved: readonly Tensor[],
+  ctx: BackwardContext<A>,
 ) => readonly (Tensor | null)[];
 
 export type GradHook = (grad: Tensor) => Tensor | void;
 
-/** One op on the tape. */
-export class Node {
+/** One op on the tape. It is its backward function's context (see `BackwardContext`). */
+export class Node implements BackwardContext {
   readonly name: string;
   readonly next: readonly Edge[];
   readonly numOutputs: number;
   readonly #backward: BackwardFn;
+  readonly attrs: unknown;
   #saved: Tensor[] = [];
   #savedVersions: number[] = [];
   #released = false;
@@ -32,11 +42,18 @@ export class Node {
   retained: Map<number, Tensor> | null = null;
   hooks: Map<number, GradHook[]> | null = null;
 
-  constructor(name: string, next: Edge[], numOutputs: number, backward: BackwardFn) {
+  constructor(
+    name: string,
+    next: Edge[],
+    numOutputs: number,
+    backward: BackwardFn,
+    attrs: unknown = undefined,
+  ) {
     this.name = name;
     this.next = next;
     this.numOutputs = numOutputs;
     this.#backward = backward;
+    this.attrs = attrs;
     for (const e of next) if (e && "node" in e) e.node.ref();
   }
 
@@ -95,7 +112,11 @@ export class Node {
         );
       }
     }
-    return this.#backward(grads, this.#saved);
+    return this.#backward(grads, this.#saved, this);
+  }
+
+  needsInputGrad(i: number): boolean {
+    return (this.next[i] ?? null) !== null;
   }
 
   /** Frees the saved tensors; a later `apply` throws. */

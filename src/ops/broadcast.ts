@@ -1,8 +1,15 @@
+import type { DType } from "../core/dtype.js";
 import type { Shape } from "../core/shape.js";
 import { shapesEqual } from "../core/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { sum } from "./reduce.js";
+import { cast } from "./elementwise/copy.js";
 import { view } from "./movement.js";
+import { sum } from "./reduce.js";
+
+/**
+ * Broadcasting in the frontend: an input reaches a kernel as a stride-0 view of the output's
+ * shape (`expandStrides`), and its gradient is the sum over the broadcast dims (`sumTo`).
+ */
 
 /** Strides that view a tensor of `shape`/`strides` as the (broadcast) `target` shape: 0 where it repeats. */
 export function expandStrides(shape: Shape, strides: readonly number[], target: Shape): number[] {
@@ -28,4 +35,13 @@ export function sumTo(g: Tensor, shape: Shape): Tensor {
   const v = view(s, shape);
   s.dispose();
   return v;
+}
+
+/**
+ * A gradient at the broadcast shape and promoted dtype, brought back to an input's shape and
+ * dtype (a float64 gradient of a float32 input that met a float64 one becomes float32 again).
+ */
+export function reduceGradTo(g: Tensor, shape: Shape, dtype: DType): Tensor {
+  const s = sumTo(g, shape);
+  return s.dtype === dtype ? s : cast(s, dtype);
 }

@@ -1,29 +1,49 @@
-import { isGradEnabled } from "../autograd/grad-mode.js";
-import { Node, type BackwardFn, type Edge } from "../autograd/node.js";
 import type { Backend, DeviceName } from "../backends/backend.js";
-import { contiguousStrides, type Storage, type View } from "../core/layout.js";
 import { findBackend } from "../backends/backend.js";
-import { cpuBackend } from "../backends/cpu/index.js";
 import type { DType, TypedArray } from "../core/dtype.js";
 import { DeviceError, DTypeError, TensorError } from "../core/errors.js";
+import { contiguousStrides, type Storage, type View } from "../core/layout.js";
 import { noteStorageAllocated, tidy } from "../core/memory.js";
-import { numel, type Shape } from "../core/shape.js";
+import { fmtShape, numel, type Shape } from "../core/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import type { Kernel, KernelArgs, Prim } from "./prims.js";
 
 /**
- * The frontend's machinery shared by every op: device checks, output allocation, running a kernel
- * (or its CPU fallback) and recording the op on the autograd tape.
+ * The frontend's machinery shared by every op: device checks, output allocation and running a
+ * kernel (or its CPU fallback). Recording on the autograd tape is `autograd/gradient.ts`.
+ *
+ * NOTE: the frontend never imports a concrete backend: the CPU backend registers itself as "cpu"
+ * (`backends/init.ts`, loaded first by `src/index.ts`), and is looked up here once.
  */
+
+let cpu: Backend | undefined;
+
+/** The registered CPU backend: where tensors made without a device live, and every op's fallback. */
+export function cpuBackend(): Backend {
+  if (cpu) return cpu;
+  cpu = findBackend("cpu");
+  if (!cpu)
+    throw new DeviceError(
+      "cpu",
+      "no CPU backend is registered; import webtorch (src/index.ts), which registers it",
+    );
+  return cpu;
+}
 
 /** The backend all `tensors` live on; throws naming `op` if they are disposed or on different devices. */
 export function backendOf(op: string, ...tensors: Tensor[]): Backend {
+  return backendOfAll(op, tensors);
+}
+
+/** `backendOf` over an array of tensors. */
+export function backendOfAll(op: string, tensors: readonly Tensor[]): Backend {
   let backend: Backend | undefined;
-  for (const t of tensors) {
+  for (let i = 0; i < tensors.length; i++) {
+    const t = tensors[i]!;
     if (t.isDisposed)
       throw new TensorError(
         op,
-        `a ${t.dtype} tensor of shape [${t.shape.join(", ")}] was used after dispose()`,
+        `a ${t.dtype} tensor of shape ${fmtShape(t.shape)} was used after dispose()`,
       );
     const b = t.storage.backend;
     if (backend && b !== backend) {
@@ -34,11 +54,12 @@ export function backendOf(op: string, ...tensors: Tensor[]): Backend {
     }
     backend = b;
   }
-  return backend ?? cpuBackend;
+  return backend ?? cpuBackend();
 }
 
+/** The backend of `device` (the CPU when none is given); throws naming `op` if it is not initialised. */
 export function backendFor(device: DeviceName | undefined, op: string): Backend {
-  if (device === undefined || device === "cpu") return cpuBackend;
+  if (device === undefined || device === "cpu") return cpuBackend();
   const b = findBackend(device);
   if (!b)
     throw new DeviceError(
@@ -49,7 +70,7 @@ export function backendFor(device: DeviceName | undefined, op: string): Backend 
 }
 
 /** A new storage on `backend`, counted by `torch.memory()`. */
-export function allocStorage(backend: Backend, dtype: DType, size: number, op: string): Storage {
+function allocStorage(backend: Backend, dtype: DType, size: number, op: string): Storage {
   if (dtype === "float64" && !backend.supportsFloat64)
     throw new DTypeError(op, `float64 is not supported on ${backend.name}; use float32`);
   const s = backend.alloc(dtype, size);
@@ -108,7 +129,7 @@ export function runKernel<P extends Prim>(backend: Backend, prim: P, args: Kerne
       `webtorch: ${backend.name} has no kernel for ${prim}; running it on the CPU (counted in torch.backendStats())`,
     );
   }
-  const cpuKernel = cpuBackend.kernels[prim] as Kernel<P>;
+  const cpuKernel = cpuBackend().kernels[prim] as Kernel<P>;
   if (backend.fallback) {
     backend.fallback(prim, args, cpuKernel);
     return;
@@ -119,48 +140,14 @@ export function runKernel<P extends Prim>(backend: Backend, prim: P, args: Kerne
   );
 }
 
-/** How often each backend ran a primitive on the CPU for want of a kernel (`"webgpu:conv2d" -> 3`). */
+/**
+ * How often each backend ran a primitive on the CPU for want of a kernel (`"webgpu:conv2d" -> 3`).
+ *
+ * @example
+ * torch.backendStats().fallbacks; // {} when every op ran on its own device
+ */
 export function backendStats(): { fallbacks: Record<string, number> } {
   return { fallbacks: Object.fromEntries(fallbackCounts) };
-}
-
-export function resetBackendStats(): void {
-  fallbackCounts.clear();
-}
-
-/** Whether an op on these inputs must be recorded on the tape. */
-export function needsGrad(...inputs: (Tensor | null | undefined)[]): boolean {
-  if (!isGradEnabled()) return false;
-  for (const t of inputs) if (t?.requiresGrad) return true;
-  return false;
-}
-
-function edgeOf(t: Tensor | null | undefined): Edge {
-  if (!t || !t.requiresGrad) return null;
-  if (t.gradFn) return { node: t.gradFn, index: t.outputIndex };
-  return { leaf: t.gradLeaf };
-}
-
-/**
- * Records an op on the tape when any input requires grad: the outputs get a `gradFn` node whose
- * backward function receives handles to `saved` (kept alive until backward frees them, even if
- * the originals are disposed). Returns whether it recorded.
- */
-export function record(
-  name: string,
-  inputs: readonly (Tensor | null | undefined)[],
-  outputs: readonly Tensor[],
-  backward: BackwardFn,
-  saved: readonly Tensor[] = [],
-): boolean {
-  if (!needsGrad(...inputs)) return false;
-  const node = new Node(name, inputs.map(edgeOf), outputs.length, backward);
-  for (let i = 0; i < outputs.length; i++) {
-    const o = outputs[i]!;
-    if (o.dtype === "float32" || o.dtype === "float64") o.attachGradFn(node, i);
-  }
-  node.save(saved);
-  return true;
 }
 
 /**
@@ -173,6 +160,9 @@ export function composite<T>(
   inputs: readonly (Tensor | null | undefined)[],
   fn: () => T,
 ): T {
-  backendOf(op, ...inputs.filter((t): t is Tensor => !!t));
+  backendOfAll(
+    op,
+    inputs.filter((t): t is Tensor => !!t),
+  );
   return tidy(fn);
 }

@@ -1,15 +1,9 @@
+import type { Gradient } from "../autograd/gradient.js";
 import { DeviceError, DTypeError, ShapeError, ValueError } from "../core/errors.js";
-import { fmtShape, normalizeAxis } from "../core/shape.js";
+import { fmtShape, normalizeAxis, type Shape } from "../core/shape.js";
 import type { Tensor, TensorOrScalar } from "../tensor/tensor.js";
-import {
-  backendOf,
-  emptyTensor,
-  needsGrad,
-  record,
-  runKernel,
-  tensorFromArray,
-  composite,
-} from "./dispatch.js";
+import { defineOp } from "./define-op.js";
+import { backendOf, composite, emptyTensor, runKernel, tensorFromArray } from "./dispatch.js";
 import { cast, eq, scalarTensor, where } from "./elementwise.js";
 import { cat, expand, reshape, unsqueeze } from "./movement.js";
 import { amax } from "./reduce.js";
@@ -44,33 +38,35 @@ function checkIndex(op: string, x: Tensor, dim: number, index: Tensor, src?: Ten
   return d;
 }
 
-/** out[i][j] = x[i][index[i][j]] (for dim 1); out has index's shape. */
-export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
-  const backend = backendOf("gather", x, index);
-  const d = checkIndex("gather", x, dim, index);
-  const out = emptyTensor(backend, x.dtype, index.shape, "gather");
-  runOrFree(out, () => runKernel(backend, "gather", { x, index, dim: d, out }));
-  const shape = x.shape;
-  // the gradient adds g back at the gathered positions (repeats accumulate)
-  record(
-    "gather",
-    [x, null],
-    [out],
-    ([g], [idx]) => [scatterAdd(zerosOf(g!, shape), d, idx!, g!), null],
-    [index],
-  );
-  return out;
+/** What gather and scatter record: the (normalised) dim, and the input's shape. */
+interface IndexAttrs {
+  readonly dim: number;
+  readonly xShape: Shape;
 }
 
-/** Runs a kernel that may reject its data (an index out of range), freeing `out` and `temps` if it does. */
-function runOrFree(out: Tensor, run: () => void, temps: readonly Tensor[] = []): void {
-  try {
-    run();
-  } catch (e) {
-    out.dispose();
-    for (const t of temps) t.dispose();
-    throw e;
-  }
+// the gradient adds g back at the gathered positions (repeats accumulate)
+const GATHER: Gradient<IndexAttrs> = {
+  name: "gather",
+  saves: { inputs: [1] },
+  backward: ([g], [index], { attrs }) => [
+    scatterAdd(zerosOf(g!, attrs.xShape), attrs.dim, index!, g!),
+    null,
+  ],
+};
+
+const gatherPrim = defineOp<[Tensor, Tensor], IndexAttrs>({
+  name: "gather",
+  shape: ([, index]) => index.shape,
+  dtype: ([x]) => x.dtype,
+  run: (backend, [x, index], out, { dim }) => runKernel(backend, "gather", { x, index, dim, out }),
+  gradient: GATHER,
+});
+
+/** out[i][j] = x[i][index[i][j]] (for dim 1); out has index's shape. */
+export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
+  backendOf("gather", x, index);
+  const d = checkIndex("gather", x, dim, index);
+  return gatherPrim([x, index], { dim: d, xShape: x.shape });
 }
 
 function zerosOf(like: Tensor, shape: readonly number[]): Tensor {
@@ -78,6 +74,37 @@ function zerosOf(like: Tensor, shape: readonly number[]): Tensor {
   runKernel(like.backend, "fill", { value: 0, out: z });
   return z;
 }
+
+/** scatter writes src over x; scatterAdd adds it. */
+function scatterPrim(op: "scatter" | "scatterAdd") {
+  const gradient: Gradient<IndexAttrs & { srcShape: Shape }> = {
+    name: op,
+    saves: { inputs: [1] },
+    backward: ([g], [index], { attrs }) => [
+      // scatter overwrites: no gradient reaches x where it was overwritten
+      op === "scatter" ? scatter(g!, attrs.dim, index!, 0) : g!,
+      null,
+      padTo(gather(g!, attrs.dim, index!), attrs.srcShape),
+    ],
+  };
+  return defineOp<[Tensor, Tensor, Tensor], IndexAttrs & { srcShape: Shape }>({
+    name: op,
+    shape: ([x]) => x.shape,
+    dtype: ([x]) => x.dtype,
+    run: (backend, [x, index, src], out, { dim }) =>
+      runKernel(backend, "scatter", {
+        x,
+        index,
+        src,
+        dim,
+        reduce: op === "scatterAdd" ? "add" : "none",
+        out,
+      }),
+    gradient,
+  });
+}
+
+const SCATTER_PRIMS = { scatter: scatterPrim("scatter"), scatterAdd: scatterPrim("scatterAdd") };
 
 function scatterImpl(
   op: "scatter" | "scatterAdd",
@@ -89,41 +116,15 @@ function scatterImpl(
   const backend = backendOf(op, x, index, ...(typeof src0 === "object" ? [src0] : []));
   const scalar = typeof src0 === "object" ? null : scalarTensor(src0, x.dtype, backend);
   const src = scalar ? expand(scalar, index.shape) : (src0 as Tensor);
-  const d = checkIndex(op, x, dim, index, src);
-  const out = emptyTensor(backend, x.dtype, x.shape, op);
-  runOrFree(
-    out,
-    () =>
-      runKernel(backend, "scatter", {
-        x,
-        index,
-        src,
-        dim: d,
-        reduce: op === "scatterAdd" ? "add" : "none",
-        out,
-      }),
-    scalar ? [src, scalar] : [],
-  );
-  if (needsGrad(x, src)) {
-    const srcShape = src.shape;
-    record(
-      op,
-      [x, null, src],
-      [out],
-      ([g], [idx]) => [
-        // scatter overwrites: no gradient reaches x where it was overwritten
-        op === "scatter" ? scatter(g!, d, idx!, 0) : g!,
-        null,
-        padTo(gather(g!, d, idx!), srcShape),
-      ],
-      [index],
-    );
+  try {
+    const d = checkIndex(op, x, dim, index, src);
+    return SCATTER_PRIMS[op]([x, index, src], { dim: d, xShape: x.shape, srcShape: src.shape });
+  } finally {
+    if (scalar) {
+      src.dispose();
+      scalar.dispose();
+    }
   }
-  if (scalar) {
-    src.dispose();
-    scalar.dispose();
-  }
-  return out;
 }
 
 /** The gradient of src when src is larger than index: zeros outside index's extent. */
@@ -179,40 +180,30 @@ export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
   });
 }
 
-function triangleMask(x: Tensor, diagonal: number, lower: boolean, op: string): Tensor {
-  if (x.ndim < 2)
-    throw new ShapeError(
-      op,
-      `input must have at least 2 dimensions; got shape ${fmtShape(x.shape)}`,
-    );
-  const rows = x.shape[x.ndim - 2]!;
-  const cols = x.shape[x.ndim - 1]!;
-  const data = new Uint8Array(rows * cols);
-  for (let i = 0; i < rows; i++)
-    for (let j = 0; j < cols; j++)
-      data[i * cols + j] = (lower ? j - i <= diagonal : j - i >= diagonal) ? 1 : 0;
-  return tensorFromArray(x.backend, "bool", [rows, cols], data, op);
+/** x where `j - i <= diagonal` (lower) or `j - i >= diagonal` (upper) on the last two dims, else 0. */
+function triangle(x: Tensor, diagonal: number, lower: boolean, op: "tril" | "triu"): Tensor {
+  return composite(op, [x], () => {
+    if (x.ndim < 2)
+      throw new ShapeError(
+        op,
+        `input must have at least 2 dimensions; got shape ${fmtShape(x.shape)}`,
+      );
+    const rows = x.shape[x.ndim - 2]!;
+    const cols = x.shape[x.ndim - 1]!;
+    const data = new Uint8Array(rows * cols);
+    for (let i = 0; i < rows; i++)
+      for (let j = 0; j < cols; j++)
+        data[i * cols + j] = (lower ? j - i <= diagonal : j - i >= diagonal) ? 1 : 0;
+    const mask = tensorFromArray(x.backend, "bool", [rows, cols], data, op);
+    return where(mask, x, x.dtype === "bool" ? false : 0);
+  });
 }
 
 /** The lower triangle (j - i <= diagonal) of the last two dims; zeros elsewhere. */
-export function tril(x: Tensor, diagonal = 0): Tensor {
-  return composite("tril", [x], () => {
-    const mask = triangleMask(x, diagonal, true, "tril");
-    const out = where(mask, x, x.dtype === "bool" ? false : 0);
-    mask.dispose();
-    return out;
-  });
-}
+export const tril = (x: Tensor, diagonal = 0): Tensor => triangle(x, diagonal, true, "tril");
 
 /** The upper triangle (j - i >= diagonal) of the last two dims; zeros elsewhere. */
-export function triu(x: Tensor, diagonal = 0): Tensor {
-  return composite("triu", [x], () => {
-    const mask = triangleMask(x, diagonal, false, "triu");
-    const out = where(mask, x, x.dtype === "bool" ? false : 0);
-    mask.dispose();
-    return out;
-  });
-}
+export const triu = (x: Tensor, diagonal = 0): Tensor => triangle(x, diagonal, false, "triu");
 
 /** One-hot int32 encoding of class indices: shape [...x.shape, numClasses]. */
 export function oneHot(x: Tensor, numClasses = -1): Tensor {

@@ -1,38 +1,34 @@
+import type { Gradient } from "../autograd/gradient.js";
 import { isFloat } from "../core/dtype.js";
 import { DTypeError, ShapeError } from "../core/errors.js";
 import { broadcastShapes, fmtShape } from "../core/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { backendOf, emptyTensor, record, runKernel, composite } from "./dispatch.js";
+import { defineOp } from "./define-op.js";
+import { composite, runKernel } from "./dispatch.js";
 import { mul } from "./elementwise.js";
 import { expand, squeeze, transpose, unsqueeze } from "./movement.js";
+
+// d(AB) = dA B + A dB: dA = g B^T, dB = A^T g
+const MM: Gradient = {
+  name: "mm",
+  saves: { inputs: [0, 1] },
+  backward: ([g], [a, b], ctx) => [
+    ctx.needsInputGrad(0) ? matmulPrim([g!, transpose(b!, -1, -2)], undefined) : null,
+    ctx.needsInputGrad(1) ? matmulPrim([transpose(a!, -1, -2), g!], undefined) : null,
+  ],
+};
 
 /**
  * The batched matmul primitive: a [..., M, K] @ b [..., K, N] with equal batch dims (broadcast
  * ones are stride-0 views, so no copy is made and the expand's gradient sums them).
  */
-function matmulPrim(a: Tensor, b: Tensor): Tensor {
-  const backend = backendOf("matmul", a, b);
-  const nd = a.ndim;
-  const out = emptyTensor(
-    backend,
-    a.dtype,
-    [...a.shape.slice(0, nd - 2), a.shape[nd - 2]!, b.shape[nd - 1]!],
-    "matmul",
-  );
-  runKernel(backend, "matmul", { a, b, out });
-  // d(AB) = dA B + A dB: dA = g B^T, dB = A^T g
-  record(
-    "mm",
-    [a, b],
-    [out],
-    ([g], [sa, sb]) => [
-      a.requiresGrad ? matmulPrim(g!, transpose(sb!, -1, -2)) : null,
-      b.requiresGrad ? matmulPrim(transpose(sa!, -1, -2), g!) : null,
-    ],
-    [a, b],
-  );
-  return out;
-}
+const matmulPrim = defineOp<[Tensor, Tensor]>({
+  name: "matmul",
+  shape: ([a, b]) => [...a.shape.slice(0, -1), b.shape[b.ndim - 1]!],
+  dtype: ([a]) => a.dtype,
+  run: (backend, [a, b], out) => runKernel(backend, "matmul", { a, b, out }),
+  gradient: MM,
+});
 
 function checkOperands(op: string, a: Tensor, b: Tensor): void {
   if (!isFloat(a.dtype) || !isFloat(b.dtype))
@@ -70,7 +66,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     const batch = broadcastShapes(a2.shape.slice(0, -2), b2.shape.slice(0, -2), "matmul");
     const ae = expand(a2, [...batch, ...a2.shape.slice(-2)]);
     const be = expand(b2, [...batch, ...b2.shape.slice(-2)]);
-    let out = matmulPrim(ae, be);
+    let out = matmulPrim([ae, be], undefined);
     for (const t of [ae, be]) t.dispose();
     if (a2 !== a) a2.dispose();
     if (b2 !== b) b2.dispose();
@@ -86,41 +82,31 @@ function squeezeOwned(t: Tensor, dim: number): Tensor {
   return s;
 }
 
-/** 2-D matrix product. */
-export function mm(a: Tensor, b: Tensor): Tensor {
-  checkOperands("mm", a, b);
-  if (a.ndim !== 2 || b.ndim !== 2)
+/** Throws unless a and b have `rank` dims and agree on the inner (and, for bmm, batch) dims. */
+function checkMatrices(op: "mm" | "bmm", a: Tensor, b: Tensor, rank: 2 | 3): void {
+  checkOperands(op, a, b);
+  const shapes = `${fmtShape(a.shape)} and ${fmtShape(b.shape)}`;
+  if (a.ndim !== rank || b.ndim !== rank)
+    throw new ShapeError(op, `expects ${rank}-D tensors; got ${shapes}`);
+  if (rank === 3 && a.shape[0] !== b.shape[0])
+    throw new ShapeError(op, `batch sizes differ: ${shapes}`);
+  if (a.shape[rank - 1] !== b.shape[rank - 2])
     throw new ShapeError(
-      "mm",
-      `expects 2-D tensors; got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`,
-    );
-  if (a.shape[1] !== b.shape[0])
-    throw new ShapeError(
-      "mm",
+      op,
       `inner dimensions differ: ${fmtShape(a.shape)} @ ${fmtShape(b.shape)}`,
     );
-  return matmulPrim(a, b);
+}
+
+/** 2-D matrix product. */
+export function mm(a: Tensor, b: Tensor): Tensor {
+  checkMatrices("mm", a, b, 2);
+  return matmulPrim([a, b], undefined);
 }
 
 /** Batched product of 3-D tensors with equal batch size. */
 export function bmm(a: Tensor, b: Tensor): Tensor {
-  checkOperands("bmm", a, b);
-  if (a.ndim !== 3 || b.ndim !== 3)
-    throw new ShapeError(
-      "bmm",
-      `expects 3-D tensors; got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`,
-    );
-  if (a.shape[0] !== b.shape[0])
-    throw new ShapeError(
-      "bmm",
-      `batch sizes differ: ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`,
-    );
-  if (a.shape[2] !== b.shape[1])
-    throw new ShapeError(
-      "bmm",
-      `inner dimensions differ: ${fmtShape(a.shape)} @ ${fmtShape(b.shape)}`,
-    );
-  return matmulPrim(a, b);
+  checkMatrices("bmm", a, b, 3);
+  return matmulPrim([a, b], undefined);
 }
 
 /** Outer product of two 1-D tensors: [n] x [m] -> [n, m]. */

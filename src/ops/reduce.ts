@@ -1,22 +1,19 @@
+import type { Gradient } from "../autograd/gradient.js";
 import { isFloat, type DType } from "../core/dtype.js";
 import { DTypeError, ValueError } from "../core/errors.js";
 import { contiguousStrides } from "../core/layout.js";
-import { fmtShape, normalizeAxes, normalizeAxis } from "../core/shape.js";
-import { Tensor } from "../tensor/tensor.js";
-import { noGrad } from "../autograd/grad-mode.js";
-import { backendOf, emptyTensor, record, runKernel, composite } from "./dispatch.js";
+import { fmtShape, normalizeAxes, normalizeAxis, type Shape } from "../core/shape.js";
+import type { Tensor } from "../tensor/tensor.js";
+import { defineOp } from "./define-op.js";
+import { composite, emptyTensor, rawView, runKernel } from "./dispatch.js";
 import {
   COPY,
   UNARY,
   abs,
-  add,
-  cast,
+  contiguousCopy,
   div,
   eq,
-  exp,
   gt,
-  isinf,
-  log,
   mul,
   ne,
   pow,
@@ -24,32 +21,37 @@ import {
   square,
   sub,
   unary,
-  where,
 } from "./elementwise.js";
-import {
-  cat,
-  contiguousCopy,
-  expand,
-  flipView,
-  narrow,
-  permute,
-  reshape,
-  squeeze,
-  view,
-} from "./movement.js";
 import { gather } from "./indexing.js";
+import { cat, expand, flipView, narrow, permute, reshape, squeeze, view } from "./movement.js";
 import type { ReduceOp } from "./prims.js";
+import { cumprod } from "./scan.js";
 
 /**
- * Reductions. The primitives are sum, prod, max, min, argmax, argmin and the cumulative scans;
- * mean, var, std, logsumexp, softmax and logSoftmax are composites of them.
+ * Reductions. The primitives are sum, prod, max, min, argmax and argmin (the `reduce` kernel);
+ * mean, var, std, all, any and norm are composites of them. The scans are in `scan.ts`, softmax
+ * and logsumexp in `softmax.ts`.
  */
 
-type Dims = number | readonly number[] | null | undefined;
+export type Dims = number | readonly number[] | null | undefined;
+
+/** What a reduction records: the reduced axes (sorted), keepdim, and the input's shape. */
+export interface ReduceAttrs {
+  readonly axes: readonly number[];
+  readonly keepdim: boolean;
+  readonly inputShape: Shape;
+  /** max/min over an empty dim gives -inf/inf instead of an error (logsumexp's shift). */
+  readonly allowEmpty?: boolean;
+}
 
 /** x's shape with the reduced axes set to 1. */
-function keptShape(shape: readonly number[], axes: readonly number[]): number[] {
+function keptShape(shape: Shape, axes: readonly number[]): number[] {
   return shape.map((s, i) => (axes.includes(i) ? 1 : s));
+}
+
+/** x's shape without the reduced axes. */
+function droppedShape(shape: Shape, axes: readonly number[]): number[] {
+  return shape.filter((_, i) => !axes.includes(i));
 }
 
 function reduceDtype(op: ReduceOp, dtype: DType): DType {
@@ -58,54 +60,116 @@ function reduceDtype(op: ReduceOp, dtype: DType): DType {
   return dtype;
 }
 
-/** Runs the reduce primitive; the result has keepdim's shape if asked. No autograd. */
-function reduceRaw(
-  op: ReduceOp,
-  x: Tensor,
-  axes0: readonly number[],
-  keepdim: boolean,
-  name: string,
-  allowEmpty = false,
-): Tensor {
-  const backend = backendOf(name, x);
-  // a 0-d tensor "reduced" over dim 0 is itself
-  const axes = axes0.filter((a) => a < x.ndim);
-  const outShape = x.shape.filter((_, i) => !axes.includes(i));
-  if (
-    !allowEmpty &&
-    (op === "max" || op === "min" || op === "argmax" || op === "argmin") &&
-    axes.some((a) => x.shape[a] === 0)
-  ) {
-    throw new ValueError(
-      name,
-      `cannot reduce over a zero-size dimension (shape ${fmtShape(x.shape)}); the operation has no identity`,
-    );
-  }
-  const out = emptyTensor(backend, reduceDtype(op, x.dtype), outShape, name);
-  if (axes.length === 0 && (op === "argmax" || op === "argmin"))
-    runKernel(backend, "fill", { value: 0, out });
-  else if (axes.length === 0) runKernel(backend, "unary", { op: COPY, x, out });
-  else runKernel(backend, "reduce", { op, x, axes, out });
-  if (!keepdim) return out;
-  const shape = keptShape(x.shape, axes);
-  const shaped = new Tensor(out.storage, shape, contiguousStrides(shape), 0);
-  out.dispose();
-  return shaped;
-}
-
 /** Reshapes a reduced gradient back to keepdim's shape and expands it over x's shape. */
-function expandBack(g: Tensor, inputShape: readonly number[], axes: readonly number[]): Tensor {
+function expandBack(g: Tensor, inputShape: Shape, axes: readonly number[]): Tensor {
   const v = reshape(g, keptShape(inputShape, axes));
   return expand(v, inputShape);
 }
 
+/**
+ * The reduce primitive `op` as a function of `[x]` and `ReduceAttrs`: output of x's shape without
+ * (or, with keepdim, with size 1 on) the reduced axes.
+ */
+function reducePrim(op: ReduceOp, name: string, gradient?: Gradient<ReduceAttrs>) {
+  const hasNoIdentity = op === "max" || op === "min" || op === "argmax" || op === "argmin";
+  return defineOp<[Tensor], ReduceAttrs>({
+    name,
+    shape: ([x], { axes, keepdim, allowEmpty }) => {
+      if (hasNoIdentity && !allowEmpty && axes.some((a) => x.shape[a] === 0))
+        throw new ValueError(
+          name,
+          `cannot reduce over a zero-size dimension (shape ${fmtShape(x.shape)}); the operation has no identity`,
+        );
+      return keepdim ? keptShape(x.shape, axes) : droppedShape(x.shape, axes);
+    },
+    dtype: ([x]) => reduceDtype(op, x.dtype),
+    run: (backend, [x], out, { axes, keepdim }) => {
+      if (axes.length === 0 && (op === "argmax" || op === "argmin"))
+        runKernel(backend, "fill", { value: 0, out });
+      else if (axes.length === 0) runKernel(backend, "unary", { op: COPY, x, out });
+      else {
+        // the kernel writes x's shape without the axes: the same memory as keepdim's shape
+        const shape = droppedShape(x.shape, axes);
+        const o = keepdim ? rawView(out, shape, contiguousStrides(shape)) : out;
+        runKernel(backend, "reduce", { op, x, axes, out: o });
+      }
+    },
+    gradient,
+  });
+}
+
+// d(sum x)/dx = 1: the gradient is broadcast back over the reduced axes
+const SUM: Gradient<ReduceAttrs> = {
+  name: "sum",
+  backward: ([g], _, { attrs }) => [expandBack(g!, attrs.inputShape, attrs.axes)],
+};
+
+// d(prod x)/dx_i = the product of the other elements, computed without dividing (zeros are fine)
+const PROD: Gradient<ReduceAttrs> = {
+  name: "prod",
+  saves: { inputs: [0] },
+  backward: ([g], [x], { attrs }) => [
+    mul(expandBack(g!, attrs.inputShape, attrs.axes), productOfOthers(x!, attrs.axes)),
+  ],
+};
+
+/** max/min: the gradient is shared evenly between tied extrema, as PyTorch's amax. */
+function extremumGradient(name: string): Gradient<ReduceAttrs> {
+  return {
+    name,
+    saves: { inputs: [0], outputs: [0] },
+    backward: ([g], [x, out], { attrs }) => {
+      const mask = eq(x!, expandBack(out!, attrs.inputShape, attrs.axes));
+      const count = sum(mask, attrs.axes, true);
+      return [div(mul(expandBack(g!, attrs.inputShape, attrs.axes), mask), count)];
+    },
+  };
+}
+
+const sumPrim = reducePrim("sum", "sum", SUM);
+const prodPrim = reducePrim("prod", "prod", PROD);
+const amaxPrim = reducePrim("max", "amax", extremumGradient("amax"));
+const aminPrim = reducePrim("min", "amin", extremumGradient("amin"));
+const argmaxPrim = reducePrim("argmax", "argmax");
+const argminPrim = reducePrim("argmin", "argmin");
+
+/**
+ * For each element, the product of the other elements of its reduction: the exclusive cumulative
+ * product from the left times the one from the right, along the (flattened) reduced dim.
+ */
+function productOfOthers(x: Tensor, axes: readonly number[]): Tensor {
+  if (x.ndim === 0) return onesLike(x);
+  // move the reduced axes last and flatten them into one dim d
+  const kept = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
+  const order = [...kept, ...axes];
+  const p = permute(x, order);
+  const flat = reshape(p, [...kept.map((i) => x.shape[i]!), -1]);
+  const d = flat.ndim - 1;
+  const n = flat.shape[d]!;
+  const ones = onesLike(narrow(flat, d, 0, Math.min(1, n)));
+  const left = cat([ones, narrow(cumprod(flat, d), d, 0, Math.max(n - 1, 0))], d);
+  const rev = flipView(flat, [d]);
+  const right = flipView(cat([ones, narrow(cumprod(rev, d), d, 0, Math.max(n - 1, 0))], d), [d]);
+  const others = mul(left, right);
+  const inverse = order.map((_, i) => order.indexOf(i));
+  return permute(
+    reshape(
+      others,
+      order.map((i) => x.shape[i]!),
+    ),
+    inverse,
+  );
+}
+
+function onesLike(x: Tensor): Tensor {
+  const t = emptyTensor(x.backend, x.dtype, x.shape, "ones");
+  runKernel(x.backend, "fill", { value: 1, out: t });
+  return t;
+}
+
 export function sum(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   const axes = normalizeAxes(dim, x.ndim, "sum");
-  const out = reduceRaw("sum", x, axes, keepdim, "sum");
-  const shape = x.shape;
-  // d(sum x)/dx = 1: the gradient is broadcast back over the reduced axes
-  record("sum", [x], [out], ([g]) => [expandBack(g!, shape, axes)]);
-  return out;
+  return sumPrim([x], { axes, keepdim, inputShape: x.shape });
 }
 
 export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
@@ -126,75 +190,28 @@ export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
 
 export function prod(x: Tensor, dim?: number | null, keepdim = false): Tensor {
   const axes = normalizeAxes(dim, x.ndim, "prod");
-  const out = reduceRaw("prod", x, axes, keepdim, "prod");
-  const shape = x.shape;
-  // d(prod x)/dx_i = the product of the other elements, computed without dividing (zeros are fine)
-  record(
-    "prod",
-    [x],
-    [out],
-    ([g], [xs]) => [mul(expandBack(g!, shape, axes), productOfOthers(xs!, axes))],
-    [x],
-  );
-  return out;
+  return prodPrim([x], { axes, keepdim, inputShape: x.shape });
+}
+
+export function amax(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+  const axes = normalizeAxes(dim, x.ndim, "amax");
+  return amaxPrim([x], { axes, keepdim, inputShape: x.shape });
+}
+
+export function amin(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+  const axes = normalizeAxes(dim, x.ndim, "amin");
+  return aminPrim([x], { axes, keepdim, inputShape: x.shape });
 }
 
 /**
- * For each element, the product of the other elements of its reduction: the exclusive cumulative
- * product from the left times the one from the right, along the (flattened) reduced dim.
+ * @internal max over `axes` that gives -inf over an empty dim instead of throwing, for the stable
+ * shift of logsumexp and softmax.
  */
-function productOfOthers(x: Tensor, axes: readonly number[]): Tensor {
-  if (x.ndim === 0) return onesLikeOf(x);
-  // move the reduced axes last and flatten them into one dim d
-  const kept = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
-  const order = [...kept, ...axes];
-  const p = permute(x, order);
-  const flat = reshape(p, [...kept.map((i) => x.shape[i]!), -1]);
-  const d = flat.ndim - 1;
-  const n = flat.shape[d]!;
-  const ones = onesLikeOf(narrow(flat, d, 0, Math.min(1, n)));
-  const left = cat([ones, narrow(cumprod(flat, d), d, 0, Math.max(n - 1, 0))], d);
-  const rev = flipView(flat, [d]);
-  const right = flipView(cat([ones, narrow(cumprod(rev, d), d, 0, Math.max(n - 1, 0))], d), [d]);
-  const others = mul(left, right);
-  const inverse = order.map((_, i) => order.indexOf(i));
-  return permute(
-    reshape(
-      others,
-      order.map((i) => x.shape[i]!),
-    ),
-    inverse,
-  );
+export function amaxOrEmpty(x: Tensor, dims: readonly number[]): Tensor {
+  // softmax of a 0-d tensor passes dim 0, which a 0-d tensor does not have
+  const axes = dims.filter((a) => a < x.ndim);
+  return amaxPrim([x], { axes, keepdim: true, inputShape: x.shape, allowEmpty: true });
 }
-
-function onesLikeOf(x: Tensor): Tensor {
-  const t = emptyTensor(x.backend, x.dtype, x.shape, "ones");
-  runKernel(x.backend, "fill", { value: 1, out: t });
-  return t;
-}
-
-/** max/min over dims; the gradient is shared evenly between tied maxima, as PyTorch's amax. */
-function extremum(op: "max" | "min", x: Tensor, dim: Dims, keepdim: boolean): Tensor {
-  const name = op === "max" ? "amax" : "amin";
-  const axes = normalizeAxes(dim, x.ndim, name);
-  const out = reduceRaw(op, x, axes, keepdim, name);
-  const shape = x.shape;
-  record(
-    name,
-    [x],
-    [out],
-    ([g], [xs, o]) => {
-      const mask = eq(xs!, expandBack(o!, shape, axes));
-      const count = sum(mask, axes, true);
-      return [div(mul(expandBack(g!, shape, axes), mask), count)];
-    },
-    [x, out],
-  );
-  return out;
-}
-
-export const amax = (x: Tensor, dim?: Dims, keepdim = false) => extremum("max", x, dim, keepdim);
-export const amin = (x: Tensor, dim?: Dims, keepdim = false) => extremum("min", x, dim, keepdim);
 
 function argReduce(
   op: "argmax" | "argmin",
@@ -202,9 +219,11 @@ function argReduce(
   dim: number | null | undefined,
   keepdim: boolean,
 ): Tensor {
+  const prim = op === "argmax" ? argmaxPrim : argminPrim;
   if (dim === null || dim === undefined) {
     return composite(op, [x], () => {
-      const out = reduceRaw(op, reshape(x, [-1]), [0], false, op);
+      const flat = reshape(x, [-1]);
+      const out = prim([flat], { axes: [0], keepdim: false, inputShape: flat.shape });
       return keepdim
         ? view(
             out,
@@ -213,7 +232,10 @@ function argReduce(
         : out;
     });
   }
-  return reduceRaw(op, x, [normalizeAxis(dim, x.ndim, op)], keepdim, op);
+  // a 0-d tensor "reduced" over dim 0 is itself
+  const d = normalizeAxis(dim, x.ndim, op);
+  const axes = d < x.ndim ? [d] : [];
+  return prim([x], { axes, keepdim, inputShape: x.shape });
 }
 
 export const argmax = (x: Tensor, dim?: number | null, keepdim = false) =>
@@ -275,131 +297,27 @@ export function std(x: Tensor, dim?: Dims, options: VarOptions = {}): Tensor {
   });
 }
 
-/** A max that is safe to subtract: detached, and 0 where the max is infinite. */
-function stableShift(x: Tensor, axes: readonly number[]): Tensor {
-  return noGrad(() => {
-    const m = reduceRaw("max", x, axes, true, "logsumexp", true);
-    const inf = isinf(m);
-    const shift = where(inf, 0, m);
-    m.dispose();
-    inf.dispose();
-    return shift;
-  });
-}
-
-/** log(sum(exp(x))) over dims, stable for large |x|. */
-export function logsumexp(x: Tensor, dim: number | readonly number[], keepdim = false): Tensor {
-  return composite("logsumexp", [x], () => {
-    const axes = normalizeAxes(dim, x.ndim, "logsumexp");
-    const xf = isFloat(x.dtype) ? x : cast(x, "float32");
-    const m = stableShift(xf, axes);
-    const shifted = sub(xf, m);
-    const e = exp(shifted);
-    const s = sum(e, axes, true);
-    const l = log(s);
-    const r = add(l, m);
-    for (const t of [m, shifted, e, s, l]) t.dispose();
-    if (xf !== x) xf.dispose();
-    if (keepdim) return r;
-    const out = squeeze(r, axes);
-    r.dispose();
-    return out;
-  });
-}
-
-/** softmax along `dim`, computed as exp(x - max) / sum. */
-export function softmax(x: Tensor, dim: number): Tensor {
-  return composite("softmax", [x], () => {
-    const d = normalizeAxis(dim, x.ndim, "softmax");
-    const xf = isFloat(x.dtype) ? x : cast(x, "float32");
-    const m = stableShift(xf, [d]);
-    const shifted = sub(xf, m);
-    const e = exp(shifted);
-    const s = sum(e, d, true);
-    const out = div(e, s);
-    for (const t of [m, shifted, e, s]) t.dispose();
-    if (xf !== x) xf.dispose();
-    return out;
-  });
-}
-
-/** log(softmax(x)) along `dim`, computed as x - max - log(sum(exp(x - max))). */
-export function logSoftmax(x: Tensor, dim: number): Tensor {
-  return composite("logSoftmax", [x], () => {
-    const d = normalizeAxis(dim, x.ndim, "logSoftmax");
-    const xf = isFloat(x.dtype) ? x : cast(x, "float32");
-    const m = stableShift(xf, [d]);
-    const shifted = sub(xf, m);
-    const e = exp(shifted);
-    const s = sum(e, d, true);
-    const l = log(s);
-    const out = sub(shifted, l);
-    for (const t of [m, shifted, e, s, l]) t.dispose();
-    if (xf !== x) xf.dispose();
-    return out;
-  });
-}
-
-function scan(op: "cumsum" | "cumprod", x: Tensor, dim: number): Tensor {
-  const backend = backendOf(op, x);
-  const d = normalizeAxis(dim, x.ndim, op);
-  const out = emptyTensor(backend, isFloat(x.dtype) ? x.dtype : "int32", x.shape, op);
-  if (x.ndim === 0) runKernel(backend, "unary", { op: COPY, x, out });
-  else runKernel(backend, "scan", { op, x, axis: d, out });
-  return out;
-}
-
-/** Reverse cumulative sum along d: flip, cumsum, flip (views; one copy). */
-function reverseCumsum(g: Tensor, d: number): Tensor {
-  const f = flipView(g, [d]);
-  const c = cumsum(f, d);
-  const out = flipView(c, [d]);
-  f.dispose();
-  c.dispose();
-  return out;
-}
-
-export function cumsum(x: Tensor, dim: number): Tensor {
-  const out = scan("cumsum", x, dim);
-  const d = x.ndim === 0 ? 0 : normalizeAxis(dim, x.ndim, "cumsum");
-  // d(out_j)/d(x_i) = [j >= i]: the gradient is a reverse cumulative sum
-  record("cumsum", [x], [out], ([g]) => [x.ndim === 0 ? g : reverseCumsum(g!, d)]);
-  return out;
-}
-
-export function cumprod(x: Tensor, dim: number): Tensor {
-  const out = scan("cumprod", x, dim);
-  const d = x.ndim === 0 ? 0 : normalizeAxis(dim, x.ndim, "cumprod");
-  // d(out_j)/d(x_i) = out_j / x_i for j >= i (NOTE: undefined where x_i == 0)
-  record("cumprod", [x], [out], ([g], [xs, o]) => [div(reverseCumsum(mul(g!, o!), d), xs!)], [
-    x,
-    out,
-  ]);
-  return out;
-}
-
 /** Whether every element is nonzero (true over an empty dim). */
 export function all(x: Tensor, dim?: number | null, keepdim = false): Tensor {
-  return composite("all", [x], () => {
-    const zero = eq(x, 0);
-    const count = reduceRaw("sum", zero, normalizeAxes(dim, x.ndim, "all"), keepdim, "all");
-    const out = eq(count, 0);
-    zero.dispose();
-    count.dispose();
-    return out;
-  });
+  return composite("all", [x], () => countIs(eq(x, 0), dim, keepdim, "all", false));
 }
 
 /** Whether any element is nonzero (false over an empty dim). */
 export function any(x: Tensor, dim?: number | null, keepdim = false): Tensor {
-  return composite("any", [x], () => {
-    const nonzero = ne(x, 0);
-    const count = reduceRaw("sum", nonzero, normalizeAxes(dim, x.ndim, "any"), keepdim, "any");
-    const out = gt(count, 0);
-    nonzero.dispose();
-    count.dispose();
-    return out;
-  });
+  return composite("any", [x], () => countIs(ne(x, 0), dim, keepdim, "any", true));
+}
+
+/** Whether the count of true elements of `mask` over `dim` is nonzero (`positive`) or zero. */
+function countIs(
+  mask: Tensor,
+  dim: number | null | undefined,
+  keepdim: boolean,
+  op: string,
+  positive: boolean,
+): Tensor {
+  const axes = normalizeAxes(dim, mask.ndim, op);
+  const count = sumPrim([mask], { axes, keepdim, inputShape: mask.shape });
+  return positive ? gt(count, 0) : eq(count, 0);
 }
 
 /** The p-norm over dims (all by default); p may be Infinity. */

@@ -17,6 +17,8 @@ import type { GradHook, Node } from "../autograd/node.js";
 import { runBackward } from "../autograd/engine.js";
 import * as E from "../ops/elementwise.js";
 import * as R from "../ops/reduce.js";
+import { cumprod, cumsum } from "../ops/scan.js";
+import { logSoftmax, logsumexp, softmax } from "../ops/softmax.js";
 import * as M from "../ops/movement.js";
 import * as I from "../ops/indexing.js";
 import { matmul, mm, bmm, outer, dot } from "../ops/matmul.js";
@@ -239,7 +241,7 @@ export class Tensor implements View, Tracked {
   async data(): Promise<TypedArray> {
     this.#checkLive("data");
     if (this.isContiguous()) return this.#window(await this.backend.read(this.storage));
-    const c = M.contiguousCopy(this);
+    const c = E.contiguousCopy(this);
     try {
       return (await c.backend.read(c.storage)).slice();
     } finally {
@@ -258,7 +260,7 @@ export class Tensor implements View, Tracked {
       );
     }
     if (this.isContiguous()) return this.#window(backend.readSync(this.storage));
-    const c = M.contiguousCopy(this);
+    const c = E.contiguousCopy(this);
     const out = backend.readSync(c.storage).slice();
     c.dispose();
     return out;
@@ -660,7 +662,7 @@ export class Tensor implements View, Tracked {
     return E.trunc(this);
   }
   frac(): Tensor {
-    return E.sub(this, E.trunc(this));
+    return E.frac(this);
   }
   clamp(min?: number | Tensor | null, max?: number | Tensor | null): Tensor {
     return E.clamp(this, min, max);
@@ -757,19 +759,19 @@ export class Tensor implements View, Tracked {
     return R.argmin(this, dim, kd(keepdim));
   }
   logsumexp(dim: number | readonly number[], keepdim?: KeepDim): Tensor {
-    return R.logsumexp(this, dim, kd(keepdim));
+    return logsumexp(this, dim, kd(keepdim));
   }
   cumsum(dim: number): Tensor {
-    return R.cumsum(this, dim);
+    return cumsum(this, dim);
   }
   cumprod(dim: number): Tensor {
-    return R.cumprod(this, dim);
+    return cumprod(this, dim);
   }
   softmax(dim: number): Tensor {
-    return R.softmax(this, dim);
+    return softmax(this, dim);
   }
   logSoftmax(dim: number): Tensor {
-    return R.logSoftmax(this, dim);
+    return logSoftmax(this, dim);
   }
   all(dim?: number | null, keepdim?: KeepDim): Tensor {
     return R.all(this, dim, kd(keepdim));
@@ -860,11 +862,11 @@ export class Tensor implements View, Tracked {
   /** This tensor if contiguous, else a contiguous copy. */
   contiguous(): Tensor {
     this.#checkLive("contiguous");
-    return this.isContiguous() ? this : M.contiguousCopy(this);
+    return this.isContiguous() ? this : E.contiguousCopy(this);
   }
   /** A copy that stays on the graph (its gradient flows back). */
   clone(): Tensor {
-    return M.contiguousCopy(this);
+    return E.contiguousCopy(this);
   }
   narrow(dim: number, start: number, length: number): Tensor {
     return M.narrow(this, dim, start, length);

@@ -1,22 +1,23 @@
+import { needsGrad, recordGradient, type Gradient } from "../autograd/gradient.js";
 import type { DeviceName } from "../backends/backend.js";
+import type { TypedArray } from "../core/dtype.js";
 import { DeviceError } from "../core/errors.js";
-import { backendFor, needsGrad, record, tensorFromArray } from "../ops/dispatch.js";
+import { backendFor, tensorFromArray } from "../ops/dispatch.js";
 import type { Tensor } from "./tensor.js";
 
 /**
  * Moving tensors between devices. The copy is differentiable: its gradient moves back.
  */
 
-function moved(
-  x: Tensor,
-  device: DeviceName,
-  data: ReturnType<NonNullable<Tensor["backend"]["readSync"]>>,
-): Tensor {
+// the gradient of a move is the same move backwards
+const TO_DEVICE: Gradient<{ from: DeviceName }> = {
+  name: "to",
+  backward: ([g], _, { attrs }) => [toDevice(g!, attrs.from)],
+};
+
+function moved(x: Tensor, device: DeviceName, data: TypedArray): Tensor {
   const out = tensorFromArray(backendFor(device, "to"), x.dtype, x.shape, data, "to");
-  if (needsGrad(x)) {
-    const from = x.device;
-    record("to", [x], [out], ([g]) => [toDevice(g!, from)]);
-  }
+  if (needsGrad(x)) recordGradient(TO_DEVICE, [x], [out], { from: x.device });
   return out;
 }
 

@@ -1,0 +1,56 @@
+import type { Gradient } from "../../autograd/gradient.js";
+import type { DType } from "../../core/dtype.js";
+import type { Tensor } from "../../tensor/tensor.js";
+import { defineOp } from "../define-op.js";
+import { runKernel } from "../dispatch.js";
+import type { ScalarUnaryOp } from "../prims.js";
+
+/**
+ * Copies: the `COPY` scalar op (the unary kernel that copies, converting dtype on store), a
+ * dtype conversion (`cast`) and a contiguous copy (`contiguousCopy`, PyTorch's `clone`).
+ */
+
+/** Copy (and dtype conversion: the store converts; bool outputs store x != 0). */
+export const COPY: ScalarUnaryOp = { name: "copy", js: (x) => x, wgsl: "x" };
+
+const castPrim = defineOp<[Tensor], { from: DType; to: DType }>({
+  name: "to",
+  shape: ([x]) => x.shape,
+  dtype: (_, { to }) => to,
+  run: (backend, [x], out) => runKernel(backend, "unary", { op: COPY, x, out }),
+  gradient: {
+    name: "to",
+    // the gradient converts back; a cast to an integer dtype records nothing (no float output)
+    backward: ([g], _, { attrs }) => [cast(g!, attrs.from)],
+  },
+});
+
+/**
+ * `x` converted to `dtype`, as PyTorch's `x.to(dtype)` but always a new tensor (the Tensor
+ * method returns `x` itself when the dtype is already right). Differentiable between float
+ * dtypes. Shapes: `x: (*)` -> `(*)`.
+ *
+ * @example
+ * cast(torch.tensor([1.7, -1.2]), "int32"); // [1, -1]
+ */
+export function cast(x: Tensor, dtype: DType): Tensor {
+  return castPrim([x], { from: x.dtype, to: dtype });
+}
+
+const IDENTITY: Gradient = { name: "clone", backward: ([g]) => [g] };
+
+const clonePrim = defineOp<[Tensor]>({
+  name: "contiguous",
+  shape: ([x]) => x.shape,
+  dtype: ([x]) => x.dtype,
+  run: (backend, [x], out) => runKernel(backend, "unary", { op: COPY, x, out }),
+  gradient: IDENTITY,
+});
+
+/**
+ * A contiguous copy that stays on the graph, as PyTorch's `x.clone()`: its gradient is the
+ * identity. Shapes: `x: (*)` -> `(*)`, contiguous.
+ */
+export function contiguousCopy(x: Tensor): Tensor {
+  return clonePrim([x], undefined);
+}

@@ -1,0 +1,147 @@
+import { needsGrad, recordGradient, type Gradient } from "../../autograd/gradient.js";
+import type { Backend } from "../../backends/backend.js";
+import { promoteTypes, scalarResultType, type DType } from "../../core/dtype.js";
+import { DTypeError } from "../../core/errors.js";
+import type { View } from "../../core/layout.js";
+import { broadcastShapes, shapesEqual, type Shape } from "../../core/shape.js";
+import type { Tensor, TensorOrScalar } from "../../tensor/tensor.js";
+import { expandStrides, reduceGradTo } from "../broadcast.js";
+import { backendOf, emptyTensor, rawView, runKernel, tensorFromArray } from "../dispatch.js";
+import type { BinaryDef, BroadcastAttrs } from "./binary-table.js";
+import type { UnaryDef } from "./unary-table.js";
+
+/**
+ * The runners of the elementwise primitives: `unary`, `binary` and `where`. Broadcasting is
+ * resolved here, once: inputs reach kernels as stride-0 views of the output's shape, and JS
+ * numbers become 0-d tensors of the dtype they take (PyTorch's weak "wrapped numbers").
+ */
+
+/** A JS number as a 0-d tensor of `dtype` on `backend` (PyTorch's wrapped number). */
+export function scalarTensor(value: number | boolean, dtype: DType, backend: Backend): Tensor {
+  const data =
+    dtype === "float64"
+      ? new Float64Array([+value])
+      : dtype === "int32"
+        ? new Int32Array([+value])
+        : dtype === "bool"
+          ? new Uint8Array([value ? 1 : 0])
+          : new Float32Array([+value]);
+  return tensorFromArray(backend, dtype, [], data, "tensor");
+}
+
+/** Runs a unary primitive: out = f(x), of x's shape. */
+export function unary(def: UnaryDef, x: Tensor): Tensor {
+  const backend = backendOf(def.name, x);
+  const out = emptyTensor(backend, def.dtype(x.dtype, def.name), x.shape, def.name);
+  runKernel(backend, "unary", { op: def, x, out });
+  if (def.gradient && needsGrad(x)) recordGradient(def.gradient, [x], [out], undefined);
+  return out;
+}
+
+/** Runs a binary primitive with broadcasting: out = f(a, b). */
+export function binary(def: BinaryDef, a0: TensorOrScalar, b0: TensorOrScalar): Tensor {
+  const backend = backendOfOperands(def.name, a0, b0);
+  const promoted = operandType(a0, b0);
+  const outDtype = def.dtype(promoted, def.name);
+  const a = asTensor(a0, promoted, backend);
+  const b = asTensor(b0, promoted, backend);
+  const shape = shapesEqual(a.shape, b.shape)
+    ? a.shape
+    : broadcastShapes(a.shape, b.shape, def.name);
+  const out = emptyTensor(backend, outDtype, shape, def.name);
+  runKernel(backend, "binary", {
+    op: def,
+    a: broadcastView(a, shape),
+    b: broadcastView(b, shape),
+    out,
+  });
+  if (def.gradient && needsGrad(a, b))
+    recordGradient(def.gradient, [a, b], [out], broadcastAttrs(a, b));
+  if (a !== a0) a.dispose();
+  if (b !== b0) b.dispose();
+  return out;
+}
+
+// cond ? a : b: the gradient flows to the branch that was taken
+const WHERE: Gradient<BroadcastAttrs> = {
+  name: "where",
+  saves: { inputs: [0] },
+  backward: ([g], [cond], ctx) => {
+    const { aShape, aDtype, bShape, bDtype } = ctx.attrs;
+    return [
+      null,
+      ctx.needsInputGrad(1) ? reduceGradTo(where(cond!, g!, 0), aShape, aDtype) : null,
+      ctx.needsInputGrad(2) ? reduceGradTo(where(cond!, 0, g!), bShape, bDtype) : null,
+    ];
+  },
+};
+
+/**
+ * `cond ? a : b` elementwise, with broadcasting, as PyTorch's `torch.where(cond, a, b)`; either
+ * branch may be a JS number. Shapes: `cond`, `a`, `b` broadcast together to the output's shape.
+ *
+ * @example
+ * torch.where(x.gt(0), x, 0); // relu
+ */
+export function where(cond: Tensor, a0: TensorOrScalar, b0: TensorOrScalar): Tensor {
+  const backend = backendOfOperands("where", cond, a0, b0);
+  if (cond.dtype !== "bool")
+    throw new DTypeError("where", `condition must be a bool tensor; got ${cond.dtype}`);
+  const dtype = operandType(a0, b0);
+  const a = asTensor(a0, dtype, backend);
+  const b = asTensor(b0, dtype, backend);
+  const shape = broadcastShapes(broadcastShapes(cond.shape, a.shape, "where"), b.shape, "where");
+  const out = emptyTensor(backend, dtype, shape, "where");
+  runKernel(backend, "where", {
+    cond: broadcastView(cond, shape),
+    a: broadcastView(a, shape),
+    b: broadcastView(b, shape),
+    out,
+  });
+  if (needsGrad(a, b)) recordGradient(WHERE, [cond, a, b], [out], broadcastAttrs(a, b));
+  if (a !== a0) a.dispose();
+  if (b !== b0) b.dispose();
+  return out;
+}
+
+function broadcastAttrs(a: Tensor, b: Tensor): BroadcastAttrs {
+  return { aShape: a.shape, aDtype: a.dtype, bShape: b.shape, bDtype: b.dtype };
+}
+
+/** `t` as a view of the broadcast `shape` (itself when it already has it). */
+export function broadcastView(t: Tensor, shape: Shape): View {
+  return shapesEqual(t.shape, shape)
+    ? t
+    : rawView(t, shape, expandStrides(t.shape, t.strides, shape));
+}
+
+/** The backend of the tensor operands (JS numbers have none). */
+function backendOfOperands(op: string, ...operands: TensorOrScalar[]): Backend {
+  return backendOf(op, ...operands.filter((v): v is Tensor => typeof v === "object"));
+}
+
+/** The result dtype of a binary op on these operands (JS numbers are weak). */
+export function operandType(a: TensorOrScalar, b: TensorOrScalar): DType {
+  if (typeof a !== "object" && typeof b !== "object") return scalarsType(a, b);
+  if (typeof a !== "object") return scalarResultType((b as Tensor).dtype, a);
+  if (typeof b !== "object") return scalarResultType(a.dtype, b);
+  // PyTorch: a 0-d tensor beside a dimensioned one only matters if its category is higher
+  if (a.ndim === 0 && b.ndim > 0) return category(a.dtype) > category(b.dtype) ? a.dtype : b.dtype;
+  if (b.ndim === 0 && a.ndim > 0) return category(b.dtype) > category(a.dtype) ? b.dtype : a.dtype;
+  return promoteTypes(a.dtype, b.dtype);
+}
+
+/** Two JS values (e.g. `where(c, 2, 0)`): bools stay bool, integers are int32, else float32. */
+function scalarsType(a: number | boolean, b: number | boolean): DType {
+  if (typeof a === "boolean" && typeof b === "boolean") return "bool";
+  return [a, b].every((v) => typeof v === "boolean" || Number.isInteger(v)) ? "int32" : "float32";
+}
+
+/** bool < integer < floating point */
+function category(d: DType): number {
+  return d === "bool" ? 0 : d === "int32" ? 1 : 2;
+}
+
+function asTensor(x: TensorOrScalar, dtype: DType, backend: Backend): Tensor {
+  return typeof x === "object" ? x : scalarTensor(x, dtype, backend);
+}

@@ -1,0 +1,291 @@
+import { needsGrad, recordGradient, type Gradient } from "../../autograd/gradient.js";
+import { ShapeError, ValueError } from "../../core/errors.js";
+import { contiguousStrides, isContiguous } from "../../core/layout.js";
+import {
+  checkShape,
+  fmtShape,
+  inferShape,
+  normalizeAxes,
+  normalizeAxis,
+  numel,
+  shapesEqual,
+  type Shape,
+} from "../../core/shape.js";
+import { Tensor } from "../../tensor/tensor.js";
+import { expandStrides, sumTo } from "../broadcast.js";
+import { backendOf, composite } from "../dispatch.js";
+import { contiguousCopy } from "../elementwise/copy.js";
+
+/**
+ * Views: view, reshape, squeeze, unsqueeze, permute, transpose, expand and flip share the input's
+ * storage and change only shape, strides and offset. Each declares its gradient, which is again a
+ * view (or a sum, for expand), so double backward works.
+ */
+
+/** Normalises a possibly negative dim against ndim (dims count from the end when negative). */
+export const axis = normalizeAxis;
+
+/** Accepts `f(2, 3)`, `f([2, 3])` and `f()` alike. */
+export function flatShapeArgs(args: readonly (number | readonly number[])[]): number[] {
+  if (args.length === 1 && typeof args[0] !== "number") return [...args[0]!];
+  return args as number[];
+}
+
+/** @internal A view of x's storage, recorded with `gradient` and `attrs`. */
+export function makeView<A>(
+  x: Tensor,
+  shape: Shape,
+  strides: readonly number[],
+  offset: number,
+  gradient: Gradient<A>,
+  attrs: A,
+): Tensor {
+  backendOf(gradient.name, x);
+  const out = new Tensor(x.storage, shape, strides, offset);
+  if (needsGrad(x)) recordGradient(gradient, [x], [out], attrs);
+  return out;
+}
+
+/** The gradient of a view that only reshapes: reshape back to the input's shape. */
+function reshapeBack(name: string): Gradient<{ from: Shape }> {
+  return { name, backward: ([g], _, { attrs }) => [reshape(g!, attrs.from)] };
+}
+
+/** The gradient of a view that changes nothing (t of a vector, expand to the same shape). */
+function unchanged(name: string): Gradient {
+  return { name, backward: ([g]) => [g] };
+}
+
+const VIEW = reshapeBack("view");
+const SQUEEZE = reshapeBack("squeeze");
+const T = unchanged("t");
+const EXPAND_NOTHING = unchanged("expand");
+
+const UNSQUEEZE: Gradient<{ dim: number }> = {
+  name: "unsqueeze",
+  backward: ([g], _, { attrs }) => [squeeze(g!, attrs.dim)],
+};
+
+const PERMUTE: Gradient<{ inverse: readonly number[] }> = {
+  name: "permute",
+  backward: ([g], _, { attrs }) => [permute(g!, attrs.inverse)],
+};
+
+// a broadcast's gradient sums over the dims it repeated
+const EXPAND: Gradient<{ from: Shape }> = {
+  name: "expand",
+  backward: ([g], _, { attrs }) => [sumTo(g!, attrs.from)],
+};
+
+const FLIP: Gradient<{ dims: readonly number[] }> = {
+  name: "flip",
+  backward: ([g], _, { attrs }) => [flipView(g!, attrs.dims)],
+};
+
+/**
+ * Strides for viewing (shape, strides) as `target` without copying, or null when impossible
+ * (PyTorch's `computeStride`: each run of merged dims must be contiguous within itself).
+ */
+function viewStrides(shape: Shape, strides: readonly number[], target: Shape): number[] | null {
+  if (numel(shape) <= 1 || isContiguous(shape, strides)) return contiguousStrides(target);
+  const out = new Array<number>(target.length);
+  let viewD = target.length - 1;
+  let chunkBase = strides[strides.length - 1] ?? 1;
+  let tensorNumel = 1;
+  let viewNumel = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    tensorNumel *= shape[d]!;
+    if (d === 0 || (shape[d - 1] !== 1 && strides[d - 1] !== tensorNumel * chunkBase)) {
+      while (viewD >= 0 && (viewNumel < tensorNumel || target[viewD] === 1)) {
+        out[viewD] = viewNumel * chunkBase;
+        viewNumel *= target[viewD]!;
+        viewD--;
+      }
+      if (viewNumel !== tensorNumel) return null;
+      if (d > 0) {
+        chunkBase = strides[d - 1]!;
+        tensorNumel = 1;
+        viewNumel = 1;
+      }
+    }
+  }
+  if (viewD !== -1) return null;
+  return out;
+}
+
+export function view(x: Tensor, shape0: Shape): Tensor {
+  const shape = inferShape(shape0, x.numel(), "view", x.shape);
+  const strides = viewStrides(x.shape, x.strides, shape);
+  if (!strides) {
+    throw new ShapeError(
+      "view",
+      `view size ${fmtShape(shape0)} is not compatible with input of shape ${fmtShape(x.shape)} and strides ${fmtShape(x.strides)}; use reshape(...) instead`,
+    );
+  }
+  return makeView(x, shape, strides, x.offset, VIEW, { from: x.shape });
+}
+
+export function reshape(x: Tensor, shape0: Shape): Tensor {
+  return composite("reshape", [x], () => {
+    const shape = inferShape(shape0, x.numel(), "reshape", x.shape);
+    if (viewStrides(x.shape, x.strides, shape)) return view(x, shape);
+    const c = contiguousCopy(x);
+    const out = view(c, shape);
+    c.dispose();
+    return out;
+  });
+}
+
+export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
+  return composite("flatten", [x], () => {
+    if (x.ndim === 0) return reshape(x, [1]);
+    const s = axis(startDim, x.ndim, "flatten");
+    const e = axis(endDim, x.ndim, "flatten");
+    if (s > e)
+      throw new ValueError("flatten", `startDim ${startDim} cannot come after endDim ${endDim}`);
+    const shape = [...x.shape.slice(0, s), numel(x.shape.slice(s, e + 1)), ...x.shape.slice(e + 1)];
+    return reshape(x, shape);
+  });
+}
+
+export function unflatten(x: Tensor, dim: number, sizes: readonly number[]): Tensor {
+  return composite("unflatten", [x], () => {
+    const d = axis(dim, x.ndim, "unflatten");
+    const inner = inferShape(sizes, x.shape[d]!, "unflatten", x.shape);
+    return view(x, [...x.shape.slice(0, d), ...inner, ...x.shape.slice(d + 1)]);
+  });
+}
+
+export function squeeze(x: Tensor, dim?: number | readonly number[]): Tensor {
+  const dims = dim === undefined ? x.shape.map((_, i) => i) : normalizeAxes(dim, x.ndim, "squeeze");
+  const keep = x.shape.map((s, i) => !(s === 1 && dims.includes(i)));
+  return makeView(
+    x,
+    x.shape.filter((_, i) => keep[i]),
+    x.strides.filter((_, i) => keep[i]),
+    x.offset,
+    SQUEEZE,
+    { from: x.shape },
+  );
+}
+
+export function unsqueeze(x: Tensor, dim: number): Tensor {
+  const d = axis(dim, x.ndim + 1, "unsqueeze");
+  const shape = [...x.shape.slice(0, d), 1, ...x.shape.slice(d)];
+  const inner = d < x.ndim ? x.strides[d]! * x.shape[d]! : 1;
+  const strides = [...x.strides.slice(0, d), inner, ...x.strides.slice(d)];
+  return makeView(x, shape, strides, x.offset, UNSQUEEZE, { dim: d });
+}
+
+export function permute(x: Tensor, dims: readonly number[]): Tensor {
+  if (dims.length !== x.ndim)
+    throw new ShapeError(
+      "permute",
+      `number of dims ${dims.length} doesn't match the input's ${x.ndim} (shape ${fmtShape(x.shape)}); got dims ${fmtShape(dims)}`,
+    );
+  const order = dims.map((d) => axis(d, x.ndim, "permute"));
+  if (new Set(order).size !== order.length)
+    throw new ValueError("permute", `repeated dim in ${fmtShape(dims)}`);
+  const inverse = new Array<number>(order.length);
+  order.forEach((d, i) => (inverse[d] = i));
+  return makeView(
+    x,
+    order.map((d) => x.shape[d]!),
+    order.map((d) => x.strides[d]!),
+    x.offset,
+    PERMUTE,
+    { inverse },
+  );
+}
+
+export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
+  return composite("transpose", [x], () => {
+    const order = x.shape.map((_, i) => i);
+    const a = axis(dim0, x.ndim, "transpose");
+    const b = axis(dim1, x.ndim, "transpose");
+    order[a] = b;
+    order[b] = a;
+    return permute(x, order);
+  });
+}
+
+export function t(x: Tensor): Tensor {
+  if (x.ndim > 2)
+    throw new ShapeError(
+      "t",
+      `expects a tensor with <= 2 dimensions, but got shape ${fmtShape(x.shape)}; use transpose(dim0, dim1)`,
+    );
+  return x.ndim < 2 ? makeView(x, x.shape, x.strides, x.offset, T, undefined) : transpose(x, 0, 1);
+}
+
+/** A broadcast view (stride 0 on repeated dims); -1 keeps a size. Its gradient is a sum. */
+export function expand(x: Tensor, shape0: readonly number[]): Tensor {
+  if (shape0.length < x.ndim)
+    throw new ShapeError(
+      "expand",
+      `the number of sizes ${fmtShape(shape0)} must be at least the tensor's number of dims (shape ${fmtShape(x.shape)})`,
+    );
+  const lead = shape0.length - x.ndim;
+  const shape = shape0.map((s, i) => (s === -1 && i >= lead ? x.shape[i - lead]! : s));
+  checkShape(shape, "expand");
+  for (let i = 0; i < x.ndim; i++) {
+    const have = x.shape[i]!;
+    if (have !== 1 && have !== shape[lead + i]) {
+      throw new ShapeError(
+        "expand",
+        `the expanded size ${shape[lead + i]} must match the existing size ${have} at dim ${lead + i} (shape ${fmtShape(x.shape)} to ${fmtShape(shape0)})`,
+      );
+    }
+  }
+  if (shapesEqual(shape, x.shape))
+    return makeView(x, x.shape, x.strides, x.offset, EXPAND_NOTHING, undefined);
+  const strides = expandStrides(x.shape, x.strides, shape);
+  return makeView(x, shape, strides, x.offset, EXPAND, { from: x.shape });
+}
+
+export function repeat(x: Tensor, sizes: readonly number[]): Tensor {
+  return composite("repeat", [x], () => {
+    if (sizes.length < x.ndim)
+      throw new ShapeError(
+        "repeat",
+        `number of repeat dims ${sizes.length} can't be smaller than the number of tensor dims ${x.ndim}`,
+      );
+    checkShape(sizes, "repeat");
+    const lead = sizes.length - x.ndim;
+    const padded = [...new Array<number>(lead).fill(1), ...x.shape];
+    // [a, b] repeated (r0, r1): view as [1, a, 1, b], expand to [r0, a, r1, b], copy to [r0*a, r1*b].
+    const inter = padded.flatMap((s) => [1, s]);
+    const expanded = padded.flatMap((s, i) => [sizes[i]!, s]);
+    const v = reshape(x, inter);
+    const e = expand(v, expanded);
+    const out = reshape(
+      e,
+      padded.map((s, i) => s * sizes[i]!),
+    );
+    if (v !== x) v.dispose();
+    e.dispose();
+    return out;
+  });
+}
+
+/** Reversed along `dims` (a copy, as in PyTorch). */
+export function flip(x: Tensor, dims0: number | readonly number[]): Tensor {
+  return composite("flip", [x], () => {
+    const dims = normalizeAxes(dims0, x.ndim, "flip");
+    const v = flipView(x, dims);
+    const out = contiguousCopy(v);
+    v.dispose();
+    return out;
+  });
+}
+
+/** A negative-stride view reversed along `dims`. */
+export function flipView(x: Tensor, dims: readonly number[]): Tensor {
+  let offset = x.offset;
+  const strides = x.strides.slice();
+  for (const d of dims) {
+    if (x.shape[d]! > 0) offset += (x.shape[d]! - 1) * x.strides[d]!;
+    strides[d] = -strides[d]!;
+  }
+  return makeView(x, x.shape, strides, offset, FLIP, { dims });
+}

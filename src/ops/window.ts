@@ -1,0 +1,50 @@
+import type { Tensor } from "../tensor/tensor.js";
+import { ValueError } from "../core/errors.js";
+import { emptyTensor, runKernel } from "./dispatch.js";
+import { cat } from "./movement.js";
+
+/**
+ * Sliding-window geometry shared by convolution and pooling: `(h, w)` pairs, the output size of a
+ * window sweep, and zero padding after the last rows/columns.
+ */
+
+export type Pair = number | readonly [number, number];
+
+export function pair(v: Pair, name: string, op: string): [number, number] {
+  const p: [number, number] = typeof v === "number" ? [v, v] : [v[0], v[1]];
+  if (!Number.isInteger(p[0]) || !Number.isInteger(p[1]))
+    throw new ValueError(op, `${name} must be integers; got ${String(v)}`);
+  return p;
+}
+
+export function outSize(
+  size: number,
+  k: number,
+  s: number,
+  p: number,
+  d: number,
+  ceil = false,
+): number {
+  const span = size + 2 * p - d * (k - 1) - 1;
+  let out = (ceil ? Math.ceil(span / s) : Math.floor(span / s)) + 1;
+  // PyTorch: with ceil mode the last window must start inside the input or the left padding
+  if (ceil && (out - 1) * s >= size + p) out--;
+  return out;
+}
+
+/** x (N, C, H, W) with `extra` zero rows and columns appended after its last ones. */
+export function padAfter(x: Tensor, extra: readonly [number, number]): Tensor {
+  let out = x;
+  for (const [dim, n] of [
+    [2, extra[0]],
+    [3, extra[1]],
+  ] as const) {
+    if (n === 0) continue;
+    const shape = out.shape.slice();
+    shape[dim] = n;
+    const z = emptyTensor(out.backend, out.dtype, shape, "conv2d");
+    runKernel(out.backend, "fill", { value: 0, out: z });
+    out = cat([out, z], dim);
+  }
+  return out;
+}
