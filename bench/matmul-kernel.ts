@@ -16,12 +16,8 @@ import { createRequire } from "node:module";
 import { cpus } from "node:os";
 import { dirname } from "node:path";
 import { gemm } from "../src/backends/cpu/gemm.js";
-import {
-  conv2dForward,
-  conv2dGeometry,
-  conv2dGradInput,
-  conv2dGradWeight,
-} from "../src/backends/cpu/conv.js";
+import { conv2dPass } from "../src/backends/cpu/conv.js";
+import { conv2dGeometry } from "../src/core/conv-geometry.js";
 
 type Tf = typeof import("@tensorflow/tfjs-core");
 type Tensor4D = import("@tensorflow/tfjs-core").Tensor4D;
@@ -81,7 +77,10 @@ function timeOursMatmul([, M, N, K, transA, transB]: MatmulShape): number {
 
 /** Times our forward, grad-input and grad-weight kernels; returns [fwd, gradIn, gradW] in ms. */
 function timeOursConv(xs: Shape4, ws: Shape4): [number, number, number] {
-  const g = conv2dGeometry(xs, ws, [1, 1], [1, 1], [1, 1], 1);
+  // stride 1 and padding 1 keep the 3x3 convolutions' planes the same size
+  const ys = [xs[0], ws[0], xs[2], xs[3]];
+  const attrs = { stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 1 } as const;
+  const g = conv2dGeometry(xs, ws, ys, attrs);
   const x = randomF32(numel(xs));
   const w = randomF32(numel(ws));
   const gradOut = randomF32(g.n * g.cOut * g.outH * g.outW);
@@ -89,9 +88,9 @@ function timeOursConv(xs: Shape4, ws: Shape4): [number, number, number] {
   const gx = new Float32Array(x.length);
   const gw = new Float32Array(w.length);
   return [
-    timeIt(() => conv2dForward(g, x, w, y)),
-    timeIt(() => conv2dGradInput(g, gradOut, w, gx)),
-    timeIt(() => conv2dGradWeight(g, x, gradOut, gw)),
+    timeIt(() => conv2dPass("forward", g, x, w, y)),
+    timeIt(() => conv2dPass("gradInput", g, gradOut, w, gx)),
+    timeIt(() => conv2dPass("gradWeight", g, x, gradOut, gw)),
   ];
 }
 

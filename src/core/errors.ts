@@ -16,50 +16,32 @@ export class TensorError extends Error {
 
 /** Shapes that do not fit the op (broadcasting, matmul inner dims, view sizes, ...). */
 export class ShapeError extends TensorError {
-  constructor(op: string, message: string) {
-    super(op, message);
-    this.name = "ShapeError";
-  }
+  override readonly name = "ShapeError";
 }
 
 /** A dtype the op does not accept (e.g. `mean` of an int32 tensor, a bool `requiresGrad`). */
 export class DTypeError extends TensorError {
-  constructor(op: string, message: string) {
-    super(op, message);
-    this.name = "DTypeError";
-  }
+  override readonly name = "DTypeError";
 }
 
 /** Tensors on different devices, a device that is not initialised, a sync read on a GPU. */
 export class DeviceError extends TensorError {
-  constructor(op: string, message: string) {
-    super(op, message);
-    this.name = "DeviceError";
-  }
+  override readonly name = "DeviceError";
 }
 
 /** A valid request that webtorch does not implement (yet). */
 export class NotImplementedError extends TensorError {
-  constructor(op: string, message: string) {
-    super(op, message);
-    this.name = "NotImplementedError";
-  }
+  override readonly name = "NotImplementedError";
 }
 
 /** Misuse of autograd: backward twice through a freed graph, a saved tensor modified in place. */
 export class AutogradError extends TensorError {
-  constructor(op: string, message: string) {
-    super(op, message);
-    this.name = "AutogradError";
-  }
+  override readonly name = "AutogradError";
 }
 
 /** A bad argument value that is not a shape or dtype (a negative lr, an index out of range). */
 export class ValueError extends TensorError {
-  constructor(op: string, message: string) {
-    super(op, message);
-    this.name = "ValueError";
-  }
+  override readonly name = "ValueError";
 }
 
 /** Throws an `internal:` error: a broken invariant inside webtorch, never a user mistake. */

@@ -3,24 +3,23 @@
 // 1.13 (integers, so exact).
 import { describe, expect, it } from "vitest";
 import type { FloatArray } from "../../src/backends/cpu/gemm.js";
-import { gemm, gemmReference } from "../../src/backends/cpu/gemm.js";
-import type { Conv2dGeometry } from "../../src/backends/cpu/conv.js";
+import { gemm } from "../../src/backends/cpu/gemm.js";
+import { conv2dPass } from "../../src/backends/cpu/conv.js";
+import { maxPool2dForward } from "../../src/backends/cpu/pool.js";
+import type { Conv2dGeometry, Pool2dGeometry } from "../../src/core/conv-geometry.js";
+import { conv2dGeometry } from "../../src/core/conv-geometry.js";
+import * as torch from "../../src/index.js";
 import {
-  conv2dForward,
   conv2dForwardReference,
-  conv2dGeometry,
-  conv2dGradInput,
+  conv2dGeometryFor,
   conv2dGradInputReference,
-  conv2dGradWeight,
   conv2dGradWeightReference,
-} from "../../src/backends/cpu/conv.js";
-import type { Pool2dGeometry } from "../../src/backends/cpu/pool.js";
-import {
-  maxPool2dForward,
   maxPool2dForwardReference,
-  pool2dGeometry,
-} from "../../src/backends/cpu/pool.js";
+  pool2dGeometryFor,
+} from "../util/reference-conv.js";
+import { gemmReference } from "../util/reference-gemm.js";
 
+type Pair = [number, number];
 type FloatCtor = Float32ArrayConstructor | Float64ArrayConstructor;
 const DTYPES: readonly [string, FloatCtor][] = [
   ["float32", Float32Array],
@@ -266,7 +265,7 @@ describe("conv2d", () => {
 
   function geometry(c: ConvCase): Conv2dGeometry {
     const { x, w, stride = ONE, padding = ZERO, dilation = ONE, groups = 1 } = c;
-    return conv2dGeometry(x, w, stride, padding, dilation, groups);
+    return conv2dGeometryFor(x, w, stride, padding, dilation, groups);
   }
 
   for (const [name, T] of DTYPES) {
@@ -283,19 +282,19 @@ describe("conv2d", () => {
         const pair = (n: number) => [new T(n).fill(NaN), new T(n).fill(NaN)] as const;
 
         const [y, yRef] = pair(gradOut.length);
-        conv2dForward(g, x, w, y);
+        conv2dPass("forward", g, x, w, y);
         conv2dForwardReference(g, x, w, yRef);
         const tolY = tolerance(T, taps);
         expectClose(y, yRef, tolY.rtol, tolY.atol, `forward ${what}`);
 
         const [gx, gxRef] = pair(x.length);
-        conv2dGradInput(g, gradOut, w, gx);
+        conv2dPass("gradInput", g, gradOut, w, gx);
         conv2dGradInputReference(g, gradOut, w, gxRef);
         const tolX = tolerance(T, (g.cOut / g.groups) * g.kh * g.kw);
         expectClose(gx, gxRef, tolX.rtol, tolX.atol, `grad input ${what}`);
 
         const [gw, gwRef] = pair(w.length);
-        conv2dGradWeight(g, x, gradOut, gw);
+        conv2dPass("gradWeight", g, x, gradOut, gw);
         conv2dGradWeightReference(g, x, gradOut, gwRef);
         const tolW = tolerance(T, g.n * g.outH * g.outW);
         expectClose(gw, gwRef, tolW.rtol, tolW.atol, `grad weight ${what}`);
@@ -308,7 +307,7 @@ describe("conv2d", () => {
     // F.conv2d(x, w, stride=(2, 1), padding=(1, 2), dilation=(2, 1), groups=2)
     const x = Float64Array.from({ length: 80 }, (_, i) => (i % 7) - 3);
     const w = Float64Array.from({ length: 48 }, (_, i) => (i % 5) - 2);
-    const g = conv2dGeometry([1, 4, 5, 4], [4, 2, 2, 3], [2, 1], [1, 2], [2, 1], 2);
+    const g = conv2dGeometryFor([1, 4, 5, 4], [4, 2, 2, 3], [2, 1], [1, 2], [2, 1], 2);
     expect([g.outH, g.outW]).toEqual([3, 6]);
     const expected = [
       -2, -3, -5, 9, -5, 3, -5, -6, 7, -3, 0, -5, 1, 0, -5, -8, 5, 7, 0, 0, -2, -5, -5, 3, 3, 3, 1,
@@ -319,8 +318,29 @@ describe("conv2d", () => {
     conv2dForwardReference(g, x, w, ref);
     expect(Array.from(ref)).toEqual(expected);
     const fast = new Float64Array(72);
-    conv2dForward(g, x, w, fast);
+    conv2dPass("forward", g, x, w, fast);
     expect(Array.from(fast)).toEqual(expected);
+  });
+
+  it("takes the output size from the tensors: convTranspose2d with outputPadding >= stride", () => {
+    // PyTorch allows outputPadding < max(stride, dilation); with stride 1 and dilation 2 the
+    // output (9 rows) is one row taller than the conv2d output-size rule gives back from 4.
+    const x = torch.tidy(() => torch.arange(0, 96).reshape([2, 3, 4, 4]).div(10));
+    const w = torch.tidy(() => torch.arange(0, 54).reshape([3, 2, 3, 3]).div(7));
+    const options = { stride: 1, dilation: 2, outputPadding: 1 };
+    const y = torch.nn.functional.convTranspose2d(x, w, null, options);
+    expect(y.shape).toEqual([2, 2, 9, 9]);
+    const got = y.dataSync() as Float32Array;
+    // PyTorch 1.13: F.conv_transpose2d(x, w, stride=1, dilation=2, output_padding=1)
+    expect(Array.from(got.slice(0, 6)).map((v) => +v.toFixed(4))).toEqual([
+      20.5714, 21.3429, 43.3714, 44.9571, 44.8286, 46.5,
+    ]);
+    const attrs = { stride: ONE, padding: ZERO, dilation: [2, 2] as Pair, groups: 1 };
+    const g = conv2dGeometry(y.shape, w.shape, x.shape, attrs);
+    const ref = new Float32Array(got.length);
+    conv2dGradInputReference(g, x.dataSync() as Float32Array, w.dataSync() as Float32Array, ref);
+    expectClose(got, ref, 1e-6, 1e-5, "convTranspose2d");
+    for (const t of [x, w, y]) t.dispose();
   });
 
   it("the gradients are the adjoints of the forward map: <conv(x), gy> = <x, gx> = <w, gw>", () => {
@@ -333,9 +353,9 @@ describe("conv2d", () => {
       const y = new Float64Array(gy.length);
       const gx = new Float64Array(x.length);
       const gw = new Float64Array(w.length);
-      conv2dForward(g, x, w, y);
-      conv2dGradInput(g, gy, w, gx);
-      conv2dGradWeight(g, x, gy, gw);
+      conv2dPass("forward", g, x, w, y);
+      conv2dPass("gradInput", g, gy, w, gx);
+      conv2dPass("gradWeight", g, x, gy, gw);
       const dot = (a: FloatArray, b: FloatArray) => {
         let s = 0;
         for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
@@ -347,15 +367,43 @@ describe("conv2d", () => {
     }
   });
 
-  it("conv2dGeometry computes PyTorch's output size and rejects inconsistent shapes", () => {
-    const g = conv2dGeometry([64, 1, 28, 28], [32, 1, 3, 3], [1, 1], [1, 1], [1, 1], 1);
-    expect([g.outH, g.outW]).toEqual([28, 28]);
-    const s = conv2dGeometry([1, 3, 10, 9], [4, 3, 3, 2], [2, 3], [1, 0], [2, 1], 1);
-    expect([s.outH, s.outW]).toEqual([4, 3]);
-    expect(() => conv2dGeometry([1, 4, 5, 5], [4, 3, 3, 3], [1, 1], [0, 0], [1, 1], 1)).toThrow(
+  it("conv2d's output size is PyTorch's, and the kernels' geometry rejects inconsistent shapes", () => {
+    // [x, w, stride, padding, dilation, PyTorch 1.13 output (H, W)]
+    const cases: [number[], number[], Pair, Pair, Pair, Pair][] = [
+      [
+        [64, 1, 28, 28],
+        [32, 1, 3, 3],
+        [1, 1],
+        [1, 1],
+        [1, 1],
+        [28, 28],
+      ],
+      [
+        [1, 3, 10, 9],
+        [4, 3, 3, 2],
+        [2, 3],
+        [1, 0],
+        [2, 1],
+        [4, 3],
+      ],
+    ];
+    for (const [x, w, stride, padding, dilation, expected] of cases) {
+      const y = torch.conv2d(torch.zeros(x), torch.zeros(w), null, {
+        stride,
+        padding,
+        dilation,
+      });
+      expect(y.shape.slice(2)).toEqual(expected);
+      y.dispose();
+      const g = conv2dGeometryFor(x, w, stride, padding, dilation, 1);
+      expect([g.outH, g.outW]).toEqual(expected);
+    }
+    const attrs = { stride: ONE, padding: ZERO, dilation: ONE, groups: 1 };
+    // 4 input channels against a weight for 3; an output batch that is not the input's
+    expect(() => conv2dGeometry([1, 4, 5, 5], [4, 3, 3, 3], [1, 4, 3, 3], attrs)).toThrow(
       /^internal: conv2dGeometry/,
     );
-    expect(() => conv2dGeometry([1, 4, 2, 2], [4, 4, 3, 3], [1, 1], [0, 0], [1, 1], 1)).toThrow(
+    expect(() => conv2dGeometry([1, 4, 5, 5], [4, 4, 3, 3], [2, 4, 3, 3], attrs)).toThrow(
       /^internal: conv2dGeometry/,
     );
   });
@@ -370,7 +418,7 @@ describe("maxPool2d", () => {
     dilation: [number, number] = [1, 1],
     ceilMode = false,
   ): Pool2dGeometry {
-    return pool2dGeometry(x, k, stride, padding, dilation, ceilMode);
+    return pool2dGeometryFor(x, k, stride, padding, dilation, ceilMode);
   }
 
   function run(g: Pool2dGeometry, x: FloatArray) {
@@ -436,7 +484,7 @@ describe("maxPool2d", () => {
     expect(c.idx).toEqual([5, 5, 7, 5, 5, 7, 13, 13, 15]);
   });
 
-  it("pool2dGeometry follows PyTorch's ceil-mode output size", () => {
+  it("maxPool2d's output size is PyTorch's, ceil mode included", () => {
     // [h, k, stride, pad, dilation, ceilMode, PyTorch 1.13 output size]
     const cases: [number, number, number, number, number, boolean, number][] = [
       [28, 2, 2, 0, 1, false, 14],
@@ -447,8 +495,12 @@ describe("maxPool2d", () => {
       [4, 2, 2, 1, 2, true, 3],
       [10, 3, 4, 1, 2, true, 3],
     ];
-    for (const [h, k, s, p, d, ceil, expected] of cases) {
-      const g = pool2dGeometry([1, 1, h, h], [k, k], [s, s], [p, p], [d, d], ceil);
+    for (const [h, k, s, p, d, ceilMode, expected] of cases) {
+      const x = torch.zeros([1, 1, h, h]);
+      const y = torch.maxPool2d(x, k, { stride: s, padding: p, dilation: d, ceilMode });
+      expect(y.shape).toEqual([1, 1, expected, expected]);
+      for (const t of [x, y]) t.dispose();
+      const g = pool2dGeometryFor([1, 1, h, h], [k, k], [s, s], [p, p], [d, d], ceilMode);
       expect([g.outH, g.outW]).toEqual([expected, expected]);
     }
   });

@@ -21,6 +21,27 @@
 /** A float tensor's storage: float32 is the hot path, float64 is used for gradcheck. */
 export type FloatArray = Float32Array | Float64Array;
 
+/**
+ * The signature of {@link gemm}, shared by its two strategies (packed and direct): sizes, then
+ * each operand as (array, offset, row stride, column stride), then `out` and its offset.
+ */
+export type Gemm = (
+  M: number,
+  N: number,
+  K: number,
+  a: FloatArray,
+  aOff: number,
+  aRs: number,
+  aCs: number,
+  b: FloatArray,
+  bOff: number,
+  bRs: number,
+  bCs: number,
+  out: FloatArray,
+  outOff: number,
+  accumulate?: boolean,
+) => void;
+
 /** Rows of A per micro-tile. */
 const MR = 4;
 /** Columns of B per micro-tile. */
@@ -62,22 +83,10 @@ let rowAcc: Float64Array = new Float64Array(0);
  * // C = A @ W^T with W stored as (2x3) row-major: B[k,j] = W[j,k]
  * gemm(2, 2, 3, a, 0, 3, 1, w, 0, 1, 3, c, 0);
  */
-export function gemm(
-  M: number,
-  N: number,
-  K: number,
-  a: FloatArray,
-  aOff: number,
-  aRs: number,
-  aCs: number,
-  b: FloatArray,
-  bOff: number,
-  bRs: number,
-  bCs: number,
-  out: FloatArray,
-  outOff: number,
-  accumulate = false,
-): void {
+// prettier-ignore
+export const gemm: Gemm = (
+  M, N, K, a, aOff, aRs, aCs, b, bOff, bRs, bCs, out, outOff, accumulate = false,
+) => {
   if (M <= 0 || N <= 0) return;
   if (K > 0 && M >= MR && N >= NR && M * N * K > SMALL_MACS) {
     gemmPacked(M, N, K, a, aOff, aRs, aCs, b, bOff, bRs, bCs, out, outOff, accumulate);
@@ -85,60 +94,14 @@ export function gemm(
   }
   if (!accumulate) out.fill(0, outOff, outOff + M * N);
   if (K > 0) gemmDirect(M, N, K, a, aOff, aRs, aCs, b, bOff, bRs, bCs, out, outOff);
-}
-
-/**
- * The test oracle for {@link gemm}: a plain triple loop with the same contract.
- *
- * @example
- * gemmReference(2, 2, 3, a, 0, 3, 1, b, 0, 2, 1, expected, 0);
- */
-export function gemmReference(
-  M: number,
-  N: number,
-  K: number,
-  a: FloatArray,
-  aOff: number,
-  aRs: number,
-  aCs: number,
-  b: FloatArray,
-  bOff: number,
-  bRs: number,
-  bCs: number,
-  out: FloatArray,
-  outOff: number,
-  accumulate = false,
-): void {
-  for (let i = 0; i < M; i++) {
-    for (let j = 0; j < N; j++) {
-      let s = 0;
-      for (let k = 0; k < K; k++) s += a[aOff + i * aRs + k * aCs] * b[bOff + k * bRs + j * bCs];
-      const o = outOff + i * N + j;
-      out[o] = accumulate ? out[o] + s : s;
-    }
-  }
-}
+};
 
 /**
  * Adds A @ B into `out` without packing, accumulating in double precision. Walks B along its
  * contiguous direction: dot products down the columns of a column-major B, row updates
  * (axpy) along the rows of a row-major one.
  */
-function gemmDirect(
-  M: number,
-  N: number,
-  K: number,
-  a: FloatArray,
-  aOff: number,
-  aRs: number,
-  aCs: number,
-  b: FloatArray,
-  bOff: number,
-  bRs: number,
-  bCs: number,
-  out: FloatArray,
-  outOff: number,
-): void {
+const gemmDirect: Gemm = (M, N, K, a, aOff, aRs, aCs, b, bOff, bRs, bCs, out, outOff) => {
   const byRows = Math.abs(bCs) < Math.abs(bRs);
   if (byRows && rowAcc.length < N) rowAcc = new Float64Array(N);
   const acc = rowAcc;
@@ -163,28 +126,16 @@ function gemmDirect(
       out[oRow + j] += s;
     }
   }
-}
+};
 
 /**
  * Writes (or with `accumulate`, adds) A @ B into `out` through packed panels and the
  * register-tiled micro-kernel.
  */
-function gemmPacked(
-  M: number,
-  N: number,
-  K: number,
-  a: FloatArray,
-  aOff: number,
-  aRs: number,
-  aCs: number,
-  b: FloatArray,
-  bOff: number,
-  bRs: number,
-  bCs: number,
-  out: FloatArray,
-  outOff: number,
-  accumulate: boolean,
-): void {
+// prettier-ignore
+const gemmPacked: Gemm = (
+  M, N, K, a, aOff, aRs, aCs, b, bOff, bRs, bCs, out, outOff, accumulate,
+) => {
   const ncMax = Math.min(NC, roundUp(N, NR));
   const kcMax = Math.min(KC, K);
   if (packedB.length < ncMax * kcMax) packedB = new Float64Array(ncMax * kcMax);
@@ -202,7 +153,7 @@ function gemmPacked(
       }
     }
   }
-}
+};
 
 /**
  * Multiplies a packed (mc x kc) A block by a packed (kc x nc) B panel into `out` (row stride

@@ -6,13 +6,9 @@ import { fillNormal, fillUniform } from "../../core/philox.js";
 import { elementwise } from "./elementwise.js";
 import { catKernel, fillKernel, gatherKernel, scatterKernel } from "./indexing.js";
 import { optimStepKernel } from "./optim.js";
-import {
-  conv2dGradInputKernel,
-  conv2dGradWeightKernel,
-  conv2dKernel,
-  matmulKernel,
-  maxPool2dKernel,
-} from "./linalg.js";
+import { conv2dGradInputKernel, conv2dGradWeightKernel, conv2dKernel } from "./conv.js";
+import { matmulKernel } from "./matmul.js";
+import { maxPool2dKernel } from "./pool.js";
 import { reduceKernel, scanKernel } from "./reduce.js";
 
 const select = (c: number, a: number, b: number) => (c ? a : b);

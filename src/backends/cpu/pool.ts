@@ -1,74 +1,20 @@
 /**
- * 2-D max pooling on raw typed arrays (NCHW), forward only: the caller computes the backward as a
- * scatter-add of gradOut at the returned indices. Knows nothing about tensors.
+ * The CPU's 2-D max pooling (NCHW), forward only: the frontend computes the backward as a
+ * scatter-add of gradOut at the returned indices. The geometry, output size included, comes from
+ * the shapes of the frontend's tensors.
  *
  * @module
  */
+import { pool2dGeometry, type Pool2dGeometry } from "../../core/conv-geometry.js";
+import type { KernelArgs } from "../../ops/prims.js";
 import type { FloatArray } from "./gemm.js";
+import { contiguousElements } from "./strided.js";
 
-/**
- * Shapes and window parameters of a 2-D pooling, per dimension (H, W). `outH`/`outW` are given
- * by the caller (so `ceilMode` is the caller's business, see {@link pool2dGeometry}).
- */
-export interface Pool2dGeometry {
-  n: number;
-  c: number;
-  h: number;
-  w: number;
-  kh: number;
-  kw: number;
-  strideH: number;
-  strideW: number;
-  padH: number;
-  padW: number;
-  dilH: number;
-  dilW: number;
-  outH: number;
-  outW: number;
-}
-
-/**
- * Resolves a pooling geometry for input `(N, C, H, W)` with PyTorch's output-size rule:
- * `out = floor_or_ceil((H + 2*pad - dil*(k-1) - 1) / stride) + 1`, and in ceil mode the last
- * window is dropped if it would start in the right/bottom padding.
- *
- * @example
- * const g = pool2dGeometry([64, 32, 28, 28], [2, 2], [2, 2], [0, 0], [1, 1], false);
- * // g.outH === 14
- */
-export function pool2dGeometry(
-  xShape: readonly number[],
-  kernel: [number, number],
-  stride: [number, number],
-  padding: [number, number],
-  dilation: [number, number],
-  ceilMode: boolean,
-): Pool2dGeometry {
-  const [n, c, h, w] = xShape;
-  const outH = pooledSize(h, kernel[0], stride[0], padding[0], dilation[0], ceilMode);
-  const outW = pooledSize(w, kernel[1], stride[1], padding[1], dilation[1], ceilMode);
-  if (xShape.length !== 4 || outH < 1 || outW < 1) {
-    throw new Error(`internal: pool2dGeometry: bad arguments for input [${xShape.join(", ")}]`);
-  }
-  const [kh, kw] = kernel;
-  const [strideH, strideW] = stride;
-  const [padH, padW] = padding;
-  const [dilH, dilW] = dilation;
-  return { n, c, h, w, kh, kw, strideH, strideW, padH, padW, dilH, dilW, outH, outW };
-}
-
-function pooledSize(
-  size: number,
-  k: number,
-  stride: number,
-  pad: number,
-  dil: number,
-  ceilMode: boolean,
-): number {
-  const span = size + 2 * pad - dil * (k - 1) - 1;
-  let out = (ceilMode ? Math.ceil(span / stride) : Math.floor(span / stride)) + 1;
-  if (ceilMode && (out - 1) * stride >= size + pad) out--;
-  return out;
+/** The `maxPool2d` kernel: x contiguous `(N, C, H, W)`; out and indices `(N, C, outH, outW)`. */
+export function maxPool2dKernel({ x, out, indices, attrs }: KernelArgs["maxPool2d"]): void {
+  const g = pool2dGeometry(x.shape, out.shape, attrs);
+  const values = contiguousElements<FloatArray>(out);
+  maxPool2dForward(g, contiguousElements(x), values, contiguousElements<Int32Array>(indices));
 }
 
 /**
@@ -81,7 +27,7 @@ function pooledSize(
  * window, as PyTorch's `val > max || isnan(val)` scan gives).
  *
  * @example
- * const g = pool2dGeometry([1, 1, 4, 4], [2, 2], [2, 2], [0, 0], [1, 1], false);
+ * const g = pool2dGeometry([1, 1, 4, 4], [1, 1, 2, 2], attrs); // 2x2 windows, stride 2
  * maxPool2dForward(g, x, out, idx); // out and idx have 4 elements
  */
 export function maxPool2dForward(
@@ -135,43 +81,4 @@ function firstTap(start: number, dil: number): number {
 function endTap(start: number, dil: number, k: number, size: number): number {
   const last = start >= size ? -1 : Math.floor((size - 1 - start) / dil);
   return Math.max(Math.min(k, last + 1), firstTap(start, dil));
-}
-
-/**
- * Test oracle for {@link maxPool2dForward}: the direct loop with a bounds check per tap.
- *
- * @example
- * maxPool2dForwardReference(g, x, expectedOut, expectedIdx);
- */
-export function maxPool2dForwardReference(
-  g: Pool2dGeometry,
-  x: FloatArray,
-  out: FloatArray,
-  indices: Int32Array,
-): void {
-  const { h, w, kh, kw, outH, outW } = g;
-  for (let p = 0; p < g.n * g.c; p++) {
-    for (let oh = 0; oh < outH; oh++) {
-      for (let ow = 0; ow < outW; ow++) {
-        let best = -Infinity;
-        let arg = -1;
-        for (let ki = 0; ki < kh; ki++) {
-          const ih = oh * g.strideH - g.padH + ki * g.dilH;
-          if (ih < 0 || ih >= h) continue;
-          for (let kj = 0; kj < kw; kj++) {
-            const iw = ow * g.strideW - g.padW + kj * g.dilW;
-            if (iw < 0 || iw >= w) continue;
-            const v = x[(p * h + ih) * w + iw];
-            if (arg < 0 || v > best || Number.isNaN(v)) {
-              best = v;
-              arg = ih * w + iw;
-            }
-          }
-        }
-        const o = (p * outH + oh) * outW + ow;
-        out[o] = best;
-        indices[o] = arg;
-      }
-    }
-  }
 }

@@ -1,3 +1,4 @@
+import type { TypedArray } from "../../core/dtype.js";
 import type { View } from "../../core/layout.js";
 
 /**
@@ -62,6 +63,19 @@ export function elementOffsets(
     }
   }
   return out;
+}
+
+/**
+ * The elements of a contiguous view as their own typed array (a subarray: no copy), for kernels
+ * that index from 0: a view with an offset (e.g. `x.narrow(0, 1, 2)`) must start there.
+ *
+ * @example
+ * const x = contiguousElements<Float32Array>(view); // x[0] is the view's first element
+ */
+export function contiguousElements<T extends TypedArray>(v: View): T {
+  let n = 1;
+  for (const d of v.shape) n *= d;
+  return (v.storage.data as T).subarray(v.offset, v.offset + n) as T;
 }
 
 /** A view of the dims of `v` taken in `order` (a permutation), for moving reduced dims last. */
