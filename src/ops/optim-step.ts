@@ -236,7 +236,10 @@ function adagradClr(h: AdagradStepHyper): number {
 
 // ---- the composite: PyTorch's single-tensor code, as in-place tensor ops ----
 
-function composite(param: Tensor, grad: Tensor, state: readonly Tensor[], h: OptimStepHyper): void {
+/** One kind's composite update (the same arguments as {@link optimStep}). */
+type Composite<H> = (param: Tensor, grad: Tensor, state: readonly Tensor[], h: H) => void;
+
+const composite: Composite<OptimStepHyper> = (param, grad, state, h) => {
   switch (h.kind) {
     case "sgd":
       return sgdComposite(param, grad, state, h);
@@ -248,17 +251,21 @@ function composite(param: Tensor, grad: Tensor, state: readonly Tensor[], h: Opt
       return rmspropComposite(param, grad, state, h);
   }
   h satisfies never;
+};
+
+/** The gradient as the single-tensor updates begin: negated to maximize, then the L2 term added. */
+function decayedGrad(
+  param: Tensor,
+  grad: Tensor,
+  h: { maximize: boolean; weightDecay: number },
+): Tensor {
+  const g = h.maximize ? grad.neg() : grad;
+  return h.weightDecay !== 0 ? g.add(param, { alpha: h.weightDecay }) : g;
 }
 
 /** torch/optim/sgd.py `_single_tensor_sgd` */
-function sgdComposite(
-  param: Tensor,
-  grad: Tensor,
-  state: readonly Tensor[],
-  h: SgdStepHyper,
-): void {
-  let dp = h.maximize ? grad.neg() : grad;
-  if (h.weightDecay !== 0) dp = dp.add(param, { alpha: h.weightDecay });
+const sgdComposite: Composite<SgdStepHyper> = (param, grad, state, h) => {
+  let dp = decayedGrad(param, grad, h);
   if (h.momentum !== 0) {
     const buf = state[0]!;
     if (h.firstStep) buf.copy_(dp);
@@ -266,15 +273,10 @@ function sgdComposite(
     dp = h.nesterov ? dp.add(buf, { alpha: h.momentum }) : buf;
   }
   param.add_(dp, { alpha: -h.lr });
-}
+};
 
 /** torch/optim/adam.py `_single_tensor_adam` and adamw.py `_single_tensor_adamw` (not capturable) */
-function adamComposite(
-  param: Tensor,
-  grad: Tensor,
-  state: readonly Tensor[],
-  h: AdamStepHyper,
-): void {
+const adamComposite: Composite<AdamStepHyper> = (param, grad, state, h) => {
   const [expAvg, expAvgSq, maxExpAvgSq] = state as [Tensor, Tensor, Tensor | undefined];
   let g = h.maximize ? grad.neg() : grad;
   if (h.decoupledWeightDecay) {
@@ -297,34 +299,22 @@ function adamComposite(
     denom = expAvgSq.sqrt().div(biasCorrection2Sqrt).add_(h.eps);
   }
   param.addcdiv_(expAvg, denom, { value: -stepSize });
-}
+};
 
 /** torch/optim/adagrad.py `_single_tensor_adagrad` (dense) */
-function adagradComposite(
-  param: Tensor,
-  grad: Tensor,
-  state: readonly Tensor[],
-  h: AdagradStepHyper,
-): void {
+const adagradComposite: Composite<AdagradStepHyper> = (param, grad, state, h) => {
   const stateSum = state[0]!;
-  let g = h.maximize ? grad.neg() : grad;
-  if (h.weightDecay !== 0) g = g.add(param, { alpha: h.weightDecay });
+  const g = decayedGrad(param, grad, h);
   const clr = adagradClr(h);
   stateSum.addcmul_(g, g, { value: 1 });
   const std = stateSum.sqrt().add_(h.eps);
   param.addcdiv_(g, std, { value: -clr });
-}
+};
 
 /** torch/optim/rmsprop.py `_single_tensor_rmsprop` */
-function rmspropComposite(
-  param: Tensor,
-  grad: Tensor,
-  state: readonly Tensor[],
-  h: RmspropStepHyper,
-): void {
+const rmspropComposite: Composite<RmspropStepHyper> = (param, grad, state, h) => {
   const squareAvg = state[0]!;
-  let g = h.maximize ? grad.neg() : grad;
-  if (h.weightDecay !== 0) g = g.add(param, { alpha: h.weightDecay });
+  const g = decayedGrad(param, grad, h);
   squareAvg.mul_(h.alpha).addcmul_(g, g, { value: 1 - h.alpha });
   let avg: Tensor;
   if (h.centered) {
@@ -342,4 +332,4 @@ function rmspropComposite(
   } else {
     param.addcdiv_(g, avg, { value: -h.lr });
   }
-}
+};

@@ -1,12 +1,6 @@
 import { assertInternal } from "../../core/errors.js";
 import type { View } from "../../core/layout.js";
-import type {
-  AdagradScalars,
-  AdamScalars,
-  KernelArgs,
-  RmspropScalars,
-  SgdScalars,
-} from "../../ops/prims.js";
+import type { KernelArgs } from "../../ops/prims.js";
 
 /**
  * The CPU kernel of the fused `optimStep` primitive: one pass over contiguous float32/float64
@@ -28,27 +22,37 @@ import type {
 
 type Floats = Float32Array | Float64Array;
 
+/** The arguments of one kind of update. */
+type StepArgs<K extends KernelArgs["optimStep"]["kind"]> = Extract<
+  KernelArgs["optimStep"],
+  { kind: K }
+>;
+
 /** The `optimStep` kernel: dispatches on `kind` to one tight loop per optimizer. */
 export function optimStepKernel(args: KernelArgs["optimStep"]): void {
-  const { param, grad, state } = args;
   let n = 1;
-  for (const d of param.shape) n *= d;
+  for (const d of args.param.shape) n *= d;
   if (n === 0) return;
   switch (args.kind) {
     case "sgd":
-      sgd(param, grad, state, args.scalars, n);
-      return;
+      return sgd(args, n);
     case "adam":
-      adam(param, grad, state, args.scalars, n);
-      return;
+      return adam(args, n);
     case "adagrad":
-      adagrad(param, grad, state, args.scalars, n);
-      return;
+      return adagrad(args, n);
     case "rmsprop":
-      rmsprop(param, grad, state, args.scalars, n);
-      return;
+      return rmsprop(args, n);
   }
   args satisfies never;
+}
+
+/**
+ * How every update starts, in PyTorch's order: the gradient negated to maximize (`sign` is -1),
+ * then the L2 weight decay `wd` added. Small enough for V8 to inline into the loops.
+ */
+function directionOf(g: number, x: number, sign: number, wd: number): number {
+  const d = sign * g;
+  return wd !== 0 ? d + x * wd : d;
 }
 
 /** The view's elements as an array indexed from 0 (the storage itself when the offset is 0). */
@@ -57,7 +61,7 @@ function flat(v: View, n: number): Floats {
   return v.offset === 0 ? a : a.subarray(v.offset, v.offset + n);
 }
 
-function sgd(param: View, grad: View, state: readonly View[], s: SgdScalars, n: number): void {
+function sgd({ param, grad, state, scalars: s }: StepArgs<"sgd">, n: number): void {
   const { negLr, weightDecay: wd, momentum, dampening, nesterov, firstStep } = s;
   const hasBuffer = momentum !== 0;
   assertInternal(
@@ -71,8 +75,7 @@ function sgd(param: View, grad: View, state: readonly View[], s: SgdScalars, n: 
   const keep = 1 - dampening;
   for (let i = 0; i < n; i++) {
     const x = p[i]!;
-    let d = sign * g[i]!;
-    if (wd !== 0) d = d + x * wd;
+    const d = directionOf(g[i]!, x, sign, wd);
     if (!hasBuffer) {
       p[i] = x + d * negLr;
       continue;
@@ -84,7 +87,7 @@ function sgd(param: View, grad: View, state: readonly View[], s: SgdScalars, n: 
   }
 }
 
-function adam(param: View, grad: View, state: readonly View[], s: AdamScalars, n: number): void {
+function adam({ param, grad, state, scalars: s }: StepArgs<"adam">, n: number): void {
   const { negStepSize, beta1, beta2, eps, weightDecay: wd, biasCorrection2Sqrt, decay } = s;
   assertInternal(
     state.length === 2 || state.length === 3,
@@ -104,8 +107,7 @@ function adam(param: View, grad: View, state: readonly View[], s: AdamScalars, n
   const shrink = s.decoupled && wd !== 0;
   for (let i = 0; i < n; i++) {
     let x = p[i]!;
-    let gi = sign * g[i]!;
-    if (l2 !== 0) gi = gi + x * l2;
+    const gi = directionOf(g[i]!, x, sign, l2);
     if (shrink) x = x * decay;
     const mi = m[i]! * beta1 + gi * oneMinusBeta1;
     const vi = v[i]! * beta2 + gi * gi * oneMinusBeta2;
@@ -121,13 +123,7 @@ function adam(param: View, grad: View, state: readonly View[], s: AdamScalars, n
   }
 }
 
-function adagrad(
-  param: View,
-  grad: View,
-  state: readonly View[],
-  s: AdagradScalars,
-  n: number,
-): void {
+function adagrad({ param, grad, state, scalars: s }: StepArgs<"adagrad">, n: number): void {
   const { negClr, weightDecay: wd, eps } = s;
   assertInternal(state.length === 1, "optimStep(adagrad): expected [sum]");
   const p = flat(param, n);
@@ -136,21 +132,14 @@ function adagrad(
   const sign = s.maximize ? -1 : 1;
   for (let i = 0; i < n; i++) {
     const x = p[i]!;
-    let gi = sign * g[i]!;
-    if (wd !== 0) gi = gi + x * wd;
+    const gi = directionOf(g[i]!, x, sign, wd);
     const si = sum[i]! + gi * gi;
     sum[i] = si;
     p[i] = x + (gi / (Math.sqrt(si) + eps)) * negClr;
   }
 }
 
-function rmsprop(
-  param: View,
-  grad: View,
-  state: readonly View[],
-  s: RmspropScalars,
-  n: number,
-): void {
+function rmsprop({ param, grad, state, scalars: s }: StepArgs<"rmsprop">, n: number): void {
   const { negLr, alpha, eps, weightDecay: wd, momentum, centered } = s;
   const expected = 1 + (centered ? 1 : 0) + (momentum > 0 ? 1 : 0);
   assertInternal(
@@ -166,8 +155,7 @@ function rmsprop(
   const oneMinusAlpha = 1 - alpha;
   for (let i = 0; i < n; i++) {
     const x = p[i]!;
-    let gi = sign * g[i]!;
-    if (wd !== 0) gi = gi + x * wd;
+    const gi = directionOf(g[i]!, x, sign, wd);
     const sqi = sq[i]! * alpha + gi * gi * oneMinusAlpha;
     sq[i] = sqi;
     let avg: number;

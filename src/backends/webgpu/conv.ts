@@ -16,7 +16,7 @@ import type { View } from "../../core/layout.js";
 import { numel } from "../../core/shape.js";
 import type { KernelArgs } from "../../ops/prims.js";
 import { elementGrid, grid, gridTiles, type KernelHost } from "./host.js";
-import { UniformStruct } from "./uniforms.js";
+import { UniformStruct, WINDOW_FIELDS, windowValues } from "./uniforms.js";
 
 /** Overrides of the conv kernels' own choices, for tests and benchmarks. */
 export interface ConvOptions {
@@ -41,12 +41,7 @@ const CONV_PARAMS = new UniformStruct("ConvParams", {
   groups: "u32",
   outH: "u32",
   outW: "u32",
-  strideH: "u32",
-  strideW: "u32",
-  padH: "u32",
-  padW: "u32",
-  dilH: "u32",
-  dilW: "u32",
+  ...WINDOW_FIELDS,
   xOffset: "u32",
   wOffset: "u32",
   yOffset: "u32",
@@ -56,7 +51,7 @@ const CONV_PARAMS = new UniformStruct("ConvParams", {
 
 const CODE = CONV_PARAMS.wgsl + convWgsl;
 
-/** Below this many channels per group (out for forward, in for grad input), direct kernels. */
+/** Below this many channels per group (GEMM rows of forward and grad input), direct kernels. */
 const MIN_GEMM_CHANNELS = 8;
 /**
  * Below this many 64 x 64 GEMM tiles, a weight gradient with a reduction (n * outH * outW) of at
@@ -92,10 +87,11 @@ interface ConvViews {
 
 /** One conv primitive as a side of the convolution (see the module comment). */
 interface ConvSide {
-  /** The view the primitive writes. */
+  /**
+   * The view the primitive writes (binding 2); it reads the other two, bound at 0 and 1 in the
+   * order x, y, w (see conv.wgsl's header).
+   */
   readonly writes: keyof ConvViews;
-  /** The two views it reads, in binding order (bindings 0 and 1; the written one is 2). */
-  readonly reads: readonly [keyof ConvViews, keyof ConvViews];
   readonly gemmEntry: string;
   readonly directEntry: string;
   /** GEMM rows and columns per group. */
@@ -106,29 +102,30 @@ interface ConvSide {
   directGrid(total: number): [number, number];
 }
 
-const FORWARD: ConvSide = {
-  writes: "y",
-  reads: ["x", "w"],
-  gemmEntry: "conv2dForward",
-  directEntry: "conv2dForwardDirect",
-  gemmSize: (s) => [s.og, s.n * s.outH * s.outW],
-  preferDirect: (s) => s.og < MIN_GEMM_CHANNELS,
-  directGrid: elementGrid,
-};
+/**
+ * Forward and grad input: the GEMM's rows are channels per group (out for forward, in for grad
+ * input); with few of them, the direct kernel (one invocation per written element) does better.
+ */
+function channelSide(
+  writes: "x" | "y",
+  gemmEntry: string,
+  gemmSize: ConvSide["gemmSize"],
+): ConvSide {
+  return {
+    writes,
+    gemmEntry,
+    directEntry: `${gemmEntry}Direct`,
+    gemmSize,
+    preferDirect: (s) => gemmSize(s)[0] < MIN_GEMM_CHANNELS,
+    directGrid: elementGrid,
+  };
+}
 
-const GRAD_INPUT: ConvSide = {
-  writes: "x",
-  reads: ["y", "w"],
-  gemmEntry: "conv2dGradInput",
-  directEntry: "conv2dGradInputDirect",
-  gemmSize: (s) => [s.cg, s.n * s.h * s.w],
-  preferDirect: (s) => s.cg < MIN_GEMM_CHANNELS,
-  directGrid: elementGrid,
-};
+const FORWARD = channelSide("y", "conv2dForward", (s) => [s.og, s.n * s.outH * s.outW]);
+const GRAD_INPUT = channelSide("x", "conv2dGradInput", (s) => [s.cg, s.n * s.h * s.w]);
 
 const GRAD_WEIGHT: ConvSide = {
   writes: "w",
-  reads: ["x", "y"],
   gemmEntry: "conv2dGradWeight",
   directEntry: "conv2dGradWeightReduce",
   gemmSize: (s) => [s.og, s.cg * s.kh * s.kw],
@@ -167,16 +164,12 @@ function convolve(
   const total = numel(out.shape);
   if (total === 0) return;
   const s = convSizes(views, attrs.groups);
-  const storages = [views[side.reads[0]].storage, views[side.reads[1]].storage, out.storage];
+  const reads = (["x", "y", "w"] as const).filter((v) => v !== side.writes);
+  const storages = [...reads.map((v) => views[v].storage), out.storage];
   const uniforms = (colStart: number) =>
     CONV_PARAMS.pack({
       ...s,
-      strideH: attrs.stride[0],
-      strideW: attrs.stride[1],
-      padH: attrs.padding[0],
-      padW: attrs.padding[1],
-      dilH: attrs.dilation[0],
-      dilW: attrs.dilation[1],
+      ...windowValues(attrs),
       xOffset: views.x.offset,
       wOffset: views.w.offset,
       yOffset: views.y.offset,

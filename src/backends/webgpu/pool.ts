@@ -9,7 +9,7 @@ import poolWgsl from "../../../kernels/webgpu/pool.wgsl";
 import { numel } from "../../core/shape.js";
 import type { KernelArgs } from "../../ops/prims.js";
 import { elementGrid, type KernelHost } from "./host.js";
-import { UniformStruct } from "./uniforms.js";
+import { UniformStruct, WINDOW_FIELDS, windowValues } from "./uniforms.js";
 
 /** The uniform struct of pool.wgsl. */
 const POOL_PARAMS = new UniformStruct("PoolParams", {
@@ -20,12 +20,7 @@ const POOL_PARAMS = new UniformStruct("PoolParams", {
   outW: "u32",
   kh: "u32",
   kw: "u32",
-  strideH: "u32",
-  strideW: "u32",
-  padH: "u32",
-  padW: "u32",
-  dilH: "u32",
-  dilW: "u32",
+  ...WINDOW_FIELDS,
   xOffset: "u32",
   outOffset: "u32",
   indicesOffset: "u32",
@@ -52,12 +47,7 @@ export function maxPool2dKernel(
     outW: out.shape[3]!,
     kh: attrs.kernelSize[0],
     kw: attrs.kernelSize[1],
-    strideH: attrs.stride[0],
-    strideW: attrs.stride[1],
-    padH: attrs.padding[0],
-    padW: attrs.padding[1],
-    dilH: attrs.dilation[0],
-    dilW: attrs.dilation[1],
+    ...windowValues(attrs),
     xOffset: x.offset,
     outOffset: out.offset,
     indicesOffset: indices.offset,

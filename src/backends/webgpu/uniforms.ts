@@ -90,3 +90,30 @@ export class UniformStruct<F extends string> {
     return u32;
   }
 }
+
+/**
+ * The sliding-window fields that conv.wgsl's and pool.wgsl's structs share, in this order:
+ * stride, padding and dilation per spatial dimension (H, W).
+ */
+export const WINDOW_FIELDS = {
+  strideH: "u32",
+  strideW: "u32",
+  padH: "u32",
+  padW: "u32",
+  dilH: "u32",
+  dilW: "u32",
+} as const;
+
+/** The {@link WINDOW_FIELDS} values of a conv or pool's attributes. */
+export function windowValues(attrs: {
+  readonly stride: readonly [number, number];
+  readonly padding: readonly [number, number];
+  readonly dilation: readonly [number, number];
+}): UniformValues<keyof typeof WINDOW_FIELDS> {
+  const [[strideH, strideW], [padH, padW], [dilH, dilW]] = [
+    attrs.stride,
+    attrs.padding,
+    attrs.dilation,
+  ];
+  return { strideH, strideW, padH, padW, dilH, dilW };
+}
