@@ -29,7 +29,7 @@ export interface DatasetLike<T> {
 }
 
 /** `index` as a position in `0..length-1` (negative counts from the end); throws if out of range. */
-export function normalizeIndex(index: number, length: number, op: string): number {
+function normalizeIndex(index: number, length: number, op: string): number {
   if (!Number.isInteger(index)) throw new ValueError(op, `index must be an integer; got ${index}`);
   const i = index < 0 ? index + length : index;
   if (i < 0 || i >= length)

@@ -17,7 +17,7 @@ const UBYTE = 0x08;
 const hex = (v: number): string => `0x${v.toString(16).toUpperCase().padStart(8, "0")}`;
 
 /** Whether `bytes` starts with the gzip magic number `1f 8b`. */
-export function isGzip(bytes: Uint8Array): boolean {
+function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
@@ -73,7 +73,7 @@ export function isNode(): boolean {
 }
 
 /** Gunzips with Node's zlib (imported lazily, so the bundle has no Node-only import). */
-export async function gunzipNode(bytes: Uint8Array): Promise<Uint8Array> {
+async function gunzipNode(bytes: Uint8Array): Promise<Uint8Array> {
   const zlib = await import(/* webpackIgnore: true */ /* @vite-ignore */ "node:zlib");
   const out = zlib.gunzipSync(bytes);
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
