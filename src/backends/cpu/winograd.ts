@@ -100,8 +100,8 @@ interface WinogradPass {
 }
 
 /**
- * The pass that correlates `cIn` planes of `inPlane` (h x w) into `cOut` planes of `outPlane`,
- * whose images are `inImage` and `outImage` elements apart.
+ * The pass that correlates `cIn` planes of hIn x wIn into `cOut` planes of hOut x wOut, with
+ * consecutive images `inImage` and `outImage` elements apart; it sizes the tiling and the chunks.
  */
 function makePass(
   n: number,
