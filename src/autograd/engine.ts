@@ -18,8 +18,11 @@ import { onesLike } from "../tensor/creation.js";
  * one when no pending gradient holds it any more.
  */
 
+/** The options of `Tensor.backward` and `torch.autograd.backward`, with PyTorch's defaults. */
 export interface BackwardOptions {
+  /** Keep the saved tensors, so the graph can be differentiated again (default: createGraph). */
   retainGraph?: boolean;
+  /** Record the backward pass itself, so the gradients are differentiable (default false). */
   createGraph?: boolean;
   /** Accumulate only into these leaves. */
   inputs?: Tensor[];
@@ -289,7 +292,10 @@ export function runBackward(
 
 /**
  * The gradients of `outputs` with respect to `inputs`, returned instead of accumulated into
- * `.grad` (PyTorch's `torch.autograd.grad`). With `createGraph` they are differentiable again.
+ * `.grad` (PyTorch's `torch.autograd.grad`): one per input, of the input's shape (null for an
+ * unused input with `allowUnused`). `gradOutputs[i]` has the shape of `outputs[i]` (a scalar output
+ * may leave it out). Options (defaults): `retainGraph` (= createGraph), `createGraph` (false: with
+ * it the gradients are differentiable again), `allowUnused` (false).
  *
  * @example
  * const [dy] = torch.autograd.grad([y], [x], { createGraph: true });
@@ -334,7 +340,12 @@ export function grad(
 
 /**
  * Frees the saved tensors of every node behind `t` without running backward (a graph that will
- * never be differentiated, e.g. after `autograd.grad` with `retainGraph`).
+ * never be differentiated, e.g. after `autograd.grad` with `retainGraph`). No PyTorch equivalent:
+ * there the garbage collector frees the graph.
+ *
+ * @example
+ * const [g] = torch.autograd.grad(y, x, { retainGraph: true });
+ * torch.autograd.releaseGraph(y);
  */
 export function releaseGraph(t: Tensor): void {
   if (!t.gradFn) return;

@@ -5,7 +5,7 @@ import { DeviceError, DTypeError, TensorError } from "../core/errors.js";
 import { contiguousStrides, type Storage, type View } from "../core/layout.js";
 import { noteStorageAllocated, tidy } from "../core/memory.js";
 import { fmtShape, numel, type Shape } from "../core/shape.js";
-import { Tensor } from "../tensor/tensor.js";
+import type { Tensor } from "../tensor/tensor.js";
 import type { Kernel, KernelArgs, Prim } from "./prims.js";
 
 /**
@@ -14,7 +14,36 @@ import type { Kernel, KernelArgs, Prim } from "./prims.js";
  *
  * NOTE: the frontend never imports a concrete backend: the CPU backend registers itself as "cpu"
  * (`backends/init.ts`, loaded first by `src/index.ts`), and is looked up here once.
+ *
+ * NOTE: nor does any op import the `Tensor` class at run time (only its type): `tensor/tensor.ts`
+ * registers it here (`registerTensorClass`). So the ops load completely before the class, which
+ * installs its methods from them (`tensor/methods/`) as soon as it is defined.
  */
+
+type TensorClass = new (
+  storage: Storage,
+  shape: Shape,
+  strides: readonly number[],
+  offset: number,
+) => Tensor;
+
+let tensorClass: TensorClass | undefined;
+
+/** @internal Called once by `tensor/tensor.ts`. */
+export function registerTensorClass(c: TensorClass): void {
+  tensorClass = c;
+}
+
+/** A tensor over `storage` (a view: it shares the storage and takes one reference on it). */
+export function newTensor(
+  storage: Storage,
+  shape: Shape,
+  strides: readonly number[],
+  offset: number,
+): Tensor {
+  if (!tensorClass) throw new Error("internal: the Tensor class is not loaded (import webtorch)");
+  return new tensorClass(storage, shape, strides, offset);
+}
 
 let cpu: Backend | undefined;
 
@@ -80,7 +109,7 @@ function allocStorage(backend: Backend, dtype: DType, size: number, op: string):
 
 /** A new contiguous tensor (contents unspecified until a kernel writes it). */
 export function emptyTensor(backend: Backend, dtype: DType, shape: Shape, op: string): Tensor {
-  return new Tensor(
+  return newTensor(
     allocStorage(backend, dtype, numel(shape), op),
     shape,
     contiguousStrides(shape),

@@ -7,6 +7,8 @@ import { checkShape, fmtShape, numel, type Shape } from "../core/shape.js";
 import { backendFor, emptyTensor, runKernel, tensorFromArray } from "../ops/dispatch.js";
 import { add, cast, floor, mul } from "../ops/elementwise.js";
 import type { NestedArray, Tensor } from "./tensor.js";
+// NOTE: loads the Tensor class, which registers itself with the ops that make tensors
+import "./tensor.js";
 
 /**
  * Creation functions: from data, constants, ranges and the global random generator. Each takes a

@@ -15,14 +15,20 @@ import { fmtShape, numel, type Shape } from "../core/shape.js";
 import { isGradEnabled } from "../autograd/grad-mode.js";
 import type { GradHook, Node } from "../autograd/node.js";
 import { runBackward } from "../autograd/engine.js";
-import * as E from "../ops/elementwise.js";
+import { registerTensorClass } from "../ops/dispatch.js";
+import { cast, contiguousCopy } from "../ops/elementwise.js";
+import { axis, transpose } from "../ops/movement.js";
 import * as R from "../ops/reduce.js";
-import { cumprod, cumsum } from "../ops/scan.js";
-import { logSoftmax, logsumexp, softmax } from "../ops/softmax.js";
-import * as M from "../ops/movement.js";
-import * as I from "../ops/indexing.js";
-import { matmul, mm, bmm, outer, dot } from "../ops/matmul.js";
 import { formatTensor } from "./format.js";
+import { installElementwiseMethods, type ElementwiseMethods } from "./methods/elementwise.js";
+import { installInPlaceMethods, type InPlaceMethods } from "./methods/in-place.js";
+import {
+  installReduceMethods,
+  keepdimOf,
+  type KeepDim,
+  type ReduceMethods,
+} from "./methods/reduce.js";
+import { installShapeMethods, type ShapeMethods } from "./methods/shape.js";
 import { toDevice, toDeviceAsync } from "./transfer.js";
 
 export type Scalar = number | boolean;
@@ -30,10 +36,6 @@ export type Scalar = number | boolean;
 export type TensorOrScalar = Tensor | Scalar;
 /** A nested array of numbers/booleans, as `tolist()` returns and `tensor()` takes. */
 export type NestedArray = number | boolean | NestedArray[];
-
-type KeepDim = boolean | { keepdim?: boolean };
-const kd = (k: KeepDim | undefined): boolean =>
-  typeof k === "object" ? (k.keepdim ?? false) : (k ?? false);
 
 /**
  * An n-dimensional array on one device, with autograd. A tensor is a strided view of a storage:
@@ -49,6 +51,7 @@ const kd = (k: KeepDim | undefined): boolean =>
  * y.backward();
  * console.log(await x.grad!.tolist()); // [[2, 4], [6, 8]]
  */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- see the interface below
 export class Tensor implements View, Tracked {
   readonly storage: Storage;
   readonly shape: Shape;
@@ -147,7 +150,7 @@ export class Tensor implements View, Tracked {
   size(dim: number): number;
   size(dim?: number): Shape | number {
     if (dim === undefined) return this.shape;
-    return this.shape[M.axis(dim, this.ndim, "size")]!;
+    return this.shape[axis(dim, this.ndim, "size")]!;
   }
   numel(): number {
     return numel(this.shape);
@@ -241,7 +244,7 @@ export class Tensor implements View, Tracked {
   async data(): Promise<TypedArray> {
     this.#checkLive("data");
     if (this.isContiguous()) return this.#window(await this.backend.read(this.storage));
-    const c = E.contiguousCopy(this);
+    const c = contiguousCopy(this);
     try {
       return (await c.backend.read(c.storage)).slice();
     } finally {
@@ -260,7 +263,7 @@ export class Tensor implements View, Tracked {
       );
     }
     if (this.isContiguous()) return this.#window(backend.readSync(this.storage));
-    const c = E.contiguousCopy(this);
+    const c = contiguousCopy(this);
     const out = backend.readSync(c.storage).slice();
     c.dispose();
     return out;
@@ -344,7 +347,7 @@ export class Tensor implements View, Tracked {
   }
   /** A copy converted to `dtype` (itself if it already has it), differentiable between floats. */
   toType(dtype: DType): Tensor {
-    return dtype === this.dtype ? this : E.cast(this, dtype);
+    return dtype === this.dtype ? this : cast(this, dtype);
   }
   float(): Tensor {
     return this.toType("float32");
@@ -458,466 +461,44 @@ export class Tensor implements View, Tracked {
     }
   }
 
-  add_(other: TensorOrScalar, options?: { alpha?: number }): this {
-    if ((options?.alpha ?? 1) === 1) return E.binaryInPlace(this, "add_", E.BINARY.add, other);
-    return E.inPlace(this, "add_", (t) => E.add(t, other, options));
-  }
-  sub_(other: TensorOrScalar, options?: { alpha?: number }): this {
-    if ((options?.alpha ?? 1) === 1) return E.binaryInPlace(this, "sub_", E.BINARY.sub, other);
-    return E.inPlace(this, "sub_", (t) => E.sub(t, other, options));
-  }
-  mul_(other: TensorOrScalar): this {
-    return E.binaryInPlace(this, "mul_", E.BINARY.mul, other);
-  }
-  div_(other: TensorOrScalar): this {
-    return E.binaryInPlace(this, "div_", E.BINARY.div, other);
-  }
-  pow_(exponent: TensorOrScalar): this {
-    return E.inPlace(this, "pow_", (t) => E.pow(t, exponent));
-  }
-  clamp_(min?: number | null, max?: number | null): this {
-    return E.inPlace(this, "clamp_", (t) => E.clamp(t, min, max));
-  }
-  neg_(): this {
-    return E.inPlace(this, "neg_", (t) => E.neg(t));
-  }
-  sqrt_(): this {
-    return E.inPlace(this, "sqrt_", (t) => E.sqrt(t));
-  }
-  exp_(): this {
-    return E.inPlace(this, "exp_", (t) => E.exp(t));
-  }
-  relu_(): this {
-    return E.inPlace(this, "relu_", (t) => E.relu(t));
-  }
-  /** this + value * t1 * t2 */
-  addcmul(t1: Tensor, t2: Tensor, options?: { value?: number }): Tensor {
-    return E.addcmul(this, t1, t2, options);
-  }
-  /** this + value * t1 / t2 */
-  addcdiv(t1: Tensor, t2: Tensor, options?: { value?: number }): Tensor {
-    return E.addcdiv(this, t1, t2, options);
-  }
-  /** this = this + value * t1 * t2 */
-  addcmul_(t1: Tensor, t2: Tensor, options?: { value?: number }): this {
-    return E.inPlace(this, "addcmul_", (t) => E.addcmul(t, t1, t2, options));
-  }
-  /** this = this + value * t1 / t2 */
-  addcdiv_(t1: Tensor, t2: Tensor, options?: { value?: number }): this {
-    return E.inPlace(this, "addcdiv_", (t) => E.addcdiv(t, t1, t2, options));
-  }
-  /** this = this + weight * (end - this) */
-  lerp_(end: Tensor, weight: number): this {
-    return E.inPlace(this, "lerp_", (t) => E.lerp(t, end, weight));
-  }
-  fill_(value: number): this {
-    return E.fillInPlace(this, value, "fill_");
-  }
-  zero_(): this {
-    return E.fillInPlace(this, 0, "zero_");
-  }
-  /** Copies `src` (broadcast to this shape, converted to this dtype) into this tensor. */
-  copy_(src: Tensor): this {
-    return E.copyInPlace(this, src);
-  }
-  maskedFill_(mask: Tensor, value: number): this {
-    return E.inPlace(this, "maskedFill_", (t) => I.maskedFill(t, mask, value));
-  }
-  /** Fills with uniform values in [low, high) from the global generator. */
-  uniform_(low = 0, high = 1): this {
-    return E.randomInPlace(this, "uniform", low, high, "uniform_");
-  }
-  /** Fills with normal values of the given mean and std from the global generator. */
-  normal_(mean = 0, std = 1): this {
-    return E.randomInPlace(this, "normal", mean, std, "normal_");
-  }
+  // ---- the methods with overloads or no op behind them ----
 
-  // ---- elementwise ----
-
-  add(other: TensorOrScalar, options?: { alpha?: number }): Tensor {
-    return E.add(this, other, options);
-  }
-  sub(other: TensorOrScalar, options?: { alpha?: number }): Tensor {
-    return E.sub(this, other, options);
-  }
-  /** other - this */
-  rsub(other: TensorOrScalar): Tensor {
-    return E.sub(other, this);
-  }
-  mul(other: TensorOrScalar): Tensor {
-    return E.mul(this, other);
-  }
-  div(other: TensorOrScalar, options?: { roundingMode?: "trunc" | "floor" }): Tensor {
-    return E.div(this, other, options);
-  }
-  pow(exponent: TensorOrScalar): Tensor {
-    return E.pow(this, exponent);
-  }
-  remainder(other: TensorOrScalar): Tensor {
-    return E.remainder(this, other);
-  }
-  fmod(other: TensorOrScalar): Tensor {
-    return E.fmod(this, other);
-  }
-  floorDivide(other: TensorOrScalar): Tensor {
-    return E.div(this, other, { roundingMode: "floor" });
-  }
-  minimum(other: TensorOrScalar): Tensor {
-    return E.minimum(this, other);
-  }
-  maximum(other: TensorOrScalar): Tensor {
-    return E.maximum(this, other);
-  }
-  atan2(other: TensorOrScalar): Tensor {
-    return E.atan2(this, other);
-  }
-  neg(): Tensor {
-    return E.neg(this);
-  }
-  abs(): Tensor {
-    return E.abs(this);
-  }
-  exp(): Tensor {
-    return E.exp(this);
-  }
-  exp2(): Tensor {
-    return E.exp2(this);
-  }
-  log(): Tensor {
-    return E.log(this);
-  }
-  log2(): Tensor {
-    return E.log2(this);
-  }
-  log10(): Tensor {
-    return E.log10(this);
-  }
-  log1p(): Tensor {
-    return E.log1p(this);
-  }
-  expm1(): Tensor {
-    return E.expm1(this);
-  }
-  sqrt(): Tensor {
-    return E.sqrt(this);
-  }
-  rsqrt(): Tensor {
-    return E.rsqrt(this);
-  }
-  square(): Tensor {
-    return E.square(this);
-  }
-  reciprocal(): Tensor {
-    return E.reciprocal(this);
-  }
-  sin(): Tensor {
-    return E.sin(this);
-  }
-  cos(): Tensor {
-    return E.cos(this);
-  }
-  tan(): Tensor {
-    return E.tan(this);
-  }
-  asin(): Tensor {
-    return E.asin(this);
-  }
-  acos(): Tensor {
-    return E.acos(this);
-  }
-  atan(): Tensor {
-    return E.atan(this);
-  }
-  sinh(): Tensor {
-    return E.sinh(this);
-  }
-  cosh(): Tensor {
-    return E.cosh(this);
-  }
-  tanh(): Tensor {
-    return E.tanh(this);
-  }
-  sigmoid(): Tensor {
-    return E.sigmoid(this);
-  }
-  relu(): Tensor {
-    return E.relu(this);
-  }
-  erf(): Tensor {
-    return E.erf(this);
-  }
-  sign(): Tensor {
-    return E.sign(this);
-  }
-  floor(): Tensor {
-    return E.floor(this);
-  }
-  ceil(): Tensor {
-    return E.ceil(this);
-  }
-  round(): Tensor {
-    return E.round(this);
-  }
-  trunc(): Tensor {
-    return E.trunc(this);
-  }
-  frac(): Tensor {
-    return E.frac(this);
-  }
-  clamp(min?: number | Tensor | null, max?: number | Tensor | null): Tensor {
-    return E.clamp(this, min, max);
-  }
-  clip(min?: number | Tensor | null, max?: number | Tensor | null): Tensor {
-    return E.clamp(this, min, max);
-  }
-  lerp(end: Tensor, weight: number | Tensor): Tensor {
-    return E.lerp(this, end, weight);
-  }
-  eq(other: TensorOrScalar): Tensor {
-    return E.eq(this, other);
-  }
-  ne(other: TensorOrScalar): Tensor {
-    return E.ne(this, other);
-  }
-  lt(other: TensorOrScalar): Tensor {
-    return E.lt(this, other);
-  }
-  le(other: TensorOrScalar): Tensor {
-    return E.le(this, other);
-  }
-  gt(other: TensorOrScalar): Tensor {
-    return E.gt(this, other);
-  }
-  ge(other: TensorOrScalar): Tensor {
-    return E.ge(this, other);
-  }
-  logicalAnd(other: TensorOrScalar): Tensor {
-    return E.logicalAnd(this, other);
-  }
-  logicalOr(other: TensorOrScalar): Tensor {
-    return E.logicalOr(this, other);
-  }
-  logicalXor(other: TensorOrScalar): Tensor {
-    return E.logicalXor(this, other);
-  }
-  logicalNot(): Tensor {
-    return E.logicalNot(this);
-  }
-  isnan(): Tensor {
-    return E.isnan(this);
-  }
-  isinf(): Tensor {
-    return E.isinf(this);
-  }
-  isfinite(): Tensor {
-    return E.isfinite(this);
-  }
-  /** PyTorch's `x.where(condition, y)`: x where condition holds, else y. */
-  where(condition: Tensor, other: TensorOrScalar): Tensor {
-    return E.where(condition, this, other);
-  }
-
-  // ---- reductions ----
-
-  sum(dim?: number | readonly number[] | null, keepdim?: KeepDim): Tensor {
-    return R.sum(this, dim, kd(keepdim));
-  }
-  mean(dim?: number | readonly number[] | null, keepdim?: KeepDim): Tensor {
-    return R.mean(this, dim, kd(keepdim));
-  }
-  prod(dim?: number | null, keepdim?: KeepDim): Tensor {
-    return R.prod(this, dim, kd(keepdim));
-  }
-  /** Variance with Bessel's correction by default (`correction: 1`). */
-  var(dim?: number | readonly number[] | null, options?: R.VarOptions): Tensor {
-    return R.variance(this, dim, options);
-  }
-  std(dim?: number | readonly number[] | null, options?: R.VarOptions): Tensor {
-    return R.std(this, dim, options);
-  }
   /** `max()` of all elements, or `{ values, indices }` along `dim`. */
   max(): Tensor;
   max(dim: number, keepdim?: KeepDim): { values: Tensor; indices: Tensor };
   max(dim?: number, keepdim?: KeepDim): Tensor | { values: Tensor; indices: Tensor } {
-    return dim === undefined ? R.amax(this) : R.maxDim(this, dim, kd(keepdim), "max");
+    return dim === undefined ? R.amax(this) : R.maxDim(this, dim, keepdimOf(keepdim), "max");
   }
   min(): Tensor;
   min(dim: number, keepdim?: KeepDim): { values: Tensor; indices: Tensor };
   min(dim?: number, keepdim?: KeepDim): Tensor | { values: Tensor; indices: Tensor } {
-    return dim === undefined ? R.amin(this) : R.maxDim(this, dim, kd(keepdim), "min");
-  }
-  amax(dim?: number | readonly number[] | null, keepdim?: KeepDim): Tensor {
-    return R.amax(this, dim, kd(keepdim));
-  }
-  amin(dim?: number | readonly number[] | null, keepdim?: KeepDim): Tensor {
-    return R.amin(this, dim, kd(keepdim));
-  }
-  argmax(dim?: number | null, keepdim?: KeepDim): Tensor {
-    return R.argmax(this, dim, kd(keepdim));
-  }
-  argmin(dim?: number | null, keepdim?: KeepDim): Tensor {
-    return R.argmin(this, dim, kd(keepdim));
-  }
-  logsumexp(dim: number | readonly number[], keepdim?: KeepDim): Tensor {
-    return logsumexp(this, dim, kd(keepdim));
-  }
-  cumsum(dim: number): Tensor {
-    return cumsum(this, dim);
-  }
-  cumprod(dim: number): Tensor {
-    return cumprod(this, dim);
-  }
-  softmax(dim: number): Tensor {
-    return softmax(this, dim);
-  }
-  logSoftmax(dim: number): Tensor {
-    return logSoftmax(this, dim);
-  }
-  all(dim?: number | null, keepdim?: KeepDim): Tensor {
-    return R.all(this, dim, kd(keepdim));
-  }
-  any(dim?: number | null, keepdim?: KeepDim): Tensor {
-    return R.any(this, dim, kd(keepdim));
-  }
-  /** The p-norm (default 2) over `dim` (default all). */
-  norm(p: number = 2, dim?: number | readonly number[] | null, keepdim?: KeepDim): Tensor {
-    return R.norm(this, p, dim, kd(keepdim));
-  }
-
-  // ---- linear algebra ----
-
-  matmul(other: Tensor): Tensor {
-    return matmul(this, other);
-  }
-  mm(other: Tensor): Tensor {
-    return mm(this, other);
-  }
-  bmm(other: Tensor): Tensor {
-    return bmm(this, other);
-  }
-  outer(other: Tensor): Tensor {
-    return outer(this, other);
-  }
-  dot(other: Tensor): Tensor {
-    return dot(this, other);
-  }
-
-  // ---- shape and views ----
-
-  /** A view with another shape (one dim may be -1); the data must be viewable without a copy. */
-  view(...shape: (number | readonly number[])[]): Tensor {
-    return M.view(this, M.flatShapeArgs(shape));
-  }
-  /** `view` when possible, else a copy. */
-  reshape(...shape: (number | readonly number[])[]): Tensor {
-    return M.reshape(this, M.flatShapeArgs(shape));
-  }
-  viewAs(other: Tensor): Tensor {
-    return M.view(this, other.shape);
-  }
-  reshapeAs(other: Tensor): Tensor {
-    return M.reshape(this, other.shape);
-  }
-  flatten(startDim = 0, endDim = -1): Tensor {
-    return M.flatten(this, startDim, endDim);
-  }
-  unflatten(dim: number, sizes: readonly number[]): Tensor {
-    return M.unflatten(this, dim, sizes);
-  }
-  squeeze(dim?: number | readonly number[]): Tensor {
-    return M.squeeze(this, dim);
-  }
-  unsqueeze(dim: number): Tensor {
-    return M.unsqueeze(this, dim);
-  }
-  permute(...dims: (number | readonly number[])[]): Tensor {
-    return M.permute(this, M.flatShapeArgs(dims));
-  }
-  transpose(dim0: number, dim1: number): Tensor {
-    return M.transpose(this, dim0, dim1);
-  }
-  swapaxes(dim0: number, dim1: number): Tensor {
-    return M.transpose(this, dim0, dim1);
-  }
-  /** Transpose of a 2-D tensor (0-D and 1-D unchanged). */
-  t(): Tensor {
-    return M.t(this);
+    return dim === undefined ? R.amin(this) : R.maxDim(this, dim, keepdimOf(keepdim), "min");
   }
   /** The last two dims swapped (PyTorch's `mT`). */
   get mT(): Tensor {
-    return M.transpose(this, -2, -1);
-  }
-  expand(...shape: (number | readonly number[])[]): Tensor {
-    return M.expand(this, M.flatShapeArgs(shape));
-  }
-  expandAs(other: Tensor): Tensor {
-    return M.expand(this, other.shape);
-  }
-  broadcastTo(shape: readonly number[]): Tensor {
-    return M.expand(this, shape);
-  }
-  repeat(...sizes: (number | readonly number[])[]): Tensor {
-    return M.repeat(this, M.flatShapeArgs(sizes));
+    return transpose(this, -2, -1);
   }
   /** This tensor if contiguous, else a contiguous copy. */
   contiguous(): Tensor {
     this.#checkLive("contiguous");
-    return this.isContiguous() ? this : E.contiguousCopy(this);
+    return this.isContiguous() ? this : contiguousCopy(this);
   }
   /** A copy that stays on the graph (its gradient flows back). */
   clone(): Tensor {
-    return E.contiguousCopy(this);
-  }
-  narrow(dim: number, start: number, length: number): Tensor {
-    return M.narrow(this, dim, start, length);
-  }
-  select(dim: number, index: number): Tensor {
-    return M.select(this, dim, index);
-  }
-  /**
-   * NumPy/PyTorch basic indexing: `t.index(":", -1, "1:4:2", null, "...")` is `t[:, -1, 1:4:2, None, ...]`.
-   * Integers select (dropping the dim), strings `"a:b:c"` slice, `null` adds a dim, `"..."` fills.
-   */
-  index(...indices: M.IndexArg[]): Tensor {
-    return M.index(this, indices);
-  }
-  split(splitSizeOrSections: number | readonly number[], dim = 0): Tensor[] {
-    return M.split(this, splitSizeOrSections, dim);
-  }
-  chunk(chunks: number, dim = 0): Tensor[] {
-    return M.chunk(this, chunks, dim);
-  }
-  unbind(dim = 0): Tensor[] {
-    return M.unbind(this, dim);
-  }
-  flip(dims: number | readonly number[]): Tensor {
-    return M.flip(this, dims);
-  }
-
-  // ---- indexing ----
-
-  gather(dim: number, index: Tensor): Tensor {
-    return I.gather(this, dim, index);
-  }
-  scatter(dim: number, index: Tensor, src: TensorOrScalar): Tensor {
-    return I.scatter(this, dim, index, src);
-  }
-  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor {
-    return I.scatterAdd(this, dim, index, src);
-  }
-  indexSelect(dim: number, index: Tensor): Tensor {
-    return I.indexSelect(this, dim, index);
-  }
-  maskedFill(mask: Tensor, value: number): Tensor {
-    return I.maskedFill(this, mask, value);
-  }
-  tril(diagonal = 0): Tensor {
-    return I.tril(this, diagonal);
-  }
-  triu(diagonal = 0): Tensor {
-    return I.triu(this, diagonal);
+    return contiguousCopy(this);
   }
 }
+
+// NOTE: the op methods (`x.add(y)`, `x.sum()`, `x.view(...)`, ...) are declared in `methods/` and
+// installed on the prototype below; this merges their declarations into the class's type.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- methods installed below
+export interface Tensor extends ElementwiseMethods, InPlaceMethods, ReduceMethods, ShapeMethods {}
+
+installElementwiseMethods(Tensor.prototype);
+installInPlaceMethods(Tensor.prototype);
+installReduceMethods(Tensor.prototype);
+installShapeMethods(Tensor.prototype);
+registerTensorClass(Tensor);
 
 function nest(data: TypedArray, shape: Shape, dtype: DType): NestedArray {
   const conv = dtype === "bool" ? (v: number) => v !== 0 : (v: number) => v;

@@ -11,9 +11,9 @@ import {
   shapesEqual,
   type Shape,
 } from "../../core/shape.js";
-import { Tensor } from "../../tensor/tensor.js";
+import type { Tensor } from "../../tensor/tensor.js";
 import { expandStrides, sumTo } from "../broadcast.js";
-import { backendOf, composite } from "../dispatch.js";
+import { backendOf, composite, newTensor } from "../dispatch.js";
 import { contiguousCopy } from "../elementwise/copy.js";
 
 /**
@@ -41,7 +41,7 @@ export function makeView<A>(
   attrs: A,
 ): Tensor {
   backendOf(gradient.name, x);
-  const out = new Tensor(x.storage, shape, strides, offset);
+  const out = newTensor(x.storage, shape, strides, offset);
   if (needsGrad(x)) recordGradient(gradient, [x], [out], attrs);
   return out;
 }

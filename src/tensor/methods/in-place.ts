@@ -1,0 +1,74 @@
+import * as E from "../../ops/elementwise.js";
+import { maskedFill } from "../../ops/indexing.js";
+import type { Tensor, TensorOrScalar } from "../tensor.js";
+import { defineDelegates, type OpsFor } from "./install.js";
+
+/**
+ * The in-place methods (`add_`, `zero_`, `uniform_`, ...): they write the result into this
+ * tensor's storage, bump its version counter and return this tensor.
+ */
+export interface InPlaceMethods {
+  add_(other: TensorOrScalar, options?: { alpha?: number }): this;
+  sub_(other: TensorOrScalar, options?: { alpha?: number }): this;
+  mul_(other: TensorOrScalar): this;
+  div_(other: TensorOrScalar): this;
+  pow_(exponent: TensorOrScalar): this;
+  clamp_(min?: number | null, max?: number | null): this;
+  neg_(): this;
+  sqrt_(): this;
+  exp_(): this;
+  relu_(): this;
+  /** this = this + value * t1 * t2 */
+  addcmul_(t1: Tensor, t2: Tensor, options?: { value?: number }): this;
+  /** this = this + value * t1 / t2 */
+  addcdiv_(t1: Tensor, t2: Tensor, options?: { value?: number }): this;
+  /** this = this + weight * (end - this) */
+  lerp_(end: Tensor, weight: number): this;
+  fill_(value: number): this;
+  zero_(): this;
+  /** Copies `src` (broadcast to this shape, converted to this dtype) into this tensor. */
+  copy_(src: Tensor): this;
+  maskedFill_(mask: Tensor, value: number): this;
+  /** Fills with uniform values in [low, high) from the global generator. */
+  uniform_(low?: number, high?: number): this;
+  /** Fills with normal values of the given mean and std from the global generator. */
+  normal_(mean?: number, std?: number): this;
+}
+
+/**
+ * `self op= other` for add and sub: straight into self (no temporary) when alpha is 1, else
+ * through `inPlace`.
+ */
+function addOrSub_(op: "add_" | "sub_", self: Tensor, other: TensorOrScalar, alpha?: number) {
+  const def = op === "add_" ? E.BINARY.add : E.BINARY.sub;
+  if ((alpha ?? 1) === 1) return E.binaryInPlace(self, op, def, other);
+  const f = op === "add_" ? E.add : E.sub;
+  return E.inPlace(self, op, (t) => f(t, other, { alpha }));
+}
+
+const IN_PLACE: OpsFor<InPlaceMethods> = {
+  add_: (x, other, options) => addOrSub_("add_", x, other, options?.alpha),
+  sub_: (x, other, options) => addOrSub_("sub_", x, other, options?.alpha),
+  mul_: (x, other) => E.binaryInPlace(x, "mul_", E.BINARY.mul, other),
+  div_: (x, other) => E.binaryInPlace(x, "div_", E.BINARY.div, other),
+  pow_: (x, exponent) => E.inPlace(x, "pow_", (t) => E.pow(t, exponent)),
+  clamp_: (x, min, max) => E.inPlace(x, "clamp_", (t) => E.clamp(t, min, max)),
+  neg_: (x) => E.inPlace(x, "neg_", E.neg),
+  sqrt_: (x) => E.inPlace(x, "sqrt_", E.sqrt),
+  exp_: (x) => E.inPlace(x, "exp_", E.exp),
+  relu_: (x) => E.inPlace(x, "relu_", E.relu),
+  addcmul_: (x, t1, t2, options) => E.inPlace(x, "addcmul_", (t) => E.addcmul(t, t1, t2, options)),
+  addcdiv_: (x, t1, t2, options) => E.inPlace(x, "addcdiv_", (t) => E.addcdiv(t, t1, t2, options)),
+  lerp_: (x, end, weight) => E.inPlace(x, "lerp_", (t) => E.lerp(t, end, weight)),
+  fill_: (x, value) => E.fillInPlace(x, value, "fill_"),
+  zero_: (x) => E.fillInPlace(x, 0, "zero_"),
+  copy_: (x, src) => E.copyInPlace(x, src),
+  maskedFill_: (x, mask, value) => E.inPlace(x, "maskedFill_", (t) => maskedFill(t, mask, value)),
+  uniform_: (x, low = 0, high = 1) => E.randomInPlace(x, "uniform", low, high, "uniform_"),
+  normal_: (x, mean = 0, std = 1) => E.randomInPlace(x, "normal", mean, std, "normal_"),
+};
+
+/** @internal Puts the in-place methods on `Tensor.prototype`. */
+export function installInPlaceMethods(proto: object): void {
+  defineDelegates(proto, IN_PLACE);
+}
