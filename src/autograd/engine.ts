@@ -267,7 +267,7 @@ function defaultGrads(
   });
 }
 
-/** `t.backward()`: accumulates d(roots)/d(leaf) into every leaf's `.grad`. */
+/** @internal `t.backward()`: accumulates d(roots)/d(leaf) into every leaf's `.grad`. */
 export function runBackward(
   roots: readonly Tensor[],
   grads: readonly (Tensor | null | undefined)[],

@@ -5,9 +5,13 @@ import { zerosLike } from "../tensor/creation.js";
 import { noGrad } from "./grad-mode.js";
 import { grad, releaseGraph } from "./engine.js";
 
+/** gradcheck's options, with PyTorch's defaults. */
 export interface GradcheckOptions {
+  /** The finite-difference step (default 1e-6). */
   eps?: number;
+  /** Absolute tolerance (default 1e-5). */
   atol?: number;
+  /** Relative tolerance (default 1e-3): `|analytical - numerical| <= atol + rtol * |numerical|`. */
   rtol?: number;
   /** Throw on a mismatch (default) or return false. */
   raiseException?: boolean;
@@ -15,7 +19,14 @@ export interface GradcheckOptions {
 
 /**
  * Compares the analytical Jacobian (from backward) with central finite differences, as
- * PyTorch's `torch.autograd.gradcheck`. Inputs must be contiguous float64 CPU tensors.
+ * PyTorch's `torch.autograd.gradcheck`. Inputs that require grad must be contiguous float64 CPU
+ * tensors (any shape); `fn` returns one tensor of any shape. Returns true, or throws an
+ * `AutogradError` naming the first mismatching element (returns false with
+ * `raiseException: false`).
+ *
+ * @example
+ * const x = torch.randn([3, 4], { dtype: "float64", requiresGrad: true });
+ * torch.autograd.gradcheck((t) => t.tanh().sum(1), [x]); // true
  */
 export function gradcheck(
   fn: (...inputs: Tensor[]) => Tensor,

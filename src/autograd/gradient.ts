@@ -43,6 +43,21 @@ export interface SavesSpec {
 
 export type { BackwardContext };
 
+/**
+ * The gradient of an op that is linear in its one input (a view, a sum, a cast, a move): it
+ * saves no tensor, and `dx = backward(g, attrs)`.
+ *
+ * @example
+ * // d(view(x))/dx: reshape g back to x's shape
+ * const VIEW = linearGradient<{ from: Shape }>("view", (g, { from }) => reshape(g, from));
+ */
+export function linearGradient<A = undefined>(
+  name: string,
+  backward: (g: Tensor, attrs: A) => Tensor,
+): Gradient<A> {
+  return { name, backward: ([g], _, { attrs }) => [backward(g!, attrs)] };
+}
+
 /** Whether an op on these inputs must be recorded on the tape. */
 export function needsGrad(...inputs: readonly (Tensor | null | undefined)[]): boolean {
   return anyNeedsGrad(inputs);

@@ -148,7 +148,7 @@ export function defaultCollate<T>(samples: readonly T[]): Collated<T> {
   return collateAt(samples, "") as Collated<T>;
 }
 
-/** Adds every tensor inside `value` (arrays, plain objects and Maps, recursively) to `into`. */
+/** @internal Adds every tensor inside `value` (arrays, plain objects and Maps, recursively) to `into`. */
 export function collectTensors(value: unknown, into: Set<Tensor>, depth = 0): Set<Tensor> {
   if (depth > 8 || value === null || typeof value !== "object") return into;
   if (value instanceof Tensor) into.add(value);
@@ -159,7 +159,7 @@ export function collectTensors(value: unknown, into: Set<Tensor>, depth = 0): Se
   return into;
 }
 
-/** Disposes every tensor inside `value` except those in `keep`. */
+/** @internal Disposes every tensor inside `value` except those in `keep`. */
 export function disposeTensors(value: unknown, keep?: ReadonlySet<Tensor>): void {
   for (const t of collectTensors(value, new Set())) if (!keep?.has(t)) t.dispose();
 }

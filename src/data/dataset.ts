@@ -58,7 +58,7 @@ export function collateWith<T, B>(
   }
 }
 
-/** The default `getBatch`: `get` each index, `defaultCollate`, then free the samples. */
+/** @internal The default `getBatch`: `get` each index, `defaultCollate`, then free the samples. */
 export function collateSamples<T>(
   dataset: DatasetLike<T>,
   indices: readonly number[],
@@ -90,7 +90,8 @@ export abstract class Dataset<T> implements DatasetLike<T> {
 }
 
 /**
- * A dataset of tensors that share their first dim: sample `i` is `[t0[i], t1[i], ...]`, as views
+ * A dataset of tensors that share their first dim, as PyTorch's `TensorDataset`: sample `i` is
+ * `[t0[i], t1[i], ...]`, as views
  * (no copy). A `DataLoader` batch is one `indexSelect` per tensor. The dataset does not copy its
  * tensors; `dispose()` frees them.
  *
@@ -167,7 +168,7 @@ export class TensorDataset<T extends readonly Tensor[] = [Tensor, Tensor]> exten
 }
 
 /**
- * The samples of `dataset` at `indices`, in that order: `subset.get(i)` is
+ * The samples of `dataset` at `indices`, in that order, as PyTorch's `Subset`: `subset.get(i)` is
  * `dataset.get(indices[i])`. Batches go through the parent's `getBatch` when it has one, so a
  * subset of a `TensorDataset` still makes each batch with one `indexSelect`.
  *
@@ -214,7 +215,8 @@ export class Subset<T> extends Dataset<T> {
 }
 
 /**
- * Datasets one after another: indices `0..len(a)-1` are `a`'s, the next `len(b)` are `b`'s, ...
+ * Datasets one after another, as PyTorch's `ConcatDataset`: indices `0..len(a)-1` are `a`'s, the
+ * next `len(b)` are `b`'s, ...
  *
  * @example
  * const all = new torch.data.ConcatDataset([train, extra]);

@@ -33,7 +33,8 @@ function checkImages(x: Tensor, op: string): [n: number, c: number, h: number, w
 }
 
 /**
- * Applies `transforms` in order, freeing the intermediate results (never the input).
+ * Applies `transforms` in order, freeing the intermediate results (never the input), as
+ * torchvision's `Compose`.
  *
  * @example
  * const t = torch.transforms.compose([torch.transforms.randomCrop(28, { padding: 2 }), norm]);

@@ -22,7 +22,8 @@ function isGzip(bytes: Uint8Array): boolean {
 }
 
 /**
- * Parses an IDX file of unsigned bytes with `ndims` dims (3 for images, 1 for labels), checking
+ * Parses an IDX file (the format of the MNIST files; no PyTorch function, torchvision's `MNIST`
+ * reads it internally) of unsigned bytes with `ndims` dims (3 for images, 1 for labels), checking
  * the magic number, the header's length and that the data holds exactly the elements the header
  * counts. Errors read `<op>: <name>: <what is wrong>`.
  *
@@ -67,7 +68,7 @@ export function parseIdx(
   return { dims, data: bytes.subarray(headerBytes) };
 }
 
-/** Whether this runtime is Node (which has `node:zlib` and a file system). */
+/** @internal Whether this runtime is Node (which has `node:zlib` and a file system). */
 export function isNode(): boolean {
   return typeof process !== "undefined" && typeof process.versions?.node === "string";
 }
@@ -79,7 +80,7 @@ async function gunzipNode(bytes: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 
-/** Gunzips with the web's `DecompressionStream` (browsers; Node 18+ has it too). */
+/** @internal Gunzips with the web's `DecompressionStream` (browsers; Node 18+ has it too). */
 export async function gunzipStream(bytes: Uint8Array): Promise<Uint8Array> {
   const stream = new Blob([bytes as Uint8Array<ArrayBuffer>])
     .stream()
@@ -88,7 +89,7 @@ export async function gunzipStream(bytes: Uint8Array): Promise<Uint8Array> {
 }
 
 /**
- * `bytes` decompressed if they are gzip data (by their magic number, whatever the file name),
+ * @internal `bytes` decompressed if they are gzip data (by their magic number, whatever the file name),
  * else `bytes` itself: `node:zlib` in Node, `DecompressionStream` elsewhere.
  */
 export async function maybeGunzip(

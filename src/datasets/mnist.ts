@@ -45,7 +45,7 @@ export interface MNISTLoadOptions {
 export type BundledDigits = ArrayLike<number> | { data: ArrayLike<number> };
 
 /**
- * Train counts per class for the bundled split: 80% of each class, rounded so that the totals are
+ * @internal Train counts per class for the bundled split: 80% of each class, rounded so that the totals are
  * exactly 80% / 20% of all samples (largest remainder; ties go to the lower digit).
  */
 export function bundledTrainCounts(perClass: readonly number[]): number[] {

@@ -110,7 +110,8 @@ function fanFor(t: Tensor, mode: FanMode, op: string): number {
 }
 
 /**
- * Fills `t` with values from U(a, b).
+ * Fills `t` (any shape) with values from U(a, b), as PyTorch's `nn.init.uniform_` (default
+ * U(0, 1)).
  *
  * @example
  * nn.init.uniform_(w, -0.1, 0.1);
@@ -122,7 +123,8 @@ export function uniform_<T extends Tensor>(t: T, a = 0, b = 1): T {
 }
 
 /**
- * Fills `t` with values from N(mean, std^2).
+ * Fills `t` (any shape) with values from N(mean, std^2), as PyTorch's `nn.init.normal_` (default
+ * N(0, 1)).
  *
  * @example
  * nn.init.normal_(w, 0, 0.02);
@@ -133,7 +135,7 @@ export function normal_<T extends Tensor>(t: T, mean = 0, std = 1): T {
 }
 
 /**
- * Fills `t` with `value`.
+ * Fills `t` (any shape) with `value`, as PyTorch's `nn.init.constant_`.
  *
  * @example
  * nn.init.constant_(bn.weight!, 0.5);
@@ -142,18 +144,29 @@ export function constant_<T extends Tensor>(t: T, value: number): T {
   return noGrad(() => t.fill_(value));
 }
 
-/** Fills `t` with ones. @example nn.init.ones_(ln.weight!); */
+/**
+ * Fills `t` (any shape) with ones, as PyTorch's `nn.init.ones_`.
+ *
+ * @example
+ * nn.init.ones_(ln.weight!);
+ */
 export function ones_<T extends Tensor>(t: T): T {
   return constant_(t, 1);
 }
 
-/** Fills `t` with zeros. @example nn.init.zeros_(linear.bias!); */
+/**
+ * Fills `t` (any shape) with zeros, as PyTorch's `nn.init.zeros_`.
+ *
+ * @example
+ * nn.init.zeros_(linear.bias!);
+ */
 export function zeros_<T extends Tensor>(t: T): T {
   return constant_(t, 0);
 }
 
 /**
- * Fills a 2-D `t` with the identity matrix (ones on the diagonal of a non-square matrix).
+ * Fills a 2-D `t` `(m, n)` with the identity matrix (ones on the diagonal of a non-square matrix),
+ * as PyTorch's `nn.init.eye_`.
  *
  * @example
  * nn.init.eye_(torch.empty([3, 5]));
@@ -185,7 +198,8 @@ function gainOf(g: number | { gain?: number } | undefined): number {
 }
 
 /**
- * Glorot/Xavier uniform: U(-a, a) with `a = gain * sqrt(6 / (fanIn + fanOut))`.
+ * Glorot/Xavier uniform, as PyTorch's `nn.init.xavier_uniform_`: U(-a, a) with
+ * `a = gain * sqrt(6 / (fanIn + fanOut))` (default gain 1). `t` is at least 2-D, `(out, in, *kernel)`.
  *
  * @example
  * nn.init.xavierUniform_(w, nn.init.calculateGain("tanh"));
@@ -198,7 +212,8 @@ export function xavierUniform_<T extends Tensor>(t: T, gain: number | { gain?: n
 }
 
 /**
- * Glorot/Xavier normal: N(0, std^2) with `std = gain * sqrt(2 / (fanIn + fanOut))`.
+ * Glorot/Xavier normal, as PyTorch's `nn.init.xavier_normal_`: N(0, std^2) with
+ * `std = gain * sqrt(2 / (fanIn + fanOut))` (default gain 1). `t` is at least 2-D, `(out, in, *kernel)`.
  *
  * @example
  * nn.init.xavierNormal_(w);
@@ -208,12 +223,13 @@ export function xavierNormal_<T extends Tensor>(t: T, gain: number | { gain?: nu
   return normal_(t, 0, gainOf(gain) * Math.sqrt(2 / (fanIn + fanOut)));
 }
 
+/** The options of the Kaiming initialisers, with PyTorch's defaults. */
 export interface KaimingOptions {
   /** The negative slope of the leaky_relu that follows (only used with it; default 0). */
   a?: number;
-  /** Default "fanIn". */
+  /** Which fan the variance preserves (default "fanIn"). */
   mode?: FanMode;
-  /** Default "leaky_relu", as PyTorch. */
+  /** The nonlinearity that follows, for its gain (default "leaky_relu", as PyTorch). */
   nonlinearity?: Nonlinearity;
 }
 
@@ -224,8 +240,9 @@ function kaimingStd(t: Tensor, options: KaimingOptions, op: string): number {
 }
 
 /**
- * He/Kaiming uniform: U(-b, b) with `b = gain * sqrt(3 / fan)`. `nn.Linear` and `nn.Conv2d` use
- * it with `a = sqrt(5)`, which gives `b = 1 / sqrt(fanIn)`.
+ * He/Kaiming uniform, as PyTorch's `nn.init.kaiming_uniform_`: U(-b, b) with
+ * `b = gain * sqrt(3 / fan)`. `nn.Linear` and `nn.Conv2d` use it with `a = sqrt(5)`, which gives
+ * `b = 1 / sqrt(fanIn)`. `t` is at least 2-D, `(out, in, *kernel)`.
  *
  * @example
  * nn.init.kaimingUniform_(w, { a: Math.sqrt(5) });
@@ -238,7 +255,8 @@ export function kaimingUniform_<T extends Tensor>(t: T, options: KaimingOptions 
 }
 
 /**
- * He/Kaiming normal: N(0, std^2) with `std = gain / sqrt(fan)`.
+ * He/Kaiming normal, as PyTorch's `nn.init.kaiming_normal_`: N(0, std^2) with
+ * `std = gain / sqrt(fan)`. `t` is at least 2-D, `(out, in, *kernel)`.
  *
  * @example
  * nn.init.kaimingNormal_(w, { mode: "fanOut", nonlinearity: "relu" });
@@ -331,10 +349,11 @@ function householderQ(A: Float64Array, m: number, n: number): Float64Array {
   return Q;
 }
 
+/** The options of `truncNormal_`, with PyTorch's defaults. */
 export interface TruncNormalOptions {
-  /** Default 0. */
+  /** The mean of the normal before truncation (default 0). */
   mean?: number;
-  /** Default 1. */
+  /** Its standard deviation (default 1). */
   std?: number;
   /** The lower cutoff (default -2). */
   a?: number;
@@ -343,8 +362,8 @@ export interface TruncNormalOptions {
 }
 
 /**
- * Fills `t` with N(mean, std^2) truncated to [a, b], by inverse-CDF sampling (as PyTorch's
- * `trunc_normal_`).
+ * Fills `t` (any shape) with N(mean, std^2) truncated to [a, b], by inverse-CDF sampling (as
+ * PyTorch's `nn.init.trunc_normal_`).
  *
  * @example
  * nn.init.truncNormal_(w, { std: 0.02 });

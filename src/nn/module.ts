@@ -10,7 +10,15 @@ import { Parameter } from "./parameter.js";
 /** A state dict: PyTorch's keys (`fc1.weight`, `bn.running_mean`) to tensors, in registration order. */
 export type StateDict = Record<string, Tensor>;
 
+/**
+ * A hook that `Module.call` runs before `forward` (PyTorch's forward pre-hook): it sees the
+ * arguments and may return new ones.
+ */
 export type ForwardPreHook = (module: Module, args: unknown[]) => unknown[] | void;
+/**
+ * A hook that `Module.call` runs after `forward` (PyTorch's forward hook): it sees the arguments
+ * and the output, and may return a new output.
+ */
 export type ForwardHook = (module: Module, args: unknown[], output: unknown) => unknown;
 
 /**
@@ -320,6 +328,10 @@ export abstract class Module {
   }
 }
 
+/**
+ * @internal Checks that a layer's input is a Tensor (a JS caller may pass anything): throws a
+ * `TensorError` naming `op` otherwise.
+ */
 export function assertTensor(x: unknown, op: string): asserts x is Tensor {
   if (!(x instanceof Tensor)) throw new TensorError(op, `expected a Tensor; got ${typeof x}`);
 }

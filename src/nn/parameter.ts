@@ -4,7 +4,8 @@ import { empty } from "../tensor/creation.js";
 import { Tensor } from "../tensor/tensor.js";
 
 /**
- * A tensor that is a module's learnable weight: a leaf that requires grad by default and that no
+ * A tensor that is a module's learnable weight, as PyTorch's `nn.Parameter`: a leaf that requires
+ * grad by default (`requiresGrad`, default true) and that no
  * `tidy` disposes. It shares the storage of the tensor it wraps, which stays the caller's: dispose
  * it when it was a temporary (or use `newParameter(shape)` for a fresh one).
  *
@@ -25,7 +26,9 @@ export class Parameter extends Tensor {
 
 /** PyTorch's `device` and `dtype` factory keywords of a layer's constructor. */
 export interface FactoryOptions {
+  /** Where the parameters live (default: the default device, `torch.setDefaultDevice`). */
   device?: DeviceName;
+  /** The parameters' dtype (default float32). */
   dtype?: DType;
 }
 

@@ -18,7 +18,8 @@ import {
  */
 
 /**
- * Multiplies the learning rate by `gamma` every `stepSize` epochs.
+ * Multiplies the learning rate by `gamma` (default 0.1) every `stepSize` epochs, as PyTorch's
+ * `optim.lr_scheduler.StepLR`.
  *
  * @example
  * const sched = new optim.StepLR(opt, 30, { gamma: 0.1 }); // lr 0.05 for epochs 0-29, 0.005 for 30-59, ...
@@ -53,7 +54,8 @@ export class StepLR extends LRScheduler {
 }
 
 /**
- * Multiplies the learning rate by `gamma` at each milestone (a milestone listed twice applies
+ * Multiplies the learning rate by `gamma` (default 0.1) at each milestone, as PyTorch's
+ * `optim.lr_scheduler.MultiStepLR` (a milestone listed twice applies
  * `gamma` twice).
  *
  * @example
@@ -101,7 +103,8 @@ export class MultiStepLR extends LRScheduler {
 }
 
 /**
- * Multiplies the learning rate by `gamma` every epoch.
+ * Multiplies the learning rate by `gamma` every epoch, as PyTorch's
+ * `optim.lr_scheduler.ExponentialLR`.
  *
  * @example
  * const sched = new optim.ExponentialLR(opt, 0.95);
@@ -134,7 +137,8 @@ export class ExponentialLR extends LRScheduler {
 }
 
 /**
- * Cosine annealing from the initial lr down to `etaMin` over `tMax` epochs (and back up over the
+ * Cosine annealing, as PyTorch's `optim.lr_scheduler.CosineAnnealingLR`: from the initial lr down
+ * to `etaMin` (default 0) over `tMax` epochs (and back up over the
  * next `tMax`, and so on), in PyTorch's recursive form:
  *
  *     lr_t = etaMin + (lr_{t-1} - etaMin) * (1 + cos(pi t / tMax)) / (1 + cos(pi (t - 1) / tMax))
@@ -194,8 +198,9 @@ export class CosineAnnealingLR extends LRScheduler {
 }
 
 /**
- * Scales the learning rate by a factor that goes linearly from `startFactor` to `endFactor` over
- * `totalIters` epochs, then stays at `endFactor`: a warm-up (or a linear decay).
+ * Scales the learning rate by a factor that goes linearly from `startFactor` (default 1/3) to
+ * `endFactor` (default 1) over `totalIters` (default 5) epochs, as PyTorch's
+ * `optim.lr_scheduler.LinearLR`, then stays at `endFactor`: a warm-up (or a linear decay).
  *
  * @example
  * const warmup = new optim.LinearLR(opt, { startFactor: 0.1, totalIters: 5 });
@@ -248,7 +253,8 @@ export class LinearLR extends LRScheduler {
 }
 
 /**
- * Sets each group's learning rate to its initial lr times `lrLambda(epoch)` (one function for all
+ * As PyTorch's `optim.lr_scheduler.LambdaLR`, sets each group's learning rate to its initial lr
+ * times `lrLambda(epoch)` (one function for all
  * groups, or one per group). Functions are not saved in the state dict (`lr_lambdas` holds nulls,
  * as PyTorch's does for plain functions).
  *

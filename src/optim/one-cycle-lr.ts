@@ -21,7 +21,7 @@ interface Phase {
 }
 
 /**
- * The 1cycle policy (Smith & Topor): the learning rate rises from `maxLr / divFactor` to `maxLr`
+ * The 1cycle policy (Smith & Topor), as PyTorch's `optim.lr_scheduler.OneCycleLR`: the learning rate rises from `maxLr / divFactor` to `maxLr`
  * over the first `pctStart` of `totalSteps` and anneals to `initialLr / finalDivFactor` (cosine or
  * linear); with `threePhase`, it comes back down symmetrically before the final anneal. The
  * momentum (SGD's `momentum`, Adam's `betas[0]`) cycles the other way, between `maxMomentum` and

@@ -529,7 +529,8 @@ function readScalar(t: Tensor, op: string): number {
 }
 
 /**
- * Disposes the tensors of an optimizer state dict (what `stateDict()` returned).
+ * Disposes the tensors of an optimizer state dict (what `stateDict()` returned). No PyTorch
+ * equivalent: there the garbage collector frees them.
  *
  * @example
  * const sd = opt.stateDict();

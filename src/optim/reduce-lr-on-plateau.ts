@@ -16,7 +16,8 @@ import {
 } from "./lr-scheduler.js";
 
 /**
- * Reduces the learning rate by `factor` once a metric has stopped improving for more than
+ * As PyTorch's `optim.lr_scheduler.ReduceLROnPlateau`, reduces the learning rate by `factor`
+ * (default 0.1) once a metric has stopped improving for more than
  * `patience` epochs, then waits `cooldown` epochs before counting again. `mode` "min" waits for the
  * metric to fall, "max" for it to rise; `threshold` (relative or absolute, `thresholdMode`) is the
  * least change that counts as an improvement. Learning rates never go below `minLr`, and changes

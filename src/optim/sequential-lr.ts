@@ -10,7 +10,7 @@ import {
 } from "./lr-scheduler.js";
 
 /**
- * Runs `schedulers` one after another, switching at each of `milestones` (one fewer than
+ * As PyTorch's `optim.lr_scheduler.SequentialLR`, runs `schedulers` one after another, switching at each of `milestones` (one fewer than
  * schedulers); the scheduler that takes over starts from its epoch 0 (PyTorch 1.13's behaviour:
  * `scheduler.step(0)`, the closed form where it has one).
  *

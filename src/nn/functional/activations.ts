@@ -52,7 +52,8 @@ export function writeInto(x: Tensor, out: Tensor): Tensor {
 }
 
 /**
- * LeakyReLU: `x` where `x > 0`, else `negativeSlope * x` (default 0.01).
+ * LeakyReLU, as PyTorch's `F.leaky_relu`: `x` where `x > 0`, else `negativeSlope * x` (default
+ * 0.01); `inplace` (default false) writes the result into `x`.
  *
  * Shapes: input `(*)`, output `(*)`.
  *
@@ -69,7 +70,8 @@ export function leakyRelu(
 }
 
 /**
- * ELU: `x` where `x > 0`, else `alpha * (exp(x) - 1)` (default alpha 1).
+ * ELU, as PyTorch's `F.elu`: `x` where `x > 0`, else `alpha * (exp(x) - 1)` (default alpha 1);
+ * `inplace` (default false) writes the result into `x`.
  *
  * Shapes: input `(*)`, output `(*)`.
  *
@@ -83,6 +85,7 @@ export function elu(x: Tensor, alpha: number | { alpha?: number; inplace?: boole
   return typeof alpha === "object" && alpha.inplace ? writeInto(x, out) : out;
 }
 
+/** The options of `F.gelu`. */
 export interface GeluOptions {
   /** "none" (exact, via erf; the default) or "tanh" (the tanh approximation). */
   approximate?: "none" | "tanh";
@@ -92,7 +95,7 @@ const SQRT1_2 = Math.SQRT1_2;
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 
 /**
- * GELU: `x * Phi(x)` with Phi the standard normal CDF, computed exactly as
+ * GELU, as PyTorch's `F.gelu`: `x * Phi(x)` with Phi the standard normal CDF, computed exactly as
  * `0.5 x (1 + erf(x / sqrt 2))`, or with `approximate: "tanh"` as
  * `0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))`.
  *
@@ -116,7 +119,7 @@ export function gelu(x: Tensor, options: GeluOptions = {}): Tensor {
 }
 
 /**
- * SiLU (swish): `x * sigmoid(x)`.
+ * SiLU (swish), as PyTorch's `F.silu`: `x * sigmoid(x)`.
  *
  * Shapes: input `(*)`, output `(*)`.
  *
@@ -129,7 +132,7 @@ export function silu(x: Tensor, options: { inplace?: boolean } = {}): Tensor {
 }
 
 /**
- * Mish: `x * tanh(softplus(x))`.
+ * Mish, as PyTorch's `F.mish`: `x * tanh(softplus(x))`.
  *
  * Shapes: input `(*)`, output `(*)`.
  *
@@ -141,8 +144,9 @@ export function mish(x: Tensor, options: { inplace?: boolean } = {}): Tensor {
   return options.inplace ? writeInto(x, out) : out;
 }
 
+/** The options of `F.softplus`, with PyTorch's defaults. */
 export interface SoftplusOptions {
-  /** Default 1. */
+  /** The slope: softplus is `log(1 + exp(beta x)) / beta` (default 1). */
   beta?: number;
   /** Above `beta * x > threshold` the function is the identity (default 20). */
   threshold?: number;
@@ -173,11 +177,13 @@ export function softplus(x: Tensor, options: SoftplusOptions = {}): Tensor {
   });
 }
 
+/** The options of `F.hardtanh`, with PyTorch's defaults. */
 export interface HardtanhOptions {
-  /** Default -1. */
+  /** The lower bound (default -1). */
   minVal?: number;
-  /** Default 1. */
+  /** The upper bound (default 1). */
   maxVal?: number;
+  /** Writes the result into the input and returns it (default false). */
   inplace?: boolean;
 }
 

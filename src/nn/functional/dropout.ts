@@ -6,12 +6,13 @@ import { rand } from "../../tensor/creation.js";
 import { lt } from "../../ops/elementwise.js";
 import { writeInto } from "./activations.js";
 
+/** The options of `F.dropout` and `F.dropout2d`, with PyTorch's defaults. */
 export interface DropoutOptions {
   /** The probability of zeroing an element (default 0.5). */
   p?: number;
   /** Dropout is applied only in training (default true, as `F.dropout`). */
   training?: boolean;
-  /** Writes the result into the input and returns it. */
+  /** Writes the result into the input and returns it (default false). */
   inplace?: boolean;
 }
 
@@ -53,8 +54,8 @@ function dropMask(
 }
 
 /**
- * Zeroes each element with probability `p` and scales the rest by `1 / (1 - p)`, in training
- * only. The mask comes from the global generator (`torch.manualSeed` reproduces it). When inactive
+ * Dropout, as PyTorch's `F.dropout`: zeroes each element with probability `p` (default 0.5) and
+ * scales the rest by `1 / (1 - p)`, in training only (`training`, default true). The mask comes from the global generator (`torch.manualSeed` reproduces it). When inactive
  * (not training, or `p = 0`) it returns a view of the input.
  *
  * Shapes: input `(*)`, output `(*)`.
@@ -72,7 +73,8 @@ export function dropout(x: Tensor, options: DropoutOptions | number = {}): Tenso
 }
 
 /**
- * Channel dropout: zeroes whole channels (`x[n, c]`) with probability `p` and scales the rest by
+ * Channel dropout, as PyTorch's `F.dropout2d`: zeroes whole channels (`x[n, c]`) with probability
+ * `p` (default 0.5) and scales the rest by
  * `1 / (1 - p)`, in training only. A 3-D input is one unbatched sample `(C, H, W)`.
  *
  * Shapes: input `(N, C, H, W)` or `(C, H, W)`, output the same.

@@ -6,6 +6,7 @@ import type { Tensor } from "../../tensor/tensor.js";
 import { zeros } from "../../tensor/creation.js";
 import { eq, gt, where } from "../../ops/elementwise.js";
 
+/** The options of `F.embedding` (PyTorch's keyword arguments; none by default). */
 export interface EmbeddingOptions {
   /** This row's entries get no gradient (and `nn.Embedding` initialises it to zeros). */
   paddingIdx?: number | null;

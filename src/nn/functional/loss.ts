@@ -18,6 +18,7 @@ import { softplus } from "./activations.js";
 /** How a loss reduces its elementwise values: keep them, average them, or sum them. */
 export type Reduction = "none" | "mean" | "sum";
 
+/** The option every loss takes: how it reduces its elementwise values. */
 export interface ReductionOptions {
   /** "none" | "mean" (the default) | "sum". */
   reduction?: Reduction;
@@ -94,7 +95,8 @@ function checkBroadcastsTo(op: string, name: string, t: Tensor, shape: readonly 
 }
 
 /**
- * Mean squared error: `(input - target)^2`, reduced.
+ * Mean squared error, as PyTorch's `F.mse_loss`: `(input - target)^2`, reduced ("mean" by
+ * default).
  *
  * Shapes: input `(*)`, target `(*)` (broadcastable), output `()` or `(*)` for "none".
  *
@@ -107,7 +109,9 @@ export function mseLoss(input: Tensor, target: Tensor, options: ReductionOptions
 }
 
 /**
- * Mean absolute error: `|input - target|`, reduced.
+ * Mean absolute error, as PyTorch's `F.l1_loss`: `|input - target|`, reduced ("mean" by default).
+ *
+ * Shapes: input `(*)`, target `(*)` (broadcastable), output `()` or `(*)` for "none".
  *
  * @example
  * F.l1Loss(pred, y);
@@ -249,7 +253,8 @@ function stableSoftplus(z: Tensor): Tensor {
 }
 
 /**
- * Binary cross-entropy on logits, stable for any logit: `softplus(x) - x y`, and with
+ * Binary cross-entropy on logits, as PyTorch's `F.binary_cross_entropy_with_logits`, stable for
+ * any logit: `softplus(x) - x y`, and with
  * `posWeight` (per class, broadcast along the last dim) `(1 - y) x + (1 + (pw - 1) y) softplus(-x)`.
  * The gradient is `sigmoid(x) - y` (`(1 + (pw - 1) y) sigmoid(x) - pw y`), exact at x = 0.
  *
@@ -284,6 +289,7 @@ export function binaryCrossEntropyWithLogits(
   });
 }
 
+/** The options of `F.crossEntropy`, with PyTorch's defaults. */
 export interface CrossEntropyOptions extends ReductionOptions {
   /** A manual rescaling weight per class, shape `(C)`. */
   weight?: Tensor | null;
@@ -293,8 +299,11 @@ export interface CrossEntropyOptions extends ReductionOptions {
   labelSmoothing?: number;
 }
 
+/** The options of `F.nllLoss`, with PyTorch's defaults. */
 export interface NllLossOptions extends ReductionOptions {
+  /** A manual rescaling weight per class, shape `(C)`. */
   weight?: Tensor | null;
+  /** Targets equal to this add nothing and count nothing; default -100. */
   ignoreIndex?: number;
 }
 

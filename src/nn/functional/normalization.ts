@@ -105,6 +105,7 @@ export function batchNorm(
   });
 }
 
+/** The options of `F.layerNorm`, with PyTorch's defaults. */
 export interface LayerNormOptions {
   /** Elementwise scale of `normalizedShape`; none by default. */
   weight?: Tensor | null;
@@ -114,13 +115,14 @@ export interface LayerNormOptions {
   eps?: number;
 }
 
-/** `[10]` for `10`, a copy of an array otherwise. */
+/** @internal `[10]` for `10`, a copy of an array otherwise (a `normalizedShape` argument). */
 export function toShape(s: number | readonly number[]): number[] {
   return typeof s === "number" ? [s] : [...s];
 }
 
 /**
- * Layer normalisation over the last `normalizedShape.length` dims, with the biased variance.
+ * Layer normalisation, as PyTorch's `F.layer_norm`: normalises over the last
+ * `normalizedShape.length` dims with the biased variance, then the optional elementwise affine.
  *
  * Shapes: x `(*, ...normalizedShape)`, weight/bias `normalizedShape`, output as x.
  *
@@ -166,6 +168,7 @@ export function layerNorm(
   });
 }
 
+/** The options of `F.groupNorm`, with PyTorch's defaults. */
 export interface GroupNormOptions {
   /** Per-channel scale `(C)`; none by default. */
   weight?: Tensor | null;
@@ -176,7 +179,7 @@ export interface GroupNormOptions {
 }
 
 /**
- * Group normalisation: the channels are split into `numGroups` groups and each sample's group is
+ * Group normalisation, as PyTorch's `F.group_norm`: the channels are split into `numGroups` groups and each sample's group is
  * normalised over its channels and spatial positions; the affine is per channel.
  *
  * Shapes: x `(N, C, *)` with C divisible by numGroups, weight/bias `(C)`, output as x.

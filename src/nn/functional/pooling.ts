@@ -45,7 +45,7 @@ function adaptiveMeanDim(x: Tensor, dim: number, out: number): Tensor {
 }
 
 /**
- * 2-D adaptive average pooling: each output cell (i, j) is the mean of the input window
+ * 2-D adaptive average pooling, as PyTorch's `F.adaptive_avg_pool2d`: each output cell (i, j) is the mean of the input window
  * rows [floor(i H / oh), ceil((i + 1) H / oh)) and columns [floor(j W / ow), ceil((j + 1) W / ow)).
  * When the sizes divide evenly this is an average pool with kernel = stride = H / oh (computed as
  * one mean over a reshaped view); otherwise each dim is pooled in turn with narrow + mean + cat

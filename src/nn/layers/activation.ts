@@ -46,7 +46,7 @@ abstract class InplaceActivation extends Module {
 }
 
 /**
- * `max(x, 0)`.
+ * `max(x, 0)`, as PyTorch's `nn.ReLU`; `inplace` (default false) writes the result into the input.
  *
  * Shapes: input `(*)`, output `(*)`.
  *
@@ -61,7 +61,8 @@ export class ReLU extends InplaceActivation {
 }
 
 /**
- * `x` where positive, else `negativeSlope * x` (default 0.01).
+ * `x` where positive, else `negativeSlope * x` (default 0.01), as PyTorch's `nn.LeakyReLU`;
+ * `inplace` (default false) writes the result into the input.
  *
  * Shapes: input `(*)`, output `(*)`.
  *
@@ -90,7 +91,8 @@ export class LeakyReLU extends Module {
 }
 
 /**
- * `x` where positive, else `alpha * (exp(x) - 1)` (default alpha 1).
+ * `x` where positive, else `alpha * (exp(x) - 1)` (default alpha 1), as PyTorch's `nn.ELU`;
+ * `inplace` (default false) writes the result into the input.
  *
  * Shapes: input `(*)`, output `(*)`.
  *
@@ -118,7 +120,8 @@ export class ELU extends Module {
 }
 
 /**
- * GELU, exact (`approximate: "none"`, the default) or with the tanh approximation.
+ * GELU, as PyTorch's `nn.GELU`: exact (`approximate: "none"`, the default) or with the tanh
+ * approximation.
  *
  * Shapes: input `(*)`, output `(*)`.
  *
@@ -146,7 +149,7 @@ export class GELU extends Module {
 }
 
 /**
- * SiLU (swish): `x * sigmoid(x)`.
+ * SiLU (swish), as PyTorch's `nn.SiLU`: `x * sigmoid(x)`.
  *
  * Shapes: input `(*)`, output `(*)`.
  *
@@ -161,7 +164,7 @@ export class SiLU extends InplaceActivation {
 }
 
 /**
- * Mish: `x * tanh(softplus(x))`.
+ * Mish, as PyTorch's `nn.Mish`: `x * tanh(softplus(x))`.
  *
  * Shapes: input `(*)`, output `(*)`.
  *
@@ -176,7 +179,8 @@ export class Mish extends InplaceActivation {
 }
 
 /**
- * Softplus: `log(1 + exp(beta x)) / beta`, the identity above `beta x > threshold`.
+ * Softplus, as PyTorch's `nn.Softplus`: `log(1 + exp(beta x)) / beta`, the identity above
+ * `beta x > threshold` (defaults: beta 1, threshold 20).
  *
  * Shapes: input `(*)`, output `(*)`.
  *
@@ -202,7 +206,7 @@ export class Softplus extends Module {
 }
 
 /**
- * `1 / (1 + exp(-x))`.
+ * `1 / (1 + exp(-x))`, as PyTorch's `nn.Sigmoid`.
  *
  * Shapes: input `(*)`, output `(*)`.
  *
@@ -217,7 +221,7 @@ export class Sigmoid extends Module {
 }
 
 /**
- * `tanh(x)`.
+ * `tanh(x)`, as PyTorch's `nn.Tanh`.
  *
  * Shapes: input `(*)`, output `(*)`.
  *
@@ -232,7 +236,8 @@ export class Tanh extends Module {
 }
 
 /**
- * `x` clamped to `[minVal, maxVal]` (default [-1, 1]).
+ * `x` clamped to `[minVal, maxVal]` (default [-1, 1]), as PyTorch's `nn.Hardtanh`; `inplace`
+ * (default false) writes the result into the input.
  *
  * Shapes: input `(*)`, output `(*)`.
  *
@@ -293,7 +298,7 @@ abstract class SoftmaxNd extends Module {
 }
 
 /**
- * Softmax along `dim` (PyTorch's legacy choice of dim when it is null).
+ * Softmax along `dim`, as PyTorch's `nn.Softmax` (PyTorch's legacy choice of dim when it is null).
  *
  * Shapes: input `(*)`, output `(*)`, summing to 1 along `dim`.
  *
@@ -308,7 +313,8 @@ export class Softmax extends SoftmaxNd {
 }
 
 /**
- * `log(softmax(x))` along `dim`, computed stably.
+ * `log(softmax(x))` along `dim`, computed stably, as PyTorch's `nn.LogSoftmax` (PyTorch's legacy
+ * choice of dim when it is null).
  *
  * Shapes: input `(*)`, output `(*)`.
  *
@@ -322,6 +328,7 @@ export class LogSoftmax extends SoftmaxNd {
   }
 }
 
+/** The options of `nn.PReLU`, with PyTorch's defaults. */
 export interface PReLUOptions extends FactoryOptions {
   /** 1 (one shared slope) or the number of input channels (default 1). */
   numParameters?: number;
@@ -330,7 +337,8 @@ export interface PReLUOptions extends FactoryOptions {
 }
 
 /**
- * `x` where positive, else `weight * x`, with a learned slope per channel or one shared slope.
+ * `x` where positive, else `weight * x`, with a learned slope per channel or one shared slope, as
+ * PyTorch's `nn.PReLU`.
  * `weight` is `[numParameters]`, initialised to `init` (0.25).
  *
  * Shapes: input `(N, C, *)` (or any shape with one slope), output the same.

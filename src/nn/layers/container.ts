@@ -206,7 +206,8 @@ export class Sequential extends IndexedModules {
 }
 
 /**
- * A list of modules, registered under "0", "1", ...: what a model that loops over layers holds.
+ * A list of modules, as PyTorch's `nn.ModuleList`, registered under "0", "1", ...: what a model
+ * that loops over layers holds.
  * It has no `forward` of its own.
  *
  * @example
@@ -229,7 +230,8 @@ export class ModuleList extends IndexedModules {
 }
 
 /**
- * Modules by name, in insertion order; the names are the state-dict keys' prefixes.
+ * Modules by name, in insertion order, as PyTorch's `nn.ModuleDict`; the names are the state-dict
+ * keys' prefixes.
  *
  * @example
  * const heads = new nn.ModuleDict({ cls: new nn.Linear(8, 10), box: new nn.Linear(8, 4) });

@@ -26,29 +26,43 @@ interface ConvCommonOptions {
   bias?: boolean;
   /** Only "zeros" (the default) is implemented. */
   paddingMode?: PaddingMode;
+  /** Blocked connections from input to output channels: both must divide by it (default 1). */
   groups?: number;
+  /** The parameters' dtype (default float32). */
   dtype?: FloatDType;
+  /** Where the parameters live (default: the default device). */
   device?: DeviceName;
 }
 
+/** The options of `nn.Conv2d` (PyTorch's keywords and defaults). */
 export interface Conv2dModuleOptions extends ConvCommonOptions {
+  /** The step between windows (default 1). */
   stride?: Size2;
-  /** Zero padding per side, or "valid" (none) or "same" (output size = input size; stride 1 only). */
+  /** Zero padding per side (default 0), "valid" (none) or "same" (output size = input size; stride 1 only). */
   padding?: Size2 | "same" | "valid";
+  /** The spacing between kernel elements (default 1). */
   dilation?: Size2;
 }
 
+/** The options of `nn.Conv1d` (PyTorch's keywords and defaults). */
 export interface Conv1dModuleOptions extends ConvCommonOptions {
+  /** The step between windows (default 1). */
   stride?: number | readonly [number];
+  /** Zero padding per side (default 0), or "valid" (none) or "same" (stride 1 only). */
   padding?: number | readonly [number] | "same" | "valid";
+  /** The spacing between kernel elements (default 1). */
   dilation?: number | readonly [number];
 }
 
+/** The options of `nn.ConvTranspose2d` (PyTorch's keywords and defaults). */
 export interface ConvTranspose2dModuleOptions extends ConvCommonOptions {
+  /** The step between input positions in the output (default 1). */
   stride?: Size2;
+  /** `dilation * (kernel - 1) - padding` zeros of implicit padding per side (default 0). */
   padding?: Size2;
-  /** Extra rows/columns on the bottom/right of the output (each < stride or dilation). */
+  /** Extra rows/columns on the bottom/right of the output (each < stride or dilation; default 0). */
   outputPadding?: Size2;
+  /** The spacing between kernel elements (default 1). */
   dilation?: Size2;
 }
 

@@ -12,13 +12,14 @@ import {
 import { normal_ } from "../init.js";
 import { newParameter, pyBool, pyFloat, type FactoryOptions } from "./container.js";
 
+/** The options of `nn.Embedding`: `F.embedding`'s, the factory keywords, and an initial weight. */
 export interface EmbeddingOptions extends FEmbeddingOptions, FactoryOptions {
   /** Start from these values `(numEmbeddings, embeddingDim)` (shared, not copied) instead of N(0, 1). */
   weight?: Tensor;
 }
 
 /**
- * A lookup table: row `i` of `weight` `[numEmbeddings, embeddingDim]` is the embedding of index
+ * A lookup table, as PyTorch's `nn.Embedding`: row `i` of `weight` `[numEmbeddings, embeddingDim]` is the embedding of index
  * `i`. The row `paddingIdx` (if given) gets no gradient.
  *
  * Init (as PyTorch): weight N(0, 1), with the `paddingIdx` row zeroed.

@@ -8,6 +8,7 @@ import { alias } from "../functional/dropout.js";
 import { kaimingUniform_, uniform_ } from "../init.js";
 import { newParameter, pyBool, pyTuple, type FactoryOptions } from "./container.js";
 
+/** The options of `nn.Linear` and `nn.Bilinear` (PyTorch's keywords and defaults). */
 export interface LinearOptions extends FactoryOptions {
   /** Learn an additive bias (default true). */
   bias?: boolean;
@@ -21,7 +22,7 @@ function checkFeatures(op: string, values: Record<string, number>): void {
 }
 
 /**
- * Applies `y = x W^T + b`. `weight` is `[outFeatures, inFeatures]` and `bias` `[outFeatures]`
+ * Applies `y = x W^T + b`, as PyTorch's `nn.Linear`. `weight` is `[outFeatures, inFeatures]` and `bias` `[outFeatures]`
  * (PyTorch's layout and state-dict keys).
  *
  * Init (`resetParameters`, as PyTorch): `kaiming_uniform_(weight, a=sqrt(5))`, i.e.
@@ -161,15 +162,16 @@ export class Identity extends Module {
   }
 }
 
+/** The options of `nn.Flatten`, with PyTorch's defaults. */
 export interface FlattenOptions {
-  /** Default 1 (the batch dim is kept). */
+  /** The first dim to flatten (default 1: the batch dim is kept). */
   startDim?: number;
-  /** Default -1. */
+  /** The last dim to flatten (default -1). */
   endDim?: number;
 }
 
 /**
- * Flattens dims `startDim..endDim` (default 1..-1) into one.
+ * Flattens dims `startDim..endDim` (default 1..-1) into one, as PyTorch's `nn.Flatten`.
  *
  * Shapes: input `(N, *dims)`, output `(N, prod(dims))` with the defaults.
  *
@@ -198,7 +200,7 @@ export class Flatten extends Module {
 }
 
 /**
- * Unflattens dim `dim` into `unflattenedSize` (one entry may be -1).
+ * Unflattens dim `dim` into `unflattenedSize` (one entry may be -1), as PyTorch's `nn.Unflatten`.
  *
  * Shapes: input `(*, S, *)` with `S = prod(unflattenedSize)`, output `(*, ...unflattenedSize, *)`.
  *

@@ -36,6 +36,9 @@ abstract class ReducingLoss extends Module {
 /**
  * Mean squared error, as PyTorch's `nn.MSELoss`.
  *
+ * Shapes: input `(*)`, target `(*)` (same shape), output `()`, or `(*)` with reduction "none"
+ * (default "mean").
+ *
  * @example
  * const loss = new nn.MSELoss().forward(pred, y);
  */
@@ -51,6 +54,9 @@ export class MSELoss extends ReducingLoss {
 /**
  * Mean absolute error, as PyTorch's `nn.L1Loss`.
  *
+ * Shapes: input `(*)`, target `(*)` (same shape), output `()`, or `(*)` with reduction "none"
+ * (default "mean").
+ *
  * @example
  * new nn.L1Loss({ reduction: "sum" }).forward(pred, y);
  */
@@ -65,6 +71,9 @@ export class L1Loss extends ReducingLoss {
 
 /**
  * Smooth L1 loss (quadratic below `beta`, default 1), as PyTorch's `nn.SmoothL1Loss`.
+ *
+ * Shapes: input `(*)`, target `(*)` (same shape), output `()`, or `(*)` with reduction "none"
+ * (default "mean").
  *
  * @example
  * new nn.SmoothL1Loss({ beta: 0.5 }).forward(pred, y);
@@ -84,6 +93,9 @@ export class SmoothL1Loss extends ReducingLoss {
 
 /**
  * Huber loss (quadratic below `delta`, default 1), as PyTorch's `nn.HuberLoss`.
+ *
+ * Shapes: input `(*)`, target `(*)` (same shape), output `()`, or `(*)` with reduction "none"
+ * (default "mean").
  *
  * @example
  * new nn.HuberLoss({ delta: 2 }).forward(pred, y);
@@ -105,6 +117,9 @@ export class HuberLoss extends ReducingLoss {
  * Binary cross-entropy of probabilities, as PyTorch's `nn.BCELoss`; `weight` (buffer "weight")
  * rescales each element.
  *
+ * Shapes: input `(*)` probabilities, target `(*)` (same shape), weight broadcastable to `(*)`;
+ * output `()`, or `(*)` with reduction "none" (default "mean").
+ *
  * @example
  * new nn.BCELoss().forward(torch.sigmoid(logits), y);
  */
@@ -124,6 +139,9 @@ export class BCELoss extends ReducingLoss {
 /**
  * Binary cross-entropy on logits (stable), as PyTorch's `nn.BCEWithLogitsLoss`; buffers "weight"
  * and "pos_weight".
+ *
+ * Shapes: input `(*)` logits, target `(*)` (same shape), weight and posWeight broadcastable to
+ * `(*)` (posWeight usually `(C)`); output `()`, or `(*)` with reduction "none" (default "mean").
  *
  * @example
  * new nn.BCEWithLogitsLoss({ posWeight: torch.full([5], 2) }).forward(logits, y);
@@ -148,6 +166,10 @@ export class BCEWithLogitsLoss extends ReducingLoss {
 /**
  * Cross-entropy of logits against int32 class indices or class probabilities, as PyTorch's
  * `nn.CrossEntropyLoss` (see `F.crossEntropy`); buffer "weight".
+ *
+ * Shapes: input `(N, C)`, `(N, C, d1, ...)` or `(C)`; target int32 `(N)`, `(N, d1, ...)` or `()`,
+ * or probabilities of the input's shape; output `()`, or the target's shape (without C) with
+ * reduction "none" (default "mean"). Defaults: ignoreIndex -100, labelSmoothing 0.
  *
  * @example
  * const criterion = new nn.CrossEntropyLoss({ labelSmoothing: 0.1 });
@@ -188,6 +210,10 @@ export class CrossEntropyLoss extends ReducingLoss {
 /**
  * Negative log-likelihood of log-probabilities, as PyTorch's `nn.NLLLoss`; buffer "weight".
  *
+ * Shapes: input `(N, C)`, `(N, C, d1, ...)` or `(C)` log-probabilities; target int32 `(N)`,
+ * `(N, d1, ...)` or `()`; output `()`, or the target's shape with reduction "none" (default
+ * "mean"). Default ignoreIndex -100.
+ *
  * @example
  * new nn.NLLLoss().forward(F.logSoftmax(logits, 1), y);
  */
@@ -213,6 +239,9 @@ export class NLLLoss extends ReducingLoss {
  * Kullback-Leibler divergence, input as log-probabilities, as PyTorch's `nn.KLDivLoss`
  * (reduction "none" | "mean" | "sum" | "batchmean"; `logTarget`).
  *
+ * Shapes: input `(*)`, target `(*)` (broadcastable); output `()`, or `(*)` with reduction "none"
+ * (default "mean"; logTarget default false).
+ *
  * @example
  * new nn.KLDivLoss({ reduction: "batchmean" }).forward(F.logSoftmax(x, 1), p);
  */
@@ -232,6 +261,9 @@ export class KLDivLoss extends Module {
 
 /**
  * Cosine embedding loss with labels 1 / -1, as PyTorch's `nn.CosineEmbeddingLoss`.
+ *
+ * Shapes: input1, input2 `(N, D)` with target `(N)`, or `(D)` with a 0-d target; output `()`, or
+ * `(N)` with reduction "none" (default "mean"; margin default 0).
  *
  * @example
  * new nn.CosineEmbeddingLoss({ margin: 0.5 }).forward(a, b, y);

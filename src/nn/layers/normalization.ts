@@ -10,6 +10,7 @@ import { batchNorm, groupNorm, layerNorm, toShape } from "../functional/normaliz
 import { ones_, zeros_ } from "../init.js";
 import { newParameter, pyBool, pyFloat, pyTuple, type FactoryOptions } from "./container.js";
 
+/** The options of `nn.BatchNorm1d` and `nn.BatchNorm2d`, with PyTorch's defaults. */
 export interface BatchNormOptions extends FactoryOptions {
   /** Added to the variance (default 1e-5). */
   eps?: number;
@@ -140,7 +141,8 @@ abstract class BatchNorm extends Module {
 }
 
 /**
- * Batch normalisation over a batch of vectors or sequences: per channel, `(x - mean) /
+ * Batch normalisation over a batch of vectors or sequences, as PyTorch's `nn.BatchNorm1d`: per
+ * channel, `(x - mean) /
  * sqrt(var + eps) * weight + bias`, with the batch's statistics in training (updating the running
  * ones) and the running statistics in eval mode.
  *
@@ -164,7 +166,8 @@ export class BatchNorm1d extends BatchNorm {
 }
 
 /**
- * Batch normalisation over a batch of images, per channel (see `BatchNorm1d`).
+ * Batch normalisation over a batch of images, per channel, as PyTorch's `nn.BatchNorm2d` (see
+ * `BatchNorm1d`).
  *
  * Init (as PyTorch): weight ones, bias zeros, running_mean zeros, running_var ones.
  *
@@ -185,6 +188,7 @@ export class BatchNorm2d extends BatchNorm {
   }
 }
 
+/** The options of `nn.LayerNorm`, with PyTorch's defaults. */
 export interface LayerNormOptions extends FactoryOptions {
   /** Added to the variance (default 1e-5). */
   eps?: number;
@@ -195,7 +199,8 @@ export interface LayerNormOptions extends FactoryOptions {
 }
 
 /**
- * Layer normalisation over the last dims (`normalizedShape`), with an elementwise affine.
+ * Layer normalisation over the last dims (`normalizedShape`), with an elementwise affine, as
+ * PyTorch's `nn.LayerNorm`.
  *
  * Init (as PyTorch): weight ones, bias zeros.
  *
@@ -256,6 +261,7 @@ export class LayerNorm extends Module {
   }
 }
 
+/** The options of `nn.GroupNorm`, with PyTorch's defaults. */
 export interface GroupNormOptions extends FactoryOptions {
   /** Added to the variance (default 1e-5). */
   eps?: number;
@@ -264,7 +270,7 @@ export interface GroupNormOptions extends FactoryOptions {
 }
 
 /**
- * Group normalisation: channels split into `numGroups` groups, each normalised per sample over
+ * Group normalisation, as PyTorch's `nn.GroupNorm`: channels split into `numGroups` groups, each normalised per sample over
  * its channels and positions; a per-channel affine.
  *
  * Init (as PyTorch): weight ones, bias zeros.

@@ -235,14 +235,17 @@ export class MaxPool1d<R extends boolean = false> extends MaxPoolNd<number | rea
   }
 }
 
+/** The options of `nn.AvgPool2d`, with PyTorch's defaults. */
 export interface AvgPool2dModuleOptions {
   /** Defaults to kernelSize. */
   stride?: Size2 | null;
+  /** Implicit zero padding on both sides (default 0); at most half the kernel size. */
   padding?: Size2;
+  /** Use ceil instead of floor for the output size (default false). */
   ceilMode?: boolean;
   /** Count the zero padding in each window's divisor (default true). */
   countIncludePad?: boolean;
-  /** Divide every window by this instead of its size. */
+  /** Divide every window by this instead of its size (default null: the window's size). */
   divisorOverride?: number | null;
 }
 
@@ -299,10 +302,15 @@ export class AvgPool2d extends Module {
   }
 }
 
+/** The options of `nn.AvgPool1d`, with PyTorch's defaults. */
 export interface AvgPool1dModuleOptions {
+  /** Defaults to kernelSize. */
   stride?: number | readonly [number] | null;
+  /** Implicit zero padding on both sides (default 0); at most half the kernel size. */
   padding?: number | readonly [number];
+  /** Use ceil instead of floor for the output size (default false). */
   ceilMode?: boolean;
+  /** Count the zero padding in each window's divisor (default true). */
   countIncludePad?: boolean;
 }
 
