@@ -166,16 +166,21 @@ function convolve(
   const s = convSizes(views, attrs.groups);
   const reads = (["x", "y", "w"] as const).filter((v) => v !== side.writes);
   const storages = [...reads.map((v) => views[v].storage), out.storage];
+  const window = windowValues(attrs);
   const uniforms = (colStart: number) =>
-    CONV_PARAMS.pack({
-      ...s,
-      ...windowValues(attrs),
-      xOffset: views.x.offset,
-      wOffset: views.w.offset,
-      yOffset: views.y.offset,
-      dstOffset: out.offset,
-      colStart,
-    });
+    CONV_PARAMS.pack(
+      Object.assign(
+        {
+          xOffset: views.x.offset,
+          wOffset: views.w.offset,
+          yOffset: views.y.offset,
+          dstOffset: out.offset,
+          colStart,
+        },
+        s,
+        window,
+      ),
+    );
   const direct =
     options.convPath === "direct" || (options.convPath === undefined && side.preferDirect(s));
   const entryPoint = direct ? side.directEntry : side.gemmEntry;

@@ -155,11 +155,9 @@ export function matmulKernel(
   // Batch dims right-aligned in 4 slots; unused leading slots have size 1.
   const pad = 4 - split.shape.length;
   const slots = [0, 1, 2, 3].map((d) => d - pad);
-  const batchUniforms = {
-    batchShape: slots.map((s) => (s >= 0 ? split.shape[s]! : 1)),
-    aBatchStrides: slots.map((s) => (s >= 0 ? aBatch[s]! : 0)),
-    bBatchStrides: slots.map((s) => (s >= 0 ? bBatch[s]! : 0)),
-  };
+  const slotShape = slots.map((s) => (s >= 0 ? split.shape[s]! : 1));
+  const aBatchStrides = slots.map((s) => (s >= 0 ? aBatch[s]! : 0));
+  const bBatchStrides = slots.map((s) => (s >= 0 ? bBatch[s]! : 0));
   // Rows, columns and batches (grid z) in chunks of at most `maxGridTiles` tiles.
   const maxTiles = gridTiles(host, options.maxGridTiles);
   const rowChunk = maxTiles * bm;
@@ -183,7 +181,9 @@ export function matmulKernel(
             aStrideK,
             bStrideK,
             bStrideN,
-            ...batchUniforms,
+            batchShape: slotShape,
+            aBatchStrides,
+            bBatchStrides,
             outBatchStride: M * N,
           });
           host.dispatch(

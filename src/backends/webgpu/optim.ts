@@ -92,7 +92,11 @@ const STATES: Record<string, number> = {
   optimRmspropCenteredMomentum: 3,
 };
 
-/** The entry point of `args` and its uniform struct's bytes. */
+/**
+ * The entry point of `args` and its uniform struct's bytes. NOTE: the values are gathered with
+ * Object.assign, not spreads: V8 makes `{ ...a, b }` far slower, and this runs once per parameter
+ * per optimizer step.
+ */
 function optimEntry(
   args: KernelArgs["optimStep"],
   views: Record<keyof typeof VIEW_FIELDS, number>,
@@ -102,7 +106,9 @@ function optimEntry(
       const s = args.scalars;
       return {
         entryPoint: s.momentum !== 0 ? "optimSgdMomentum" : "optimSgd",
-        uniforms: OPTIM_PARAMS.sgd.pack({ ...views, ...s, oneMinusDampening: 1 - s.dampening }),
+        uniforms: OPTIM_PARAMS.sgd.pack(
+          Object.assign({ oneMinusDampening: 1 - s.dampening }, views, s),
+        ),
       };
     }
     case "adam": {
@@ -110,18 +116,15 @@ function optimEntry(
       return {
         // NOTE: amsgrad is no scalar: its running maximum is the third state view.
         entryPoint: args.state.length === 3 ? "optimAdamAmsgrad" : "optimAdam",
-        uniforms: OPTIM_PARAMS.adam.pack({
-          ...views,
-          ...s,
-          oneMinusBeta1: 1 - s.beta1,
-          oneMinusBeta2: 1 - s.beta2,
-        }),
+        uniforms: OPTIM_PARAMS.adam.pack(
+          Object.assign({ oneMinusBeta1: 1 - s.beta1, oneMinusBeta2: 1 - s.beta2 }, views, s),
+        ),
       };
     }
     case "adagrad":
       return {
         entryPoint: "optimAdagrad",
-        uniforms: OPTIM_PARAMS.adagrad.pack({ ...views, ...args.scalars }),
+        uniforms: OPTIM_PARAMS.adagrad.pack(Object.assign({}, views, args.scalars)),
       };
     case "rmsprop": {
       const s = args.scalars;
@@ -135,7 +138,9 @@ function optimEntry(
           : "optimRmsprop";
       return {
         entryPoint,
-        uniforms: OPTIM_PARAMS.rmsprop.pack({ ...views, ...s, oneMinusAlpha: 1 - s.alpha }),
+        uniforms: OPTIM_PARAMS.rmsprop.pack(
+          Object.assign({ oneMinusAlpha: 1 - s.alpha }, views, s),
+        ),
       };
     }
   }

@@ -39,18 +39,19 @@ export function maxPool2dKernel(
     entryPoint: "maxPool2d",
     writes: [false, true, true],
   }));
-  const uniforms = POOL_PARAMS.pack({
-    planes: n * c,
-    h,
-    w,
-    outH: out.shape[2]!,
-    outW: out.shape[3]!,
-    kh: attrs.kernelSize[0],
-    kw: attrs.kernelSize[1],
-    ...windowValues(attrs),
-    xOffset: x.offset,
-    outOffset: out.offset,
-    indicesOffset: indices.offset,
-  });
+  const uniforms = POOL_PARAMS.pack(
+    Object.assign(windowValues(attrs), {
+      planes: n * c,
+      h,
+      w,
+      outH: out.shape[2]!,
+      outW: out.shape[3]!,
+      kh: attrs.kernelSize[0],
+      kw: attrs.kernelSize[1],
+      xOffset: x.offset,
+      outOffset: out.offset,
+      indicesOffset: indices.offset,
+    }),
+  );
   host.dispatch(entry, [x.storage, out.storage, indices.storage], uniforms, ...elementGrid(total));
 }

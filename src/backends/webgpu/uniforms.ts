@@ -67,27 +67,35 @@ export class UniformStruct<F extends string> {
 
   /** The struct's bytes with each field set from `values` by name. */
   pack(values: UniformValues<F>): Uint32Array {
-    const u32 = new Uint32Array(this.words);
-    const i32 = new Int32Array(u32.buffer);
-    const f32 = new Float32Array(u32.buffer);
+    // NOTE: this runs once per dispatch (per parameter in an optimizer step), so it allocates
+    // one buffer and builds an error message only when a value is out of range.
+    const bytes = new DataView(new ArrayBuffer(this.words * 4));
     for (const f of this.#fields) {
       const v = values[f.name as F];
-      const list = typeof v === "object" ? v : [v];
-      assertInternal(list.length <= f.length, `${this.name}.${f.name}: too many values`);
-      for (let k = 0; k < list.length; k++) {
-        const x = +list[k]!;
-        const at = f.word + k;
-        if (f.scalar === "f32") f32[at] = x;
-        else if (f.scalar === "i32") {
-          assertInternal(x >= -0x80000000 && x <= 0x7fffffff, `${this.name}.${f.name}: ${x}`);
-          i32[at] = x;
-        } else {
-          assertInternal(x >= 0 && x <= 0xffffffff, `${this.name}.${f.name}: ${x}`);
-          u32[at] = x;
-        }
+      if (typeof v !== "object") {
+        this.#set(bytes, f, f.word, +v);
+        continue;
       }
+      if (v.length > f.length) this.#fail(f, `${v.length} values`);
+      for (let k = 0; k < v.length; k++) this.#set(bytes, f, f.word + k, v[k]!);
     }
-    return u32;
+    return new Uint32Array(bytes.buffer);
+  }
+
+  #set(bytes: DataView, f: Field, word: number, x: number): void {
+    // WebGPU reads uniforms little-endian.
+    if (f.scalar === "f32") bytes.setFloat32(word * 4, x, true);
+    else if (f.scalar === "i32") {
+      if (!(x >= -0x80000000 && x <= 0x7fffffff)) this.#fail(f, x);
+      bytes.setInt32(word * 4, x, true);
+    } else {
+      if (!(x >= 0 && x <= 0xffffffff)) this.#fail(f, x);
+      bytes.setUint32(word * 4, x, true);
+    }
+  }
+
+  #fail(f: Field, what: unknown): never {
+    throw new Error(`internal: uniform ${this.name}.${f.name} out of range: ${String(what)}`);
   }
 }
 
