@@ -1,6 +1,6 @@
 import type { Tensor } from "../tensor/tensor.js";
 import { Optimizer } from "./optimizer.js";
-import type { OptimizerOptions, OptionRules, ParamGroup, Params, StateSpec } from "./types.js";
+import type { OptimizerOptions, ParamGroup, Params, StateSpec } from "./types.js";
 
 /** Adagrad's options, with PyTorch's defaults. */
 export interface AdagradOptions {
@@ -24,14 +24,15 @@ export interface AdagradState {
   sum: Tensor;
 }
 
-const RULES: OptionRules<AdagradOptions> = {
+/** How each option is checked (the base class requires one rule per option). */
+const RULES = {
   lr: "nonNegative",
   lrDecay: "nonNegative",
   weightDecay: "nonNegative",
   initialAccumulatorValue: "nonNegative",
   eps: "nonNegative",
   maximize: "boolean",
-};
+} as const;
 
 /**
  * Adagrad, as PyTorch 1.13's `torch.optim.Adagrad` (single-tensor, dense form). At step t, with

@@ -1,6 +1,6 @@
 import type { Tensor } from "../tensor/tensor.js";
 import { Optimizer } from "./optimizer.js";
-import type { OptimizerOptions, OptionRules, ParamGroup, Params, StateSpec } from "./types.js";
+import type { OptimizerOptions, OptionDefaults, ParamGroup, Params, StateSpec } from "./types.js";
 
 /** Adam's (and AdamW's) options, with PyTorch's defaults. */
 export interface AdamOptions {
@@ -27,14 +27,15 @@ export interface AdamState {
   maxExpAvgSq?: Tensor;
 }
 
-const RULES: OptionRules<AdamOptions> = {
+/** How each option is checked (the base class requires one rule per option). */
+const RULES = {
   lr: "nonNegative",
   betas: "betas",
   eps: "nonNegative",
   weightDecay: "nonNegative",
   amsgrad: "boolean",
   maximize: "boolean",
-};
+} as const;
 
 /**
  * Adam, as PyTorch 1.13's `torch.optim.Adam` (single-tensor form). At step t, with `g` the
@@ -53,32 +54,31 @@ const RULES: OptionRules<AdamOptions> = {
  */
 export class Adam extends Optimizer<AdamOptions, AdamState> {
   /**
-   * What AdamW changes: the name in error messages, weightDecay's default, and decoupled weight
-   * decay (the parameter shrinks directly instead of an L2 term being added to the gradient).
+   * What AdamW changes: the name in error messages, PyTorch's defaults (weightDecay's), and
+   * decoupled weight decay (the parameter shrinks directly instead of an L2 term being added to
+   * the gradient).
    */
   protected static readonly variant: {
     name: string;
-    defaultWeightDecay: number;
+    defaults: OptionDefaults<AdamOptions>;
     decoupledWeightDecay: boolean;
-  } = { name: "Adam", defaultWeightDecay: 0, decoupledWeightDecay: false };
+  } = {
+    name: "Adam",
+    defaults: {
+      lr: 1e-3,
+      betas: [0.9, 0.999],
+      eps: 1e-8,
+      weightDecay: 0,
+      amsgrad: false,
+      maximize: false,
+    },
+    decoupledWeightDecay: false,
+  };
   readonly #decoupled: boolean;
 
   constructor(params: Params<AdamOptions>, options: OptimizerOptions<AdamOptions> = {}) {
     const { variant } = new.target as typeof Adam;
-    super(
-      variant.name,
-      params,
-      options,
-      {
-        lr: 1e-3,
-        betas: [0.9, 0.999],
-        eps: 1e-8,
-        weightDecay: variant.defaultWeightDecay,
-        amsgrad: false,
-        maximize: false,
-      },
-      RULES,
-    );
+    super(variant.name, params, options, variant.defaults, RULES);
     this.#decoupled = variant.decoupledWeightDecay;
   }
 

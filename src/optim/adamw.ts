@@ -11,7 +11,7 @@ import { Adam } from "./adam.js";
 export class AdamW extends Adam {
   protected static override readonly variant = {
     name: "AdamW",
-    defaultWeightDecay: 1e-2,
+    defaults: { ...Adam.variant.defaults, weightDecay: 1e-2 },
     decoupledWeightDecay: true,
   };
 }

@@ -17,14 +17,8 @@ export type { AdamOptions, AdamState } from "./adam.js";
 export { AdamW } from "./adamw.js";
 export { LRScheduler } from "./lr-scheduler.js";
 export type { SchedulerStateDict } from "./lr-scheduler.js";
-export {
-  StepLR,
-  MultiStepLR,
-  ExponentialLR,
-  CosineAnnealingLR,
-  LinearLR,
-  LambdaLR,
-} from "./lr-schedulers.js";
+// StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, LinearLR, LambdaLR
+export * from "./lr-schedulers.js";
 export { OneCycleLR } from "./one-cycle-lr.js";
 export { SequentialLR } from "./sequential-lr.js";
 export { ReduceLROnPlateau } from "./reduce-lr-on-plateau.js";

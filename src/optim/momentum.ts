@@ -9,5 +9,8 @@ import { SGD } from "./sgd.js";
  * const nag = new optim.Momentum(model.parameters(), { lr: 0.01, momentum: 0.95, nesterov: true });
  */
 export class Momentum extends SGD {
-  protected static override readonly variant = { name: "Momentum", defaultMomentum: 0.9 };
+  protected static override readonly variant = {
+    name: "Momentum",
+    defaults: { ...SGD.variant.defaults, momentum: 0.9 },
+  };
 }

@@ -10,6 +10,7 @@ import type {
   BaseOptions,
   OptimizerOptions,
   OptimizerStateDict,
+  OptionDefaults,
   OptionRule,
   OptionRules,
   ParamGroup,
@@ -82,7 +83,7 @@ export abstract class Optimizer<
     name: string,
     params: Params<O>,
     options: OptimizerOptions<O> | undefined,
-    builtins: { [K in keyof O]: O[K] | undefined },
+    builtins: OptionDefaults<O>,
     rules: OptionRules<O>,
   ) {
     this.name = name;
@@ -92,7 +93,10 @@ export abstract class Optimizer<
       throw new ValueError(name, `invalid fused ${fmtValue(fused)} (must be a boolean)`);
     this.fused = fused ?? true;
     this.#checkKeys(Object.keys(given), "option", false);
-    const defaults = { ...builtins } as Record<string, unknown>;
+    // copies: `builtins` may be a class's static table, and a group's arrays are its own
+    const defaults = Object.fromEntries(
+      Object.entries(builtins).map(([k, v]) => [k, copyPlain(v)]),
+    ) as Record<string, unknown>;
     for (const [k, v] of Object.entries(given)) if (v !== undefined) defaults[k] = copyPlain(v);
     for (const [k, v] of Object.entries(defaults)) if (v !== undefined) this.#checkOption(k, v);
     this.defaults = defaults as unknown as O;

@@ -1,7 +1,7 @@
 import type { RmspropStepHyper } from "../ops/optim-step.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { Optimizer } from "./optimizer.js";
-import type { OptimizerOptions, OptionRules, ParamGroup, Params, StateSpec } from "./types.js";
+import type { OptimizerOptions, ParamGroup, Params, StateSpec } from "./types.js";
 
 /**
  * RMSprop's options: the hyper-parameters of the `rmsprop` update (`RmspropStepHyper`), with
@@ -27,7 +27,8 @@ export interface RMSpropState {
   gradAvg?: Tensor;
 }
 
-const RULES: OptionRules<RMSpropOptions> = {
+/** How each option is checked (the base class requires one rule per option). */
+const RULES = {
   lr: "nonNegative",
   alpha: "nonNegative",
   eps: "nonNegative",
@@ -35,7 +36,7 @@ const RULES: OptionRules<RMSpropOptions> = {
   momentum: "nonNegative",
   centered: "boolean",
   maximize: "boolean",
-};
+} as const;
 
 /**
  * RMSprop, as PyTorch 1.13's `torch.optim.RMSprop` (single-tensor form). With `g` the gradient

@@ -1,7 +1,7 @@
 import type { Tensor } from "../tensor/tensor.js";
 import { ValueError } from "../core/errors.js";
 import { Optimizer } from "./optimizer.js";
-import type { OptimizerOptions, OptionRules, ParamGroup, Params, StateSpec } from "./types.js";
+import type { OptimizerOptions, OptionDefaults, ParamGroup, Params, StateSpec } from "./types.js";
 
 /** SGD's options, with PyTorch's defaults. */
 export interface SGDOptions {
@@ -24,14 +24,15 @@ export interface SGDState {
   momentumBuffer: Tensor | null;
 }
 
-const RULES: OptionRules<SGDOptions> = {
+/** How each option is checked (the base class requires one rule per option). */
+const RULES = {
   lr: "nonNegative",
   momentum: "nonNegative",
   dampening: "number",
   weightDecay: "nonNegative",
   nesterov: "boolean",
   maximize: "boolean",
-};
+} as const;
 
 /**
  * Stochastic gradient descent, optionally with momentum, as PyTorch 1.13's `torch.optim.SGD`
@@ -47,28 +48,22 @@ const RULES: OptionRules<SGDOptions> = {
  * const opt = new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9, nesterov: true });
  */
 export class SGD extends Optimizer<SGDOptions, SGDState> {
-  /** What a subclass changes (Momentum): the name in error messages and momentum's default. */
-  protected static readonly variant: { name: string; defaultMomentum: number } = {
+  /** What a subclass (Momentum) changes: the name in error messages and PyTorch's defaults. */
+  protected static readonly variant: { name: string; defaults: OptionDefaults<SGDOptions> } = {
     name: "SGD",
-    defaultMomentum: 0,
+    defaults: {
+      lr: undefined,
+      momentum: 0,
+      dampening: 0,
+      weightDecay: 0,
+      nesterov: false,
+      maximize: false,
+    },
   };
 
   constructor(params: Params<SGDOptions>, options: OptimizerOptions<SGDOptions> = {}) {
     const { variant } = new.target as typeof SGD;
-    super(
-      variant.name,
-      params,
-      options,
-      {
-        lr: undefined,
-        momentum: variant.defaultMomentum,
-        dampening: 0,
-        weightDecay: 0,
-        nesterov: false,
-        maximize: false,
-      },
-      RULES,
-    );
+    super(variant.name, params, options, variant.defaults, RULES);
   }
 
   protected override checkGroup(o: Readonly<SGDOptions>): void {

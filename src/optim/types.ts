@@ -40,6 +40,12 @@ export type Params<O extends BaseOptions = BaseOptions> =
  */
 export type OptionRule = "nonNegative" | "number" | "boolean" | "betas";
 
+/**
+ * PyTorch's default of each option of `O`; `undefined` marks an option with no default (SGD's
+ * lr), which every param group must then give.
+ */
+export type OptionDefaults<O> = { readonly [K in keyof O]: O[K] | undefined };
+
 /** How an optimizer checks each of its options `O` (the keys are the options it takes). */
 export type OptionRules<O> = { readonly [K in keyof O]: OptionRule };
 
