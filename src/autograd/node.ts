@@ -23,6 +23,10 @@ export type BackwardFn<A = unknown> = (
   ctx: BackwardContext<A>,
 ) => readonly (Tensor | null)[];
 
+/**
+ * A tensor hook (PyTorch's `register_hook`): sees the gradient flowing into its tensor, of the
+ * tensor's shape, and may return a replacement of the same shape.
+ */
 export type GradHook = (grad: Tensor) => Tensor | void;
 
 /** One op on the tape. It is its backward function's context (see `BackwardContext`). */
