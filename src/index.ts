@@ -8,7 +8,6 @@
  * x.mul(2).sum().backward();
  */
 import "./backends/init.js";
-import type { Tensor } from "./tensor/tensor.js";
 
 export { Tensor } from "./tensor/tensor.js";
 export type { NestedArray, Scalar, TensorOrScalar } from "./tensor/tensor.js";
@@ -129,6 +128,8 @@ export {
   std,
   all,
   any,
+  max,
+  min,
 } from "./ops/reduce.js";
 export { cumsum, cumprod } from "./ops/scan.js";
 export { logsumexp, softmax, logSoftmax } from "./ops/softmax.js";
@@ -174,27 +175,6 @@ export type { MaxPool2dOptions, AvgPool2dOptions } from "./ops/pool.js";
 export * as nn from "./nn/index.js";
 export * as optim from "./optim/index.js";
 export * from "./io/index.js";
-
-/** `max(x)` of all elements, or `{ values, indices }` along `dim` (as `x.max(dim)`). */
-export function max(x: Tensor): Tensor;
-export function max(x: Tensor, dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
-export function max(
-  x: Tensor,
-  dim?: number,
-  keepdim = false,
-): Tensor | { values: Tensor; indices: Tensor } {
-  return dim === undefined ? x.max() : x.max(dim, keepdim);
-}
-/** `min(x)` of all elements, or `{ values, indices }` along `dim`. */
-export function min(x: Tensor): Tensor;
-export function min(x: Tensor, dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
-export function min(
-  x: Tensor,
-  dim?: number,
-  keepdim = false,
-): Tensor | { values: Tensor; indices: Tensor } {
-  return dim === undefined ? x.min() : x.min(dim, keepdim);
-}
 
 export * as autograd from "./autograd/index.js";
 export * as data from "./data/index.js";

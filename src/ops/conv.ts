@@ -102,25 +102,32 @@ const conv2dPrim = defineOp<[Tensor, Tensor], Conv2dAttrs>({
   gradient: CONV2D,
 });
 
-/** The gradient of conv2d with respect to its input (a transposed convolution of g by w). */
-const conv2dGradInputPrim = defineOp<[Tensor, Tensor], ConvGradAttrs>({
-  name: "conv2dGradInput",
-  shape: (_, { outShape }) => outShape,
-  dtype: ([g]) => g.dtype,
-  run: (backend, inputs, out, attrs) =>
-    runConv(backend, "conv2dGradInput", inputs, out, convAttrs(attrs)),
-  gradient: CONV2D_GRAD_INPUT,
-});
+/** A conv gradient primitive: its output has the shape it is given (x's or w's). */
+function convGradPrim(
+  prim: "conv2dGradInput" | "conv2dGradWeight",
+  gradient: Gradient<ConvGradAttrs>,
+) {
+  return defineOp<[Tensor, Tensor], ConvGradAttrs>({
+    name: prim,
+    shape: (_, { outShape }) => outShape,
+    dtype: ([a]) => a.dtype,
+    run: (backend, inputs, out, attrs) => runConv(backend, prim, inputs, out, convAttrs(attrs)),
+    gradient,
+  });
+}
 
+/** The gradient of conv2d with respect to its input (a transposed convolution of g by w). */
+const conv2dGradInputPrim = convGradPrim("conv2dGradInput", CONV2D_GRAD_INPUT);
 /** The gradient of conv2d with respect to its weight (a correlation of x with g). */
-const conv2dGradWeightPrim = defineOp<[Tensor, Tensor], ConvGradAttrs>({
-  name: "conv2dGradWeight",
-  shape: (_, { outShape }) => outShape,
-  dtype: ([x]) => x.dtype,
-  run: (backend, inputs, out, attrs) =>
-    runConv(backend, "conv2dGradWeight", inputs, out, convAttrs(attrs)),
-  gradient: CONV2D_GRAD_WEIGHT,
-});
+const conv2dGradWeightPrim = convGradPrim("conv2dGradWeight", CONV2D_GRAD_WEIGHT);
+
+function checkDtypes(op: string, x: Tensor, weight: Tensor): void {
+  if (!isFloat(x.dtype) || x.dtype !== weight.dtype)
+    throw new DTypeError(
+      op,
+      `expected input and weight of the same floating dtype; got ${x.dtype} and ${weight.dtype}`,
+    );
+}
 
 export interface Conv2dOptions {
   stride?: Pair;
@@ -144,11 +151,7 @@ export function conv2d(
   options: Conv2dOptions = {},
 ): Tensor {
   return composite("conv2d", [x, weight, bias], () => {
-    if (!isFloat(x.dtype) || x.dtype !== weight.dtype)
-      throw new DTypeError(
-        "conv2d",
-        `expected input and weight of the same floating dtype; got ${x.dtype} and ${weight.dtype}`,
-      );
+    checkDtypes("conv2d", x, weight);
     if (weight.ndim !== 4)
       throw new ShapeError(
         "conv2d",
@@ -272,11 +275,7 @@ export function convTranspose2d(
   options: ConvTranspose2dOptions = {},
 ): Tensor {
   return composite("convTranspose2d", [x, weight, bias], () => {
-    if (!isFloat(x.dtype) || x.dtype !== weight.dtype)
-      throw new DTypeError(
-        "convTranspose2d",
-        `expected input and weight of the same floating dtype; got ${x.dtype} and ${weight.dtype}`,
-      );
+    checkDtypes("convTranspose2d", x, weight);
     if (x.ndim !== 4 || weight.ndim !== 4)
       throw new ShapeError(
         "convTranspose2d",

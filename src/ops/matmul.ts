@@ -109,14 +109,18 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
   return matmulPrim([a, b], undefined);
 }
 
+function checkVectors(op: "outer" | "dot", a: Tensor, b: Tensor): void {
+  if (a.ndim !== 1 || b.ndim !== 1)
+    throw new ShapeError(
+      op,
+      `expects 1-D tensors; got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`,
+    );
+}
+
 /** Outer product of two 1-D tensors: [n] x [m] -> [n, m]. */
 export function outer(a: Tensor, b: Tensor): Tensor {
   return composite("outer", [a, b], () => {
-    if (a.ndim !== 1 || b.ndim !== 1)
-      throw new ShapeError(
-        "outer",
-        `expects 1-D tensors; got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`,
-      );
+    checkVectors("outer", a, b);
     const col = unsqueeze(a, 1);
     const out = mul(col, b);
     col.dispose();
@@ -127,11 +131,7 @@ export function outer(a: Tensor, b: Tensor): Tensor {
 /** Dot product of two 1-D tensors of the same length. */
 export function dot(a: Tensor, b: Tensor): Tensor {
   return composite("dot", [a, b], () => {
-    if (a.ndim !== 1 || b.ndim !== 1)
-      throw new ShapeError(
-        "dot",
-        `expects 1-D tensors; got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`,
-      );
+    checkVectors("dot", a, b);
     if (a.shape[0] !== b.shape[0])
       throw new ShapeError(
         "dot",

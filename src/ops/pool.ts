@@ -165,30 +165,23 @@ function filled(dtype: Tensor["dtype"], n: number, value: number): Float32Array 
   return dtype === "float64" ? new Float64Array(n).fill(value) : new Float32Array(n).fill(value);
 }
 
-/** 1-D max pooling over (N, C, L). */
+/** 1-D max pooling over (N, C, L): a 2-D pool of height 1. */
 export function maxPool1d(
   x: Tensor,
   kernelSize: number,
   options: { stride?: number | null; padding?: number; dilation?: number; ceilMode?: boolean } = {},
 ): Tensor {
-  return composite("maxPool1d", [x], () => {
-    if (x.ndim !== 3)
-      throw new ShapeError("maxPool1d", `expected 3-D (N, C, L) input; got ${fmtShape(x.shape)}`);
-    const x4 = unsqueeze(x, 2);
-    const out4 = maxPool2d(x4, [1, kernelSize], {
+  return pool1d("maxPool1d", x, (x4) =>
+    maxPool2d(x4, [1, kernelSize], {
       stride: [1, options.stride ?? kernelSize],
       padding: [0, options.padding ?? 0],
       dilation: [1, options.dilation ?? 1],
       ceilMode: options.ceilMode ?? false,
-    });
-    const out = squeeze(out4, 2);
-    x4.dispose();
-    out4.dispose();
-    return out;
-  });
+    }),
+  );
 }
 
-/** 1-D average pooling over (N, C, L). */
+/** 1-D average pooling over (N, C, L): a 2-D pool of height 1. */
 export function avgPool1d(
   x: Tensor,
   kernelSize: number,
@@ -199,19 +192,21 @@ export function avgPool1d(
     countIncludePad?: boolean;
   } = {},
 ): Tensor {
-  return composite("avgPool1d", [x], () => {
-    if (x.ndim !== 3)
-      throw new ShapeError("avgPool1d", `expected 3-D (N, C, L) input; got ${fmtShape(x.shape)}`);
-    const x4 = unsqueeze(x, 2);
-    const out4 = avgPool2d(x4, [1, kernelSize], {
+  return pool1d("avgPool1d", x, (x4) =>
+    avgPool2d(x4, [1, kernelSize], {
       stride: [1, options.stride ?? kernelSize],
       padding: [0, options.padding ?? 0],
       countIncludePad: options.countIncludePad ?? true,
       ceilMode: options.ceilMode ?? false,
-    });
-    const out = squeeze(out4, 2);
-    x4.dispose();
-    out4.dispose();
-    return out;
+    }),
+  );
+}
+
+/** Runs the 2-D pool `pool2d` on x (N, C, L) seen as (N, C, 1, L), and drops the 1 again. */
+function pool1d(op: string, x: Tensor, pool2d: (x4: Tensor) => Tensor): Tensor {
+  return composite(op, [x], () => {
+    if (x.ndim !== 3)
+      throw new ShapeError(op, `expected 3-D (N, C, L) input; got ${fmtShape(x.shape)}`);
+    return squeeze(pool2d(unsqueeze(x, 2)), 2);
   });
 }

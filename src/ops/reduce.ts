@@ -1,4 +1,4 @@
-import type { Gradient } from "../autograd/gradient.js";
+import { linearGradient, type Gradient } from "../autograd/gradient.js";
 import { isFloat, type DType } from "../core/dtype.js";
 import { DTypeError, ValueError } from "../core/errors.js";
 import { contiguousStrides } from "../core/layout.js";
@@ -99,10 +99,9 @@ function reducePrim(op: ReduceOp, name: string, gradient?: Gradient<ReduceAttrs>
 }
 
 // d(sum x)/dx = 1: the gradient is broadcast back over the reduced axes
-const SUM: Gradient<ReduceAttrs> = {
-  name: "sum",
-  backward: ([g], _, { attrs }) => [expandBack(g!, attrs.inputShape, attrs.axes)],
-};
+const SUM = linearGradient<ReduceAttrs>("sum", (g, { inputShape, axes }) =>
+  expandBack(g, inputShape, axes),
+);
 
 // d(prod x)/dx_i = the product of the other elements, computed without dividing (zeros are fine)
 const PROD: Gradient<ReduceAttrs> = {
@@ -243,13 +242,31 @@ export const argmax = (x: Tensor, dim?: number | null, keepdim = false) =>
 export const argmin = (x: Tensor, dim?: number | null, keepdim = false) =>
   argReduce("argmin", x, dim, keepdim);
 
+/** What `max(x, dim)` and `min(x, dim)` return: the extreme values along dim and their indices. */
+export interface ValuesIndices {
+  values: Tensor;
+  indices: Tensor;
+}
+
+/** `max(x)` (or `min(x)`) of all elements, or `{ values, indices }` along `dim`. */
+export interface Extremum {
+  (x: Tensor): Tensor;
+  (x: Tensor, dim: number, keepdim?: boolean): ValuesIndices;
+}
+
+function extremum(op: "max" | "min"): Extremum {
+  const ofAll = op === "max" ? amax : amin;
+  function maxOrMin(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIndices {
+    return dim === undefined ? ofAll(x) : maxDim(x, dim, keepdim, op);
+  }
+  return maxOrMin as Extremum;
+}
+
+export const max = extremum("max");
+export const min = extremum("min");
+
 /** `max(dim)`/`min(dim)`: values and indices; the gradient goes to the selected index only. */
-export function maxDim(
-  x: Tensor,
-  dim: number,
-  keepdim: boolean,
-  op: "max" | "min",
-): { values: Tensor; indices: Tensor } {
+export function maxDim(x: Tensor, dim: number, keepdim: boolean, op: "max" | "min"): ValuesIndices {
   return composite("max", [x], () => {
     const d = normalizeAxis(dim, x.ndim, op);
     const idx = argReduce(op === "max" ? "argmax" : "argmin", x, d, true);

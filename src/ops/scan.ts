@@ -1,4 +1,4 @@
-import type { Gradient } from "../autograd/gradient.js";
+import { linearGradient, type Gradient } from "../autograd/gradient.js";
 import { isGradEnabled } from "../autograd/grad-mode.js";
 import { isFloat } from "../core/dtype.js";
 import { normalizeAxis } from "../core/shape.js";
@@ -43,10 +43,9 @@ function reverseCumsum(g: Tensor, d: number): Tensor {
 }
 
 // d(out_j)/d(x_i) = [j >= i]: the gradient is a reverse cumulative sum
-const CUMSUM: Gradient<ScanAttrs> = {
-  name: "cumsum",
-  backward: ([g], _, { attrs }) => [g!.ndim === 0 ? g : reverseCumsum(g!, attrs.dim)],
-};
+const CUMSUM = linearGradient<ScanAttrs>("cumsum", (g, { dim }) =>
+  g.ndim === 0 ? g : reverseCumsum(g, dim),
+);
 
 // d(out_j)/d(x_i) = prod_{k <= j, k != i} x_k for j >= i (PyTorch's cumprod_backward)
 const CUMPROD: Gradient<ScanAttrs> = {

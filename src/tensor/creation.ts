@@ -2,7 +2,7 @@ import type { DeviceName } from "../backends/backend.js";
 import { allocArray, dtypeOfArray, isFloat, type DType, type TypedArray } from "../core/dtype.js";
 import { DTypeError, ShapeError, ValueError } from "../core/errors.js";
 import { takeCounters } from "../core/generator.js";
-import { fillUniform } from "../core/philox.js";
+import { permutation } from "../core/permutation.js";
 import { checkShape, fmtShape, numel, type Shape } from "../core/shape.js";
 import { backendFor, emptyTensor, runKernel, tensorFromArray } from "../ops/dispatch.js";
 import { add, cast, floor, mul } from "../ops/elementwise.js";
@@ -31,6 +31,19 @@ function finish(t: Tensor, options: CreationOptions | undefined, op: string): Te
   checkGrad(t.dtype, options, op);
   if (options?.requiresGrad) t.requiresGrad_(true);
   return t;
+}
+
+/** A tensor of `data` on the options' device; `requiresGrad` is checked before anything is allocated. */
+function fromData(
+  data: TypedArray,
+  dtype: DType,
+  shape: Shape,
+  options: CreationOptions,
+  op: string,
+): Tensor {
+  const backend = backendFor(options.device, op);
+  checkGrad(dtype, options, op);
+  return finish(tensorFromArray(backend, dtype, shape, data, op), options, op);
 }
 
 function shapeOf(data: NestedArray, op: string): number[] {
@@ -140,6 +153,20 @@ export function tensor(
   );
 }
 
+/**
+ * PyTorch's optional positional numbers before a trailing options object, where JS has no
+ * keywords: `eye(3, { dtype })` is `eye(3, undefined, { dtype })`, `arange(5, opts)` is
+ * `arange(5, undefined, undefined, opts)`.
+ */
+function positional(
+  args: readonly (number | CreationOptions | undefined)[],
+  options: CreationOptions,
+): [(number | undefined)[], CreationOptions] {
+  const i = args.findIndex((a) => typeof a === "object");
+  if (i < 0) return [args as (number | undefined)[], options];
+  return [args.slice(0, i) as number[], args[i] as CreationOptions];
+}
+
 function sizeArgs(args: readonly (number | readonly number[] | CreationOptions | undefined)[]): {
   shape: number[];
   options: CreationOptions;
@@ -214,15 +241,9 @@ export function arange(
   step?: number | CreationOptions,
   options: CreationOptions = {},
 ): Tensor {
-  if (typeof end === "object") {
-    options = end;
-    end = undefined;
-  } else if (typeof step === "object") {
-    options = step;
-    step = undefined;
-  }
-  const [lo, hi] = end === undefined ? [0, start] : [start, end as number];
-  const st = (step as number | undefined) ?? 1;
+  const [[, b, c], opts] = positional([start, end, step], options);
+  const [lo, hi] = b === undefined ? [0, start] : [start, b];
+  const st = c ?? 1;
   if (st === 0 || !Number.isFinite(st))
     throw new ValueError("arange", `step must be non-zero and finite; got ${st}`);
   if ((hi - lo) / st < 0)
@@ -231,14 +252,10 @@ export function arange(
       `upper bound and step sign are inconsistent: start ${lo}, end ${hi}, step ${st}`,
     );
   const n = Math.max(0, Math.ceil((hi - lo) / st));
-  const dtype = options.dtype ?? ([lo, hi, st].every(Number.isInteger) ? "int32" : "float32");
+  const dtype = opts.dtype ?? ([lo, hi, st].every(Number.isInteger) ? "int32" : "float32");
   const data = allocArray(dtype, n);
   for (let i = 0; i < n; i++) data[i] = lo + i * st;
-  return finish(
-    tensorFromArray(backendFor(options.device, "arange"), dtype, [n], data, "arange"),
-    options,
-    "arange",
-  );
+  return fromData(data, dtype, [n], opts, "arange");
 }
 
 /** `steps` evenly spaced values from start to end inclusive. */
@@ -260,11 +277,7 @@ export function linspace(
   const half = Math.floor(steps / 2);
   for (let i = 0; i < steps; i++)
     data[i] = i < half || steps === 1 ? start + step * i : end - step * (steps - 1 - i);
-  return finish(
-    tensorFromArray(backendFor(options.device, "linspace"), dtype, [steps], data, "linspace"),
-    options,
-    "linspace",
-  );
+  return fromData(data, dtype, [steps], options, "linspace");
 }
 
 /** The n x m identity matrix. */
@@ -273,20 +286,13 @@ export function eye(
   m?: number | CreationOptions,
   options: CreationOptions = {},
 ): Tensor {
-  if (typeof m === "object") {
-    options = m;
-    m = undefined;
-  }
-  const cols = m ?? n;
+  const [[, m2], opts] = positional([n, m], options);
+  const cols = m2 ?? n;
   checkShape([n, cols], "eye");
-  const dtype = options.dtype ?? "float32";
+  const dtype = opts.dtype ?? "float32";
   const data = allocArray(dtype, n * cols);
   for (let i = 0; i < Math.min(n, cols); i++) data[i * cols + i] = 1;
-  return finish(
-    tensorFromArray(backendFor(options.device, "eye"), dtype, [n, cols], data, "eye"),
-    options,
-    "eye",
-  );
+  return fromData(data, dtype, [n, cols], opts, "eye");
 }
 
 function randomTensor(
@@ -348,17 +354,7 @@ export function randint(
 export function randperm(n: number, options: CreationOptions = {}): Tensor {
   if (!Number.isInteger(n) || n < 0)
     throw new ValueError("randperm", `n must be a non-negative integer; got ${n}`);
-  // Fisher-Yates driven by philox uniforms: the same permutation on every device.
-  const { seed, offset } = takeCounters(n);
-  const u = new Float64Array(n);
-  fillUniform(u, seed, offset);
-  const perm = Int32Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(u[i]! * (i + 1));
-    const tmp = perm[i]!;
-    perm[i] = perm[j]!;
-    perm[j] = tmp;
-  }
+  const perm = permutation(n);
   const dtype = options.dtype ?? "int32";
   const data = allocArray(dtype, n);
   data.set(perm);

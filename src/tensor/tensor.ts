@@ -18,16 +18,10 @@ import { runBackward } from "../autograd/engine.js";
 import { registerTensorClass } from "../ops/dispatch.js";
 import { cast, contiguousCopy } from "../ops/elementwise.js";
 import { axis, transpose } from "../ops/movement.js";
-import * as R from "../ops/reduce.js";
 import { formatTensor } from "./format.js";
 import { installElementwiseMethods, type ElementwiseMethods } from "./methods/elementwise.js";
 import { installInPlaceMethods, type InPlaceMethods } from "./methods/in-place.js";
-import {
-  installReduceMethods,
-  keepdimOf,
-  type KeepDim,
-  type ReduceMethods,
-} from "./methods/reduce.js";
+import { installReduceMethods, type ReduceMethods } from "./methods/reduce.js";
 import { installShapeMethods, type ShapeMethods } from "./methods/shape.js";
 import { toDevice, toDeviceAsync } from "./transfer.js";
 
@@ -461,19 +455,8 @@ export class Tensor implements View, Tracked {
     }
   }
 
-  // ---- the methods with overloads or no op behind them ----
+  // ---- views and copies of the tensor itself ----
 
-  /** `max()` of all elements, or `{ values, indices }` along `dim`. */
-  max(): Tensor;
-  max(dim: number, keepdim?: KeepDim): { values: Tensor; indices: Tensor };
-  max(dim?: number, keepdim?: KeepDim): Tensor | { values: Tensor; indices: Tensor } {
-    return dim === undefined ? R.amax(this) : R.maxDim(this, dim, keepdimOf(keepdim), "max");
-  }
-  min(): Tensor;
-  min(dim: number, keepdim?: KeepDim): { values: Tensor; indices: Tensor };
-  min(dim?: number, keepdim?: KeepDim): Tensor | { values: Tensor; indices: Tensor } {
-    return dim === undefined ? R.amin(this) : R.maxDim(this, dim, keepdimOf(keepdim), "min");
-  }
   /** The last two dims swapped (PyTorch's `mT`). */
   get mT(): Tensor {
     return transpose(this, -2, -1);

@@ -1,4 +1,4 @@
-import { needsGrad, recordGradient, type Gradient } from "../autograd/gradient.js";
+import { linearGradient, needsGrad, recordGradient } from "../autograd/gradient.js";
 import type { DeviceName } from "../backends/backend.js";
 import type { TypedArray } from "../core/dtype.js";
 import { DeviceError } from "../core/errors.js";
@@ -10,10 +10,7 @@ import type { Tensor } from "./tensor.js";
  */
 
 // the gradient of a move is the same move backwards
-const TO_DEVICE: Gradient<{ from: DeviceName }> = {
-  name: "to",
-  backward: ([g], _, { attrs }) => [toDevice(g!, attrs.from)],
-};
+const TO_DEVICE = linearGradient<{ from: DeviceName }>("to", (g, { from }) => toDevice(g, from));
 
 function moved(x: Tensor, device: DeviceName, data: TypedArray): Tensor {
   const out = tensorFromArray(backendFor(device, "to"), x.dtype, x.shape, data, "to");

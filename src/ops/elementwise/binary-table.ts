@@ -72,6 +72,23 @@ const SAVES: Record<BinarySpec["saves"], SavesSpec | undefined> = {
 /** What a backward function gets for a tensor its row does not save (it never reads it). */
 const NOT_SAVED = undefined as unknown as Tensor;
 
+/** A piecewise-constant op (the rounded divisions): the operands' dtype, a zero gradient. */
+function stepOp(name: string, js: (a: number, b: number) => number, wgsl: string): BinaryDef {
+  return binaryOp({
+    name,
+    js,
+    wgsl,
+    dtype: keepDtype,
+    saves: "none",
+    backward: (g) => [mul(g, 0), mul(g, 0)],
+  });
+}
+
+/** A comparison or logical op: a bool output, and no gradient. */
+function testOp(name: string, js: (a: number, b: number) => number, wgsl: string): BinaryDef {
+  return binaryOp({ name, js, wgsl, dtype: toBool, saves: "none" });
+}
+
 /** Builds a table row's gradient once, at load, so that running the op allocates nothing for it. */
 function binaryOp(spec: BinarySpec): BinaryDef {
   const { saves, backward, ...scalar } = spec;
@@ -209,85 +226,31 @@ export const BINARY = {
       return [div(mul(g, b), r), neg(div(mul(g, a), r))];
     },
   }),
-  divTrunc: binaryOp({
-    name: "divTrunc",
-    js: (a, b) => Math.trunc(a / b),
-    wgsl: "divTruncT(a, b)",
-    dtype: keepDtype,
-    saves: "none",
-    backward: (g) => [mul(g, 0), mul(g, 0)],
-  }),
-  divFloor: binaryOp({
-    name: "divFloor",
-    js: (a, b) => Math.floor(a / b),
-    wgsl: "divFloorT(a, b)",
-    dtype: keepDtype,
-    saves: "none",
-    backward: (g) => [mul(g, 0), mul(g, 0)],
-  }),
-  eq: binaryOp({
-    name: "eq",
-    js: (a, b) => (a === b ? 1 : 0),
-    wgsl: "eqT(a, b)",
-    dtype: toBool,
-    saves: "none",
-  }),
-  ne: binaryOp({
-    name: "ne",
-    js: (a, b) => (a !== b ? 1 : 0),
-    wgsl: "neT(a, b)",
-    dtype: toBool,
-    saves: "none",
-  }),
-  lt: binaryOp({
-    name: "lt",
-    js: (a, b) => (a < b ? 1 : 0),
-    wgsl: "ltT(a, b)",
-    dtype: toBool,
-    saves: "none",
-  }),
-  le: binaryOp({
-    name: "le",
-    js: (a, b) => (a <= b ? 1 : 0),
-    wgsl: "leT(a, b)",
-    dtype: toBool,
-    saves: "none",
-  }),
-  gt: binaryOp({
-    name: "gt",
-    js: (a, b) => (a > b ? 1 : 0),
-    wgsl: "gtT(a, b)",
-    dtype: toBool,
-    saves: "none",
-  }),
-  ge: binaryOp({
-    name: "ge",
-    js: (a, b) => (a >= b ? 1 : 0),
-    wgsl: "geT(a, b)",
-    dtype: toBool,
-    saves: "none",
-  }),
-  logicalAnd: binaryOp({
-    name: "logicalAnd",
-    js: (a, b) => (a !== 0 && b !== 0 ? 1 : 0),
-    wgsl: "truthyT(a) && truthyT(b)",
-    dtype: toBool,
-    saves: "none",
-  }),
-  logicalOr: binaryOp({
-    name: "logicalOr",
-    js: (a, b) => (a !== 0 || b !== 0 ? 1 : 0),
-    wgsl: "truthyT(a) || truthyT(b)",
-    dtype: toBool,
-    saves: "none",
-  }),
-  logicalXor: binaryOp({
-    name: "logicalXor",
-    js: (a, b) => ((a !== 0) !== (b !== 0) ? 1 : 0),
-    wgsl: "truthyT(a) != truthyT(b)",
-    dtype: toBool,
-    saves: "none",
-  }),
+  // rounded quotients are piecewise constant: zero gradient
+  divTrunc: stepOp("divTrunc", (a, b) => Math.trunc(a / b), "divTruncT(a, b)"),
+  divFloor: stepOp("divFloor", (a, b) => Math.floor(a / b), "divFloorT(a, b)"),
+  eq: testOp("eq", (a, b) => (a === b ? 1 : 0), "eqT(a, b)"),
+  ne: testOp("ne", (a, b) => (a !== b ? 1 : 0), "neT(a, b)"),
+  lt: testOp("lt", (a, b) => (a < b ? 1 : 0), "ltT(a, b)"),
+  le: testOp("le", (a, b) => (a <= b ? 1 : 0), "leT(a, b)"),
+  gt: testOp("gt", (a, b) => (a > b ? 1 : 0), "gtT(a, b)"),
+  ge: testOp("ge", (a, b) => (a >= b ? 1 : 0), "geT(a, b)"),
+  // NOTE: NaN is nonzero, hence true, as in PyTorch
+  logicalAnd: testOp(
+    "logicalAnd",
+    (a, b) => (a !== 0 && b !== 0 ? 1 : 0),
+    "truthyT(a) && truthyT(b)",
+  ),
+  logicalOr: testOp(
+    "logicalOr",
+    (a, b) => (a !== 0 || b !== 0 ? 1 : 0),
+    "truthyT(a) || truthyT(b)",
+  ),
+  logicalXor: testOp(
+    "logicalXor",
+    (a, b) => ((a !== 0) !== (b !== 0) ? 1 : 0),
+    "truthyT(a) != truthyT(b)",
+  ),
 } as const;
 
 /** Gradient of maximum/minimum: all to the winner, half each on ties. */

@@ -1,4 +1,4 @@
-import type { Gradient } from "../../autograd/gradient.js";
+import { linearGradient } from "../../autograd/gradient.js";
 import type { DType } from "../../core/dtype.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { defineOp } from "../define-op.js";
@@ -18,11 +18,8 @@ const castPrim = defineOp<[Tensor], { from: DType; to: DType }>({
   shape: ([x]) => x.shape,
   dtype: (_, { to }) => to,
   run: (backend, [x], out) => runKernel(backend, "unary", { op: COPY, x, out }),
-  gradient: {
-    name: "to",
-    // the gradient converts back; a cast to an integer dtype records nothing (no float output)
-    backward: ([g], _, { attrs }) => [cast(g!, attrs.from)],
-  },
+  // the gradient converts back; a cast to an integer dtype records nothing (no float output)
+  gradient: linearGradient("to", (g, { from }) => cast(g, from)),
 });
 
 /**
@@ -37,7 +34,7 @@ export function cast(x: Tensor, dtype: DType): Tensor {
   return castPrim([x], { from: x.dtype, to: dtype });
 }
 
-const IDENTITY: Gradient = { name: "clone", backward: ([g]) => [g] };
+const IDENTITY = linearGradient("clone", (g) => g);
 
 const clonePrim = defineOp<[Tensor]>({
   name: "contiguous",

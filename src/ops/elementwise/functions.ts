@@ -5,6 +5,9 @@ import { BINARY, type BinaryDef } from "./binary-table.js";
 import { binary, unary } from "./run.js";
 import { UNARY } from "./unary-table.js";
 
+/** A binary elementwise function: tensors or JS numbers, broadcast together. */
+type BinaryFn = (a: TensorOrScalar, b: TensorOrScalar) => Tensor;
+
 /**
  * The public elementwise functions: one line per primitive of the tables, plus the composites
  * (clamp, addcmul, addcdiv, lerp). `where` is in `run.ts`, `cast` in `copy.ts`.
@@ -60,7 +63,7 @@ function withAlpha(def: BinaryDef, a: TensorOrScalar, b: TensorOrScalar, alpha: 
   scaled.dispose();
   return out;
 }
-export const mul = (a: TensorOrScalar, b: TensorOrScalar): Tensor => binary(BINARY.mul, a, b);
+export const mul: BinaryFn = (a, b) => binary(BINARY.mul, a, b);
 /** True division, or rounded with `roundingMode` ("trunc" or "floor", as `//`). */
 export function div(
   a: TensorOrScalar,
@@ -73,27 +76,21 @@ export function div(
   if (mode === "floor") return binary(BINARY.divFloor, a, b);
   throw new ValueError("div", `roundingMode must be "trunc" or "floor"; got ${String(mode)}`);
 }
-export const pow = (a: TensorOrScalar, b: TensorOrScalar): Tensor => binary(BINARY.pow, a, b);
-export const maximum = (a: TensorOrScalar, b: TensorOrScalar): Tensor =>
-  binary(BINARY.maximum, a, b);
-export const minimum = (a: TensorOrScalar, b: TensorOrScalar): Tensor =>
-  binary(BINARY.minimum, a, b);
-export const remainder = (a: TensorOrScalar, b: TensorOrScalar): Tensor =>
-  binary(BINARY.remainder, a, b);
-export const fmod = (a: TensorOrScalar, b: TensorOrScalar): Tensor => binary(BINARY.fmod, a, b);
-export const atan2 = (a: TensorOrScalar, b: TensorOrScalar): Tensor => binary(BINARY.atan2, a, b);
-export const eq = (a: TensorOrScalar, b: TensorOrScalar): Tensor => binary(BINARY.eq, a, b);
-export const ne = (a: TensorOrScalar, b: TensorOrScalar): Tensor => binary(BINARY.ne, a, b);
-export const lt = (a: TensorOrScalar, b: TensorOrScalar): Tensor => binary(BINARY.lt, a, b);
-export const le = (a: TensorOrScalar, b: TensorOrScalar): Tensor => binary(BINARY.le, a, b);
-export const gt = (a: TensorOrScalar, b: TensorOrScalar): Tensor => binary(BINARY.gt, a, b);
-export const ge = (a: TensorOrScalar, b: TensorOrScalar): Tensor => binary(BINARY.ge, a, b);
-export const logicalAnd = (a: TensorOrScalar, b: TensorOrScalar): Tensor =>
-  binary(BINARY.logicalAnd, a, b);
-export const logicalOr = (a: TensorOrScalar, b: TensorOrScalar): Tensor =>
-  binary(BINARY.logicalOr, a, b);
-export const logicalXor = (a: TensorOrScalar, b: TensorOrScalar): Tensor =>
-  binary(BINARY.logicalXor, a, b);
+export const pow: BinaryFn = (a, b) => binary(BINARY.pow, a, b);
+export const maximum: BinaryFn = (a, b) => binary(BINARY.maximum, a, b);
+export const minimum: BinaryFn = (a, b) => binary(BINARY.minimum, a, b);
+export const remainder: BinaryFn = (a, b) => binary(BINARY.remainder, a, b);
+export const fmod: BinaryFn = (a, b) => binary(BINARY.fmod, a, b);
+export const atan2: BinaryFn = (a, b) => binary(BINARY.atan2, a, b);
+export const eq: BinaryFn = (a, b) => binary(BINARY.eq, a, b);
+export const ne: BinaryFn = (a, b) => binary(BINARY.ne, a, b);
+export const lt: BinaryFn = (a, b) => binary(BINARY.lt, a, b);
+export const le: BinaryFn = (a, b) => binary(BINARY.le, a, b);
+export const gt: BinaryFn = (a, b) => binary(BINARY.gt, a, b);
+export const ge: BinaryFn = (a, b) => binary(BINARY.ge, a, b);
+export const logicalAnd: BinaryFn = (a, b) => binary(BINARY.logicalAnd, a, b);
+export const logicalOr: BinaryFn = (a, b) => binary(BINARY.logicalOr, a, b);
+export const logicalXor: BinaryFn = (a, b) => binary(BINARY.logicalXor, a, b);
 
 /** The fractional part, x - trunc(x), with x's sign (PyTorch's `frac`). */
 export function frac(x: Tensor): Tensor {
@@ -120,32 +117,30 @@ export function clamp(
   });
 }
 
+/** addcmul and addcdiv: `input + value * op(t1, t2)`. */
+type AddcFn = (input: Tensor, t1: Tensor, t2: Tensor, options?: { value?: number }) => Tensor;
+
 /** input + value * t1 * t2 */
-export function addcmul(
-  input: Tensor,
-  t1: Tensor,
-  t2: Tensor,
-  options?: { value?: number },
-): Tensor {
-  return composite("addcmul", [input, t1, t2], () => {
-    const p = mul(t1, t2);
-    const out = add(input, p, { alpha: options?.value ?? 1 });
-    p.dispose();
-    return out;
-  });
-}
+export const addcmul: AddcFn = (input, t1, t2, options) =>
+  addScaled("addcmul", input, mul, t1, t2, options?.value ?? 1);
 
 /** input + value * t1 / t2 */
-export function addcdiv(
+export const addcdiv: AddcFn = (input, t1, t2, options) =>
+  addScaled("addcdiv", input, div, t1, t2, options?.value ?? 1);
+
+/** input + value * op(t1, t2), as one composite named `name`. */
+function addScaled(
+  name: string,
   input: Tensor,
+  op: (a: Tensor, b: Tensor) => Tensor,
   t1: Tensor,
   t2: Tensor,
-  options?: { value?: number },
+  value: number,
 ): Tensor {
-  return composite("addcdiv", [input, t1, t2], () => {
-    const q = div(t1, t2);
-    const out = add(input, q, { alpha: options?.value ?? 1 });
-    q.dispose();
+  return composite(name, [input, t1, t2], () => {
+    const p = op(t1, t2);
+    const out = add(input, p, { alpha: value });
+    p.dispose();
     return out;
   });
 }

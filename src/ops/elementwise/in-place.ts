@@ -1,4 +1,4 @@
-import { needsGrad, recordGradient, type Gradient } from "../../autograd/gradient.js";
+import { linearGradient, needsGrad, recordGradient } from "../../autograd/gradient.js";
 import { isFloat } from "../../core/dtype.js";
 import { DTypeError, ShapeError } from "../../core/errors.js";
 import { takeCounters } from "../../core/generator.js";
@@ -105,10 +105,9 @@ export function fillInPlace<T extends Tensor>(self: T, value: number, op: string
 }
 
 // self <- src: the gradient goes to src, summed over the dims it was broadcast along
-const COPY_INTO: Gradient<{ srcShape: Shape }> = {
-  name: "copy",
-  backward: ([g], _, { attrs }) => [sumTo(g!, attrs.srcShape)],
-};
+const COPY_INTO = linearGradient<{ srcShape: Shape }>("copy", (g, { srcShape }) =>
+  sumTo(g, srcShape),
+);
 
 /** self <- src (broadcast to self's shape and converted to its dtype). */
 export function copyInPlace<T extends Tensor>(self: T, src: Tensor): T {

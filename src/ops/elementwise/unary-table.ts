@@ -71,6 +71,16 @@ function unaryOp(spec: UnarySpec): UnaryDef {
 /** What a backward function gets for a tensor its row does not save (it never reads it). */
 const NOT_SAVED = undefined as unknown as Tensor;
 
+/** A piecewise-constant op (floor, sign, ...): the input's dtype, and a zero gradient. */
+function stepOp(name: string, js: (x: number) => number, wgsl: string): UnaryDef {
+  return unaryOp({ name, js, wgsl, dtype: keepDtype, saves: "none", backward: (g) => mul(g, 0) });
+}
+
+/** A test (isnan, logicalNot, ...): a bool output, and no gradient. */
+function testOp(name: string, js: (x: number) => number, wgsl: string): UnaryDef {
+  return unaryOp({ name, js, wgsl, dtype: toBool, saves: "none" });
+}
+
 const LN2 = Math.LN2;
 const LN10 = Math.LN10;
 const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
@@ -306,74 +316,15 @@ export const UNARY = {
     backward: (g, x) => mul(g, mul(exp(neg(square(x))), TWO_OVER_SQRT_PI)),
   }),
   // piecewise constant: zero gradient
-  sign: unaryOp({
-    name: "sign",
-    js: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0),
-    wgsl: "signT(x)",
-    dtype: keepDtype,
-    saves: "none",
-    backward: (g) => mul(g, 0),
-  }),
-  floor: unaryOp({
-    name: "floor",
-    js: (x) => Math.floor(x),
-    wgsl: "floorT(x)",
-    dtype: keepDtype,
-    saves: "none",
-    backward: (g) => mul(g, 0),
-  }),
-  ceil: unaryOp({
-    name: "ceil",
-    js: (x) => Math.ceil(x),
-    wgsl: "ceilT(x)",
-    dtype: keepDtype,
-    saves: "none",
-    backward: (g) => mul(g, 0),
-  }),
+  sign: stepOp("sign", (x) => (x > 0 ? 1 : x < 0 ? -1 : 0), "signT(x)"),
+  floor: stepOp("floor", (x) => Math.floor(x), "floorT(x)"),
+  ceil: stepOp("ceil", (x) => Math.ceil(x), "ceilT(x)"),
   // PyTorch rounds half to even, as WGSL's round() does
-  round: unaryOp({
-    name: "round",
-    js: roundHalfEven,
-    wgsl: "roundT(x)",
-    dtype: keepDtype,
-    saves: "none",
-    backward: (g) => mul(g, 0),
-  }),
-  trunc: unaryOp({
-    name: "trunc",
-    js: (x) => Math.trunc(x),
-    wgsl: "truncT(x)",
-    dtype: keepDtype,
-    saves: "none",
-    backward: (g) => mul(g, 0),
-  }),
+  round: stepOp("round", roundHalfEven, "roundT(x)"),
+  trunc: stepOp("trunc", (x) => Math.trunc(x), "truncT(x)"),
   // NOTE: NaN is nonzero, hence true, as in PyTorch (JS would call it falsy)
-  logicalNot: unaryOp({
-    name: "logicalNot",
-    js: (x) => (x === 0 ? 1 : 0),
-    wgsl: "!truthyT(x)",
-    dtype: toBool,
-    saves: "none",
-  }),
-  isnan: unaryOp({
-    name: "isnan",
-    js: (x) => (x !== x ? 1 : 0),
-    wgsl: "isNanT(x)",
-    dtype: toBool,
-    saves: "none",
-  }),
-  isinf: unaryOp({
-    name: "isinf",
-    js: (x) => (x === Infinity || x === -Infinity ? 1 : 0),
-    wgsl: "isInfT(x)",
-    dtype: toBool,
-    saves: "none",
-  }),
-  isfinite: unaryOp({
-    name: "isfinite",
-    js: (x) => (Number.isFinite(x) ? 1 : 0),
-    wgsl: "isFiniteT(x)",
-    dtype: toBool,
-    saves: "none",
-  }),
+  logicalNot: testOp("logicalNot", (x) => (x === 0 ? 1 : 0), "!truthyT(x)"),
+  isnan: testOp("isnan", (x) => (x !== x ? 1 : 0), "isNanT(x)"),
+  isinf: testOp("isinf", (x) => (x === Infinity || x === -Infinity ? 1 : 0), "isInfT(x)"),
+  isfinite: testOp("isfinite", (x) => (Number.isFinite(x) ? 1 : 0), "isFiniteT(x)"),
 } as const;

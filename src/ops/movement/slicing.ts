@@ -1,4 +1,9 @@
-import { needsGrad, recordGradient, type Gradient } from "../../autograd/gradient.js";
+import {
+  linearGradient,
+  needsGrad,
+  recordGradient,
+  type Gradient,
+} from "../../autograd/gradient.js";
 import { ShapeError, ValueError } from "../../core/errors.js";
 import { fmtShape, type Shape } from "../../core/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
@@ -19,10 +24,7 @@ interface SliceAttrs {
 }
 
 function sliceGradient(name: string): Gradient<SliceAttrs> {
-  return {
-    name,
-    backward: ([g], _, { attrs }) => [viewBackward(g!, attrs.from, attrs.reslice)],
-  };
+  return linearGradient(name, (g, { from, reslice }) => viewBackward(g, from, reslice));
 }
 
 const NARROW = sliceGradient("narrow");
@@ -30,10 +32,10 @@ const SELECT = sliceGradient("select");
 const INDEX = sliceGradient("index");
 
 // the gradient of writing g through a slice is reading the slice again
-const VIEW_BACKWARD: Gradient<{ reslice: (t: Tensor) => Tensor }> = {
-  name: "viewBackward",
-  backward: ([gg], _, { attrs }) => [attrs.reslice(gg!)],
-};
+const VIEW_BACKWARD = linearGradient<{ reslice: (t: Tensor) => Tensor }>(
+  "viewBackward",
+  (gg, { reslice }) => reslice(gg),
+);
 
 /**
  * The gradient of a slice: zeros of the input's shape with `g` written through the same slice.

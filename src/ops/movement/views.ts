@@ -1,4 +1,9 @@
-import { needsGrad, recordGradient, type Gradient } from "../../autograd/gradient.js";
+import {
+  linearGradient,
+  needsGrad,
+  recordGradient,
+  type Gradient,
+} from "../../autograd/gradient.js";
 import { ShapeError, ValueError } from "../../core/errors.js";
 import { contiguousStrides, isContiguous } from "../../core/layout.js";
 import {
@@ -46,41 +51,20 @@ export function makeView<A>(
   return out;
 }
 
-/** The gradient of a view that only reshapes: reshape back to the input's shape. */
-function reshapeBack(name: string): Gradient<{ from: Shape }> {
-  return { name, backward: ([g], _, { attrs }) => [reshape(g!, attrs.from)] };
-}
-
-/** The gradient of a view that changes nothing (t of a vector, expand to the same shape). */
-function unchanged(name: string): Gradient {
-  return { name, backward: ([g]) => [g] };
-}
-
-const VIEW = reshapeBack("view");
-const SQUEEZE = reshapeBack("squeeze");
-const T = unchanged("t");
-const EXPAND_NOTHING = unchanged("expand");
-
-const UNSQUEEZE: Gradient<{ dim: number }> = {
-  name: "unsqueeze",
-  backward: ([g], _, { attrs }) => [squeeze(g!, attrs.dim)],
-};
-
-const PERMUTE: Gradient<{ inverse: readonly number[] }> = {
-  name: "permute",
-  backward: ([g], _, { attrs }) => [permute(g!, attrs.inverse)],
-};
-
+const VIEW = linearGradient<{ from: Shape }>("view", (g, { from }) => reshape(g, from));
+const SQUEEZE = linearGradient<{ from: Shape }>("squeeze", (g, { from }) => reshape(g, from));
+const UNSQUEEZE = linearGradient<{ dim: number }>("unsqueeze", (g, { dim }) => squeeze(g, dim));
+const PERMUTE = linearGradient<{ inverse: readonly number[] }>("permute", (g, { inverse }) =>
+  permute(g, inverse),
+);
+const FLIP = linearGradient<{ dims: readonly number[] }>("flip", (g, { dims }) =>
+  flipView(g, dims),
+);
 // a broadcast's gradient sums over the dims it repeated
-const EXPAND: Gradient<{ from: Shape }> = {
-  name: "expand",
-  backward: ([g], _, { attrs }) => [sumTo(g!, attrs.from)],
-};
-
-const FLIP: Gradient<{ dims: readonly number[] }> = {
-  name: "flip",
-  backward: ([g], _, { attrs }) => [flipView(g!, attrs.dims)],
-};
+const EXPAND = linearGradient<{ from: Shape }>("expand", (g, { from }) => sumTo(g, from));
+// the views that change nothing: t() of a vector, expand to the same shape
+const T = linearGradient("t", (g) => g);
+const EXPAND_NOTHING = linearGradient("expand", (g) => g);
 
 /**
  * Strides for viewing (shape, strides) as `target` without copying, or null when impossible

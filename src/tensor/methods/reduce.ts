@@ -17,6 +17,11 @@ const kd = (k: KeepDim | undefined): boolean =>
   typeof k === "object" ? (k.keepdim ?? false) : (k ?? false);
 
 export interface ReduceMethods {
+  /** `max()` of all elements, or `{ values, indices }` along `dim`. */
+  max(): Tensor;
+  max(dim: number, keepdim?: KeepDim): R.ValuesIndices;
+  min(): Tensor;
+  min(dim: number, keepdim?: KeepDim): R.ValuesIndices;
   sum(dim?: Dims, keepdim?: KeepDim): Tensor;
   mean(dim?: Dims, keepdim?: KeepDim): Tensor;
   prod(dim?: number | null, keepdim?: KeepDim): Tensor;
@@ -44,6 +49,8 @@ export interface ReduceMethods {
 }
 
 const REDUCE: OpsFor<ReduceMethods> = {
+  max: (x, dim, keepdim) => R.max(x, dim, kd(keepdim)),
+  min: (x, dim, keepdim) => R.min(x, dim, kd(keepdim)),
   sum: (x, dim, keepdim) => R.sum(x, dim, kd(keepdim)),
   mean: (x, dim, keepdim) => R.mean(x, dim, kd(keepdim)),
   prod: (x, dim, keepdim) => R.prod(x, dim, kd(keepdim)),
@@ -67,9 +74,6 @@ const REDUCE: OpsFor<ReduceMethods> = {
   outer,
   dot,
 };
-
-/** @internal The keepdim argument as a boolean (for `max(dim, keepdim)` in the class). */
-export const keepdimOf = kd;
 
 /** @internal Puts the reduction and matrix methods on `Tensor.prototype`. */
 export function installReduceMethods(proto: object): void {
