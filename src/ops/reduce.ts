@@ -36,7 +36,7 @@ import { cumprod } from "./scan.js";
 export type Dims = number | readonly number[] | null | undefined;
 
 /** What a reduction records: the reduced axes (sorted), keepdim, and the input's shape. */
-export interface ReduceAttrs {
+interface ReduceAttrs {
   readonly axes: readonly number[];
   readonly keepdim: boolean;
   readonly inputShape: Shape;
@@ -266,7 +266,7 @@ export const max = extremum("max");
 export const min = extremum("min");
 
 /** `max(dim)`/`min(dim)`: values and indices; the gradient goes to the selected index only. */
-export function maxDim(x: Tensor, dim: number, keepdim: boolean, op: "max" | "min"): ValuesIndices {
+function maxDim(x: Tensor, dim: number, keepdim: boolean, op: "max" | "min"): ValuesIndices {
   return composite("max", [x], () => {
     const d = normalizeAxis(dim, x.ndim, op);
     const idx = argReduce(op === "max" ? "argmax" : "argmin", x, d, true);

@@ -11,7 +11,6 @@ import { defineDelegates, type OpsFor } from "./install.js";
 
 /** `keepdim` as PyTorch's positional bool or its keyword (`x.sum(1, { keepdim: true })`). */
 export type KeepDim = boolean | { keepdim?: boolean };
-type Dims = number | readonly number[] | null;
 
 const kd = (k: KeepDim | undefined): boolean =>
   typeof k === "object" ? (k.keepdim ?? false) : (k ?? false);
@@ -22,14 +21,14 @@ export interface ReduceMethods {
   max(dim: number, keepdim?: KeepDim): R.ValuesIndices;
   min(): Tensor;
   min(dim: number, keepdim?: KeepDim): R.ValuesIndices;
-  sum(dim?: Dims, keepdim?: KeepDim): Tensor;
-  mean(dim?: Dims, keepdim?: KeepDim): Tensor;
+  sum(dim?: R.Dims, keepdim?: KeepDim): Tensor;
+  mean(dim?: R.Dims, keepdim?: KeepDim): Tensor;
   prod(dim?: number | null, keepdim?: KeepDim): Tensor;
   /** Variance with Bessel's correction by default (`correction: 1`). */
-  var(dim?: Dims, options?: R.VarOptions): Tensor;
-  std(dim?: Dims, options?: R.VarOptions): Tensor;
-  amax(dim?: Dims, keepdim?: KeepDim): Tensor;
-  amin(dim?: Dims, keepdim?: KeepDim): Tensor;
+  var(dim?: R.Dims, options?: R.VarOptions): Tensor;
+  std(dim?: R.Dims, options?: R.VarOptions): Tensor;
+  amax(dim?: R.Dims, keepdim?: KeepDim): Tensor;
+  amin(dim?: R.Dims, keepdim?: KeepDim): Tensor;
   argmax(dim?: number | null, keepdim?: KeepDim): Tensor;
   argmin(dim?: number | null, keepdim?: KeepDim): Tensor;
   logsumexp(dim: number | readonly number[], keepdim?: KeepDim): Tensor;
@@ -40,7 +39,7 @@ export interface ReduceMethods {
   all(dim?: number | null, keepdim?: KeepDim): Tensor;
   any(dim?: number | null, keepdim?: KeepDim): Tensor;
   /** The p-norm (default 2) over `dim` (default all). */
-  norm(p?: number, dim?: Dims, keepdim?: KeepDim): Tensor;
+  norm(p?: number, dim?: R.Dims, keepdim?: KeepDim): Tensor;
   matmul(other: Tensor): Tensor;
   mm(other: Tensor): Tensor;
   bmm(other: Tensor): Tensor;
