@@ -31,8 +31,8 @@ export function checkOptimizer(name: string, optimizer: unknown): AnyOptimizer {
   return optimizer as AnyOptimizer;
 }
 
-/** @internal A condition on a number, and how an error message words it (`must be ...`). */
-export interface NumberRule {
+/** A condition on a number, and how an error message words it (`must be ...`). */
+interface NumberRule {
   readonly ok: (x: number) => boolean;
   readonly must: string;
 }
