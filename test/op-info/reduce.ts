@@ -478,10 +478,6 @@ const softmaxOps = (["softmax", "logSoftmax"] as const).map((name) =>
 
 // ---- cumsum, cumprod ----
 
-/** A known bug, skipped until fixed (was `SKIP` in test/golden/ops-table.ts). */
-const CUMPROD_ZERO =
-  "src/ops/reduce.ts cumprod backward divides by x: NaN where x == 0 (PyTorch special-cases zeros)";
-
 const cumulativeOps = (["cumsum", "cumprod"] as const).map((name) => {
   const make = (...s: number[]) =>
     name === "cumprod" ? signedUniform(0.5, 1.5, ...s) : randn(...s);
@@ -503,25 +499,22 @@ const cumulativeOps = (["cumsum", "cumprod"] as const).map((name) => {
       sample(`${name}/nan_inf`, [f32([1, NAN, 2, INF, -INF])], { dim: 0 }, noGrad),
       ...(name === "cumprod"
         ? [
+            sample("cumprod/with_zero_grad", [f32([2, 0, 3, 0.5])], { dim: 0 }),
             sample(
-              "cumprod/with_zero_grad",
-              [f32([2, 0, 3, 0.5])],
-              { dim: 0 },
+              "cumprod/two_zeros_grad",
+              [
+                f32([
+                  [2, 0, 3, 0, 4],
+                  [0, 1.5, 0, 2, 0.5],
+                ]),
+              ],
               {
-                noGradcheck: `the known bug skipped below: ${CUMPROD_ZERO}`,
+                dim: 1,
               },
             ),
           ]
         : []),
     ],
-    ...(name === "cumprod"
-      ? {
-          skip: {
-            cpu: { "cumprod/with_zero_grad": CUMPROD_ZERO },
-            webgpu: { "cumprod/with_zero_grad": CUMPROD_ZERO },
-          },
-        }
-      : {}),
   });
 });
 
