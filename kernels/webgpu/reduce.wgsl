@@ -14,13 +14,14 @@
 //                                                 second pass)]
 //   [@binding(.)  out     read_write  array<A>    values (sum/prod/max/min, partial passes)]
 //   [@binding(.)  outIdx  read_write  array<i32>  indices (argmax/argmin)]
-//   @binding(.)   params  uniform     Params
+//   @binding(.)   params  uniform     ReduceParams (declared once in src/backends/webgpu/reduce.ts
+//                                     and prepended to the shader)
 //
 // Output o (0 <= o < numOut) reduces the n elements x[offset + kept(o) + red(j)], j in [0, n):
 // kept(o) decomposes o (row-major) over keptShape with keptStrides, red(j) decomposes j over
 // redShape with redStrides. With numChunks > 1, workgroup (o, c) reduces only j in
 // [c * chunk, (c + 1) * chunk) and writes its partial result at o * numChunks + c; a second
-// dispatch reduces the partials. Params: numOut, n, chunk, numChunks, keptRank, redRank, offset,
+// dispatch reduces the partials. ReduceParams: numOut, n, chunk, numChunks, keptRank, redRank, offset,
 // lanes (invocations per output in reduceTree), and the kept / reduced shapes and strides
 // (<= 6 dims each, as vec4s). An arg op's index is j (the flat index into the reduced dims),
 // or xIdx[...] in a second pass; ties and NaNs pick the smallest index, and NaN wins max/min, as
@@ -191,21 +192,6 @@ struct Acc {
   v: A,
   i: i32,
   c: A,
-}
-
-struct Params {
-  numOut: u32,
-  n: u32,
-  chunk: u32,
-  numChunks: u32,
-  keptRank: u32,
-  redRank: u32,
-  offset: i32,
-  lanes: u32,
-  keptShape: array<vec4<u32>, 2>,
-  keptStrides: array<vec4<i32>, 2>,
-  redShape: array<vec4<u32>, 2>,
-  redStrides: array<vec4<i32>, 2>,
 }
 
 {{BINDINGS}}

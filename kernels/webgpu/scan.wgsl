@@ -7,7 +7,10 @@
 // Bindings (group 0):
 //   @binding(0) x       read        array<IN>  the input, strided
 //   @binding(1) out     read_write  array<A>   the output, same shape (its own strides)
-//   @binding(2) params  uniform     Params
+//   @binding(2) params  uniform     ScanParams: declared once in src/backends/webgpu/scan.ts and
+//               prepended to this source; numLines, n, rank, per (elements per invocation in a
+//               round of scanTree), xOffset, outOffset, xStride, outStride (along the axis),
+//               shape, xStrides, outStrides (the kept dims, as 2 vec4s each)
 //
 // A line is one index of the kept dims (every dim but the axis), decomposed row-major over
 // `shape` with `xStrides` / `outStrides`; element j of line l is x[xOffset + kept_x(l) + j *
@@ -24,23 +27,9 @@
 
 alias A = {{A}};
 
-struct Params {
-  numLines: u32,
-  n: u32,
-  rank: u32,
-  per: u32,
-  xOffset: i32,
-  outOffset: i32,
-  xStride: i32,
-  outStride: i32,
-  shape: array<vec4<u32>, 2>,
-  xStrides: array<vec4<i32>, 2>,
-  outStrides: array<vec4<i32>, 2>,
-}
-
 @group(0) @binding(0) var<storage, read> x: array<{{IN}}>;
 @group(0) @binding(1) var<storage, read_write> out: array<A>;
-@group(0) @binding(2) var<uniform> params: Params;
+@group(0) @binding(2) var<uniform> params: ScanParams;
 
 fn op(a: A, b: A) -> A {
   return {{OP}};

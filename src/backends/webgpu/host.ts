@@ -81,7 +81,7 @@ export interface KernelHost {
 export const MAX_RANK = 6;
 
 /** Invocations per workgroup of the kernels with one invocation per element (WebGPU's default limit). */
-export const WORKGROUP_SIZE = 256;
+const WORKGROUP_SIZE = 256;
 
 /** The WGSL type that holds a dtype's elements on the GPU. */
 export type GpuType = "f32" | "i32" | "u32";

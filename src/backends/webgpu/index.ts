@@ -32,6 +32,7 @@ export interface WebGPUBackend extends Backend {
   flush(): void;
 }
 
+/** What `backend.stats()` reports: queue counters, buffers, pipelines, deferred operations. */
 export interface WebGPUStats extends QueueStats {
   liveBuffers: number;
   createdBuffers: number;

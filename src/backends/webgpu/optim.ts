@@ -29,7 +29,7 @@ const VIEW_FIELDS = {
  * `OptimStepScalars`; flags as u32), and values derived from them on the host in double
  * precision (`oneMinus...`), so that the shader never rounds `1 - beta` itself.
  */
-export const OPTIM_PARAMS = {
+const OPTIM_PARAMS = {
   sgd: new UniformStruct("SgdParams", {
     ...VIEW_FIELDS,
     negLr: "f32",

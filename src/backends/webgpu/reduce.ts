@@ -7,6 +7,7 @@ import { coalesce } from "../cpu/strided.js";
 import { permutedCopy } from "./elementwise.js";
 import { MAX_RANK, fillTemplate, grid, gpuType, wgslSections } from "./host.js";
 import type { GpuType, KernelHost } from "./host.js";
+import { UniformStruct } from "./uniforms.js";
 
 /**
  * Reductions (kernels/webgpu/reduce.wgsl).
@@ -27,7 +28,21 @@ const REDUCE = wgslSections(reduceSource);
 /** Elements one workgroup of the first pass reduces (16 per invocation). */
 const CHUNK = 256 * 16;
 
-const REDUCE_WORDS = 40;
+/** The uniform struct of reduce.wgsl (its header documents each field). */
+const REDUCE_PARAMS = new UniformStruct("ReduceParams", {
+  numOut: "u32",
+  n: "u32",
+  chunk: "u32",
+  numChunks: "u32",
+  keptRank: "u32",
+  redRank: "u32",
+  offset: "i32",
+  lanes: "u32",
+  keptShape: "array<vec4<u32>, 2>",
+  keptStrides: "array<vec4<i32>, 2>",
+  redShape: "array<vec4<u32>, 2>",
+  redStrides: "array<vec4<i32>, 2>",
+});
 
 function dtypeOfGpu(t: GpuType): DType {
   return t === "f32" ? "float32" : t === "i32" ? "int32" : "bool";
@@ -65,21 +80,20 @@ function reduceUniforms(
   numChunks: number,
   lanes: number,
 ): Uint32Array {
-  const u = new Uint32Array(REDUCE_WORDS);
-  const i = new Int32Array(u.buffer);
-  u[0] = s.numOut;
-  u[1] = s.n;
-  u[2] = chunk;
-  u[3] = numChunks;
-  u[4] = s.kept.shape.length;
-  u[5] = s.red.shape.length;
-  i[6] = s.offset;
-  u[7] = lanes;
-  s.kept.shape.forEach((d, k) => (u[8 + k] = d));
-  s.kept.strides.forEach((d, k) => (i[16 + k] = d));
-  s.red.shape.forEach((d, k) => (u[24 + k] = d));
-  s.red.strides.forEach((d, k) => (i[32 + k] = d));
-  return u;
+  return REDUCE_PARAMS.pack({
+    numOut: s.numOut,
+    n: s.n,
+    chunk,
+    numChunks,
+    keptRank: s.kept.shape.length,
+    redRank: s.red.shape.length,
+    offset: s.offset,
+    lanes,
+    keptShape: s.kept.shape,
+    keptStrides: s.kept.strides,
+    redShape: s.red.shape,
+    redStrides: s.red.strides,
+  });
 }
 
 interface ReduceDispatch {
@@ -111,9 +125,10 @@ function dispatchReduce(host: KernelHost, d: ReduceDispatch): void {
     if (d.xIdx) bind("xIdx", "i32", false);
     if (d.outV) bind("out", d.A, true);
     if (d.outI) bind("outIdx", "i32", true);
-    bindings.push(`@group(0) @binding(${writes.length}) var<uniform> params: Params;`);
+    bindings.push(`@group(0) @binding(${writes.length}) var<uniform> params: ReduceParams;`);
     const write = [d.outV ? "out[g] = r.v;" : "", d.outI ? "outIdx[g] = r.i;" : ""].join(" ");
     const code = [
+      REDUCE_PARAMS.wgsl,
       REDUCE.get(`type-${d.A}`)!,
       REDUCE.get(opSection(d.op, d.A))!,
       fillTemplate(REDUCE.get("kernel")!, {
@@ -138,6 +153,7 @@ function dispatchReduce(host: KernelHost, d: ReduceDispatch): void {
   host.dispatch(entry, storages, u, gx, gy);
 }
 
+/** Reduces `axes` of x into the contiguous out (see the module comment for the strategies). */
 export function reduceKernel(host: KernelHost, { op, x, axes, out }: KernelArgs["reduce"]): void {
   const keptDims = x.shape.map((_, d) => d).filter((d) => !axes.includes(d));
   const pick = (dims: readonly number[]) => ({

@@ -5,9 +5,22 @@ import type { KernelArgs } from "../../ops/prims.js";
 import { coalesce } from "../cpu/strided.js";
 import { permutedCopy } from "./elementwise.js";
 import { MAX_RANK, fillTemplate, grid, gpuType, type KernelHost } from "./host.js";
+import { UniformStruct } from "./uniforms.js";
 
-/** Words of scan.wgsl's uniform struct Params. */
-const SCAN_WORDS = 32;
+/** The uniform struct of scan.wgsl (its header documents each field). */
+const SCAN_PARAMS = new UniformStruct("ScanParams", {
+  numLines: "u32",
+  n: "u32",
+  rank: "u32",
+  per: "u32",
+  xOffset: "i32",
+  outOffset: "i32",
+  xStride: "i32",
+  outStride: "i32",
+  shape: "array<vec4<u32>, 2>",
+  xStrides: "array<vec4<i32>, 2>",
+  outStrides: "array<vec4<i32>, 2>",
+});
 
 /**
  * Inclusive cumulative sum or product along `axis` (kernels/webgpu/scan.wgsl): `scanSerial` (one
@@ -42,30 +55,32 @@ export function scanKernel(host: KernelHost, { op, x, axis, out }: KernelArgs["s
   const serial = n <= 32 || (n <= 256 && numLines >= 1024);
   const entryPoint = serial ? "scanSerial" : "scanTree";
   const entry = host.pipeline(`scan:${entryPoint}|${op}|${IN}|${A}`, () => ({
-    code: fillTemplate(scanSource, {
-      A,
-      IN,
-      OP: op === "cumsum" ? "a + b" : "a * b",
-      IDENTITY: op === "cumsum" ? "A(0)" : "A(1)",
-    }),
+    code:
+      SCAN_PARAMS.wgsl +
+      fillTemplate(scanSource, {
+        A,
+        IN,
+        OP: op === "cumsum" ? "a + b" : "a * b",
+        IDENTITY: op === "cumsum" ? "A(0)" : "A(1)",
+      }),
     entryPoint,
     writes: [false, true],
     label: `${entryPoint} ${op} ${IN}`,
   }));
-  const u = new Uint32Array(SCAN_WORDS);
-  const i = new Int32Array(u.buffer);
-  u[0] = numLines;
-  u[1] = n;
-  u[2] = c.shape.length;
-  // elements per invocation in a round of scanTree: a line of up to 4096 takes one round
-  u[3] = Math.min(16, Math.max(1, Math.ceil(n / 256)));
-  i[4] = xv.offset;
-  i[5] = out.offset;
-  i[6] = tmp ? 1 : x.strides[axis]!;
-  i[7] = out.strides[axis]!;
-  c.shape.forEach((d, k) => (u[8 + k] = d));
-  c.strides[0]!.forEach((d, k) => (i[16 + k] = d));
-  c.strides[1]!.forEach((d, k) => (i[24 + k] = d));
+  const u = SCAN_PARAMS.pack({
+    numLines,
+    n,
+    rank: c.shape.length,
+    // elements per invocation in a round of scanTree: a line of up to 4096 takes one round
+    per: Math.min(16, Math.max(1, Math.ceil(n / 256))),
+    xOffset: xv.offset,
+    outOffset: out.offset,
+    xStride: tmp ? 1 : x.strides[axis]!,
+    outStride: out.strides[axis]!,
+    shape: c.shape,
+    xStrides: c.strides[0]!,
+    outStrides: c.strides[1]!,
+  });
   const [gx, gy] = grid(serial ? Math.ceil(numLines / 256) : numLines);
   host.dispatch(entry, [xv.storage, out.storage], u, gx, gy);
   if (tmp) host.releaseTemp(tmp);

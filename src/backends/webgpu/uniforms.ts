@@ -21,6 +21,10 @@ export type UniformValues<F extends string> = {
   readonly [K in F]: number | boolean | readonly number[];
 };
 
+/** Scratch for a float's bits (single-threaded, used and read back at once). */
+const F32 = new Float32Array(1);
+const U32 = new Uint32Array(F32.buffer);
+
 interface Field {
   readonly name: string;
   readonly scalar: Scalar;
@@ -67,31 +71,33 @@ export class UniformStruct<F extends string> {
 
   /** The struct's bytes with each field set from `values` by name. */
   pack(values: UniformValues<F>): Uint32Array {
-    // NOTE: this runs once per dispatch (per parameter in an optimizer step), so it allocates
-    // one buffer and builds an error message only when a value is out of range.
-    const bytes = new DataView(new ArrayBuffer(this.words * 4));
+    // NOTE: this runs once per dispatch (per parameter in an optimizer step): one allocation,
+    // and an error message only when a value is out of range.
+    const words = new Uint32Array(this.words);
     for (const f of this.#fields) {
       const v = values[f.name as F];
       if (typeof v !== "object") {
-        this.#set(bytes, f, f.word, +v);
+        words[f.word] = this.#bits(f, +v);
         continue;
       }
       if (v.length > f.length) this.#fail(f, `${v.length} values`);
-      for (let k = 0; k < v.length; k++) this.#set(bytes, f, f.word + k, v[k]!);
+      for (let k = 0; k < v.length; k++) words[f.word + k] = this.#bits(f, v[k]!);
     }
-    return new Uint32Array(bytes.buffer);
+    return words;
   }
 
-  #set(bytes: DataView, f: Field, word: number, x: number): void {
-    // WebGPU reads uniforms little-endian.
-    if (f.scalar === "f32") bytes.setFloat32(word * 4, x, true);
-    else if (f.scalar === "i32") {
-      if (!(x >= -0x80000000 && x <= 0x7fffffff)) this.#fail(f, x);
-      bytes.setInt32(word * 4, x, true);
-    } else {
-      if (!(x >= 0 && x <= 0xffffffff)) this.#fail(f, x);
-      bytes.setUint32(word * 4, x, true);
+  /** The 32 bits that store `x` as the field's type. */
+  #bits(f: Field, x: number): number {
+    if (f.scalar === "f32") {
+      F32[0] = x;
+      return U32[0]!;
     }
+    if (f.scalar === "i32") {
+      if (!(x >= -0x80000000 && x <= 0x7fffffff)) this.#fail(f, x);
+      return x >>> 0;
+    }
+    if (!(x >= 0 && x <= 0xffffffff)) this.#fail(f, x);
+    return x;
   }
 
   #fail(f: Field, what: unknown): never {
