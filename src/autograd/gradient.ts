@@ -36,6 +36,7 @@ export interface Gradient<A = undefined> {
   readonly backward: BackwardFn<A>;
 }
 
+/** The inputs and outputs, by position, whose tensors backward reads back. */
 export interface SavesSpec {
   readonly inputs?: readonly number[];
   readonly outputs?: readonly number[];

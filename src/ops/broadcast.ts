@@ -11,7 +11,7 @@ import { sum } from "./reduce.js";
  * shape (`expandStrides`), and its gradient is the sum over the broadcast dims (`sumTo`).
  */
 
-/** Strides that view a tensor of `shape`/`strides` as the (broadcast) `target` shape: 0 where it repeats. */
+/** Strides that view (`shape`, `strides`) as the broadcast `target` shape: 0 where it repeats. */
 export function expandStrides(shape: Shape, strides: readonly number[], target: Shape): number[] {
   const out = new Array<number>(target.length).fill(0);
   const lead = target.length - shape.length;

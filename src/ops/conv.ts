@@ -16,7 +16,7 @@ import { outSize, padAfter, pair, type Pair } from "./window.js";
  * convolution) are primitives; conv1d is a conv2d of height 1. Pooling is in `pool.ts`.
  */
 
-/** A conv gradient primitive's attributes: the conv's, plus the shape it gives back (x's or w's). */
+/** A conv gradient primitive's attributes: the conv's, and the shape it gives (x's or w's). */
 interface ConvGradAttrs extends Conv2dAttrs {
   readonly outShape: Shape;
 }
@@ -129,6 +129,7 @@ function checkDtypes(op: string, x: Tensor, weight: Tensor): void {
     );
 }
 
+/** The options of `conv2d`, with PyTorch's defaults: stride 1, padding 0, dilation 1, groups 1. */
 export interface Conv2dOptions {
   stride?: Pair;
   /** Zero padding per side, or "valid" (none) or "same" (output size = input size, stride 1). */
@@ -138,11 +139,13 @@ export interface Conv2dOptions {
 }
 
 /**
- * 2-D convolution (cross-correlation, as PyTorch's): input (N, C_in, H, W), weight
- * (C_out, C_in / groups, kH, kW), bias (C_out).
+ * 2-D convolution (`torch.nn.functional.conv2d`; a cross-correlation, as PyTorch's).
+ * Shapes: input `(N, C_in, H, W)` or `(C_in, H, W)`, weight `(C_out, C_in / groups, kH, kW)`,
+ * bias `(C_out)` -> `(N, C_out, H_out, W_out)`,
+ * H_out = (H + 2 pad - dil (kH - 1) - 1) / stride + 1.
  *
  * @example
- * F.conv2d(x, w, b, { padding: 1 });
+ * F.conv2d(x, w, b, { padding: 1 }); // same H and W for a 3x3 kernel
  */
 export function conv2d(
   x: Tensor,
@@ -212,6 +215,7 @@ export function conv2d(
   });
 }
 
+/** The options of `conv1d`, with PyTorch's defaults: stride 1, padding 0, dilation 1, groups 1. */
 export interface Conv1dOptions {
   stride?: number;
   padding?: number | "valid" | "same";
@@ -219,7 +223,11 @@ export interface Conv1dOptions {
   groups?: number;
 }
 
-/** 1-D convolution: input (N, C_in, L), weight (C_out, C_in / groups, k); a conv2d of height 1. */
+/**
+ * 1-D convolution (`torch.nn.functional.conv1d`), a conv2d of height 1.
+ * Shapes: input `(N, C_in, L)` or `(C_in, L)`, weight `(C_out, C_in / groups, k)`, bias `(C_out)`
+ * -> `(N, C_out, L_out)`.
+ */
 export function conv1d(
   x: Tensor,
   weight: Tensor,
@@ -252,6 +260,7 @@ export function conv1d(
   });
 }
 
+/** The options of `convTranspose2d`, with PyTorch's defaults (all 0 or 1). */
 export interface ConvTranspose2dOptions {
   stride?: Pair;
   padding?: Pair;
@@ -262,11 +271,13 @@ export interface ConvTranspose2dOptions {
 }
 
 /**
- * 2-D transposed convolution ("deconvolution"): input (N, C_in, H, W), weight
- * (C_in, C_out / groups, kH, kW) as PyTorch's. It is the input gradient of a conv2d.
+ * 2-D transposed convolution (`torch.nn.functional.conv_transpose2d`): the input gradient of a
+ * conv2d. Shapes: input `(N, C_in, H, W)`, weight `(C_in, C_out / groups, kH, kW)` as PyTorch's,
+ * bias `(C_out)` -> `(N, C_out, H_out, W_out)`, H_out = (H - 1) stride - 2 pad + dil (kH - 1) +
+ * outputPadding + 1.
  *
  * @example
- * F.convTranspose2d(x, w, b, { stride: 2, padding: 1, outputPadding: 1 });
+ * F.convTranspose2d(x, w, b, { stride: 2, padding: 1, outputPadding: 1 }); // twice H and W
  */
 export function convTranspose2d(
   x: Tensor,

@@ -47,7 +47,7 @@ export function newTensor(
 
 let cpu: Backend | undefined;
 
-/** The registered CPU backend: where tensors made without a device live, and every op's fallback. */
+/** The registered CPU backend: the default device, and every op's fallback. */
 export function cpuBackend(): Backend {
   if (cpu) return cpu;
   cpu = findBackend("cpu");
@@ -59,7 +59,10 @@ export function cpuBackend(): Backend {
   return cpu;
 }
 
-/** The backend all `tensors` live on; throws naming `op` if they are disposed or on different devices. */
+/**
+ * The backend all `tensors` live on; throws naming `op` if one is disposed or they are on
+ * different devices.
+ */
 export function backendOf(op: string, ...tensors: Tensor[]): Backend {
   return backendOfAll(op, tensors);
 }
@@ -86,7 +89,7 @@ export function backendOfAll(op: string, tensors: readonly Tensor[]): Backend {
   return backend ?? cpuBackend();
 }
 
-/** The backend of `device` (the CPU when none is given); throws naming `op` if it is not initialised. */
+/** The backend of `device` (the CPU if none); throws naming `op` if it is not initialised. */
 export function backendFor(device: DeviceName | undefined, op: string): Backend {
   if (device === undefined || device === "cpu") return cpuBackend();
   const b = findBackend(device);
@@ -170,10 +173,12 @@ export function runKernel<P extends Prim>(backend: Backend, prim: P, args: Kerne
 }
 
 /**
- * How often each backend ran a primitive on the CPU for want of a kernel (`"webgpu:conv2d" -> 3`).
+ * How often each backend ran a primitive on the CPU for want of a kernel, as
+ * `{ fallbacks: { "webgpu:conv2d": 3 } }` (`torch.backendStats`); empty when every op ran where
+ * its tensors live.
  *
  * @example
- * torch.backendStats().fallbacks; // {} when every op ran on its own device
+ * torch.backendStats().fallbacks; // {}
  */
 export function backendStats(): { fallbacks: Record<string, number> } {
   return { fallbacks: Object.fromEntries(fallbackCounts) };

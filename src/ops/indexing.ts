@@ -62,7 +62,14 @@ const gatherPrim = defineOp<[Tensor, Tensor], IndexAttrs>({
   gradient: GATHER,
 });
 
-/** out[i][j] = x[i][index[i][j]] (for dim 1); out has index's shape. */
+/**
+ * out[i][j][k] = x[i][index[i][j][k]][k] for dim 1 (`torch.gather`): picks along `dim` by an
+ * int32 index. Shapes: `index` has x's number of dims (no larger than x outside `dim`); the
+ * output has index's shape.
+ *
+ * @example
+ * torch.gather(torch.tensor([[1, 2], [3, 4]]), 1, torch.tensor([[1], [0]])); // [[2], [3]]
+ */
 export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   backendOf("gather", x, index);
   const d = checkIndex("gather", x, dim, index);
@@ -142,14 +149,27 @@ function padTo(g: Tensor, shape: readonly number[]): Tensor {
   return out;
 }
 
-/** out = x with out[i][index[i][j]] = src[i][j] (for dim 1). */
+/**
+ * x with out[i][index[i][j][k]][k] = src[i][j][k] for dim 1 (`torch.scatter`); `src` may be a
+ * number. Out of place. Shapes: `x: (*)` -> `(*)`; `index` as in `gather`, src at least index's
+ * size.
+ */
 export const scatter = (x: Tensor, dim: number, index: Tensor, src: TensorOrScalar) =>
   scatterImpl("scatter", x, dim, index, src);
-/** out = x with out[i][index[i][j]] += src[i][j] (for dim 1); repeated indices accumulate. */
+/**
+ * x with src added at out[i][index[i][j][k]][k] for dim 1 (`torch.scatter_add`); repeated
+ * indices accumulate. Out of place. Shapes: as `scatter`.
+ */
 export const scatterAdd = (x: Tensor, dim: number, index: Tensor, src: Tensor) =>
   scatterImpl("scatterAdd", x, dim, index, src);
 
-/** The entries of x at positions `index` (1-D, int32) along `dim`. */
+/**
+ * The entries of x at the positions `index` (1-D, int32) along `dim` (`torch.index_select`).
+ * Shapes: `(a, n, b)` with dim 1 and index `(k)` -> `(a, k, b)`.
+ *
+ * @example
+ * torch.indexSelect(x, 0, torch.tensor([2, 0]));
+ */
 export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   return composite("indexSelect", [x, index], () => {
     if (index.ndim > 1)
@@ -171,7 +191,13 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   });
 }
 
-/** x with `value` where mask (bool, broadcastable) is true. */
+/**
+ * x with `value` where `mask` (bool) is true (`torch.Tensor.masked_fill`).
+ * Shapes: `x: (*)`; `mask` broadcasts to it.
+ *
+ * @example
+ * scores.maskedFill(causalMask, -Infinity);
+ */
 export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
   return composite("maskedFill", [x, mask], () => {
     if (mask.dtype !== "bool")
@@ -180,7 +206,7 @@ export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
   });
 }
 
-/** x where `j - i <= diagonal` (lower) or `j - i >= diagonal` (upper) on the last two dims, else 0. */
+/** x where `j - i <= diagonal` (lower) or `>= diagonal` (upper) in the last two dims, else 0. */
 function triangle(x: Tensor, diagonal: number, lower: boolean, op: "tril" | "triu"): Tensor {
   return composite(op, [x], () => {
     if (x.ndim < 2)
@@ -199,13 +225,25 @@ function triangle(x: Tensor, diagonal: number, lower: boolean, op: "tril" | "tri
   });
 }
 
-/** The lower triangle (j - i <= diagonal) of the last two dims; zeros elsewhere. */
+/**
+ * The lower triangle of the last two dims (`torch.tril`): entries with j - i <= diagonal,
+ * zeros elsewhere. Shapes: `(*, m, n)` -> `(*, m, n)`.
+ */
 export const tril = (x: Tensor, diagonal = 0): Tensor => triangle(x, diagonal, true, "tril");
 
-/** The upper triangle (j - i >= diagonal) of the last two dims; zeros elsewhere. */
+/**
+ * The upper triangle of the last two dims (`torch.triu`): entries with j - i >= diagonal,
+ * zeros elsewhere. Shapes: `(*, m, n)` -> `(*, m, n)`.
+ */
 export const triu = (x: Tensor, diagonal = 0): Tensor => triangle(x, diagonal, false, "triu");
 
-/** One-hot int32 encoding of class indices: shape [...x.shape, numClasses]. */
+/**
+ * The one-hot int32 encoding of class indices (`torch.nn.functional.one_hot`); `numClasses`
+ * defaults to max + 1, which needs a synchronous read (CPU). Shapes: `(*)` -> `(*, numClasses)`.
+ *
+ * @example
+ * torch.oneHot(torch.tensor([0, 2]), 3); // [[1, 0, 0], [0, 0, 1]]
+ */
 export function oneHot(x: Tensor, numClasses = -1): Tensor {
   return composite("oneHot", [x], () => {
     if (x.dtype !== "int32")

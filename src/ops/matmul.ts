@@ -46,8 +46,9 @@ function checkOperands(op: string, a: Tensor, b: Tensor): void {
 }
 
 /**
- * Matrix product with PyTorch's rules: 1-D·1-D is a dot product, a 1-D operand gets a dim added
- * and removed again, and batch dims broadcast.
+ * The matrix product with PyTorch's rules (`torch.matmul`): 1-D @ 1-D is a dot product, a 1-D
+ * operand gets a dim added and removed again, and batch dims broadcast.
+ * Shapes: `(*, m, k) @ (*, k, n)` -> `(*, m, n)`; `(k) @ (k, n)` -> `(n)`; `(k) @ (k)` -> `()`.
  *
  * @example
  * torch.matmul(torch.randn([10, 3, 4]), torch.randn([4, 5])).shape; // [10, 3, 5]
@@ -97,13 +98,19 @@ function checkMatrices(op: "mm" | "bmm", a: Tensor, b: Tensor, rank: 2 | 3): voi
     );
 }
 
-/** 2-D matrix product. */
+/**
+ * The product of two matrices (`torch.mm`), without broadcasting.
+ * Shapes: `(m, k) @ (k, n)` -> `(m, n)`.
+ */
 export function mm(a: Tensor, b: Tensor): Tensor {
   checkMatrices("mm", a, b, 2);
   return matmulPrim([a, b], undefined);
 }
 
-/** Batched product of 3-D tensors with equal batch size. */
+/**
+ * The products of two batches of matrices of one batch size (`torch.bmm`).
+ * Shapes: `(b, m, k) @ (b, k, n)` -> `(b, m, n)`.
+ */
 export function bmm(a: Tensor, b: Tensor): Tensor {
   checkMatrices("bmm", a, b, 3);
   return matmulPrim([a, b], undefined);
@@ -117,7 +124,7 @@ function checkVectors(op: "outer" | "dot", a: Tensor, b: Tensor): void {
     );
 }
 
-/** Outer product of two 1-D tensors: [n] x [m] -> [n, m]. */
+/** The outer product of two vectors (`torch.outer`). Shapes: `(n)`, `(m)` -> `(n, m)`. */
 export function outer(a: Tensor, b: Tensor): Tensor {
   return composite("outer", [a, b], () => {
     checkVectors("outer", a, b);
@@ -128,7 +135,7 @@ export function outer(a: Tensor, b: Tensor): Tensor {
   });
 }
 
-/** Dot product of two 1-D tensors of the same length. */
+/** The dot product of two vectors of one length (`torch.dot`). Shapes: `(n)`, `(n)` -> `()`. */
 export function dot(a: Tensor, b: Tensor): Tensor {
   return composite("dot", [a, b], () => {
     checkVectors("dot", a, b);

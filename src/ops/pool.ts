@@ -16,6 +16,7 @@ import { outSize, padAfter, pair, type Pair } from "./window.js";
  * the 1-D pools are 2-D pools of height 1.
  */
 
+/** The options of `maxPool2d`: stride (the kernel size by default), padding 0, dilation 1. */
 export interface MaxPool2dOptions {
   /** Defaults to kernelSize. */
   stride?: Pair | null;
@@ -63,7 +64,9 @@ const MAX_POOL2D: Gradient<{ inputShape: Shape }> = {
 };
 
 /**
- * 2-D max pooling over (N, C, H, W); returns values and the flat h * W + w index of each maximum.
+ * 2-D max pooling (`torch.nn.functional.max_pool2d` with `return_indices=True`): the maximum
+ * of each window and its flat h * W + w index in its input plane, as PyTorch's.
+ * Shapes: `(N, C, H, W)` -> values and indices `(N, C, H_out, W_out)`.
  */
 export function maxPool2dWithIndices(
   x: Tensor,
@@ -86,6 +89,14 @@ export function maxPool2dWithIndices(
   });
 }
 
+/**
+ * 2-D max pooling (`torch.nn.functional.max_pool2d`); the stride defaults to the kernel size.
+ * Shapes: `(N, C, H, W)` or `(C, H, W)` -> `(N, C, H_out, W_out)`,
+ * H_out = (H + 2 pad - dil (k - 1) - 1) / stride + 1 (rounded up with ceilMode).
+ *
+ * @example
+ * F.maxPool2d(x, 2); // halves H and W
+ */
 export function maxPool2d(x: Tensor, kernelSize: Pair, options: MaxPool2dOptions = {}): Tensor {
   return composite("maxPool2d", [x], () => {
     const unbatched = x.ndim === 3;
@@ -100,6 +111,7 @@ export function maxPool2d(x: Tensor, kernelSize: Pair, options: MaxPool2dOptions
   });
 }
 
+/** The options of `avgPool2d`: stride (the kernel size by default), padding 0, as PyTorch's. */
 export interface AvgPool2dOptions {
   stride?: Pair | null;
   padding?: Pair;
@@ -110,9 +122,13 @@ export interface AvgPool2dOptions {
 }
 
 /**
- * 2-D average pooling: window sums from a depthwise convolution with a constant kernel, divided
- * by each window's divisor: its size within the padded input (`countIncludePad`, the default) or
- * within the input, with ceil mode's last windows cut at the padding, as PyTorch's `avg_pool2d`.
+ * 2-D average pooling (`torch.nn.functional.avg_pool2d`): window sums from a depthwise
+ * convolution with a constant kernel, divided by each window's size within the padded input
+ * (`countIncludePad`, the default) or within the input, ceil mode's last windows cut at the
+ * padding, as PyTorch's. Shapes: `(N, C, H, W)` -> `(N, C, H_out, W_out)`.
+ *
+ * @example
+ * F.avgPool2d(x, 2, { stride: 2 });
  */
 export function avgPool2d(x: Tensor, kernelSize: Pair, options: AvgPool2dOptions = {}): Tensor {
   return composite("avgPool2d", [x], () => {
@@ -165,7 +181,10 @@ function filled(dtype: Tensor["dtype"], n: number, value: number): Float32Array 
   return dtype === "float64" ? new Float64Array(n).fill(value) : new Float32Array(n).fill(value);
 }
 
-/** 1-D max pooling over (N, C, L): a 2-D pool of height 1. */
+/**
+ * 1-D max pooling (`torch.nn.functional.max_pool1d`), a 2-D pool of height 1.
+ * Shapes: `(N, C, L)` -> `(N, C, L_out)`.
+ */
 export function maxPool1d(
   x: Tensor,
   kernelSize: number,
@@ -181,7 +200,10 @@ export function maxPool1d(
   );
 }
 
-/** 1-D average pooling over (N, C, L): a 2-D pool of height 1. */
+/**
+ * 1-D average pooling (`torch.nn.functional.avg_pool1d`), a 2-D pool of height 1.
+ * Shapes: `(N, C, L)` -> `(N, C, L_out)`.
+ */
 export function avgPool1d(
   x: Tensor,
   kernelSize: number,

@@ -37,6 +37,7 @@ export interface ScalarUnaryOp {
   readonly wgsl?: string;
 }
 
+/** The scalar form of a binary elementwise op; generic elementwise kernels splice it in. */
 export interface ScalarBinaryOp {
   readonly name: string;
   readonly js: (a: number, b: number) => number;
@@ -44,9 +45,12 @@ export interface ScalarBinaryOp {
   readonly wgsl?: string;
 }
 
+/** What the `reduce` primitive computes over its axes. */
 export type ReduceOp = "sum" | "prod" | "max" | "min" | "argmax" | "argmin";
+/** What the `scan` primitive accumulates along its axis. */
 export type ScanOp = "cumsum" | "cumprod";
 
+/** The attributes of the conv primitives, as `(h, w)` pairs. */
 export interface Conv2dAttrs {
   readonly stride: readonly [number, number];
   readonly padding: readonly [number, number];
@@ -54,6 +58,7 @@ export interface Conv2dAttrs {
   readonly groups: number;
 }
 
+/** The attributes of `maxPool2d`, as `(h, w)` pairs. */
 export interface Pool2dAttrs {
   readonly kernelSize: readonly [number, number];
   readonly stride: readonly [number, number];
@@ -173,5 +178,9 @@ export interface RmspropScalars {
   readonly maximize: boolean;
 }
 
+/**
+ * A backend's kernel for primitive `P`: it writes its output views and returns (a GPU enqueues).
+ */
 export type Kernel<P extends Prim> = (args: KernelArgs[P]) => void;
+/** A kernel for every primitive (the CPU backend's table must be complete). */
 export type KernelTable = { [P in Prim]: Kernel<P> };

@@ -33,6 +33,7 @@ import { cumprod } from "./scan.js";
  * and logsumexp in `softmax.ts`.
  */
 
+/** The dims a reduction runs over: one, a list, or all of them (`null`/`undefined`). */
 export type Dims = number | readonly number[] | null | undefined;
 
 /** What a reduction records: the reduced axes (sorted), keepdim, and the input's shape. */
@@ -166,11 +167,25 @@ function onesLike(x: Tensor): Tensor {
   return t;
 }
 
+/**
+ * The sum over `dim` (`torch.sum`); bools and integers sum to int32.
+ * Shapes: `(a, n, b)` over dim 1 -> `(a, b)`, or `(a, 1, b)` with keepdim; no dim reduces all.
+ *
+ * @example
+ * torch.tensor([[1, 2], [3, 4]]).sum(1); // [3, 7]
+ */
 export function sum(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   const axes = normalizeAxes(dim, x.ndim, "sum");
   return sumPrim([x], { axes, keepdim, inputShape: x.shape });
 }
 
+/**
+ * The mean over `dim` (`torch.mean`); floating-point input only.
+ * Shapes: `(a, n, b)` over dim 1 -> `(a, b)`, or `(a, 1, b)` with keepdim; no dim reduces all.
+ *
+ * @example
+ * torch.tensor([[1, 2], [3, 4]], { dtype: "float32" }).mean(0); // [2, 3]
+ */
 export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   return composite("mean", [x], () => {
     if (!isFloat(x.dtype))
@@ -187,16 +202,29 @@ export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   });
 }
 
+/**
+ * The product over `dim` (`torch.prod`); bools and integers give int32. Its gradient holds where x
+ * has zeros. Shapes: `(a, n, b)` over dim 1 -> `(a, b)`, or `(a, 1, b)` with keepdim; no dim
+ * reduces all.
+ */
 export function prod(x: Tensor, dim?: number | null, keepdim = false): Tensor {
   const axes = normalizeAxes(dim, x.ndim, "prod");
   return prodPrim([x], { axes, keepdim, inputShape: x.shape });
 }
 
+/**
+ * The maximum over `dim` (`torch.amax`); the gradient is shared evenly between ties.
+ * Shapes: `(a, n, b)` over dim 1 -> `(a, b)`, or `(a, 1, b)` with keepdim; no dim reduces all.
+ */
 export function amax(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   const axes = normalizeAxes(dim, x.ndim, "amax");
   return amaxPrim([x], { axes, keepdim, inputShape: x.shape });
 }
 
+/**
+ * The minimum over `dim` (`torch.amin`); the gradient is shared evenly between ties.
+ * Shapes: `(a, n, b)` over dim 1 -> `(a, b)`, or `(a, 1, b)` with keepdim; no dim reduces all.
+ */
 export function amin(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   const axes = normalizeAxes(dim, x.ndim, "amin");
   return aminPrim([x], { axes, keepdim, inputShape: x.shape });
@@ -237,8 +265,19 @@ function argReduce(
   return prim([x], { axes, keepdim, inputShape: x.shape });
 }
 
+/**
+ * The index (int32) of the first maximum along `dim`, or in the flattened tensor
+ * (`torch.argmax`). Shapes: `(a, n, b)` over dim 1 -> `(a, b)`; no dim -> `()`.
+ *
+ * @example
+ * torch.tensor([[1, 5], [7, 2]]).argmax(1); // [1, 0]
+ */
 export const argmax = (x: Tensor, dim?: number | null, keepdim = false) =>
   argReduce("argmax", x, dim, keepdim);
+/**
+ * The index (int32) of the first minimum along `dim`, or in the flattened tensor
+ * (`torch.argmin`). Shapes: as `argmax`.
+ */
 export const argmin = (x: Tensor, dim?: number | null, keepdim = false) =>
   argReduce("argmin", x, dim, keepdim);
 
@@ -262,7 +301,18 @@ function extremum(op: "max" | "min"): Extremum {
   return maxOrMin as Extremum;
 }
 
+/**
+ * The maximum of all elements, or `{ values, indices }` along `dim` (`torch.max`); the gradient
+ * of `values` goes to the selected index. Shapes: `(a, n, b)` along dim 1 -> two `(a, b)`.
+ *
+ * @example
+ * const { values, indices } = torch.max(x, 1);
+ */
 export const max = extremum("max");
+/**
+ * The minimum of all elements, or `{ values, indices }` along `dim` (`torch.min`).
+ * Shapes: as `max`.
+ */
 export const min = extremum("min");
 
 /** `max(dim)`/`min(dim)`: values and indices; the gradient goes to the selected index only. */
@@ -280,6 +330,7 @@ function maxDim(x: Tensor, dim: number, keepdim: boolean, op: "max" | "min"): Va
   });
 }
 
+/** The options of `var` and `std`. */
 export interface VarOptions {
   /** Subtracted from N in the divisor; 1 (Bessel) by default. */
   correction?: number;
@@ -288,6 +339,14 @@ export interface VarOptions {
   keepdim?: boolean;
 }
 
+/**
+ * The variance over `dim` (`torch.var`), divided by N - correction (Bessel's, 1, by default;
+ * `unbiased: false` is 0). Exported as `torch.var`. Shapes: `(a, n, b)` over dim 1 -> `(a, b)`, or
+ * `(a, 1, b)` with keepdim; no dim reduces all.
+ *
+ * @example
+ * torch.var(x, 1, { correction: 0, keepdim: true });
+ */
 export function variance(x: Tensor, dim?: Dims, options: VarOptions = {}): Tensor {
   return composite("var", [x], () => {
     if (!isFloat(x.dtype))
@@ -305,6 +364,11 @@ export function variance(x: Tensor, dim?: Dims, options: VarOptions = {}): Tenso
   });
 }
 
+/**
+ * The standard deviation over `dim` (`torch.std`): sqrt(var), with var's options; its gradient is 0
+ * where it is 0 (constant data), as PyTorch's. Shapes: `(a, n, b)` over dim 1 -> `(a, b)`, or `(a,
+ * 1, b)` with keepdim; no dim reduces all.
+ */
 export function std(x: Tensor, dim?: Dims, options: VarOptions = {}): Tensor {
   return composite("std", [x], () => {
     const v = variance(x, dim, options);
@@ -314,12 +378,18 @@ export function std(x: Tensor, dim?: Dims, options: VarOptions = {}): Tensor {
   });
 }
 
-/** Whether every element is nonzero (true over an empty dim). */
+/**
+ * Whether every element over `dim` is nonzero, as bool (`torch.all`); true over an empty dim.
+ * Shapes: `(a, n, b)` over dim 1 -> `(a, b)`, or `(a, 1, b)` with keepdim; no dim reduces all.
+ */
 export function all(x: Tensor, dim?: number | null, keepdim = false): Tensor {
   return composite("all", [x], () => countIs(eq(x, 0), dim, keepdim, "all", false));
 }
 
-/** Whether any element is nonzero (false over an empty dim). */
+/**
+ * Whether any element over `dim` is nonzero, as bool (`torch.any`); false over an empty dim.
+ * Shapes: `(a, n, b)` over dim 1 -> `(a, b)`, or `(a, 1, b)` with keepdim; no dim reduces all.
+ */
 export function any(x: Tensor, dim?: number | null, keepdim = false): Tensor {
   return composite("any", [x], () => countIs(ne(x, 0), dim, keepdim, "any", true));
 }
@@ -337,7 +407,13 @@ function countIs(
   return positive ? gt(count, 0) : eq(count, 0);
 }
 
-/** The p-norm over dims (all by default); p may be Infinity. */
+/**
+ * The p-norm over `dim` (`torch.norm`): (sum |x|^p)^(1/p); p may be Infinity (max |x|).
+ * Shapes: `(a, n, b)` over dim 1 -> `(a, b)`, or `(a, 1, b)` with keepdim; no dim reduces all.
+ *
+ * @example
+ * torch.tensor([3, 4], { dtype: "float32" }).norm(); // 5
+ */
 export function norm(x: Tensor, p: number, dim: Dims, keepdim = false): Tensor {
   return composite("norm", [x], () => {
     const a = abs(x);

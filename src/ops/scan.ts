@@ -57,10 +57,24 @@ const CUMPROD: Gradient<ScanAttrs> = {
 const cumsumPrim = scanPrim("cumsum", CUMSUM);
 const cumprodPrim = scanPrim("cumprod", CUMPROD);
 
+/**
+ * The running sum along `dim` (`torch.cumsum`); bools and integers give int32.
+ * Shapes: `x: (*)` -> `(*)`.
+ *
+ * @example
+ * torch.cumsum(torch.tensor([1, 2, 3]), 0); // [1, 3, 6]
+ */
 export function cumsum(x: Tensor, dim: number): Tensor {
   return cumsumPrim([x], { dim: normalizeAxis(dim, x.ndim, "cumsum") });
 }
 
+/**
+ * The running product along `dim` (`torch.cumprod`); bools and integers give int32. Its gradient
+ * is PyTorch's, exact where x has zeros. Shapes: `x: (*)` -> `(*)`.
+ *
+ * @example
+ * torch.cumprod(torch.tensor([1, 2, 3]), 0); // [1, 2, 6]
+ */
 export function cumprod(x: Tensor, dim: number): Tensor {
   return cumprodPrim([x], { dim: normalizeAxis(dim, x.ndim, "cumprod") });
 }
@@ -109,7 +123,7 @@ function exclusive(y: Tensor, d: number): Tensor {
   return cat([one, narrow(y, d, 0, y.shape[d]! - 1)], d);
 }
 
-/** Whether x has no zero, known without waiting for a GPU (false when it cannot be read at once). */
+/** Whether x surely has no zero, known without waiting for a GPU (else false). */
 function surelyNonzero(x: Tensor): boolean {
   if (!x.backend.readSync) return false;
   return !any(eq(x, 0)).itemSync();

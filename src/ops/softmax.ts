@@ -40,7 +40,10 @@ function shiftedExpSum(
   return { m, shifted, e, s: sum(e, axes, true) };
 }
 
-/** log(sum(exp(x))) over dims, stable for large |x|. */
+/**
+ * log(sum(exp(x))) over `dim` (`torch.logsumexp`), stable for large |x| (the max is
+ * subtracted first). Shapes: `(a, n, b)` over dim 1 -> `(a, b)`, or `(a, 1, b)` with keepdim.
+ */
 export function logsumexp(x: Tensor, dim: number | readonly number[], keepdim = false): Tensor {
   return composite("logsumexp", [x], () => {
     const axes = normalizeAxes(dim, x.ndim, "logsumexp");
@@ -50,7 +53,13 @@ export function logsumexp(x: Tensor, dim: number | readonly number[], keepdim = 
   });
 }
 
-/** softmax along `dim`, computed as exp(x - max) / sum. */
+/**
+ * exp(x) / sum(exp(x)) along `dim` (`torch.softmax`), computed as exp(x - max) / sum so
+ * that large inputs do not overflow. Shapes: `x: (*)` -> `(*)`.
+ *
+ * @example
+ * torch.softmax(torch.tensor([[1, 1]], { dtype: "float32" }), -1); // [[0.5, 0.5]]
+ */
 export function softmax(x: Tensor, dim: number): Tensor {
   return composite("softmax", [x], () => {
     const { e, s } = shiftedExpSum(x, [normalizeAxis(dim, x.ndim, "softmax")]);
@@ -58,7 +67,10 @@ export function softmax(x: Tensor, dim: number): Tensor {
   });
 }
 
-/** log(softmax(x)) along `dim`, computed as x - max - log(sum(exp(x - max))). */
+/**
+ * log(softmax(x)) along `dim` (`torch.log_softmax`), computed as
+ * x - max - log(sum(exp(x - max))). Shapes: `x: (*)` -> `(*)`.
+ */
 export function logSoftmax(x: Tensor, dim: number): Tensor {
   return composite("logSoftmax", [x], () => {
     const { shifted, s } = shiftedExpSum(x, [normalizeAxis(dim, x.ndim, "logSoftmax")]);

@@ -8,8 +8,10 @@ import { cat } from "./movement.js";
  * window sweep, and zero padding after the last rows/columns.
  */
 
+/** A size for both spatial dims, or `[h, w]`. */
 export type Pair = number | readonly [number, number];
 
+/** `(h, w)` from one number or a pair; throws naming `op` unless both are integers. */
 export function pair(v: Pair, name: string, op: string): [number, number] {
   const p: [number, number] = typeof v === "number" ? [v, v] : [v[0], v[1]];
   if (!Number.isInteger(p[0]) || !Number.isInteger(p[1]))
@@ -17,6 +19,11 @@ export function pair(v: Pair, name: string, op: string): [number, number] {
   return p;
 }
 
+/**
+ * The output length of a window of size `k` swept over `size` with stride `s`, padding `p` and
+ * dilation `d`: floor((size + 2p - d(k - 1) - 1) / s) + 1, or rounded up in ceil mode (PyTorch's
+ * rule: the last window must start inside the input or the left padding).
+ */
 export function outSize(
   size: number,
   k: number,

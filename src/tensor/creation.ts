@@ -15,6 +15,7 @@ import "./tensor.js";
  * trailing options object with PyTorch's keyword names: `{ dtype, device, requiresGrad }`.
  */
 
+/** PyTorch's keyword arguments of the creation functions. */
 export interface CreationOptions {
   dtype?: DType;
   device?: DeviceName;
@@ -33,7 +34,7 @@ function finish(t: Tensor, options: CreationOptions | undefined, op: string): Te
   return t;
 }
 
-/** A tensor of `data` on the options' device; `requiresGrad` is checked before anything is allocated. */
+/** A tensor of `data` on the options' device; `requiresGrad` is checked before allocating. */
 function fromData(
   data: TypedArray,
   dtype: DType,
@@ -103,10 +104,13 @@ function inferDtype(data: NestedArray): DType {
 }
 
 /**
- * A tensor from nested arrays, a number, or a typed array (1-D unless `shape` is given).
+ * A tensor of `data` (`torch.tensor`): nested arrays, a number or a typed array (1-D unless
+ * `shape` is given). Its dtype follows the data unless given: all booleans are bool, all
+ * integers int32 (PyTorch's int64), anything else float32; a typed array keeps its kind.
+ * Shapes: from the nesting, e.g. `[[1, 2], [3, 4]]` -> `(2, 2)`; a number -> `()`.
  *
  * @example
- * torch.tensor([[1, 2], [3, 4]], { dtype: "float32" });
+ * torch.tensor([[1, 2], [3, 4]], { dtype: "float32", requiresGrad: true });
  * torch.tensor(new Float32Array([1, 2, 3, 4]), { shape: [2, 2] });
  */
 export function tensor(
@@ -180,7 +184,13 @@ function sizeArgs(args: readonly (number | readonly number[] | CreationOptions |
   return { shape, options };
 }
 
-/** A tensor of `shape` filled with `value`. */
+/**
+ * A tensor of `shape` filled with `value` (`torch.full`); float32 by default, bool for a
+ * boolean value.
+ *
+ * @example
+ * torch.full([2, 2], 7); // [[7, 7], [7, 7]]
+ */
 export function full(
   shape: readonly number[],
   value: number | boolean,
@@ -196,16 +206,31 @@ export function full(
 
 type SizeArgs = (number | readonly number[] | CreationOptions | undefined)[];
 
-/** zeros(2, 3), zeros([2, 3]) or zeros([2, 3], { dtype }). */
+/**
+ * Zeros of the given shape (`torch.zeros`): `zeros(2, 3)`, `zeros([2, 3])` or
+ * `zeros([2, 3], { dtype })`; float32 by default.
+ *
+ * @example
+ * torch.zeros([2, 3], { dtype: "int32" });
+ */
 export function zeros(...args: SizeArgs): Tensor {
   const { shape, options } = sizeArgs(args);
   return full(shape, 0, options);
 }
+/**
+ * Ones of the given shape (`torch.ones`), sizes as for `zeros`.
+ *
+ * @example
+ * torch.ones(3); // [1, 1, 1]
+ */
 export function ones(...args: SizeArgs): Tensor {
   const { shape, options } = sizeArgs(args);
   return full(shape, 1, options);
 }
-/** Uninitialised in PyTorch; zeros here (allocation is zeroed anyway on the CPU). */
+/**
+ * A tensor of the given shape (`torch.empty`). Uninitialised in PyTorch; zeros here (storage is
+ * zeroed on the CPU anyway).
+ */
 export function empty(...args: SizeArgs): Tensor {
   const { shape, options } = sizeArgs(args);
   return full(shape, 0, options);
@@ -218,22 +243,32 @@ function likeOptions(t: Tensor, options: CreationOptions): CreationOptions {
     requiresGrad: options.requiresGrad ?? false,
   };
 }
+/** Zeros with t's shape, dtype and device unless given (`torch.zeros_like`). */
 export const zerosLike = (t: Tensor, options: CreationOptions = {}) =>
   full(t.shape, 0, likeOptions(t, options));
+/** Ones with t's shape, dtype and device unless given (`torch.ones_like`). */
 export const onesLike = (t: Tensor, options: CreationOptions = {}) =>
   full(t.shape, 1, likeOptions(t, options));
+/** A tensor with t's shape, dtype and device unless given (`torch.empty_like`); zeros here. */
 export const emptyLike = (t: Tensor, options: CreationOptions = {}) =>
   full(t.shape, 0, likeOptions(t, options));
+/** `value` everywhere, with t's shape, dtype and device unless given (`torch.full_like`). */
 export const fullLike = (t: Tensor, value: number, options: CreationOptions = {}) =>
   full(t.shape, value, likeOptions(t, options));
+/** Uniform [0, 1) values with t's shape, dtype and device unless given (`torch.rand_like`). */
 export const randLike = (t: Tensor, options: CreationOptions = {}) =>
   rand(t.shape, likeOptions(t, options));
+/** Standard normal values with t's shape, dtype and device unless given (`torch.randn_like`). */
 export const randnLike = (t: Tensor, options: CreationOptions = {}) =>
   randn(t.shape, likeOptions(t, options));
 
 /**
- * Values from `start` to `end` (exclusive) by `step`: arange(5), arange(1, 5), arange(0, 1, 0.25).
- * Integer arguments give int32, as PyTorch gives int64.
+ * Values from `start` up to `end` (exclusive) by `step` (`torch.arange`): `arange(5)`,
+ * `arange(1, 5)`, `arange(0, 1, 0.25)`. Integer arguments give int32 (PyTorch's int64), else
+ * float32. Shapes: `(ceil((end - start) / step))`.
+ *
+ * @example
+ * torch.arange(1, 4); // [1, 2, 3]
  */
 export function arange(
   start: number,
@@ -258,7 +293,13 @@ export function arange(
   return fromData(data, dtype, [n], opts, "arange");
 }
 
-/** `steps` evenly spaced values from start to end inclusive. */
+/**
+ * `steps` evenly spaced values from `start` to `end`, both included (`torch.linspace`); the
+ * last value is exactly `end`, as PyTorch's. Shapes: `(steps)`.
+ *
+ * @example
+ * torch.linspace(0, 1, 5); // [0, 0.25, 0.5, 0.75, 1]
+ */
 export function linspace(
   start: number,
   end: number,
@@ -280,7 +321,12 @@ export function linspace(
   return fromData(data, dtype, [steps], options, "linspace");
 }
 
-/** The n x m identity matrix. */
+/**
+ * The n x m identity matrix (`torch.eye`); m defaults to n. Shapes: `(n, m)`.
+ *
+ * @example
+ * torch.eye(2); // [[1, 0], [0, 1]]
+ */
 export function eye(
   n: number,
   m?: number | CreationOptions,
@@ -310,19 +356,34 @@ function randomTensor(
   return t;
 }
 
-/** Uniform values in [0, 1) from the global generator. */
+/**
+ * Uniform values in [0, 1) from the global generator (`torch.rand`); sizes as for `zeros`.
+ * The same numbers on every device for one `manualSeed`.
+ *
+ * @example
+ * torch.manualSeed(0);
+ * torch.rand(2, 3);
+ */
 export function rand(...args: SizeArgs): Tensor {
   const { shape, options } = sizeArgs(args);
   return finish(randomTensor("uniform", shape, options, "rand"), options, "rand");
 }
 
-/** Standard normal values from the global generator. */
+/**
+ * Standard normal values from the global generator (`torch.randn`); sizes as for `zeros`.
+ *
+ * @example
+ * torch.randn([64, 10], { requiresGrad: true });
+ */
 export function randn(...args: SizeArgs): Tensor {
   const { shape, options } = sizeArgs(args);
   return finish(randomTensor("normal", shape, options, "randn"), options, "randn");
 }
 
-/** Integers uniform in [low, high): randint(10, [3]) or randint(2, 10, [3]). */
+/**
+ * Integers uniform in [low, high) (`torch.randint`), as int32 unless a dtype is given:
+ * `randint(10, [3])` (low 0) or `randint(2, 10, [3])`.
+ */
 export function randint(
   low: number,
   high: number | readonly number[],
@@ -350,7 +411,13 @@ export function randint(
   return out;
 }
 
-/** A random permutation of 0..n-1 (int32), from the global generator. */
+/**
+ * A random permutation of 0..n-1 (`torch.randperm`), int32 unless a dtype is given, from the
+ * global generator. Shapes: `(n)`.
+ *
+ * @example
+ * torch.randperm(4); // e.g. [2, 0, 3, 1]
+ */
 export function randperm(n: number, options: CreationOptions = {}): Tensor {
   if (!Number.isInteger(n) || n < 0)
     throw new ValueError("randperm", `n must be a non-negative integer; got ${n}`);

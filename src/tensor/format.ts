@@ -56,6 +56,10 @@ function shownIndices(size: number, summarize: boolean): (number | null)[] {
   ];
 }
 
+/**
+ * PyTorch's printout of a tensor's values, e.g. `tensor([[1., 2.], [3., 4.]])`, with `extra`
+ * fields (`requires_grad=True`, `device='webgpu'`) before the closing parenthesis.
+ */
 export function formatTensor(
   data: TypedArray,
   shape: Shape,

@@ -25,6 +25,7 @@ import { installReduceMethods, type ReduceMethods } from "./methods/reduce.js";
 import { installShapeMethods, type ShapeMethods } from "./methods/shape.js";
 import { toDevice, toDeviceAsync } from "./transfer.js";
 
+/** A JS value that acts as a 0-d tensor in ops (a weak scalar). */
 export type Scalar = number | boolean;
 /** A tensor or a JS number (a weak scalar that takes the tensor's dtype where it can). */
 export type TensorOrScalar = Tensor | Scalar;
@@ -40,17 +41,20 @@ export type NestedArray = number | boolean | NestedArray[];
  * on the CPU `dataSync()`/`itemSync()` also work.
  *
  * @example
- * const x = torch.tensor([[1, 2], [3, 4]], { requiresGrad: true });
+ * const x = torch.tensor([[1, 2], [3, 4]], { dtype: "float32", requiresGrad: true });
  * const y = x.mul(x).sum();
  * y.backward();
  * console.log(await x.grad!.tolist()); // [[2, 4], [6, 8]]
  */
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- see the interface below
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- see interface Tensor
 export class Tensor implements View, Tracked {
+  /** The buffer it views, shared with its other views. */
   readonly storage: Storage;
+  /** The size of each dim (`Tensor.shape`), e.g. `[2, 3]`; `[]` for a scalar. */
   readonly shape: Shape;
   /** In elements; 0 for broadcast dims. */
   readonly strides: readonly number[];
+  /** Where its first element is in the storage, in elements. */
   readonly offset: number;
   /** The accumulated gradient of a leaf (or of a tensor that called `retainGrad`). */
   grad: Tensor | null = null;
@@ -97,16 +101,21 @@ export class Tensor implements View, Tracked {
     old?.unref();
   }
 
-  /** @internal The leaf whose `.grad` a gradient reaching this tensor goes to (itself, or the original of a saved handle). */
+  /**
+   * @internal The leaf whose `.grad` a gradient reaching this tensor goes to: itself, or the
+   * original of a saved handle.
+   */
   get gradLeaf(): Tensor {
     return this.#leaf ?? this;
   }
 
   // ---- metadata ----
 
+  /** The element type: `"float32"`, `"float64"`, `"int32"` or `"bool"` (`Tensor.dtype`). */
   get dtype(): DType {
     return this.storage.dtype;
   }
+  /** The device its storage lives on: `"cpu"` or `"webgpu"` (`Tensor.device`). */
   get device(): DeviceName {
     return this.storage.backend.name;
   }
@@ -114,6 +123,7 @@ export class Tensor implements View, Tracked {
   get backend(): Backend {
     return this.storage.backend;
   }
+  /** The number of dims (`Tensor.ndim`); 0 for a scalar. */
   get ndim(): number {
     return this.shape.length;
   }
@@ -121,13 +131,18 @@ export class Tensor implements View, Tracked {
   get version(): number {
     return this.storage.version;
   }
+  /** Whether `dispose()` was called; using a disposed tensor throws. */
   get isDisposed(): boolean {
     return this.#disposed;
   }
-  /** A tensor made by the user (not by a recorded op) is a leaf. */
+  /** Whether no recorded op made it (`Tensor.is_leaf`): user tensors and parameters are leaves. */
   get isLeaf(): boolean {
     return this.gradFn === null;
   }
+  /**
+   * Whether autograd tracks it (`Tensor.requires_grad`); set it on a float leaf to make
+   * `backward()` fill its `.grad`.
+   */
   get requiresGrad(): boolean {
     return this.#requiresGrad;
   }
@@ -139,22 +154,31 @@ export class Tensor implements View, Tracked {
     return this.gradFn?.retained?.get(this.outputIndex) === this;
   }
 
-  /** The size of `dim`, or the whole shape. */
+  /**
+   * The shape, or the size of dim `dim` (`Tensor.size`); a negative dim counts from the end.
+   *
+   * @example
+   * torch.zeros([2, 3]).size(-1); // 3
+   */
   size(): Shape;
   size(dim: number): number;
   size(dim?: number): Shape | number {
     if (dim === undefined) return this.shape;
     return this.shape[axis(dim, this.ndim, "size")]!;
   }
+  /** The number of elements (`Tensor.numel`): the product of the shape. */
   numel(): number {
     return numel(this.shape);
   }
+  /** The number of dims (`Tensor.dim`), as `ndim`. */
   dim(): number {
     return this.shape.length;
   }
+  /** Whether its elements are one dense row-major block (`Tensor.is_contiguous`). */
   isContiguous(): boolean {
     return isContiguous(this.shape, this.strides);
   }
+  /** Whether its dtype is float32 or float64 (`Tensor.is_floating_point`). */
   isFloatingPoint(): boolean {
     return isFloat(this.dtype);
   }
@@ -234,7 +258,13 @@ export class Tensor implements View, Tracked {
       );
   }
 
-  /** Reads the values (row-major, a fresh typed array). */
+  /**
+   * The values in row-major order, as a fresh typed array of its dtype (bool: Uint8Array). The one
+   * asynchronous read; it waits for the GPU work that writes the tensor.
+   *
+   * @example
+   * const values = await t.data(); // Float32Array
+   */
   async data(): Promise<TypedArray> {
     this.#checkLive("data");
     if (this.isContiguous()) return this.#window(await this.backend.read(this.storage));
@@ -246,7 +276,10 @@ export class Tensor implements View, Tracked {
     }
   }
 
-  /** Reads the values synchronously: CPU tensors only. */
+  /**
+   * The values, read synchronously: CPU tensors only (a GPU tensor throws a `DeviceError` that
+   * says to `await t.data()`).
+   */
   dataSync(): TypedArray {
     this.#checkLive("dataSync");
     const backend = this.backend;
@@ -268,19 +301,31 @@ export class Tensor implements View, Tracked {
     return all.slice(this.offset, this.offset + this.numel());
   }
 
-  /** The values as nested arrays (booleans for bool tensors, a bare value for 0-d). */
+  /**
+   * The values as nested arrays (`Tensor.tolist`): booleans for bool tensors, a bare value for 0-d.
+   *
+   * @example
+   * await torch.tensor([[1, 2], [3, 4]]).tolist(); // [[1, 2], [3, 4]]
+   */
   async tolist(): Promise<NestedArray> {
     return nest(await this.data(), this.shape, this.dtype);
   }
+  /** `tolist()`, read synchronously: CPU tensors only. */
   tolistSync(): NestedArray {
     return nest(this.dataSync(), this.shape, this.dtype);
   }
 
-  /** The single value of a one-element tensor. */
+  /**
+   * The value of a one-element tensor (`Tensor.item`).
+   *
+   * @example
+   * const loss = await lossTensor.item();
+   */
   async item(): Promise<number> {
     this.#checkItem();
     return (await this.data())[0]!;
   }
+  /** `item()`, read synchronously: CPU tensors only. */
   itemSync(): number {
     this.#checkItem();
     return this.dataSync()[0]!;
@@ -300,6 +345,7 @@ export class Tensor implements View, Tracked {
       return `tensor(<${this.device}> shape=${fmtShape(this.shape)}, dtype=${this.dtype}; use await t.toStringAsync())`;
     return formatTensor(this.dataSync(), this.shape, this.dtype, this.#suffix());
   }
+  /** PyTorch's printout of the tensor, from any device. */
   async toStringAsync(): Promise<string> {
     return formatTensor(await this.data(), this.shape, this.dtype, this.#suffix());
   }
@@ -320,7 +366,14 @@ export class Tensor implements View, Tracked {
 
   // ---- devices and dtypes ----
 
-  /** This tensor on `device` and/or as `dtype` (itself when nothing changes). Sync from the CPU. */
+  /**
+   * This tensor on `device` and/or as `dtype` (`Tensor.to`); itself when nothing changes.
+   * Synchronous from the CPU; differentiable. From a GPU to the CPU use `await t.toAsync("cpu")`.
+   *
+   * @example
+   * const g = x.to("webgpu");
+   * const d = x.to("float64");
+   */
   to(target: DeviceName | DType, dtype?: DType): Tensor {
     if (target === "float32" || target === "float64" || target === "int32" || target === "bool")
       return this.toType(target);
@@ -336,29 +389,42 @@ export class Tensor implements View, Tracked {
   toAsync(device: DeviceName): Promise<Tensor> {
     return toDeviceAsync(this, device);
   }
+  /** This tensor on the CPU (`Tensor.cpu`); from a GPU use `await t.toAsync("cpu")`. */
   cpu(): Tensor {
     return this.to("cpu");
   }
-  /** A copy converted to `dtype` (itself if it already has it), differentiable between floats. */
+  /**
+   * This tensor as `dtype` (`Tensor.type`): a converted copy, or itself if it already has it;
+   * differentiable between float dtypes.
+   */
   toType(dtype: DType): Tensor {
     return dtype === this.dtype ? this : cast(this, dtype);
   }
+  /** As float32 (`Tensor.float`). */
   float(): Tensor {
     return this.toType("float32");
   }
+  /** As float64 (`Tensor.double`; CPU only). */
   double(): Tensor {
     return this.toType("float64");
   }
+  /** As int32 (`Tensor.int`; PyTorch's `long()` is int64, int32 here). */
   int(): Tensor {
     return this.toType("int32");
   }
+  /** As bool, nonzero is true (`Tensor.bool`). */
   bool(): Tensor {
     return this.toType("bool");
   }
 
   // ---- autograd ----
 
-  /** Sets `requiresGrad` on a leaf; returns this. */
+  /**
+   * Sets `requiresGrad` on a float leaf and returns it (`Tensor.requires_grad_`).
+   *
+   * @example
+   * const w = torch.randn([3, 3]).requiresGrad_();
+   */
   requiresGrad_(on = true): this {
     if (!this.isLeaf) {
       throw new AutogradError(
@@ -376,8 +442,14 @@ export class Tensor implements View, Tracked {
   }
 
   /**
-   * Computes the gradient of this tensor with respect to the graph leaves and accumulates it into
-   * their `.grad`. `gradient` defaults to 1 for a one-element tensor.
+   * Computes the gradient of this tensor with respect to the graph's leaves and adds it to their
+   * `.grad` (`Tensor.backward`); `gradient` defaults to 1 for a one-element tensor. Frees the
+   * graph's saved tensors unless `retainGraph`; `createGraph` records the backward pass (double
+   * backward).
+   *
+   * @example
+   * const loss = model.forward(x).sub(y).square().mean();
+   * loss.backward();
    */
   backward(
     gradient?: Tensor,
@@ -386,7 +458,7 @@ export class Tensor implements View, Tracked {
     runBackward([this], gradient ? [gradient] : [null], options);
   }
 
-  /** Keeps `.grad` for this non-leaf tensor after backward. */
+  /** Keeps `.grad` for this non-leaf tensor after backward (`Tensor.retain_grad`). */
   retainGrad(): void {
     if (!this.requiresGrad)
       throw new AutogradError(
@@ -400,7 +472,7 @@ export class Tensor implements View, Tracked {
 
   /**
    * Registers `hook(grad)`, called when this tensor's gradient is computed; a returned tensor
-   * replaces the gradient. Returns a function that removes the hook.
+   * replaces the gradient (`Tensor.register_hook`). Returns a function that removes the hook.
    */
   registerHook(hook: GradHook): () => void {
     if (!this.requiresGrad)
@@ -422,12 +494,15 @@ export class Tensor implements View, Tracked {
     return this.#hooks ?? [];
   }
 
-  /** A tensor sharing this storage, cut from the graph (a leaf that does not require grad). */
+  /**
+   * A tensor sharing this storage, cut from the graph (`Tensor.detach`): a leaf that does not
+   * require grad.
+   */
   detach(): Tensor {
     this.#checkLive("detach");
     return new Tensor(this.storage, this.shape, this.strides, this.offset);
   }
-  /** Cuts this tensor from the graph in place. */
+  /** Cuts this tensor from the graph in place (`Tensor.detach_`). */
   detach_(): this {
     this.#setGradFn(null);
     this.#requiresGrad = false;
@@ -457,16 +532,16 @@ export class Tensor implements View, Tracked {
 
   // ---- views and copies of the tensor itself ----
 
-  /** The last two dims swapped (PyTorch's `mT`). */
+  /** The last two dims swapped (`Tensor.mT`), a view. Shapes: `(*, m, n)` -> `(*, n, m)`. */
   get mT(): Tensor {
     return transpose(this, -2, -1);
   }
-  /** This tensor if contiguous, else a contiguous copy. */
+  /** This tensor if contiguous, else a contiguous copy (`Tensor.contiguous`); differentiable. */
   contiguous(): Tensor {
     this.#checkLive("contiguous");
     return this.isContiguous() ? this : contiguousCopy(this);
   }
-  /** A copy that stays on the graph (its gradient flows back). */
+  /** A contiguous copy that stays on the graph (`Tensor.clone`): its gradient flows back. */
   clone(): Tensor {
     return contiguousCopy(this);
   }
@@ -474,7 +549,7 @@ export class Tensor implements View, Tracked {
 
 // NOTE: the op methods (`x.add(y)`, `x.sum()`, `x.view(...)`, ...) are declared in `methods/` and
 // installed on the prototype below; this merges their declarations into the class's type.
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- methods installed below
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- installed below
 export interface Tensor extends ElementwiseMethods, InPlaceMethods, ReduceMethods, ShapeMethods {}
 
 installElementwiseMethods(Tensor.prototype);

@@ -23,12 +23,12 @@ const castPrim = defineOp<[Tensor], { from: DType; to: DType }>({
 });
 
 /**
- * `x` converted to `dtype`, as PyTorch's `x.to(dtype)` but always a new tensor (the Tensor
- * method returns `x` itself when the dtype is already right). Differentiable between float
- * dtypes. Shapes: `x: (*)` -> `(*)`.
+ * x converted to `dtype` (`torch.Tensor.to(dtype)`), always as a new tensor (`x.to(dtype)`
+ * returns x itself when nothing changes); differentiable between float dtypes. Floats become
+ * integers by truncation, and bools are x != 0. Shapes: `x: (*)` -> `(*)`.
  *
  * @example
- * cast(torch.tensor([1.7, -1.2]), "int32"); // [1, -1]
+ * torch.tensor([1.7, -1.2]).to("int32"); // [1, -1]
  */
 export function cast(x: Tensor, dtype: DType): Tensor {
   return castPrim([x], { from: x.dtype, to: dtype });
@@ -45,8 +45,8 @@ const clonePrim = defineOp<[Tensor]>({
 });
 
 /**
- * A contiguous copy that stays on the graph, as PyTorch's `x.clone()`: its gradient is the
- * identity. Shapes: `x: (*)` -> `(*)`, contiguous.
+ * A contiguous copy that stays on the graph (`torch.Tensor.clone`): its gradient is the
+ * identity. Shapes: `x: (*)` -> `(*)`.
  */
 export function contiguousCopy(x: Tensor): Tensor {
   return clonePrim([x], undefined);

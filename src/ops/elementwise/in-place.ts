@@ -80,7 +80,7 @@ export function binaryInPlace<T extends Tensor>(
   return self;
 }
 
-/** Whether `other` reads self's storage through another layout (writing in place would corrupt it). */
+/** Whether `other` reads self's storage through another layout (an in-place write would race). */
 function overlapsDifferently(self: Tensor, other: Tensor): boolean {
   if (other.storage !== self.storage) return false;
   return !(
@@ -96,6 +96,7 @@ function broadcastsTo(shape: Shape, target: Shape): boolean {
   return shape.every((s, i) => s === 1 || s === target[lead + i]);
 }
 
+/** @internal `self.fill_(value)`: every element becomes `value`; cuts self from the graph. */
 export function fillInPlace<T extends Tensor>(self: T, value: number, op: string): T {
   self.checkInPlace(op);
   runKernel(self.backend, "fill", { value, out: self });
@@ -109,7 +110,10 @@ const COPY_INTO = linearGradient<{ srcShape: Shape }>("copy", (g, { srcShape }) 
   sumTo(g, srcShape),
 );
 
-/** self <- src (broadcast to self's shape and converted to its dtype). */
+/**
+ * @internal `self.copy_(src)` (PyTorch's `Tensor.copy_`): src broadcast to self's shape and
+ * converted to its dtype; the gradient flows back to src.
+ */
 export function copyInPlace<T extends Tensor>(self: T, src: Tensor): T {
   self.checkInPlace("copy_");
   backendOf("copy_", self, src);
@@ -121,6 +125,10 @@ export function copyInPlace<T extends Tensor>(self: T, src: Tensor): T {
   return self;
 }
 
+/**
+ * @internal `uniform_(low, high)` / `normal_(mean, std)`: self refilled from the global
+ * generator (the same numbers on every device).
+ */
 export function randomInPlace<T extends Tensor>(
   self: T,
   dist: "uniform" | "normal",

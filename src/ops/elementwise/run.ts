@@ -29,7 +29,7 @@ export function scalarTensor(value: number | boolean, dtype: DType, backend: Bac
   return tensorFromArray(backend, dtype, [], data, "tensor");
 }
 
-/** Runs a unary primitive: out = f(x), of x's shape. */
+/** @internal Runs a unary primitive of the table: out = f(x), of x's shape. */
 export function unary(def: UnaryDef, x: Tensor): Tensor {
   const backend = backendOf(def.name, x);
   const out = emptyTensor(backend, def.dtype(x.dtype, def.name), x.shape, def.name);
@@ -38,7 +38,7 @@ export function unary(def: UnaryDef, x: Tensor): Tensor {
   return out;
 }
 
-/** Runs a binary primitive with broadcasting: out = f(a, b). */
+/** @internal Runs a binary primitive of the table with broadcasting: out = f(a, b). */
 export function binary(def: BinaryDef, a0: TensorOrScalar, b0: TensorOrScalar): Tensor {
   const backend = backendOfOperands(def.name, a0, b0);
   const promoted = operandType(a0, b0);
@@ -77,8 +77,8 @@ const WHERE: Gradient<BroadcastAttrs> = {
 };
 
 /**
- * `cond ? a : b` elementwise, with broadcasting, as PyTorch's `torch.where(cond, a, b)`; either
- * branch may be a JS number. Shapes: `cond`, `a`, `b` broadcast together to the output's shape.
+ * `cond ? a : b` elementwise (`torch.where`); either branch may be a JS number, and the gradient
+ * flows to the branch taken. Shapes: `cond` (bool), `a`, `b` broadcast together.
  *
  * @example
  * torch.where(x.gt(0), x, 0); // relu

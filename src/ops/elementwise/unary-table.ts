@@ -175,7 +175,7 @@ export const UNARY = {
     saves: "out",
     backward: (g, _x, out) => div(g, mul(out, 2)),
   }),
-  // sqrt whose gradient is 0 where the output is 0 (std of constant data), as PyTorch's std_backward
+  // sqrt with gradient 0 where the output is 0 (std of constant data), as PyTorch's std_backward
   stdSqrt: unaryOp({
     name: "sqrt",
     js: (x) => Math.sqrt(x),

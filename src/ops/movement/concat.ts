@@ -17,7 +17,13 @@ const CAT: Gradient<{ sizes: readonly number[]; dim: number }> = {
   backward: ([g], _, { attrs }) => split(g!, attrs.sizes, attrs.dim),
 };
 
-/** Concatenates along `dim`; all tensors must agree elsewhere. */
+/**
+ * The tensors joined along `dim` (`torch.cat`); they must agree in every other dim, and the
+ * result has their promoted dtype. Shapes: `(a, n1, b)`, `(a, n2, b)` along 1 -> `(a, n1 + n2, b)`.
+ *
+ * @example
+ * torch.cat([torch.zeros([2, 3]), torch.ones([1, 3])]).shape; // [3, 3]
+ */
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   if (tensors.length === 0) throw new ValueError("cat", "expected a non-empty list of tensors");
   const first = tensors[0]!;
@@ -51,7 +57,13 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   return out;
 }
 
-/** Stacks along a new `dim`. */
+/**
+ * The tensors (all of one shape) joined along a new dim `dim` (`torch.stack`).
+ * Shapes: k tensors `(a, b)` at dim 0 -> `(k, a, b)`.
+ *
+ * @example
+ * torch.stack([torch.zeros([3]), torch.ones([3])], 1).shape; // [3, 2]
+ */
 export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   return composite("stack", tensors, () => {
     if (tensors.length === 0) throw new ValueError("stack", "expected a non-empty list of tensors");

@@ -54,6 +54,13 @@ function viewBackward(g: Tensor, inputShape: Shape, reslice: (t: Tensor) => Tens
   return gx;
 }
 
+/**
+ * `length` entries of dim `dim` from `start` (`torch.narrow`, x[..., start:start+length, ...]);
+ * a view. A negative start counts from the end. Shapes: `(a, n, b)` with dim 1 -> `(a, length, b)`.
+ *
+ * @example
+ * torch.arange(10).narrow(0, 2, 3); // [2, 3, 4]
+ */
 export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
   const d = axis(dim, x.ndim, "narrow");
   const size = x.shape[d]!;
@@ -78,6 +85,10 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
   });
 }
 
+/**
+ * Entry `index` of dim `dim`, which is removed (`torch.select`, x[..., index, ...]); a view.
+ * A negative index counts from the end. Shapes: `(a, n, b)` with dim 1 -> `(a, b)`.
+ */
 export function select(x: Tensor, dim: number, index: number): Tensor {
   const d = axis(dim, x.ndim, "select");
   const size = x.shape[d]!;
@@ -127,7 +138,14 @@ function parseSlice(s: string, size: number): Slice {
   return { start: clampIdx(num(parts[0], 0)), stop: clampIdx(num(parts[1], size)), step };
 }
 
-/** Basic indexing as one view: `x.index(":", -1, "1:4:2", null, "...")`. */
+/**
+ * Basic indexing as one view, as `x[...]` in PyTorch: integers select (dropping the dim),
+ * `"a:b:c"` strings slice, `null` adds a size-1 dim, `"..."` stands for the dims not named.
+ * Shapes: `(a, b, c)` indexed `(":", -1, null)` -> `(a, 1, c)`.
+ *
+ * @example
+ * x.index(":", -1, "1:4:2"); // x[:, -1, 1:4:2]
+ */
 export function index(x: Tensor, args: readonly IndexArg[]): Tensor {
   const ellipses = args.filter((a) => a === "...").length;
   if (ellipses > 1)
@@ -185,6 +203,14 @@ export function index(x: Tensor, args: readonly IndexArg[]): Tensor {
   });
 }
 
+/**
+ * x cut along `dim` into pieces of `size` (the last may be smaller) or of the given sizes
+ * (`torch.split`); each piece is a view. Shapes: `(a, 5)` split 2 along 1 -> `(a, 2)`, `(a, 2)`,
+ * `(a, 1)`.
+ *
+ * @example
+ * torch.arange(5).split([2, 3]).map((t) => t.shape); // [[2], [3]]
+ */
 export function split(x: Tensor, sizeOrSections: number | readonly number[], dim = 0): Tensor[] {
   const d = axis(dim, x.ndim, "split");
   const size = x.shape[d]!;
@@ -214,6 +240,10 @@ export function split(x: Tensor, sizeOrSections: number | readonly number[], dim
   return out;
 }
 
+/**
+ * x cut into `chunks` pieces of equal size (the last may be smaller) along `dim`
+ * (`torch.chunk`); views. Shapes: `(6, b)` in 3 chunks -> three `(2, b)`.
+ */
 export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
   if (!Number.isInteger(chunks) || chunks <= 0)
     throw new ValueError("chunk", `chunks must be a positive integer; got ${chunks}`);
@@ -221,6 +251,10 @@ export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
   return split(x, Math.max(1, Math.ceil(x.shape[d]! / chunks)), d);
 }
 
+/**
+ * The entries along `dim`, each without that dim (`torch.unbind`); views.
+ * Shapes: `(n, a, b)` -> n tensors `(a, b)`.
+ */
 export function unbind(x: Tensor, dim = 0): Tensor[] {
   const d = axis(dim, x.ndim, "unbind");
   return Array.from({ length: x.shape[d]! }, (_, i) => select(x, d, i));

@@ -27,10 +27,10 @@ import { contiguousCopy } from "../elementwise/copy.js";
  * view (or a sum, for expand), so double backward works.
  */
 
-/** Normalises a possibly negative dim against ndim (dims count from the end when negative). */
+/** Normalises a possibly negative dim against ndim (a negative dim counts from the end). */
 export const axis = normalizeAxis;
 
-/** Accepts `f(2, 3)`, `f([2, 3])` and `f()` alike. */
+/** Sizes given as `f(2, 3)`, `f([2, 3])` or `f()` alike, as one array. */
 export function flatShapeArgs(args: readonly (number | readonly number[])[]): number[] {
   if (args.length === 1 && typeof args[0] !== "number") return [...args[0]!];
   return args as number[];
@@ -97,6 +97,14 @@ function viewStrides(shape: Shape, strides: readonly number[], target: Shape): n
   return out;
 }
 
+/**
+ * A view of x with another shape (`torch.Tensor.view`), sharing x's storage; one size may be -1
+ * (inferred). Throws when x's strides cannot express it without a copy (use `reshape`).
+ * Shapes: `x: (*)` -> `shape`, with the same number of elements.
+ *
+ * @example
+ * torch.arange(6).view([2, 3]).shape; // [2, 3]
+ */
 export function view(x: Tensor, shape0: Shape): Tensor {
   const shape = inferShape(shape0, x.numel(), "view", x.shape);
   const strides = viewStrides(x.shape, x.strides, shape);
@@ -109,6 +117,13 @@ export function view(x: Tensor, shape0: Shape): Tensor {
   return makeView(x, shape, strides, x.offset, VIEW, { from: x.shape });
 }
 
+/**
+ * x with another shape (`torch.reshape`): a view when the strides allow it, else a copy.
+ * Shapes: `x: (*)` -> `shape` (one size may be -1).
+ *
+ * @example
+ * torch.zeros([2, 3]).t().reshape([-1]).shape; // [6] (a copy: the transpose is not viewable)
+ */
 export function reshape(x: Tensor, shape0: Shape): Tensor {
   return composite("reshape", [x], () => {
     const shape = inferShape(shape0, x.numel(), "reshape", x.shape);
@@ -120,6 +135,13 @@ export function reshape(x: Tensor, shape0: Shape): Tensor {
   });
 }
 
+/**
+ * Dims `startDim..endDim` merged into one (`torch.flatten`); a 0-d tensor becomes [1].
+ * Shapes: `(a, b, c, d)` with startDim 1, endDim 2 -> `(a, b * c, d)`.
+ *
+ * @example
+ * torch.zeros([2, 3, 4]).flatten(1).shape; // [2, 12]
+ */
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   return composite("flatten", [x], () => {
     if (x.ndim === 0) return reshape(x, [1]);
@@ -132,6 +154,10 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   });
 }
 
+/**
+ * Dim `dim` split into `sizes` (`torch.unflatten`); one size may be -1.
+ * Shapes: `(a, b * c)` with dim 1, sizes [b, c] -> `(a, b, c)`.
+ */
 export function unflatten(x: Tensor, dim: number, sizes: readonly number[]): Tensor {
   return composite("unflatten", [x], () => {
     const d = axis(dim, x.ndim, "unflatten");
@@ -140,6 +166,10 @@ export function unflatten(x: Tensor, dim: number, sizes: readonly number[]): Ten
   });
 }
 
+/**
+ * x without its size-1 dims, or only those of `dim` that have size 1 (`torch.squeeze`); a view.
+ * Shapes: `(a, 1, b, 1)` -> `(a, b)`.
+ */
 export function squeeze(x: Tensor, dim?: number | readonly number[]): Tensor {
   const dims = dim === undefined ? x.shape.map((_, i) => i) : normalizeAxes(dim, x.ndim, "squeeze");
   const keep = x.shape.map((s, i) => !(s === 1 && dims.includes(i)));
@@ -153,6 +183,13 @@ export function squeeze(x: Tensor, dim?: number | readonly number[]): Tensor {
   );
 }
 
+/**
+ * x with a new size-1 dim at `dim` (`torch.unsqueeze`); a view. `dim` may be x.ndim (or -1).
+ * Shapes: `(a, b)` with dim 1 -> `(a, 1, b)`.
+ *
+ * @example
+ * torch.zeros([3]).unsqueeze(0).shape; // [1, 3]
+ */
 export function unsqueeze(x: Tensor, dim: number): Tensor {
   const d = axis(dim, x.ndim + 1, "unsqueeze");
   const shape = [...x.shape.slice(0, d), 1, ...x.shape.slice(d)];
@@ -161,6 +198,13 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
   return makeView(x, shape, strides, x.offset, UNSQUEEZE, { dim: d });
 }
 
+/**
+ * x with its dims reordered (`torch.permute`): dim i of the result is dim `dims[i]` of x; a view.
+ * Shapes: `(a, b, c)` with dims [2, 0, 1] -> `(c, a, b)`.
+ *
+ * @example
+ * torch.zeros([2, 3, 4]).permute(2, 0, 1).shape; // [4, 2, 3]
+ */
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
   if (dims.length !== x.ndim)
     throw new ShapeError(
@@ -182,6 +226,10 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   );
 }
 
+/**
+ * x with dims `dim0` and `dim1` swapped (`torch.transpose`); a view.
+ * Shapes: `(a, b, c)` with dims 0, 2 -> `(c, b, a)`.
+ */
 export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   return composite("transpose", [x], () => {
     const order = x.shape.map((_, i) => i);
@@ -193,6 +241,10 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   });
 }
 
+/**
+ * The transpose of a matrix (`torch.t`); 0-d and 1-D tensors come back as they are.
+ * Shapes: `(a, b)` -> `(b, a)`; throws for more than 2 dims.
+ */
 export function t(x: Tensor): Tensor {
   if (x.ndim > 2)
     throw new ShapeError(
@@ -202,7 +254,14 @@ export function t(x: Tensor): Tensor {
   return x.ndim < 2 ? makeView(x, x.shape, x.strides, x.offset, T, undefined) : transpose(x, 0, 1);
 }
 
-/** A broadcast view (stride 0 on repeated dims); -1 keeps a size. Its gradient is a sum. */
+/**
+ * x broadcast to `shape` (`torch.Tensor.expand`) as a view: repeated dims get stride 0, so nothing
+ * is copied; -1 keeps a size. Its gradient sums over the repeated dims.
+ * Shapes: `(1, b)` -> `(a, b)`; new leading dims may be added.
+ *
+ * @example
+ * torch.tensor([1, 2]).expand([3, 2]).shape; // [3, 2]
+ */
 export function expand(x: Tensor, shape0: readonly number[]): Tensor {
   if (shape0.length < x.ndim)
     throw new ShapeError(
@@ -227,6 +286,13 @@ export function expand(x: Tensor, shape0: readonly number[]): Tensor {
   return makeView(x, shape, strides, x.offset, EXPAND, { from: x.shape });
 }
 
+/**
+ * x tiled `sizes[i]` times along each dim (`torch.Tensor.repeat`); a copy.
+ * Shapes: `(a, b)` with sizes [r0, r1] -> `(r0 * a, r1 * b)`; extra sizes add leading dims.
+ *
+ * @example
+ * torch.tensor([1, 2]).repeat(2, 2).shape; // [2, 4]
+ */
 export function repeat(x: Tensor, sizes: readonly number[]): Tensor {
   return composite("repeat", [x], () => {
     if (sizes.length < x.ndim)
@@ -237,7 +303,7 @@ export function repeat(x: Tensor, sizes: readonly number[]): Tensor {
     checkShape(sizes, "repeat");
     const lead = sizes.length - x.ndim;
     const padded = [...new Array<number>(lead).fill(1), ...x.shape];
-    // [a, b] repeated (r0, r1): view as [1, a, 1, b], expand to [r0, a, r1, b], copy to [r0*a, r1*b].
+    // [a, b] repeated (r0, r1): view as [1, a, 1, b], expand to [r0, a, r1, b], copy as [r0a, r1b]
     const inter = padded.flatMap((s) => [1, s]);
     const expanded = padded.flatMap((s, i) => [sizes[i]!, s]);
     const v = reshape(x, inter);
@@ -252,7 +318,7 @@ export function repeat(x: Tensor, sizes: readonly number[]): Tensor {
   });
 }
 
-/** Reversed along `dims` (a copy, as in PyTorch). */
+/** x reversed along `dims` (`torch.flip`); a copy, as in PyTorch. Shapes: `x: (*)` -> `(*)`. */
 export function flip(x: Tensor, dims0: number | readonly number[]): Tensor {
   return composite("flip", [x], () => {
     const dims = normalizeAxes(dims0, x.ndim, "flip");
@@ -263,7 +329,7 @@ export function flip(x: Tensor, dims0: number | readonly number[]): Tensor {
   });
 }
 
-/** A negative-stride view reversed along `dims`. */
+/** @internal x reversed along `dims` as a negative-stride view (no copy). */
 export function flipView(x: Tensor, dims: readonly number[]): Tensor {
   let offset = x.offset;
   const strides = x.strides.slice();

@@ -8,30 +8,63 @@ import { defineDelegates, type OpsFor } from "./install.js";
  * tensor's storage, bump its version counter and return this tensor.
  */
 export interface InPlaceMethods {
+  /**
+   * this += alpha * other, in place (`Tensor.add_`); returns this. Writes straight into the storage
+   * when no graph is recorded. Shapes: `other` broadcasts to this shape.
+   *
+   * @example
+   * torch.noGrad(() => p.add_(grad, { alpha: -lr }));
+   */
   add_(other: TensorOrScalar, options?: { alpha?: number }): this;
+  /** this -= alpha * other, in place (`Tensor.sub_`). Shapes: `other` broadcasts to this shape. */
   sub_(other: TensorOrScalar, options?: { alpha?: number }): this;
+  /** this *= other, in place (`Tensor.mul_`). Shapes: `other` broadcasts to this shape. */
   mul_(other: TensorOrScalar): this;
+  /** this /= other, in place (`Tensor.div_`); integers cannot hold the float result and throw. */
   div_(other: TensorOrScalar): this;
+  /** this = this ^ exponent, in place (`Tensor.pow_`). */
   pow_(exponent: TensorOrScalar): this;
+  /** This clamped into [min, max], in place (`Tensor.clamp_`). */
   clamp_(min?: number | null, max?: number | null): this;
+  /** this = -this, in place (`Tensor.neg_`). */
   neg_(): this;
+  /** this = sqrt(this), in place (`Tensor.sqrt_`). */
   sqrt_(): this;
+  /** this = e^this, in place (`Tensor.exp_`). */
   exp_(): this;
+  /** this = max(this, 0), in place (`Tensor.relu_`). */
   relu_(): this;
-  /** this = this + value * t1 * t2 */
+  /** this += value * t1 * t2, in place (`Tensor.addcmul_`). */
   addcmul_(t1: Tensor, t2: Tensor, options?: { value?: number }): this;
-  /** this = this + value * t1 / t2 */
+  /** this += value * t1 / t2, in place (`Tensor.addcdiv_`). */
   addcdiv_(t1: Tensor, t2: Tensor, options?: { value?: number }): this;
-  /** this = this + weight * (end - this) */
+  /** this += weight * (end - this), in place (`Tensor.lerp_`). */
   lerp_(end: Tensor, weight: number): this;
+  /** Every element becomes `value`, in place (`Tensor.fill_`); cuts this from the graph. */
   fill_(value: number): this;
+  /**
+   * Every element becomes 0, in place (`Tensor.zero_`).
+   *
+   * @example
+   * p.grad?.zero_();
+   */
   zero_(): this;
-  /** Copies `src` (broadcast to this shape, converted to this dtype) into this tensor. */
+  /**
+   * `src` written into this tensor (`Tensor.copy_`), broadcast to its shape and converted to its
+   * dtype; the gradient flows back to `src`.
+   */
   copy_(src: Tensor): this;
+  /** `value` where `mask` is true, in place (`Tensor.masked_fill_`). */
   maskedFill_(mask: Tensor, value: number): this;
-  /** Fills with uniform values in [low, high) from the global generator. */
+  /**
+   * Refilled with uniform values in [low, high) (default [0, 1)) from the global generator
+   * (`Tensor.uniform_`).
+   */
   uniform_(low?: number, high?: number): this;
-  /** Fills with normal values of the given mean and std from the global generator. */
+  /**
+   * Refilled with normal values (default mean 0, std 1) from the global generator
+   * (`Tensor.normal_`).
+   */
   normal_(mean?: number, std?: number): this;
 }
 
