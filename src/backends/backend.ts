@@ -47,7 +47,3 @@ export function registerBackend(backend: Backend): void {
 export function findBackend(device: DeviceName): Backend | undefined {
   return backends.get(device);
 }
-
-export function registeredDevices(): DeviceName[] {
-  return [...backends.keys()];
-}

@@ -8,8 +8,6 @@ registerBackend(cpuBackend);
 export type DeviceRequest = DeviceName | "auto";
 
 let defaultDevice: DeviceName = "cpu";
-/** Why the last attempt to acquire WebGPU failed (for "auto" and error messages). */
-let webgpuFailure: string | null = null;
 let webgpuPending: Promise<WebGPUBackend | { reason: string }> | null = null;
 
 /**
@@ -24,8 +22,7 @@ async function acquireWebGPU(): Promise<WebGPUBackend | { reason: string }> {
     try {
       const { initWebGPU } = await import("./webgpu/index.js");
       const result = await initWebGPU();
-      if ("reason" in result) webgpuFailure = result.reason;
-      else registerBackend(result);
+      if (!("reason" in result)) registerBackend(result);
       return result;
     } finally {
       webgpuPending = null;
@@ -88,9 +85,4 @@ export async function init(options: { device?: DeviceRequest } = {}): Promise<De
 /** The device `init` chose. */
 export function getDefaultDevice(): DeviceName {
   return defaultDevice;
-}
-
-/** Why WebGPU could not be acquired, if an attempt failed (null otherwise). */
-export function webgpuUnavailableReason(): string | null {
-  return webgpuFailure;
 }

@@ -76,9 +76,3 @@ export function scalarResultType(t: DType, x: number | boolean): DType {
   if (!Number.isInteger(x)) return isFloat(t) ? t : "float32";
   return t === "bool" ? "int32" : t;
 }
-
-/** The dtype of a bare JS value when it becomes a tensor. */
-export function dtypeOfScalar(x: number | boolean): DType {
-  if (typeof x === "boolean") return "bool";
-  return "float32";
-}

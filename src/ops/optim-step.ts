@@ -24,9 +24,6 @@ import type { KernelArgs, OptimStepScalars } from "./prims.js";
  * applies one update.
  */
 
-/** Which update: AdamW is `adam` with `decoupledWeightDecay`, Momentum is `sgd`. */
-export type OptimStepKind = KernelArgs["optimStep"]["kind"];
-
 /** SGD with momentum, dampening, Nesterov, weight decay (L2) and maximize. */
 export interface SgdStepHyper {
   kind: "sgd";

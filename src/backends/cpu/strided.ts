@@ -77,11 +77,3 @@ export function contiguousElements<T extends TypedArray>(v: View): T {
   for (const d of v.shape) n *= d;
   return (v.storage.data as T).subarray(v.offset, v.offset + n) as T;
 }
-
-/** A view of the dims of `v` taken in `order` (a permutation), for moving reduced dims last. */
-export function permuteView(
-  v: View,
-  order: readonly number[],
-): { shape: number[]; strides: number[] } {
-  return { shape: order.map((d) => v.shape[d]!), strides: order.map((d) => v.strides[d]!) };
-}
