@@ -3,9 +3,8 @@
  * functions, copies and casts, and the in-place ops. Each part has its own file under
  * `elementwise/`.
  */
-export { keepDtype, numeric, toBool, toFloat, type DTypeRule } from "./elementwise/dtype-rules.js";
 export { UNARY, type UnaryDef } from "./elementwise/unary-table.js";
-export { BINARY, type BinaryDef, type BroadcastAttrs } from "./elementwise/binary-table.js";
+export { BINARY, type BinaryDef } from "./elementwise/binary-table.js";
 export { binary, scalarTensor, unary, where } from "./elementwise/run.js";
 export { COPY, cast, contiguousCopy } from "./elementwise/copy.js";
 export * from "./elementwise/functions.js";
