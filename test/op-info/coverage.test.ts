@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+
 import { describe, expect, it } from "vitest";
 
 import * as torch from "../../src/index.js";
@@ -134,6 +136,12 @@ describe("op list coverage", () => {
     const names = new Set(publicNames());
     expect(Object.keys(EXEMPT).filter((n) => covered.has(n))).toEqual([]);
     expect(Object.keys(EXEMPT).filter((n) => !names.has(n))).toEqual([]);
+  });
+
+  it("every exemption names test files that exist", () => {
+    const root = new URL("../../", import.meta.url);
+    const named = Object.values(EXEMPT).flatMap((why) => why.match(/test\/[\w/.-]+\.ts/g) ?? []);
+    expect(named.filter((f) => !existsSync(new URL(f, root)))).toEqual([]);
   });
 
   it("every op has samples and unique sample names", () => {
