@@ -10,7 +10,7 @@ process.env.XDG_RUNTIME_DIR ??= "/tmp";
 
 import { afterAll, describe, expect, it } from "vitest";
 import type { DType, TypedArray } from "../../src/core/dtype.js";
-import type { Storage, View } from "../../src/core/layout.js";
+import { contiguousStrides, type Storage, type View } from "../../src/core/layout.js";
 import { cpuBackend } from "../../src/backends/cpu/index.js";
 import type { KernelHost } from "../../src/backends/webgpu/host.js";
 import { initWebGPU, type WebGPUBackend } from "../../src/backends/webgpu/index.js";
@@ -142,7 +142,7 @@ function pair(
   const cpuStorage = cpuBackend.alloc(dtype, data.length);
   cpuBackend.write(cpuStorage, data);
   const gpuStorage = ctx!.upload(dtype, data);
-  const st = strides ?? contiguous(shape);
+  const st = strides ?? contiguousStrides(shape);
   return {
     cpu: { storage: cpuStorage, dtype, shape, strides: st, offset },
     gpu: { storage: gpuStorage, dtype, shape, strides: st, offset },
@@ -156,16 +156,6 @@ function output(dtype: DType, shape: readonly number[], offset = 0): Pair {
   return pair(dtype, dtype === "bool" ? new Uint8Array(n) : fill, shape, undefined, offset);
 }
 
-function contiguous(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    s[d] = acc;
-    acc *= shape[d]!;
-  }
-  return s;
-}
-
 /**
  * A random float view of `shape` whose dims are stored in the order `order` (outermost first,
  * a permutation of the dims) after `offset` elements: a transposed view when `order` is not
@@ -173,7 +163,7 @@ function contiguous(shape: readonly number[]): number[] {
  */
 function permutedFloats(shape: readonly number[], order: readonly number[], offset = 0): Pair {
   const stored = order.map((d) => shape[d]!);
-  const storedStrides = contiguous(stored);
+  const storedStrides = contiguousStrides(stored);
   const strides = shape.map((_, d) => storedStrides[order.indexOf(d)]!);
   const n = stored.reduce((a, b) => a * b, 1);
   return pair("float32", randomFloats(n + offset), shape, strides, offset);
@@ -523,7 +513,7 @@ function convInput(shape: number[], gpuOffset: number): Pair {
   const padded = new Float32Array(n + gpuOffset);
   padded.fill(Number.NaN, 0, gpuOffset);
   padded.set(data, gpuOffset);
-  const strides = contiguous(shape);
+  const strides = contiguousStrides(shape);
   return {
     cpu: { storage: cpuStorage, dtype: "float32", shape, strides, offset: 0 },
     gpu: {
@@ -790,7 +780,7 @@ describe.skipIf(!ctx)("webgpu gather vs cpu", () => {
         const n = 5 * 6 * 7;
         // x stored as [7, 5, 6] (a permuted view), after 2 elements
         const stored = [7, 5, 6];
-        const st = contiguous(stored);
+        const st = contiguousStrides(stored);
         const x = pair(dtype, typedData(dtype, n + 2), xShape, [st[1]!, st[2]!, st[0]!], 2);
         const iShape = [4, 5, 3];
         iShape[dim] = 9;

@@ -1,4 +1,4 @@
-import type { FloatArray } from "../../src/backends/cpu/gemm.js";
+import type { Gemm } from "../../src/backends/cpu/gemm.js";
 
 /**
  * The test oracle for `gemm` (`src/backends/cpu/gemm.ts`): a plain triple loop with the same contract.
@@ -6,22 +6,22 @@ import type { FloatArray } from "../../src/backends/cpu/gemm.js";
  * @example
  * gemmReference(2, 2, 3, a, 0, 3, 1, b, 0, 2, 1, expected, 0);
  */
-export function gemmReference(
-  M: number,
-  N: number,
-  K: number,
-  a: FloatArray,
-  aOff: number,
-  aRs: number,
-  aCs: number,
-  b: FloatArray,
-  bOff: number,
-  bRs: number,
-  bCs: number,
-  out: FloatArray,
-  outOff: number,
+export const gemmReference: Gemm = (
+  M,
+  N,
+  K,
+  a,
+  aOff,
+  aRs,
+  aCs,
+  b,
+  bOff,
+  bRs,
+  bCs,
+  out,
+  outOff,
   accumulate = false,
-): void {
+) => {
   for (let i = 0; i < M; i++) {
     for (let j = 0; j < N; j++) {
       let s = 0;
@@ -30,4 +30,4 @@ export function gemmReference(
       out[o] = accumulate ? out[o] + s : s;
     }
   }
-}
+};
