@@ -5,6 +5,7 @@ import type { WebGPUBackend } from "./webgpu/index.js";
 
 registerBackend(cpuBackend);
 
+/** What `torch.init({ device })` takes: a device, or "auto" (webgpu on a hardware adapter, else cpu). */
 export type DeviceRequest = DeviceName | "auto";
 
 let defaultDevice: DeviceName = "cpu";

@@ -12,6 +12,7 @@ export interface DTypeArrays {
   int32: Int32Array;
   bool: Uint8Array;
 }
+/** The typed array that holds a dtype's values: Float32Array, Float64Array, Int32Array, Uint8Array (bool). */
 export type TypedArray = DTypeArrays[DType];
 
 export const DTYPES: readonly DType[] = ["bool", "int32", "float32", "float64"];

@@ -18,6 +18,7 @@ export function manualSeed(s: number): void {
   counter = 0;
 }
 
+/** The seed the global generator was last seeded with (PyTorch's `torch.initial_seed`). */
 export function initialSeed(): number {
   return seed;
 }
@@ -35,6 +36,10 @@ export function getRngState(): { seed: number; counter: number } {
   return { seed, counter };
 }
 
+/**
+ * Restores the generator's state from {@link getRngState} (PyTorch's `torch.set_rng_state`): the
+ * random numbers that follow repeat those that followed the save.
+ */
 export function setRngState(state: { seed: number; counter: number }): void {
   seed = state.seed;
   counter = state.counter;

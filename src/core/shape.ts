@@ -1,5 +1,6 @@
 import { ShapeError, ValueError } from "./errors.js";
 
+/** A tensor's shape: its size along each dim (`[]` for a scalar), as PyTorch's `torch.Size`. */
 export type Shape = readonly number[];
 
 /** `[2, 3]`, the one way shapes appear in messages (`${shape}` would print `2,3`). */

@@ -73,7 +73,7 @@ export class Tensor implements View, Tracked {
   #disposed = false;
   #hooks: GradHook[] | null = null;
 
-  /** @internal Use `torch.tensor`, `torch.zeros`, ... to make tensors. */
+  /** Use `torch.tensor`, `torch.zeros`, ... to make tensors. @internal */
   constructor(storage: Storage, shape: Shape, strides: readonly number[], offset: number) {
     this.storage = storage;
     this.shape = shape;
@@ -102,8 +102,9 @@ export class Tensor implements View, Tracked {
   }
 
   /**
-   * @internal The leaf whose `.grad` a gradient reaching this tensor goes to: itself, or the
-   * original of a saved handle.
+   * The leaf whose `.grad` a gradient reaching this tensor goes to: itself, or the original of a
+   * saved handle.
+   * @internal
    */
   get gradLeaf(): Tensor {
     return this.#leaf ?? this;
@@ -119,7 +120,7 @@ export class Tensor implements View, Tracked {
   get device(): DeviceName {
     return this.storage.backend.name;
   }
-  /** @internal */
+  /** The backend object that owns its storage (its kernels and memory). @internal */
   get backend(): Backend {
     return this.storage.backend;
   }
@@ -228,7 +229,7 @@ export class Tensor implements View, Tracked {
     return this;
   }
 
-  /** @internal A second handle on the same view, owned by an autograd node (not by any scope). */
+  /** A second handle on the same view, owned by an autograd node (not by any scope). @internal */
   share(): Tensor {
     const t = new Tensor(this.storage, this.shape, this.strides, this.offset);
     t.kept = true;
@@ -241,7 +242,7 @@ export class Tensor implements View, Tracked {
     return t;
   }
 
-  /** @internal Makes this tensor output `index` of `node`. */
+  /** Makes this tensor output `index` of `node`. @internal */
   attachGradFn(node: Node, index: number): void {
     this.#setGradFn(node);
     this.outputIndex = index;
@@ -489,7 +490,7 @@ export class Tensor implements View, Tracked {
     const list = this.#hooks;
     return () => void list.splice(list.indexOf(hook) >>> 0, 1);
   }
-  /** @internal The hooks of a leaf. */
+  /** The hooks of a leaf. @internal */
   get leafHooks(): readonly GradHook[] {
     return this.#hooks ?? [];
   }
@@ -511,7 +512,7 @@ export class Tensor implements View, Tracked {
 
   // ---- in-place ----
 
-  /** @internal Checks that an in-place op may write this tensor. */
+  /** Checks that an in-place op may write this tensor. @internal */
   checkInPlace(op: string): void {
     this.#checkLive(op);
     if (this.isLeaf && this.requiresGrad && isGradEnabled()) {
@@ -521,7 +522,7 @@ export class Tensor implements View, Tracked {
       );
     }
   }
-  /** @internal Takes the place of `result` in the graph after its values were copied in. */
+  /** Takes the place of `result` in the graph after its values were copied in. @internal */
   rebase(result: Tensor): void {
     if (result.gradFn) {
       this.#setGradFn(result.gradFn);
