@@ -32,6 +32,7 @@ function countsFor(device: string): DeviceCounts {
 
 export function noteTensorCreated(device: string): void {
   countsFor(device).tensors++;
+  tensorsSinceTurn++;
 }
 
 export function noteTensorDisposed(device: string): void {
@@ -42,7 +43,9 @@ export function noteTensorDisposed(device: string): void {
 export function noteStorageAllocated(storage: Storage): void {
   const c = countsFor(storage.backend.name);
   c.storages++;
-  c.bytes += storage.size * bytesPerElement(storage.dtype);
+  const bytes = storage.size * bytesPerElement(storage.dtype);
+  c.bytes += bytes;
+  bytesSinceTurn += bytes;
 }
 
 /** Drops one tensor's hold on `storage`, freeing it when none is left. */
@@ -69,6 +72,63 @@ export const finalizer = new FinalizationRegistry<{
   releaseStorage(held.storage);
   held.node?.unref();
 });
+
+// ---- giving the FinalizationRegistry a turn ----
+
+/**
+ * A FinalizationRegistry's callbacks run only in a turn of the event loop (a macrotask), never
+ * between microtasks. A loop such as `for (...) { ...; await loss.item(); loss.dispose(); }` on the
+ * CPU awaits only promises that are already resolved, so without help it never gives the loop a
+ * turn and every tensor it dropped without `dispose()` (the forward's intermediates, held only by
+ * the model's local variables) keeps its storage for good. So a read (`data()`, `item()`, ...)
+ * waits for one macrotask when many tensors or bytes were made since the last turn of the loop.
+ */
+const TURN_AFTER_TENSORS = 2000;
+const TURN_AFTER_BYTES = 64 * 1024 * 1024;
+let tensorsSinceTurn = 0;
+let bytesSinceTurn = 0;
+let markerScheduled = false;
+
+/** Runs `fn` in a later macrotask: setImmediate in Node, a MessageChannel message or a timeout. */
+const macrotask: (fn: () => void) => void = (() => {
+  const g = globalThis as { setImmediate?: (fn: () => void) => unknown };
+  if (typeof g.setImmediate === "function") return (fn) => void g.setImmediate!(fn);
+  if (typeof MessageChannel === "function") {
+    const queue: (() => void)[] = [];
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => queue.shift()?.();
+    return (fn) => {
+      queue.push(fn);
+      channel.port2.postMessage(0);
+    };
+  }
+  return (fn) => void setTimeout(fn, 0);
+})();
+
+function turned(): void {
+  markerScheduled = false;
+  tensorsSinceTurn = 0;
+  bytesSinceTurn = 0;
+}
+
+/**
+ * Called by the asynchronous reads: `undefined` when the event loop turned recently (nothing to
+ * do), else a promise that resolves in the next macrotask, where the FinalizationRegistry frees
+ * the storage of the tensors the garbage collector found dropped without `dispose()`.
+ */
+export function finalizationTurn(): Promise<void> | undefined {
+  if (tensorsSinceTurn < TURN_AFTER_TENSORS && bytesSinceTurn < TURN_AFTER_BYTES) {
+    // A marker notes whether the loop turns by itself before the next read.
+    if (!markerScheduled) {
+      markerScheduled = true;
+      macrotask(turned);
+    }
+    return undefined;
+  }
+  tensorsSinceTurn = 0;
+  bytesSinceTurn = 0;
+  return new Promise((resolve) => macrotask(resolve));
+}
 
 /** Live tensors and storage per device, as `torch.memory()` reports it. */
 export interface MemoryInfo {

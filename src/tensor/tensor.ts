@@ -4,6 +4,7 @@ import type { DType, TypedArray } from "../core/dtype.js";
 import { isFloat } from "../core/dtype.js";
 import { AutogradError, DeviceError, DTypeError, TensorError, ValueError } from "../core/errors.js";
 import {
+  finalizationTurn,
   finalizer,
   noteTensorCreated,
   noteTensorDisposed,
@@ -268,13 +269,20 @@ export class Tensor implements View, Tracked {
    */
   async data(): Promise<TypedArray> {
     this.#checkLive("data");
-    if (this.isContiguous()) return this.#window(await this.backend.read(this.storage));
-    const c = contiguousCopy(this);
-    try {
-      return (await c.backend.read(c.storage)).slice();
-    } finally {
-      c.dispose();
+    let out: TypedArray;
+    if (this.isContiguous()) out = this.#window(await this.backend.read(this.storage));
+    else {
+      const c = contiguousCopy(this);
+      try {
+        out = (await c.backend.read(c.storage)).slice();
+      } finally {
+        c.dispose();
+      }
     }
+    // Lets the FinalizationRegistry free what loops without tidy dropped (see finalizationTurn).
+    const turn = finalizationTurn();
+    if (turn) await turn;
+    return out;
   }
 
   /**
