@@ -170,12 +170,58 @@ export function memoryInfo(): MemoryInfo {
 
 // ---- scopes (tidy) ----
 
-const scopes: Tracked[][] = [];
+/** One `tidy` call's scope: what was made in it, and the scope its survivors go to. */
+interface Scope {
+  readonly tracked: Tracked[];
+  readonly parent: Scope | null;
+  ended: boolean;
+}
+
+/** The store of an `AsyncLocalStorage` (Node's `node:async_hooks`, also in Deno and Bun). */
+interface AsyncContext {
+  run<R>(store: Scope, fn: () => R): R;
+  getStore(): Scope | undefined;
+}
+
+function makeAsyncContext(): AsyncContext | null {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const hooks = proc?.getBuiltinModule?.("node:async_hooks") as
+    { AsyncLocalStorage?: new () => AsyncContext } | undefined;
+  return hooks?.AsyncLocalStorage ? new hooks.AsyncLocalStorage() : null;
+}
+
+const asyncContext = makeAsyncContext();
+let useAsyncContext = asyncContext !== null;
+/** The innermost scope of the synchronous code running now (a `tidy` frame on the stack). */
+let syncTop: Scope | null = null;
+/** Async scopes not yet settled that run in their own async context. */
+let pendingInContext = 0;
+
+/**
+ * The scope a tensor made now belongs to: the running synchronous `tidy`, else the async `tidy`
+ * whose continuation is running (its own async context), else none.
+ */
+function currentScope(): Scope | null {
+  if (syncTop) return syncTop;
+  if (pendingInContext > 0) return asyncContext!.getStore() ?? null;
+  return null;
+}
+
+/**
+ * Turns per-async-context scopes off (as in a browser, which has no AsyncLocalStorage) or back on.
+ * Returns whether they were on.
+ *
+ * @internal for tests
+ */
+export function setAsyncScopes(on: boolean): boolean {
+  const was = useAsyncContext;
+  useAsyncContext = on && asyncContext !== null;
+  return was;
+}
 
 /** Registers a new tensor with the innermost `tidy` scope, if any. */
 export function track(t: Tracked): void {
-  const top = scopes[scopes.length - 1];
-  if (top) top.push(t);
+  currentScope()?.tracked.push(t);
 }
 
 /** Marks `t` so that no enclosing `tidy` disposes it. Returns `t`. */
@@ -200,13 +246,14 @@ function isTracked(v: object): v is Tracked {
   return typeof (v as Tracked).dispose === "function" && "kept" in v;
 }
 
-function endScope(result: unknown): void {
-  const scope = scopes.pop()!;
+/** Disposes what `scope` made except `result`'s tensors, which go to the parent scope. */
+function endScope(scope: Scope, result: unknown): void {
+  scope.ended = true;
   const survivors = new Set<unknown>();
   collectTracked(result, survivors);
-  const parent = scopes[scopes.length - 1];
-  for (const t of scope) {
-    if (survivors.has(t)) parent?.push(t);
+  const parent = scope.parent && !scope.parent.ended ? scope.parent : null;
+  for (const t of scope.tracked) {
+    if (survivors.has(t)) parent?.tracked.push(t);
     else if (!t.kept && !t.isDisposed) t.dispose();
   }
 }
@@ -216,33 +263,48 @@ function endScope(result: unknown): void {
  * value, arrays, Maps and plain objects) and those marked with `keep`. Works with async functions:
  * the scope ends when the promise settles.
  *
- * NOTE: scopes are a stack, not per async context: two async `tidy` calls that interleave their
- * awaits share the innermost scope. Await one before starting the next.
+ * Each async `tidy` has its own scope and disposes only tensors its own code made: where
+ * AsyncLocalStorage exists (Node, Deno, Bun), the tensors made after an `await` belong to the
+ * `tidy` whose code made them, so async `tidy` calls may interleave, and code outside them may
+ * make tensors meanwhile. Without it (browsers; or a function that returns a promise without being
+ * `async`), nothing tells whose code runs after an `await`, so an async `tidy` disposes what it
+ * made before its first `await`, and leaves what it made after it to the caller (`dispose`, a
+ * synchronous `tidy` inside, or at worst the FinalizationRegistry) rather than risk disposing
+ * another call's tensors.
  *
  * @example
  * const loss = torch.tidy(() => F.crossEntropy(model.forward(x), y));
  */
 export function tidy<T>(fn: () => T): T {
-  scopes.push([]);
+  const scope: Scope = { tracked: [], parent: currentScope(), ended: false };
+  const inContext = useAsyncContext && fn.constructor.name === "AsyncFunction";
+  const prevSync = syncTop;
+  syncTop = scope;
   let result: T;
   try {
-    result = fn();
+    result = inContext ? asyncContext!.run(scope, fn) : fn();
   } catch (e) {
-    endScope(undefined);
+    syncTop = prevSync;
+    endScope(scope, undefined);
     throw e;
+  } finally {
+    syncTop = prevSync;
   }
-  if (result instanceof Promise) {
-    return result.then(
-      (v: unknown) => {
-        endScope(v);
-        return v;
-      },
-      (e: unknown) => {
-        endScope(undefined);
-        throw e;
-      },
-    ) as T;
+  if (!(result instanceof Promise)) {
+    endScope(scope, result);
+    return result;
   }
-  endScope(result);
-  return result;
+  if (inContext) pendingInContext++;
+  return result.then(
+    (v: unknown) => {
+      if (inContext) pendingInContext--;
+      endScope(scope, v);
+      return v;
+    },
+    (e: unknown) => {
+      if (inContext) pendingInContext--;
+      endScope(scope, undefined);
+      throw e;
+    },
+  ) as T;
 }
