@@ -340,4 +340,9 @@ export abstract class Module {
  */
 export function assertTensor(x: unknown, op: string): asserts x is Tensor {
   if (!(x instanceof Tensor)) throw new TensorError(op, `expected a Tensor; got ${typeof x}`);
+  if (x.isDisposed)
+    throw new TensorError(
+      op,
+      `a ${x.dtype} tensor of shape ${fmtShape(x.shape)} was used after dispose()`,
+    );
 }

@@ -45,6 +45,9 @@ describe("a disposed tensor", () => {
     ["dataSync", () => disposed().dataSync()],
     ["requiresGrad_", () => disposed().requiresGrad_()],
     ["Parameter", () => new nn.Parameter(disposed())],
+    ["linear", (x) => F.linear(x, disposed([2, 3]))],
+    ["mseLoss", (x) => F.mseLoss(x, disposed())],
+    ["crossEntropy", (x) => F.crossEntropy(disposed(), x)],
   ];
   for (const [op, use] of uses) {
     it(`as ${op}'s argument is a TensorError naming ${op}, and leaks nothing`, () => {
@@ -58,6 +61,16 @@ describe("a disposed tensor", () => {
       x.dispose();
     });
   }
+
+  it("as a module's input is a TensorError naming the module", () => {
+    const fc = new nn.Linear(3, 2);
+    expectNoLeaks(() =>
+      expect(() => fc.forward(disposed())).toThrow(
+        /^Linear\(in=3, out=2\): a float32 tensor of shape \[2, 3\] was used after dispose\(\)$/,
+      ),
+    );
+    fc.dispose();
+  });
 
   it("item() rejects naming item", async () => {
     await expect(disposed([]).item()).rejects.toThrow(
