@@ -4,6 +4,7 @@ import { fmtShape, shapesEqual } from "../core/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { enableGrad, noGrad } from "./grad-mode.js";
 import type { Node } from "./node.js";
+import { backendOfAll } from "../ops/dispatch.js";
 import { add } from "../ops/elementwise.js";
 import { contiguousCopy } from "../ops/elementwise.js";
 import { onesLike } from "../tensor/creation.js";
@@ -274,6 +275,8 @@ export function runBackward(
   options: BackwardOptions = {},
 ): void {
   const createGraph = options.createGraph ?? false;
+  // A disposed loss has dropped its graph: refuse it before anything is made.
+  backendOfAll("backward", [...roots, ...grads.filter((g): g is Tensor => !!g)]);
   const rootGrads = defaultGrads(roots, grads, "backward");
   const made = rootGrads.filter((g, i) => g !== grads[i]);
   try {
@@ -320,6 +323,7 @@ export function grad(
       );
   const createGraph = options.createGraph ?? false;
   const given = options.gradOutputs ?? [];
+  backendOfAll("autograd.grad", [...outs, ...ins, ...given.filter((g): g is Tensor => !!g)]);
   const rootGrads = defaultGrads(outs, given, "autograd.grad");
   const capture: Capture = new Map(ins.map((t) => [t, null]));
   try {

@@ -32,6 +32,7 @@ function countsFor(device: string): DeviceCounts {
 
 export function noteTensorCreated(device: string): void {
   countsFor(device).tensors++;
+  tensorsSinceTurn++;
 }
 
 export function noteTensorDisposed(device: string): void {
@@ -42,7 +43,9 @@ export function noteTensorDisposed(device: string): void {
 export function noteStorageAllocated(storage: Storage): void {
   const c = countsFor(storage.backend.name);
   c.storages++;
-  c.bytes += storage.size * bytesPerElement(storage.dtype);
+  const bytes = storage.size * bytesPerElement(storage.dtype);
+  c.bytes += bytes;
+  bytesSinceTurn += bytes;
 }
 
 /** Drops one tensor's hold on `storage`, freeing it when none is left. */
@@ -69,6 +72,63 @@ export const finalizer = new FinalizationRegistry<{
   releaseStorage(held.storage);
   held.node?.unref();
 });
+
+// ---- giving the FinalizationRegistry a turn ----
+
+/**
+ * A FinalizationRegistry's callbacks run only in a turn of the event loop (a macrotask), never
+ * between microtasks. A loop such as `for (...) { ...; await loss.item(); loss.dispose(); }` on the
+ * CPU awaits only promises that are already resolved, so without help it never gives the loop a
+ * turn and every tensor it dropped without `dispose()` (the forward's intermediates, held only by
+ * the model's local variables) keeps its storage for good. So a read (`data()`, `item()`, ...)
+ * waits for one macrotask when many tensors or bytes were made since the last turn of the loop.
+ */
+const TURN_AFTER_TENSORS = 2000;
+const TURN_AFTER_BYTES = 64 * 1024 * 1024;
+let tensorsSinceTurn = 0;
+let bytesSinceTurn = 0;
+let markerScheduled = false;
+
+/** Runs `fn` in a later macrotask: setImmediate in Node, a MessageChannel message or a timeout. */
+const macrotask: (fn: () => void) => void = (() => {
+  const g = globalThis as { setImmediate?: (fn: () => void) => unknown };
+  if (typeof g.setImmediate === "function") return (fn) => void g.setImmediate!(fn);
+  if (typeof MessageChannel === "function") {
+    const queue: (() => void)[] = [];
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => queue.shift()?.();
+    return (fn) => {
+      queue.push(fn);
+      channel.port2.postMessage(0);
+    };
+  }
+  return (fn) => void setTimeout(fn, 0);
+})();
+
+function turned(): void {
+  markerScheduled = false;
+  tensorsSinceTurn = 0;
+  bytesSinceTurn = 0;
+}
+
+/**
+ * Called by the asynchronous reads: `undefined` when the event loop turned recently (nothing to
+ * do), else a promise that resolves in the next macrotask, where the FinalizationRegistry frees
+ * the storage of the tensors the garbage collector found dropped without `dispose()`.
+ */
+export function finalizationTurn(): Promise<void> | undefined {
+  if (tensorsSinceTurn < TURN_AFTER_TENSORS && bytesSinceTurn < TURN_AFTER_BYTES) {
+    // A marker notes whether the loop turns by itself before the next read.
+    if (!markerScheduled) {
+      markerScheduled = true;
+      macrotask(turned);
+    }
+    return undefined;
+  }
+  tensorsSinceTurn = 0;
+  bytesSinceTurn = 0;
+  return new Promise((resolve) => macrotask(resolve));
+}
 
 /** Live tensors and storage per device, as `torch.memory()` reports it. */
 export interface MemoryInfo {
@@ -110,12 +170,58 @@ export function memoryInfo(): MemoryInfo {
 
 // ---- scopes (tidy) ----
 
-const scopes: Tracked[][] = [];
+/** One `tidy` call's scope: what was made in it, and the scope its survivors go to. */
+interface Scope {
+  readonly tracked: Tracked[];
+  readonly parent: Scope | null;
+  ended: boolean;
+}
+
+/** The store of an `AsyncLocalStorage` (Node's `node:async_hooks`, also in Deno and Bun). */
+interface AsyncContext {
+  run<R>(store: Scope, fn: () => R): R;
+  getStore(): Scope | undefined;
+}
+
+function makeAsyncContext(): AsyncContext | null {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const hooks = proc?.getBuiltinModule?.("node:async_hooks") as
+    { AsyncLocalStorage?: new () => AsyncContext } | undefined;
+  return hooks?.AsyncLocalStorage ? new hooks.AsyncLocalStorage() : null;
+}
+
+const asyncContext = makeAsyncContext();
+let useAsyncContext = asyncContext !== null;
+/** The innermost scope of the synchronous code running now (a `tidy` frame on the stack). */
+let syncTop: Scope | null = null;
+/** Async scopes not yet settled that run in their own async context. */
+let pendingInContext = 0;
+
+/**
+ * The scope a tensor made now belongs to: the running synchronous `tidy`, else the async `tidy`
+ * whose continuation is running (its own async context), else none.
+ */
+function currentScope(): Scope | null {
+  if (syncTop) return syncTop;
+  if (pendingInContext > 0) return asyncContext!.getStore() ?? null;
+  return null;
+}
+
+/**
+ * Turns per-async-context scopes off (as in a browser, which has no AsyncLocalStorage) or back on.
+ * Returns whether they were on.
+ *
+ * @internal for tests
+ */
+export function setAsyncScopes(on: boolean): boolean {
+  const was = useAsyncContext;
+  useAsyncContext = on && asyncContext !== null;
+  return was;
+}
 
 /** Registers a new tensor with the innermost `tidy` scope, if any. */
 export function track(t: Tracked): void {
-  const top = scopes[scopes.length - 1];
-  if (top) top.push(t);
+  currentScope()?.tracked.push(t);
 }
 
 /** Marks `t` so that no enclosing `tidy` disposes it. Returns `t`. */
@@ -140,13 +246,14 @@ function isTracked(v: object): v is Tracked {
   return typeof (v as Tracked).dispose === "function" && "kept" in v;
 }
 
-function endScope(result: unknown): void {
-  const scope = scopes.pop()!;
+/** Disposes what `scope` made except `result`'s tensors, which go to the parent scope. */
+function endScope(scope: Scope, result: unknown): void {
+  scope.ended = true;
   const survivors = new Set<unknown>();
   collectTracked(result, survivors);
-  const parent = scopes[scopes.length - 1];
-  for (const t of scope) {
-    if (survivors.has(t)) parent?.push(t);
+  const parent = scope.parent && !scope.parent.ended ? scope.parent : null;
+  for (const t of scope.tracked) {
+    if (survivors.has(t)) parent?.tracked.push(t);
     else if (!t.kept && !t.isDisposed) t.dispose();
   }
 }
@@ -156,33 +263,48 @@ function endScope(result: unknown): void {
  * value, arrays, Maps and plain objects) and those marked with `keep`. Works with async functions:
  * the scope ends when the promise settles.
  *
- * NOTE: scopes are a stack, not per async context: two async `tidy` calls that interleave their
- * awaits share the innermost scope. Await one before starting the next.
+ * Each async `tidy` has its own scope and disposes only tensors its own code made: where
+ * AsyncLocalStorage exists (Node, Deno, Bun), the tensors made after an `await` belong to the
+ * `tidy` whose code made them, so async `tidy` calls may interleave, and code outside them may
+ * make tensors meanwhile. Without it (browsers; or a function that returns a promise without being
+ * `async`), nothing tells whose code runs after an `await`, so an async `tidy` disposes what it
+ * made before its first `await`, and leaves what it made after it to the caller (`dispose`, a
+ * synchronous `tidy` inside, or at worst the FinalizationRegistry) rather than risk disposing
+ * another call's tensors.
  *
  * @example
  * const loss = torch.tidy(() => F.crossEntropy(model.forward(x), y));
  */
 export function tidy<T>(fn: () => T): T {
-  scopes.push([]);
+  const scope: Scope = { tracked: [], parent: currentScope(), ended: false };
+  const inContext = useAsyncContext && fn.constructor.name === "AsyncFunction";
+  const prevSync = syncTop;
+  syncTop = scope;
   let result: T;
   try {
-    result = fn();
+    result = inContext ? asyncContext!.run(scope, fn) : fn();
   } catch (e) {
-    endScope(undefined);
+    syncTop = prevSync;
+    endScope(scope, undefined);
     throw e;
+  } finally {
+    syncTop = prevSync;
   }
-  if (result instanceof Promise) {
-    return result.then(
-      (v: unknown) => {
-        endScope(v);
-        return v;
-      },
-      (e: unknown) => {
-        endScope(undefined);
-        throw e;
-      },
-    ) as T;
+  if (!(result instanceof Promise)) {
+    endScope(scope, result);
+    return result;
   }
-  endScope(result);
-  return result;
+  if (inContext) pendingInContext++;
+  return result.then(
+    (v: unknown) => {
+      if (inContext) pendingInContext--;
+      endScope(scope, v);
+      return v;
+    },
+    (e: unknown) => {
+      if (inContext) pendingInContext--;
+      endScope(scope, undefined);
+      throw e;
+    },
+  ) as T;
 }

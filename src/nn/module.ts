@@ -285,6 +285,12 @@ export abstract class Module {
     if (strict && unexpectedKeys.length)
       problems.push(`unexpected keys: ${unexpectedKeys.join(", ")}`);
     if (misShaped.length) problems.push(`size mismatch: ${misShaped.join("; ")}`);
+    const disposed = Object.keys(own).filter((k) => stateDict[k]?.isDisposed);
+    if (disposed.length)
+      throw new TensorError(
+        `${this.constructor.name}.loadStateDict`,
+        `a tensor of the state dict was used after dispose(); nothing was changed; got ${disposed.join(", ")}`,
+      );
     if (problems.length) {
       const err = new ShapeError(
         `${this.constructor.name}.loadStateDict`,
@@ -334,4 +340,9 @@ export abstract class Module {
  */
 export function assertTensor(x: unknown, op: string): asserts x is Tensor {
   if (!(x instanceof Tensor)) throw new TensorError(op, `expected a Tensor; got ${typeof x}`);
+  if (x.isDisposed)
+    throw new TensorError(
+      op,
+      `a ${x.dtype} tensor of shape ${fmtShape(x.shape)} was used after dispose()`,
+    );
 }

@@ -1,5 +1,7 @@
 import type { DeviceName } from "../backends/backend.js";
-import type { DType } from "../core/dtype.js";
+import { isFloat, type DType } from "../core/dtype.js";
+import { DTypeError, TensorError } from "../core/errors.js";
+import { fmtShape } from "../core/shape.js";
 import { empty } from "../tensor/creation.js";
 import { Tensor } from "../tensor/tensor.js";
 
@@ -14,6 +16,17 @@ import { Tensor } from "../tensor/tensor.js";
  */
 export class Parameter extends Tensor {
   constructor(data: Tensor, requiresGrad = true) {
+    // Checked before the handle is made, so that a refused parameter leaks nothing.
+    if (data.isDisposed)
+      throw new TensorError(
+        "Parameter",
+        `a ${data.dtype} tensor of shape ${fmtShape(data.shape)} was used after dispose()`,
+      );
+    if (requiresGrad && !isFloat(data.dtype))
+      throw new DTypeError(
+        "Parameter",
+        `only floating-point tensors can require gradients; got ${data.dtype}`,
+      );
     super(data.storage, data.shape, data.strides, data.offset);
     this.kept = true;
     if (requiresGrad) this.requiresGrad_(true);
@@ -42,7 +55,9 @@ export function newParameter(shape: readonly number[], options: FactoryOptions =
     dtype: options.dtype ?? "float32",
     ...(options.device ? { device: options.device } : {}),
   });
-  const p = new Parameter(t);
-  t.dispose();
-  return p;
+  try {
+    return new Parameter(t);
+  } finally {
+    t.dispose();
+  }
 }

@@ -29,8 +29,13 @@ function checkGrad(dtype: DType, options: CreationOptions | undefined, op: strin
 }
 
 function finish(t: Tensor, options: CreationOptions | undefined, op: string): Tensor {
-  checkGrad(t.dtype, options, op);
-  if (options?.requiresGrad) t.requiresGrad_(true);
+  try {
+    checkGrad(t.dtype, options, op);
+    if (options?.requiresGrad) t.requiresGrad_(true);
+  } catch (e) {
+    t.dispose(); // a failed call leaks nothing
+    throw e;
+  }
   return t;
 }
 

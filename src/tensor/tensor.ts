@@ -4,6 +4,7 @@ import type { DType, TypedArray } from "../core/dtype.js";
 import { isFloat } from "../core/dtype.js";
 import { AutogradError, DeviceError, DTypeError, TensorError, ValueError } from "../core/errors.js";
 import {
+  finalizationTurn,
   finalizer,
   noteTensorCreated,
   noteTensorDisposed,
@@ -268,13 +269,20 @@ export class Tensor implements View, Tracked {
    */
   async data(): Promise<TypedArray> {
     this.#checkLive("data");
-    if (this.isContiguous()) return this.#window(await this.backend.read(this.storage));
-    const c = contiguousCopy(this);
-    try {
-      return (await c.backend.read(c.storage)).slice();
-    } finally {
-      c.dispose();
+    let out: TypedArray;
+    if (this.isContiguous()) out = this.#window(await this.backend.read(this.storage));
+    else {
+      const c = contiguousCopy(this);
+      try {
+        out = (await c.backend.read(c.storage)).slice();
+      } finally {
+        c.dispose();
+      }
     }
+    // Lets the FinalizationRegistry free what loops without tidy dropped (see finalizationTurn).
+    const turn = finalizationTurn();
+    if (turn) await turn;
+    return out;
   }
 
   /**
@@ -323,11 +331,13 @@ export class Tensor implements View, Tracked {
    * const loss = await lossTensor.item();
    */
   async item(): Promise<number> {
+    this.#checkLive("item");
     this.#checkItem();
     return (await this.data())[0]!;
   }
   /** `item()`, read synchronously: CPU tensors only. */
   itemSync(): number {
+    this.#checkLive("itemSync");
     this.#checkItem();
     return this.dataSync()[0]!;
   }
@@ -377,7 +387,7 @@ export class Tensor implements View, Tracked {
    */
   to(target: DeviceName | DType, dtype?: DType): Tensor {
     if (target === "float32" || target === "float64" || target === "int32" || target === "bool")
-      return this.toType(target);
+      return this.toType(target, "to");
     const moved = toDevice(this, target);
     if (dtype && dtype !== moved.dtype) {
       const cast = moved.toType(dtype);
@@ -396,26 +406,27 @@ export class Tensor implements View, Tracked {
   }
   /**
    * This tensor as `dtype` (`Tensor.type`): a converted copy, or itself if it already has it;
-   * differentiable between float dtypes.
+   * differentiable between float dtypes. (`op` names the method in errors: `float`, `to`, ...; internal.)
    */
-  toType(dtype: DType): Tensor {
+  toType(dtype: DType, op = "toType"): Tensor {
+    this.#checkLive(op);
     return dtype === this.dtype ? this : cast(this, dtype);
   }
   /** As float32 (`Tensor.float`). */
   float(): Tensor {
-    return this.toType("float32");
+    return this.toType("float32", "float");
   }
   /** As float64 (`Tensor.double`; CPU only). */
   double(): Tensor {
-    return this.toType("float64");
+    return this.toType("float64", "double");
   }
   /** As int32 (`Tensor.int`; PyTorch's `long()` is int64, int32 here). */
   int(): Tensor {
-    return this.toType("int32");
+    return this.toType("int32", "int");
   }
   /** As bool, nonzero is true (`Tensor.bool`). */
   bool(): Tensor {
-    return this.toType("bool");
+    return this.toType("bool", "bool");
   }
 
   // ---- autograd ----
@@ -427,6 +438,7 @@ export class Tensor implements View, Tracked {
    * const w = torch.randn([3, 3]).requiresGrad_();
    */
   requiresGrad_(on = true): this {
+    this.#checkLive("requiresGrad_");
     if (!this.isLeaf) {
       throw new AutogradError(
         "requiresGrad_",
@@ -461,6 +473,7 @@ export class Tensor implements View, Tracked {
 
   /** Keeps `.grad` for this non-leaf tensor after backward (`Tensor.retain_grad`). */
   retainGrad(): void {
+    this.#checkLive("retainGrad");
     if (!this.requiresGrad)
       throw new AutogradError(
         "retainGrad",
@@ -476,6 +489,7 @@ export class Tensor implements View, Tracked {
    * replaces the gradient (`Tensor.register_hook`). Returns a function that removes the hook.
    */
   registerHook(hook: GradHook): () => void {
+    this.#checkLive("registerHook");
     if (!this.requiresGrad)
       throw new AutogradError(
         "registerHook",
@@ -505,6 +519,7 @@ export class Tensor implements View, Tracked {
   }
   /** Cuts this tensor from the graph in place (`Tensor.detach_`). */
   detach_(): this {
+    this.#checkLive("detach_");
     this.#setGradFn(null);
     this.#requiresGrad = false;
     return this;
@@ -544,6 +559,7 @@ export class Tensor implements View, Tracked {
   }
   /** A contiguous copy that stays on the graph (`Tensor.clone`): its gradient flows back. */
   clone(): Tensor {
+    this.#checkLive("clone");
     return contiguousCopy(this);
   }
 }

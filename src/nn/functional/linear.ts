@@ -1,6 +1,7 @@
 import { ShapeError } from "../../core/errors.js";
 import { tidy } from "../../core/memory.js";
 import { fmtShape, numel } from "../../core/shape.js";
+import { backendOf } from "../../ops/dispatch.js";
 import type { Tensor } from "../../tensor/tensor.js";
 
 /**
@@ -13,6 +14,7 @@ import type { Tensor } from "../../tensor/tensor.js";
  * F.linear(torch.randn([8, 20]), torch.randn([30, 20]), torch.zeros([30])).shape; // [8, 30]
  */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  backendOf("linear", x, weight, ...(bias ? [bias] : []));
   if (weight.ndim !== 2)
     throw new ShapeError("linear", `weight must be 2-D [out, in]; got ${fmtShape(weight.shape)}`);
   const [outF, inF] = weight.shape as [number, number];

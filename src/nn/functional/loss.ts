@@ -4,6 +4,7 @@ import { tidy } from "../../core/memory.js";
 import { broadcastShapes, fmtShape, shapesEqual } from "../../core/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { eq, gt, ne, where } from "../../ops/elementwise.js";
+import { backendOf } from "../../ops/dispatch.js";
 import { logSoftmax } from "../../ops/softmax.js";
 import { softplus } from "./activations.js";
 
@@ -46,6 +47,7 @@ function reduce(loss: Tensor, reduction: Reduction): Tensor {
 }
 
 function checkFloat(op: string, name: string, t: Tensor): void {
+  backendOf(op, t); // a disposed tensor is refused naming the loss
   if (!isFloat(t.dtype))
     throw new DTypeError(
       op,

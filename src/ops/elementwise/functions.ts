@@ -242,9 +242,11 @@ export const sub = (a: TensorOrScalar, b: TensorOrScalar, options?: { alpha?: nu
 function withAlpha(def: BinaryDef, a: TensorOrScalar, b: TensorOrScalar, alpha: number): Tensor {
   if (alpha === 1) return binary(def, a, b);
   const scaled = mul(b, alpha);
-  const out = binary(def, a, scaled);
-  scaled.dispose();
-  return out;
+  try {
+    return binary(def, a, scaled);
+  } finally {
+    scaled.dispose();
+  }
 }
 
 /**
