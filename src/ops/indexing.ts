@@ -1,4 +1,5 @@
 import type { Gradient } from "../autograd/gradient.js";
+import { indexDTypeError } from "../core/dtype.js";
 import { DeviceError, DTypeError, ShapeError, ValueError } from "../core/errors.js";
 import { fmtShape, normalizeAxis, type Shape } from "../core/shape.js";
 import type { Tensor, TensorOrScalar } from "../tensor/tensor.js";
@@ -14,8 +15,7 @@ import { amax } from "./reduce.js";
  */
 
 function checkIndex(op: string, x: Tensor, dim: number, index: Tensor, src?: Tensor): number {
-  if (index.dtype !== "int32")
-    throw new DTypeError(op, `index must be an int32 tensor; got ${index.dtype}`);
+  if (index.dtype !== "int32") throw indexDTypeError(op, "index", index.dtype);
   const d = normalizeAxis(dim, Math.max(x.ndim, 1), op);
   if (index.ndim !== x.ndim)
     throw new ShapeError(
@@ -174,8 +174,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   return composite("indexSelect", [x, index], () => {
     if (index.ndim > 1)
       throw new ShapeError("indexSelect", `index must be 1-D; got shape ${fmtShape(index.shape)}`);
-    if (index.dtype !== "int32")
-      throw new DTypeError("indexSelect", `index must be an int32 tensor; got ${index.dtype}`);
+    if (index.dtype !== "int32") throw indexDTypeError("indexSelect", "index", index.dtype);
     const d = normalizeAxis(dim, Math.max(x.ndim, 1), "indexSelect");
     const n = index.numel();
     const outShape = x.shape.slice();
@@ -246,8 +245,7 @@ export const triu = (x: Tensor, diagonal = 0): Tensor => triangle(x, diagonal, f
  */
 export function oneHot(x: Tensor, numClasses = -1): Tensor {
   return composite("oneHot", [x], () => {
-    if (x.dtype !== "int32")
-      throw new DTypeError("oneHot", `expects an int32 tensor of class indices; got ${x.dtype}`);
+    if (x.dtype !== "int32") throw indexDTypeError("oneHot", "class indices", x.dtype);
     let n = numClasses;
     if (n === -1) {
       if (x.numel() === 0)

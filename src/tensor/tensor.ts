@@ -1,7 +1,7 @@
 import type { Backend, DeviceName } from "../backends/backend.js";
 import { isContiguous, type Storage, type View } from "../core/layout.js";
-import type { DType, TypedArray } from "../core/dtype.js";
-import { isFloat } from "../core/dtype.js";
+import type { DType, DTypeName, TypedArray } from "../core/dtype.js";
+import { isFloat, normalizeDType } from "../core/dtype.js";
 import { AutogradError, DeviceError, DTypeError, TensorError, ValueError } from "../core/errors.js";
 import {
   finalizer,
@@ -374,13 +374,15 @@ export class Tensor implements View, Tracked {
    * @example
    * const g = x.to("webgpu");
    * const d = x.to("float64");
+   * const labels = y.to("long"); // int32
    */
-  to(target: DeviceName | DType, dtype?: DType): Tensor {
-    if (target === "float32" || target === "float64" || target === "int32" || target === "bool")
+  to(target: DeviceName | DTypeName, dtype?: DTypeName): Tensor {
+    if (target !== "cpu" && target !== "webgpu" && target !== "gpujs" && isDTypeName(target))
       return this.toType(target);
-    const moved = toDevice(this, target);
-    if (dtype && dtype !== moved.dtype) {
-      const cast = moved.toType(dtype);
+    const to = normalizeDType(dtype, "to");
+    const moved = toDevice(this, target as DeviceName);
+    if (to && to !== moved.dtype) {
+      const cast = moved.toType(to);
       if (moved !== this) moved.dispose();
       return cast;
     }
@@ -398,8 +400,9 @@ export class Tensor implements View, Tracked {
    * This tensor as `dtype` (`Tensor.type`): a converted copy, or itself if it already has it;
    * differentiable between float dtypes.
    */
-  toType(dtype: DType): Tensor {
-    return dtype === this.dtype ? this : cast(this, dtype);
+  toType(dtype: DTypeName): Tensor {
+    const d = normalizeDType(dtype, "type");
+    return d === this.dtype ? this : cast(this, d);
   }
   /** As float32 (`Tensor.float`). */
   float(): Tensor {
@@ -409,8 +412,18 @@ export class Tensor implements View, Tracked {
   double(): Tensor {
     return this.toType("float64");
   }
-  /** As int32 (`Tensor.int`; PyTorch's `long()` is int64, int32 here). */
+  /** As int32 (`Tensor.int`). */
   int(): Tensor {
+    return this.toType("int32");
+  }
+  /**
+   * As int32 (`Tensor.long`: PyTorch's int64; 64-bit integers are stored as int32 here, and a
+   * value outside int32 is an error).
+   *
+   * @example
+   * const labels = torch.tensor([0, 2, 1]).long(); // int32
+   */
+  long(): Tensor {
     return this.toType("int32");
   }
   /** As bool, nonzero is true (`Tensor.bool`). */
@@ -558,6 +571,13 @@ installInPlaceMethods(Tensor.prototype);
 installReduceMethods(Tensor.prototype);
 installShapeMethods(Tensor.prototype);
 registerTensorClass(Tensor);
+
+/** Whether a `to` target names a dtype (a supported name or not: `"float16"` is refused by name). */
+function isDTypeName(target: string): target is DTypeName {
+  return /^(torch\.)?(float|double|int|long|bool|half|bfloat|uint|complex|short|char|byte|cfloat|cdouble)/.test(
+    target,
+  );
+}
 
 function nest(data: TypedArray, shape: Shape, dtype: DType): NestedArray {
   const conv = dtype === "bool" ? (v: number) => v !== 0 : (v: number) => v;
