@@ -15,6 +15,10 @@ export interface DTypeArrays {
 /** The typed array that holds a dtype's values: Float32Array, Float64Array, Int32Array, Uint8Array (bool). */
 export type TypedArray = DTypeArrays[DType];
 
+/** The typed arrays `tensor()` takes: the dtypes' own, and every integer typed array (int32). */
+export type TensorArray =
+  TypedArray | Int8Array | Int16Array | Uint16Array | Uint32Array | Uint8ClampedArray;
+
 export const DTYPES: readonly DType[] = ["bool", "int32", "float32", "float64"];
 
 const BYTES: Record<DType, number> = { bool: 1, int32: 4, float32: 4, float64: 8 };

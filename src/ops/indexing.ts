@@ -68,7 +68,7 @@ const gatherPrim = defineOp<[Tensor, Tensor], IndexAttrs>({
  * output has index's shape.
  *
  * @example
- * torch.gather(torch.tensor([[1, 2], [3, 4]]), 1, torch.tensor([[1], [0]])); // [[2], [3]]
+ * torch.gather(torch.tensor([[1, 2], [3, 4]]), 1, torch.tensor([[1], [0]], { dtype: "int32" })); // [[2], [3]]
  */
 export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   backendOf("gather", x, index);
@@ -168,7 +168,7 @@ export const scatterAdd = (x: Tensor, dim: number, index: Tensor, src: Tensor) =
  * Shapes: `(a, n, b)` with dim 1 and index `(k)` -> `(a, k, b)`.
  *
  * @example
- * torch.indexSelect(x, 0, torch.tensor([2, 0]));
+ * torch.indexSelect(x, 0, torch.tensor([2, 0], { dtype: "int32" }));
  */
 export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   return composite("indexSelect", [x, index], () => {
@@ -241,7 +241,7 @@ export const triu = (x: Tensor, diagonal = 0): Tensor => triangle(x, diagonal, f
  * defaults to max + 1, which needs a synchronous read (CPU). Shapes: `(*)` -> `(*, numClasses)`.
  *
  * @example
- * torch.oneHot(torch.tensor([0, 2]), 3); // [[1, 0, 0], [0, 0, 1]]
+ * torch.oneHot(torch.tensor([0, 2], { dtype: "int32" }), 3); // [[1, 0, 0], [0, 0, 1]]
  */
 export function oneHot(x: Tensor, numClasses = -1): Tensor {
   return composite("oneHot", [x], () => {

@@ -7,6 +7,7 @@ import {
   normalizeDType,
   type DType,
   type DTypeName,
+  type TensorArray,
   type TypedArray,
 } from "../core/dtype.js";
 import { DTypeError, ShapeError, ValueError } from "../core/errors.js";
@@ -129,7 +130,7 @@ function checkInt32Values(dtype: DType, values: ArrayLike<number>, op: string): 
  * torch.tensor(new Float32Array([1, 2, 3, 4]), { shape: [2, 2] });
  */
 export function tensor(
-  data: NestedArray | TypedArray,
+  data: NestedArray | TensorArray,
   options: CreationOptions & { shape?: readonly number[] } = {},
 ): Tensor {
   const backend = backendFor(options.device, "tensor");

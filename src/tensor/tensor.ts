@@ -41,7 +41,7 @@ export type NestedArray = number | boolean | NestedArray[];
  * on the CPU `dataSync()`/`itemSync()` also work.
  *
  * @example
- * const x = torch.tensor([[1, 2], [3, 4]], { dtype: "float32", requiresGrad: true });
+ * const x = torch.tensor([[1, 2], [3, 4]], { requiresGrad: true });
  * const y = x.mul(x).sum();
  * y.backward();
  * console.log(await x.grad!.tolist()); // [[2, 4], [6, 8]]

@@ -59,7 +59,7 @@ function checkIndices(input: Tensor, num: number, op: string): void {
  * Shapes: input `(*)` int32, weight `(numEmbeddings, embeddingDim)`, output `(*, embeddingDim)`.
  *
  * @example
- * F.embedding(torch.tensor([[1, 2], [0, 3]]), weight, { paddingIdx: 0 }).shape; // [2, 2, dim]
+ * F.embedding(torch.tensor([[1, 2], [0, 3]], { dtype: "int32" }), weight, { paddingIdx: 0 }).shape; // [2, 2, dim]
  */
 export function embedding(input: Tensor, weight: Tensor, options: EmbeddingOptions = {}): Tensor {
   if (input.dtype !== "int32") throw indexDTypeError("embedding", "indices", input.dtype);
