@@ -430,11 +430,16 @@ export function randint(
   }
   if (!Number.isInteger(lo) || !Number.isInteger(hi) || hi <= lo)
     throw new ValueError("randint", `expected integers low < high; got low ${lo}, high ${hi}`);
+  const dtype = normalizeDType(options.dtype, "randint") ?? "int32";
+  if (dtype === "int32") {
+    checkInt32(lo, "randint");
+    checkInt32(hi - 1, "randint");
+  }
   const u = randomTensor("uniform", sh, { device: options.device }, "randint");
   const scaled = mul(u, hi - lo);
   const f = floor(scaled);
   const shifted = add(f, lo);
-  const out = cast(shifted, normalizeDType(options.dtype, "randint") ?? "int32");
+  const out = cast(shifted, dtype);
   for (const t of [u, scaled, f, shifted]) t.dispose();
   return out;
 }

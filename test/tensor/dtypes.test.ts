@@ -173,8 +173,15 @@ describe("PyTorch's dtype names", () => {
   it("module factory options take PyTorch's names", () => {
     const lin = new nn.Linear(2, 2, { dtype: "double" });
     expect(lin.weight.dtype).toBe("float64");
+    lin.to("float");
+    expect([lin.weight.dtype, lin.bias!.dtype]).toEqual(["float32", "float32"]);
+    expect(() => lin.to("half" as torch.DTypeName)).toThrow(/^type: unsupported dtype "half"/);
+    expect(lin.weight.dtype).toBe("float32");
     lin.weight.dispose();
     lin.bias!.dispose();
+    const conv = new nn.Conv2d(1, 2, 3, { dtype: "double" });
+    expect(conv.weight.dtype).toBe("float64");
+    for (const p of conv.parameters()) p.dispose();
   });
 
   it("unsupported names are a DTypeError listing what is supported", () => {
@@ -217,6 +224,12 @@ describe("integers never wrap silently", () => {
     );
     expect(() => torch.arange(2147483640, 2147483650)).toThrow(
       /^arange: value 2147483649 does not fit int32/,
+    );
+    expect(() => torch.randint(0, 2 ** 32, [2])).toThrow(
+      /^randint: value 4294967295 does not fit int32/,
+    );
+    expect(() => torch.randint(0, 3, [2], { dtype: "float16" as torch.DTypeName })).toThrow(
+      /^randint: unsupported dtype "float16"/,
     );
     // a plain JS number outside int32 is float32, as any JS number
     expect(take(torch.tensor([3e9]))).toEqual({ dtype: "float32", values: [3e9] });
