@@ -11,7 +11,7 @@ import "./backends/init.js";
 
 export { Tensor } from "./tensor/tensor.js";
 export type { NestedArray, Scalar, TensorOrScalar } from "./tensor/tensor.js";
-export type { DType, TypedArray } from "./core/dtype.js";
+export type { DType, DTypeName, TensorArray, TypedArray } from "./core/dtype.js";
 export { promoteTypes } from "./core/dtype.js";
 export type { Shape } from "./core/shape.js";
 export { broadcastShapes } from "./core/shape.js";

@@ -1,5 +1,5 @@
 import type { DeviceName } from "../backends/backend.js";
-import type { DType } from "../core/dtype.js";
+import type { DTypeName } from "../core/dtype.js";
 import { ShapeError, TensorError, ValueError } from "../core/errors.js";
 import { keep } from "../core/memory.js";
 import { fmtShape, shapesEqual } from "../core/shape.js";
@@ -219,7 +219,7 @@ export abstract class Module {
   }
 
   /** Moves (or converts) every parameter and buffer in place; parameter objects keep their identity. */
-  to(target: DeviceName | DType): this {
+  to(target: DeviceName | DTypeName): this {
     noGrad(() => {
       for (const p of this.parameters()) {
         const moved = p.to(target);

@@ -1,5 +1,5 @@
 import type { DeviceName } from "../backends/backend.js";
-import { isFloat, type DType } from "../core/dtype.js";
+import { isFloat, type DTypeName } from "../core/dtype.js";
 import { DTypeError, TensorError } from "../core/errors.js";
 import { fmtShape } from "../core/shape.js";
 import { empty } from "../tensor/creation.js";
@@ -41,8 +41,8 @@ export class Parameter extends Tensor {
 export interface FactoryOptions {
   /** Where the parameters live (default: the default device, `torch.setDefaultDevice`). */
   device?: DeviceName;
-  /** The parameters' dtype (default float32). */
-  dtype?: DType;
+  /** The parameters' dtype (default float32; PyTorch's names work: `"double"` is float64). */
+  dtype?: DTypeName;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Gradient } from "../autograd/gradient.js";
+import { indexDTypeError } from "../core/dtype.js";
 import { DeviceError, DTypeError, ShapeError, ValueError } from "../core/errors.js";
 import { fmtShape, normalizeAxis, type Shape } from "../core/shape.js";
 import type { Tensor, TensorOrScalar } from "../tensor/tensor.js";
@@ -14,8 +15,7 @@ import { amax } from "./reduce.js";
  */
 
 function checkIndex(op: string, x: Tensor, dim: number, index: Tensor, src?: Tensor): number {
-  if (index.dtype !== "int32")
-    throw new DTypeError(op, `index must be an int32 tensor; got ${index.dtype}`);
+  if (index.dtype !== "int32") throw indexDTypeError(op, "index", index.dtype);
   const d = normalizeAxis(dim, Math.max(x.ndim, 1), op);
   if (index.ndim !== x.ndim)
     throw new ShapeError(
@@ -68,7 +68,7 @@ const gatherPrim = defineOp<[Tensor, Tensor], IndexAttrs>({
  * output has index's shape.
  *
  * @example
- * torch.gather(torch.tensor([[1, 2], [3, 4]]), 1, torch.tensor([[1], [0]])); // [[2], [3]]
+ * torch.gather(torch.tensor([[1, 2], [3, 4]]), 1, torch.tensor([[1], [0]], { dtype: "int32" })); // [[2], [3]]
  */
 export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   backendOf("gather", x, index);
@@ -168,14 +168,13 @@ export const scatterAdd = (x: Tensor, dim: number, index: Tensor, src: Tensor) =
  * Shapes: `(a, n, b)` with dim 1 and index `(k)` -> `(a, k, b)`.
  *
  * @example
- * torch.indexSelect(x, 0, torch.tensor([2, 0]));
+ * torch.indexSelect(x, 0, torch.tensor([2, 0], { dtype: "int32" }));
  */
 export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   return composite("indexSelect", [x, index], () => {
     if (index.ndim > 1)
       throw new ShapeError("indexSelect", `index must be 1-D; got shape ${fmtShape(index.shape)}`);
-    if (index.dtype !== "int32")
-      throw new DTypeError("indexSelect", `index must be an int32 tensor; got ${index.dtype}`);
+    if (index.dtype !== "int32") throw indexDTypeError("indexSelect", "index", index.dtype);
     const d = normalizeAxis(dim, Math.max(x.ndim, 1), "indexSelect");
     const n = index.numel();
     const outShape = x.shape.slice();
@@ -242,12 +241,11 @@ export const triu = (x: Tensor, diagonal = 0): Tensor => triangle(x, diagonal, f
  * defaults to max + 1, which needs a synchronous read (CPU). Shapes: `(*)` -> `(*, numClasses)`.
  *
  * @example
- * torch.oneHot(torch.tensor([0, 2]), 3); // [[1, 0, 0], [0, 0, 1]]
+ * torch.oneHot(torch.tensor([0, 2], { dtype: "int32" }), 3); // [[1, 0, 0], [0, 0, 1]]
  */
 export function oneHot(x: Tensor, numClasses = -1): Tensor {
   return composite("oneHot", [x], () => {
-    if (x.dtype !== "int32")
-      throw new DTypeError("oneHot", `expects an int32 tensor of class indices; got ${x.dtype}`);
+    if (x.dtype !== "int32") throw indexDTypeError("oneHot", "class indices", x.dtype);
     let n = numClasses;
     if (n === -1) {
       if (x.numel() === 0)

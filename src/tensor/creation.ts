@@ -1,5 +1,15 @@
 import type { DeviceName } from "../backends/backend.js";
-import { allocArray, dtypeOfArray, isFloat, type DType, type TypedArray } from "../core/dtype.js";
+import {
+  allocArray,
+  checkInt32,
+  dtypeOfArray,
+  isFloat,
+  normalizeDType,
+  type DType,
+  type DTypeName,
+  type TensorArray,
+  type TypedArray,
+} from "../core/dtype.js";
 import { DTypeError, ShapeError, ValueError } from "../core/errors.js";
 import { takeCounters } from "../core/generator.js";
 import { permutation } from "../core/permutation.js";
@@ -17,7 +27,8 @@ import "./tensor.js";
 
 /** PyTorch's keyword arguments of the creation functions. */
 export interface CreationOptions {
-  dtype?: DType;
+  /** The dtype: webtorch's names or PyTorch's (`"long"`/`"int64"` are int32, `"double"` float64). */
+  dtype?: DTypeName;
   device?: DeviceName;
   requiresGrad?: boolean;
 }
@@ -88,44 +99,49 @@ function flattenInto(
   for (const v of data) flattenInto(v, shape, depth + 1, out, op);
 }
 
-/** PyTorch's inference: all booleans -> bool, all integers -> int32 (its int64), else float32. */
+/**
+ * The dtype of nested JS values: all booleans -> bool, else float32. JS has one number type
+ * (`1.0 === 1`), so numbers make float32 as in TF.js and jax-js, not PyTorch's int64.
+ */
 function inferDtype(data: NestedArray): DType {
   let any = false;
   let sawNumber = false;
-  let allInt = true;
   const visit = (v: NestedArray): void => {
     if (Array.isArray(v)) return v.forEach(visit);
     any = true;
-    if (typeof v === "number") {
-      sawNumber = true;
-      // integers beyond int32 would wrap around: they make a float tensor instead
-      if (!Number.isInteger(v) || v > 2147483647 || v < -2147483648) allInt = false;
-    }
+    if (typeof v !== "boolean") sawNumber = true;
   };
   visit(data);
-  if (!any) return "float32";
-  if (!sawNumber) return "bool";
-  return allInt ? "int32" : "float32";
+  return any && !sawNumber ? "bool" : "float32";
+}
+
+/** Checks every value that becomes int32 fits it (no wrap-around, no NaN). */
+function checkInt32Values(dtype: DType, values: ArrayLike<number>, op: string): void {
+  if (dtype !== "int32") return;
+  for (let i = 0; i < values.length; i++) checkInt32(values[i]!, op);
 }
 
 /**
  * A tensor of `data` (`torch.tensor`): nested arrays, a number or a typed array (1-D unless
- * `shape` is given). Its dtype follows the data unless given: all booleans are bool, all
- * integers int32 (PyTorch's int64), anything else float32; a typed array keeps its kind.
+ * `shape` is given). Its dtype follows the data unless given: JS numbers make float32 (as in
+ * TF.js and jax-js: `1.0 === 1` in JS), all booleans bool; a typed array keeps its kind
+ * (Float32Array float32, Float64Array float64, integer typed arrays int32). Values outside int32
+ * (or NaN) given `dtype: "int32"` are an error.
  * Shapes: from the nesting, e.g. `[[1, 2], [3, 4]]` -> `(2, 2)`; a number -> `()`.
  *
  * @example
- * torch.tensor([[1, 2], [3, 4]], { dtype: "float32", requiresGrad: true });
+ * torch.tensor([[1, 2], [3, 4]], { requiresGrad: true }); // float32
+ * torch.tensor([0, 2, 1], { dtype: "int32" }); // class labels (PyTorch's long)
  * torch.tensor(new Float32Array([1, 2, 3, 4]), { shape: [2, 2] });
  */
 export function tensor(
-  data: NestedArray | TypedArray,
+  data: NestedArray | TensorArray,
   options: CreationOptions & { shape?: readonly number[] } = {},
 ): Tensor {
   const backend = backendFor(options.device, "tensor");
   if (ArrayBuffer.isView(data)) {
     const src = data;
-    const dtype = options.dtype ?? dtypeOfArray(src, "tensor");
+    const dtype = normalizeDType(options.dtype, "tensor") ?? dtypeOfArray(src, "tensor");
     checkGrad(dtype, options, "tensor");
     const shape = options.shape ?? [src.length];
     checkShape(shape, "tensor");
@@ -134,15 +150,18 @@ export function tensor(
         "tensor",
         `shape ${fmtShape(shape)} needs ${numel(shape)} elements; the array has ${src.length}`,
       );
+    if (!(src instanceof Int32Array)) checkInt32Values(dtype, src, "tensor");
     const arr = allocArray(dtype, src.length);
-    arr.set(src);
+    if (dtype === "bool") for (let i = 0; i < src.length; i++) arr[i] = src[i] !== 0 ? 1 : 0;
+    else arr.set(src);
     return finish(tensorFromArray(backend, dtype, shape, arr, "tensor"), options, "tensor");
   }
   const shape = shapeOf(data, "tensor");
   const flat: number[] = [];
   flattenInto(data, shape, 0, flat, "tensor");
-  const dtype = options.dtype ?? inferDtype(data);
+  const dtype = normalizeDType(options.dtype, "tensor") ?? inferDtype(data);
   checkGrad(dtype, options, "tensor");
+  checkInt32Values(dtype, flat, "tensor");
   if (options.shape) {
     checkShape(options.shape, "tensor");
     if (numel(options.shape) !== flat.length)
@@ -203,7 +222,10 @@ export function full(
 ): Tensor {
   checkShape(shape, "full");
   const backend = backendFor(options.device, "full");
-  const dtype = options.dtype ?? (typeof value === "boolean" ? "bool" : "float32");
+  const dtype =
+    normalizeDType(options.dtype, "full") ?? (typeof value === "boolean" ? "bool" : "float32");
+  checkGrad(dtype, options, "full");
+  if (dtype === "int32") checkInt32(+value, "full");
   const t = emptyTensor(backend, dtype, shape, "full");
   runKernel(backend, "fill", { value: +value, out: t });
   return finish(t, options, "full");
@@ -292,7 +314,13 @@ export function arange(
       `upper bound and step sign are inconsistent: start ${lo}, end ${hi}, step ${st}`,
     );
   const n = Math.max(0, Math.ceil((hi - lo) / st));
-  const dtype = opts.dtype ?? ([lo, hi, st].every(Number.isInteger) ? "int32" : "float32");
+  const dtype =
+    normalizeDType(opts.dtype, "arange") ??
+    ([lo, hi, st].every(Number.isInteger) ? "int32" : "float32");
+  if (dtype === "int32" && n > 0) {
+    checkInt32(lo, "arange");
+    checkInt32(lo + (n - 1) * st, "arange");
+  }
   const data = allocArray(dtype, n);
   for (let i = 0; i < n; i++) data[i] = lo + i * st;
   return fromData(data, dtype, [n], opts, "arange");
@@ -316,7 +344,7 @@ export function linspace(
       "linspace",
       `number of steps must be a non-negative integer; got ${steps}`,
     );
-  const dtype = options.dtype ?? "float32";
+  const dtype = normalizeDType(options.dtype, "linspace") ?? "float32";
   const data = allocArray(dtype, steps);
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
   // NOTE: PyTorch fills the second half backwards from `end`, so the last value is exactly `end`.
@@ -340,7 +368,7 @@ export function eye(
   const [[, m2], opts] = positional([n, m], options);
   const cols = m2 ?? n;
   checkShape([n, cols], "eye");
-  const dtype = opts.dtype ?? "float32";
+  const dtype = normalizeDType(opts.dtype, "eye") ?? "float32";
   const data = allocArray(dtype, n * cols);
   for (let i = 0; i < Math.min(n, cols); i++) data[i * cols + i] = 1;
   return fromData(data, dtype, [n, cols], opts, "eye");
@@ -353,7 +381,7 @@ function randomTensor(
   op: string,
 ): Tensor {
   checkShape(shape, op);
-  const dtype = options.dtype ?? "float32";
+  const dtype = normalizeDType(options.dtype, op) ?? "float32";
   if (!isFloat(dtype)) throw new DTypeError(op, `expected a floating-point dtype; got ${dtype}`);
   const backend = backendFor(options.device, op);
   const t = emptyTensor(backend, dtype, shape, op);
@@ -407,11 +435,16 @@ export function randint(
   }
   if (!Number.isInteger(lo) || !Number.isInteger(hi) || hi <= lo)
     throw new ValueError("randint", `expected integers low < high; got low ${lo}, high ${hi}`);
+  const dtype = normalizeDType(options.dtype, "randint") ?? "int32";
+  if (dtype === "int32") {
+    checkInt32(lo, "randint");
+    checkInt32(hi - 1, "randint");
+  }
   const u = randomTensor("uniform", sh, { device: options.device }, "randint");
   const scaled = mul(u, hi - lo);
   const f = floor(scaled);
   const shifted = add(f, lo);
-  const out = cast(shifted, options.dtype ?? "int32");
+  const out = cast(shifted, dtype);
   for (const t of [u, scaled, f, shifted]) t.dispose();
   return out;
 }
@@ -427,7 +460,7 @@ export function randperm(n: number, options: CreationOptions = {}): Tensor {
   if (!Number.isInteger(n) || n < 0)
     throw new ValueError("randperm", `n must be a non-negative integer; got ${n}`);
   const perm = permutation(n);
-  const dtype = options.dtype ?? "int32";
+  const dtype = normalizeDType(options.dtype, "randperm") ?? "int32";
   const data = allocArray(dtype, n);
   data.set(perm);
   return tensorFromArray(backendFor(options.device, "randperm"), dtype, [n], data, "randperm");

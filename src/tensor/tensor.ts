@@ -1,7 +1,7 @@
 import type { Backend, DeviceName } from "../backends/backend.js";
 import { isContiguous, type Storage, type View } from "../core/layout.js";
-import type { DType, TypedArray } from "../core/dtype.js";
-import { isFloat } from "../core/dtype.js";
+import type { DType, DTypeName, TypedArray } from "../core/dtype.js";
+import { isFloat, normalizeDType } from "../core/dtype.js";
 import { AutogradError, DeviceError, DTypeError, TensorError, ValueError } from "../core/errors.js";
 import {
   finalizationTurn,
@@ -42,7 +42,7 @@ export type NestedArray = number | boolean | NestedArray[];
  * on the CPU `dataSync()`/`itemSync()` also work.
  *
  * @example
- * const x = torch.tensor([[1, 2], [3, 4]], { dtype: "float32", requiresGrad: true });
+ * const x = torch.tensor([[1, 2], [3, 4]], { requiresGrad: true });
  * const y = x.mul(x).sum();
  * y.backward();
  * console.log(await x.grad!.tolist()); // [[2, 4], [6, 8]]
@@ -384,13 +384,15 @@ export class Tensor implements View, Tracked {
    * @example
    * const g = x.to("webgpu");
    * const d = x.to("float64");
+   * const labels = y.to("long"); // int32
    */
-  to(target: DeviceName | DType, dtype?: DType): Tensor {
-    if (target === "float32" || target === "float64" || target === "int32" || target === "bool")
+  to(target: DeviceName | DTypeName, dtype?: DTypeName): Tensor {
+    if (target !== "cpu" && target !== "webgpu" && target !== "gpujs" && isDTypeName(target))
       return this.toType(target, "to");
-    const moved = toDevice(this, target);
-    if (dtype && dtype !== moved.dtype) {
-      const cast = moved.toType(dtype);
+    const to = normalizeDType(dtype, "to");
+    const moved = toDevice(this, target as DeviceName);
+    if (to && to !== moved.dtype) {
+      const cast = moved.toType(to);
       if (moved !== this) moved.dispose();
       return cast;
     }
@@ -408,9 +410,10 @@ export class Tensor implements View, Tracked {
    * This tensor as `dtype` (`Tensor.type`): a converted copy, or itself if it already has it;
    * differentiable between float dtypes. (`op` names the method in errors: `float`, `to`, ...; internal.)
    */
-  toType(dtype: DType, op = "toType"): Tensor {
+  toType(dtype: DTypeName, op = "toType"): Tensor {
     this.#checkLive(op);
-    return dtype === this.dtype ? this : cast(this, dtype);
+    const d = normalizeDType(dtype, op);
+    return d === this.dtype ? this : cast(this, d);
   }
   /** As float32 (`Tensor.float`). */
   float(): Tensor {
@@ -420,9 +423,19 @@ export class Tensor implements View, Tracked {
   double(): Tensor {
     return this.toType("float64", "double");
   }
-  /** As int32 (`Tensor.int`; PyTorch's `long()` is int64, int32 here). */
+  /** As int32 (`Tensor.int`). */
   int(): Tensor {
     return this.toType("int32", "int");
+  }
+  /**
+   * As int32 (`Tensor.long`: PyTorch's int64; 64-bit integers are stored as int32 here, and a
+   * value outside int32 is an error).
+   *
+   * @example
+   * const labels = torch.tensor([0, 2, 1]).long(); // int32
+   */
+  long(): Tensor {
+    return this.toType("int32", "long");
   }
   /** As bool, nonzero is true (`Tensor.bool`). */
   bool(): Tensor {
@@ -574,6 +587,13 @@ installInPlaceMethods(Tensor.prototype);
 installReduceMethods(Tensor.prototype);
 installShapeMethods(Tensor.prototype);
 registerTensorClass(Tensor);
+
+/** Whether a `to` target names a dtype (a supported name or not: `"float16"` is refused by name). */
+function isDTypeName(target: string): target is DTypeName {
+  return /^(torch\.)?(float|double|int|long|bool|half|bfloat|uint|complex|short|char|byte|cfloat|cdouble)/.test(
+    target,
+  );
+}
 
 function nest(data: TypedArray, shape: Shape, dtype: DType): NestedArray {
   const conv = dtype === "bool" ? (v: number) => v !== 0 : (v: number) => v;

@@ -282,7 +282,7 @@ describe("grad modes", () => {
 
   it("requiresGrad on int and bool tensors throws a DTypeError", () => {
     torch.tidy(() => {
-      const i = torch.tensor([1, 2]);
+      const i = torch.tensor([1, 2], { dtype: "int32" });
       expect(() => i.requiresGrad_()).toThrow(torch.DTypeError);
       expect(() => {
         i.requiresGrad = true;
@@ -983,7 +983,7 @@ gradcheckAll("gradcheck: composites", [
     fn: (x) =>
       x
         .logSoftmax(1)
-        .gather(1, torch.tensor([[1], [0]]))
+        .gather(1, torch.tensor([[1], [0]], { dtype: "int32" }))
         .neg()
         .mean(),
     inputs: () => [rnd([2, 3])],

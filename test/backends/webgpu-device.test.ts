@@ -26,7 +26,7 @@ describeBackend("device", device, () => {
 
   it("GPU tensors refuse synchronous reads with a message naming the awaited form", async () => {
     await torch.init({ device: "webgpu" });
-    const t = torch.tensor([1, 2], { device });
+    const t = torch.tensor([1, 2], { dtype: "int32", device });
     expect(() => t.dataSync()).toThrow(
       /dataSync: cannot read a webgpu tensor synchronously; use await t.data\(\)/,
     );

@@ -419,7 +419,7 @@ suite("errors: gather, scatter, indexSelect, masks, triangles, oneHot", [
     make: () => [f32([2, 3]), f32([2, 1])],
     call: ([a, i]) => a!.gather(1, i!),
     cls: torch.DTypeError,
-    msg: /^gather: index must be an int32 tensor; got float32$/,
+    msg: /^gather: index must be int32 \(PyTorch's long\); got float32\. Write torch\.tensor\(\[0, 2, 1\], \{ dtype: \"int32\" \}\) or convert with t\.long\(\)$/,
   },
   {
     name: "gather with an index of another rank",
@@ -437,7 +437,7 @@ suite("errors: gather, scatter, indexSelect, masks, triangles, oneHot", [
   },
   {
     name: "gather with an index value out of bounds",
-    make: () => [f32([2, 3]), t([[0], [3]])],
+    make: () => [f32([2, 3]), t([[0], [3]], { dtype: "int32" })],
     call: ([a, i]) => a!.gather(1, i!),
     cls: torch.ValueError,
     msg: /^gather: index 3 is out of bounds for dimension 1 with size 3$/,
@@ -454,11 +454,11 @@ suite("errors: gather, scatter, indexSelect, masks, triangles, oneHot", [
     make: () => [f32([2, 3]), f32([2, 2]), f32([2, 2])],
     call: ([a, i, s]) => a!.scatterAdd(1, i!, s!),
     cls: torch.DTypeError,
-    msg: /^scatterAdd: index must be an int32 tensor; got float32$/,
+    msg: /^scatterAdd: index must be int32 \(PyTorch's long\); got float32\. Write torch\.tensor\(\[0, 2, 1\], \{ dtype: \"int32\" \}\) or convert with t\.long\(\)$/,
   },
   {
     name: "scatterAdd with an index value out of bounds",
-    make: () => [f32([2, 3]), t([[5], [0]]), f32([2, 1])],
+    make: () => [f32([2, 3]), t([[5], [0]], { dtype: "int32" }), f32([2, 1])],
     call: ([a, i, s]) => a!.scatterAdd(1, i!, s!),
     cls: torch.ValueError,
     msg: /^scatterAdd: index 5 is out of bounds for dimension 1 with size 3$/,
@@ -475,7 +475,7 @@ suite("errors: gather, scatter, indexSelect, masks, triangles, oneHot", [
     make: () => [f32([2, 3]), torch.ones([2], { dtype: "bool" })],
     call: ([a, i]) => a!.indexSelect(1, i!),
     cls: torch.DTypeError,
-    msg: /^indexSelect: index must be an int32 tensor; got bool$/,
+    msg: /^indexSelect: index must be int32 \(PyTorch's long\); got bool\. Write torch\.tensor\(\[0, 2, 1\], \{ dtype: \"int32\" \}\) or convert with t\.long\(\)$/,
   },
   {
     name: "maskedFill with an int mask",
@@ -510,7 +510,7 @@ suite("errors: gather, scatter, indexSelect, masks, triangles, oneHot", [
     make: () => [f32([3])],
     call: ([a]) => torch.oneHot(a!, 3),
     cls: torch.DTypeError,
-    msg: /^oneHot: expects an int32 tensor of class indices; got float32$/,
+    msg: /^oneHot: class indices must be int32 \(PyTorch's long\); got float32\. Write torch\.tensor\(\[0, 2, 1\], \{ dtype: \"int32\" \}\) or convert with t\.long\(\)$/,
   },
   {
     name: "oneHot of an empty tensor without numClasses",
@@ -1263,9 +1263,9 @@ suite("errors: readback, disposal, creation and devices", [
   {
     name: "tensor() of an unsupported typed array",
     make: () => [],
-    call: () => torch.tensor(new Uint16Array(3) as unknown as Int32Array),
+    call: () => torch.tensor(new BigInt64Array(3) as unknown as Int32Array),
     cls: torch.DTypeError,
-    msg: /^tensor: unsupported typed array Uint16Array; use Float32Array, Float64Array, Int32Array or Uint8Array$/,
+    msg: /^tensor: unsupported typed array BigInt64Array; use Float32Array, Float64Array or an integer typed array \(Int8\/16\/32, Uint8\/16\/32, Uint8Clamped\)$/,
   },
   {
     name: "zeros of a negative size",
@@ -1374,7 +1374,7 @@ describe("errors: failed calls leak nothing", () => {
     // Regression test, fixed bug (ops/indexing.ts gather / cpu indexing kernel): out is allocated before the kernel checks index values.
     [
       "gather with an out-of-range index value",
-      () => [f32([2, 3]), t([[0], [3]])],
+      () => [f32([2, 3]), t([[0], [3]], { dtype: "int32" })],
       ([a, i]) => a!.gather(1, i!),
     ],
     // Regression test, fixed bug (ops/conv.ts conv2d): the bias shape is checked after the convolution output exists.
@@ -1433,7 +1433,7 @@ describe("errors: failed calls leak nothing", () => {
     // Regression test, fixed bug (ops/indexing.ts scatterAdd / cpu indexing kernel): out is allocated before index values are checked.
     [
       "scatterAdd with an out-of-range index value",
-      () => [f32([2, 3]), t([[5], [0]]), f32([2, 1])],
+      () => [f32([2, 3]), t([[5], [0]], { dtype: "int32" }), f32([2, 1])],
       ([a, i, s]) => a!.scatterAdd(1, i!, s!),
     ],
     // Regression test, fixed bug (autograd/engine.ts grad): gradients already captured are not disposed when an unused input throws.

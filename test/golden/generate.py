@@ -51,7 +51,8 @@ DTYPES = {
     torch.int32: "int32",
     torch.bool: "bool",
 }
-TORCH_DTYPE = {"float32": torch.float32, "float64": torch.float64, "int32": torch.int64, "bool": torch.bool}
+TORCH_DTYPE = {"float32": torch.float32, "float64": torch.float64, "int32": torch.int64, "bool": torch.bool,
+               "int64": torch.int64, "long": torch.int64}
 INF = float("inf")
 NAN = float("nan")
 

@@ -346,24 +346,24 @@ describe("functional forms", () => {
       );
       const w = torch.randn([5, 2]);
       expect(() => F.embedding(x, w)).toThrow(
-        "embedding: expected an int32 index tensor; got float32",
+        'embedding: indices must be int32 (PyTorch\'s long); got float32. Write torch.tensor([0, 2, 1], { dtype: "int32" }) or convert with t.long()',
       );
-      expect(() => F.embedding(torch.tensor([1, 5]), w)).toThrow(
+      expect(() => F.embedding(torch.tensor([1, 5], { dtype: "int32" }), w)).toThrow(
         "embedding: index 5 is out of range for 5 embeddings (expected in [0, 4])",
       );
-      expect(() => F.embedding(torch.tensor([-1]), w)).toThrow(
+      expect(() => F.embedding(torch.tensor([-1], { dtype: "int32" }), w)).toThrow(
         "embedding: index -1 is out of range for 5 embeddings (expected in [0, 4])",
       );
-      expect(() => F.embedding(torch.tensor([1]), torch.randn([5]))).toThrow(
+      expect(() => F.embedding(torch.tensor([1], { dtype: "int32" }), torch.randn([5]))).toThrow(
         "embedding: weight must be 2-D [numEmbeddings, embeddingDim]; got [5]",
       );
-      expect(() => F.embedding(torch.tensor([1]), w, { paddingIdx: 5 })).toThrow(
-        "embedding: paddingIdx must be within [-5, 4] (numEmbeddings 5); got 5",
-      );
-      expect(() => F.embedding(torch.tensor([1]), w, { scaleGradByFreq: true })).toThrow(
-        "embedding: scaleGradByFreq is not supported",
-      );
-      expect(() => F.embedding(torch.tensor([1]), w, { sparse: true })).toThrow(
+      expect(() =>
+        F.embedding(torch.tensor([1], { dtype: "int32" }), w, { paddingIdx: 5 }),
+      ).toThrow("embedding: paddingIdx must be within [-5, 4] (numEmbeddings 5); got 5");
+      expect(() =>
+        F.embedding(torch.tensor([1], { dtype: "int32" }), w, { scaleGradByFreq: true }),
+      ).toThrow("embedding: scaleGradByFreq is not supported");
+      expect(() => F.embedding(torch.tensor([1], { dtype: "int32" }), w, { sparse: true })).toThrow(
         "embedding: sparse gradients are not supported",
       );
     });
@@ -420,10 +420,13 @@ describe("gradcheck (float64 finite differences)", () => {
     it(name, () => {
       torch.manualSeed(11);
       torch.tidy(() => {
-        idx = torch.tensor([
-          [0, 1],
-          [3, 1],
-        ]);
+        idx = torch.tensor(
+          [
+            [0, 1],
+            [3, 1],
+          ],
+          { dtype: "int32" },
+        );
         const [fn, inputs] = make();
         expect(torch.autograd.gradcheck(fn, inputs)).toBe(true);
       });
@@ -472,7 +475,7 @@ describe("module input validation", () => {
         [
           new nn.Embedding(4, 2),
           [x],
-          "Embedding(4, 2): expected an int32 index tensor, got float32",
+          'Embedding(4, 2): indices must be int32 (PyTorch\'s long); got float32. Write torch.tensor([0, 2, 1], { dtype: "int32" }) or convert with t.long()',
         ],
         [
           new nn.Unflatten(1, [3, 4]),
@@ -684,10 +687,13 @@ describe("layers", () => {
     const emb = new nn.Embedding(5, 3, { paddingIdx: -2 });
     expect(emb.paddingIdx).toBe(3);
     expect((emb.weight.tolistSync() as number[][])[3]).toEqual([0, 0, 0]);
-    const idx = torch.tensor([
-      [3, 1],
-      [3, 3],
-    ]);
+    const idx = torch.tensor(
+      [
+        [3, 1],
+        [3, 3],
+      ],
+      { dtype: "int32" },
+    );
     const out = emb.forward(idx);
     expect(out.shape).toEqual([2, 2, 3]);
     torch.tidy(() => out.sum().backward());
@@ -707,7 +713,7 @@ describe("layers", () => {
     );
     const frozen = nn.Embedding.fromPretrained(pre);
     expect(frozen.weight.requiresGrad).toBe(false);
-    const one = torch.tensor([1]);
+    const one = torch.tensor([1], { dtype: "int32" });
     const looked = frozen.forward(one);
     expect(looked.tolistSync()).toEqual([[3, 4]]);
     const trainable = nn.Embedding.fromPretrained(pre, { freeze: false });

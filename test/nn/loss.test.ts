@@ -332,7 +332,7 @@ describe("errors", () => {
       /crossEntropy: expected target of shape \[64\] \(int32 class indices\) or \[64, 10\] \(probabilities\); got \[64, 1\]/,
     );
     expect(() => F.crossEntropy(x, yf)).toThrow(
-      /crossEntropy: class-index targets must be int32; got a float32 target of shape \[64\]/,
+      /^crossEntropy: class targets must be int32 \(PyTorch's long\); got float32\. Write torch\.tensor\(\[0, 2, 1\], \{ dtype: \"int32\" \}\) or convert with t\.long\(\)$/,
     );
     expect(() => F.crossEntropy(x, pi)).toThrow(
       /crossEntropy: a target of the input's shape \[64, 10\] holds class probabilities and must be floating point; got int32/,
@@ -373,7 +373,7 @@ describe("errors", () => {
       /nllLoss: expected an int32 target of shape \[4\] for input \[4, 3\]; got \[4, 1\]/,
     );
     expect(() => F.nllLoss(x, yf)).toThrow(
-      /nllLoss: class-index targets must be int32; got a float32 target of shape \[4\]/,
+      /^nllLoss: class targets must be int32 \(PyTorch's long\); got float32\. Write torch\.tensor\(\[0, 2, 1\], \{ dtype: \"int32\" \}\) or convert with t\.long\(\)$/,
     );
     expect(() => F.nllLoss(x, neg)).toThrow(
       /nllLoss: target -1 is out of bounds for 3 classes \(at flat index 1; ignoreIndex is -100\)/,

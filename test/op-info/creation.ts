@@ -77,25 +77,28 @@ const eyeOp = op({
   ],
 });
 
-const FULL_INT_VALUE =
-  "not expressible: a JS number cannot say 7 (int64 in PyTorch) from 7.0; full() makes float32";
+/**
+ * By design JS numbers make float32 (`1.0 === 1` in JS, as in TF.js and jax-js), where Python's
+ * ints make int64: without a sample dtype, PyTorch's side passes float32 unless the values are
+ * bools (PyTorch then agrees: bool).
+ */
+const JS_NUMBERS = (values: string) =>
+  `(dtype_kw(kw) or ({} if torch.tensor(${values}).dtype == torch.bool else {'dtype': torch.float32}))`;
 const fillOps = [
   op({
     name: "full",
     family: "creation",
     call: (_, kw, device) => torch.full(kw.shape!, kw.value!, dtypeOpt(kw, device)),
-    torch: "lambda xs, kw: torch.full(tuple(kw['shape']), kw['value'], **dtype_kw(kw))",
+    // JS numbers make float32: PyTorch's full(shape, 7) is int64, so its side passes float32
+    torch: `lambda xs, kw: torch.full(tuple(kw['shape']), kw['value'], **${JS_NUMBERS("kw['value']")})`,
     noGradcheck: NOT_DIFFERENTIABLE,
-    skip: {
-      cpu: { "full/int_value": FULL_INT_VALUE },
-      webgpu: { "full/int_value": FULL_INT_VALUE },
-    },
     samples: [
       c("full/float", { shape: [2, 3], value: 7.5 }),
       c("full/int_value", { shape: [2, 2], value: 7 }),
       c("full/bool_value", { shape: [3], value: true }),
       c("full/dtype_int32", { shape: [2], value: -3, dtype: "int32" }),
       c("full/dtype_float32", { shape: [2], value: 2, dtype: "float32" }),
+      c("full/dtype_int64", { shape: [2], value: 5, dtype: "int64" }),
       c("full/scalar_shape", { shape: [], value: 1.5 }),
       c("full/empty", { shape: [0, 2], value: 1.5 }),
       c("full/inf", { shape: [2], value: -INF }),
@@ -130,7 +133,8 @@ const tensorOp = op({
   name: "tensor",
   family: "creation",
   call: (_, kw, device) => torch.tensor(kw.data!, dtypeOpt(kw, device)),
-  torch: "lambda xs, kw: torch.tensor(kw['data'], **dtype_kw(kw))",
+  // JS numbers make float32: PyTorch's tensor([[1, 2]]) is int64, so its side passes float32
+  torch: `lambda xs, kw: torch.tensor(kw['data'], **${JS_NUMBERS("kw['data']")})`,
   noGradcheck: NOT_DIFFERENTIABLE,
   samples: [
     c("tensor/ints", {
@@ -139,6 +143,10 @@ const tensorOp = op({
         [3, 4],
       ],
     }),
+    c("tensor/ints_dtype_int32", { data: [0, 2, 1], dtype: "int32" }),
+    c("tensor/ints_dtype_long", { data: [0, 2, 1], dtype: "long" }),
+    c("tensor/scalar_int", { data: 3 }),
+    c("tensor/bool_scalar", { data: true }),
     c("tensor/floats", {
       data: [
         [1.5, 2],

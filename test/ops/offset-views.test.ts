@@ -23,7 +23,7 @@ describe("kernels on contiguous views with an offset", () => {
   it("scatterAdd on bool tensors is a logical or", () => {
     expectNoLeaks(() => {
       const x = torch.tensor([false, true, false]);
-      const idx = torch.tensor([0, 0, 1]);
+      const idx = torch.tensor([0, 0, 1], { dtype: "int32" });
       const src = torch.tensor([true, true, true]);
       const out = x.scatterAdd(0, idx, src);
       expect(out.tolistSync()).toEqual([true, true, false]);

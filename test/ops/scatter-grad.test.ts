@@ -14,7 +14,7 @@ describe("scatter backward with src larger than index", () => {
         ],
         { dtype: "float32", requiresGrad: true },
       );
-      const idx = torch.tensor([[0], [1]]);
+      const idx = torch.tensor([[0], [1]], { dtype: "int32" });
       const y = x.scatter(1, idx, src);
       const w = torch.tensor(
         [

@@ -20,7 +20,7 @@ describe("where with two JS values", () => {
   it("gather rejects negative indices, as PyTorch", () => {
     expectNoLeaks(() => {
       const x = torch.tensor([1, 2, 3], { dtype: "float32" });
-      const idx = torch.tensor([-1]);
+      const idx = torch.tensor([-1], { dtype: "int32" });
       expect(() => x.gather(0, idx)).toThrow(
         /gather: index -1 is out of bounds for dimension 0 with size 3/,
       );

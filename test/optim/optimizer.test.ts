@@ -209,7 +209,7 @@ describe("Optimizer: hyper-parameter validation", () => {
 
   it("checks the parameters", () => {
     const p = param([1, 2]);
-    const ints = torch.tensor([1, 2]);
+    const ints = torch.tensor([1, 2], { dtype: "int32" });
     const nonLeaf = torch.tidy(() => p.mul(2));
     const dead = param([3]);
     dead.dispose();

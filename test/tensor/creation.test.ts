@@ -17,10 +17,10 @@ function take(t: torch.Tensor): { shape: number[]; dtype: torch.DType; values: t
 describe("tensor() from nested arrays", () => {
   withLeakCheck();
 
-  it("infers int32 from integers, float32 from any fraction, bool from booleans", () => {
+  it("JS numbers make float32 (integers too: 1.0 === 1 in JS), booleans bool", () => {
     expect(take(torch.tensor([1, 2, 3]))).toEqual({
       shape: [3],
-      dtype: "int32",
+      dtype: "float32",
       values: [1, 2, 3],
     });
     expect(take(torch.tensor([1, 2.5]))).toEqual({
@@ -42,14 +42,14 @@ describe("tensor() from nested arrays", () => {
       ),
     ).toEqual({
       shape: [2, 2],
-      dtype: "int32",
+      dtype: "float32",
       values: [
         [1, 2],
         [3, 4],
       ],
     });
-    // booleans mixed with numbers count as numbers, as torch.tensor([True, 2]) is int64
-    expect(take(torch.tensor([true, 2]))).toEqual({ shape: [2], dtype: "int32", values: [1, 2] });
+    // booleans mixed with numbers count as numbers
+    expect(take(torch.tensor([true, 2]))).toEqual({ shape: [2], dtype: "float32", values: [1, 2] });
     // no elements: the default float dtype
     expect(take(torch.tensor([]))).toEqual({ shape: [0], dtype: "float32", values: [] });
     expect(take(torch.tensor([[], []]))).toEqual({
@@ -61,7 +61,7 @@ describe("tensor() from nested arrays", () => {
 
   it("a bare number or boolean makes a 0-d tensor", () => {
     expect(take(torch.tensor(3.5))).toEqual({ shape: [], dtype: "float32", values: 3.5 });
-    expect(take(torch.tensor(3))).toEqual({ shape: [], dtype: "int32", values: 3 });
+    expect(take(torch.tensor(3))).toEqual({ shape: [], dtype: "float32", values: 3 });
     expect(take(torch.tensor(true))).toEqual({ shape: [], dtype: "bool", values: true });
   });
 
@@ -107,8 +107,10 @@ describe("tensor() from nested arrays", () => {
 
   it("requiresGrad on an int tensor throws a DTypeError", () => {
     torch.tidy(() => {
-      expect(() => torch.tensor([1, 2], { requiresGrad: true })).toThrow(torch.DTypeError);
-      expect(() => torch.tensor([1, 2], { requiresGrad: true })).toThrow(
+      expect(() => torch.tensor([1, 2], { dtype: "int32", requiresGrad: true })).toThrow(
+        torch.DTypeError,
+      );
+      expect(() => torch.tensor([1, 2], { dtype: "int32", requiresGrad: true })).toThrow(
         /^tensor: only floating-point tensors can require gradients; got int32$/,
       );
       expect(() => torch.zeros([2], { dtype: "int32", requiresGrad: true })).toThrow(
@@ -121,7 +123,9 @@ describe("tensor() from nested arrays", () => {
   // throwing call leaks it: torch.tensor([1, 2], { requiresGrad: true }) leaves numTensors +1.
   it("a creation call that throws leaves no tensor behind", () => {
     const before = torch.memory().numTensors;
-    expect(() => torch.tensor([1, 2], { requiresGrad: true })).toThrow(torch.DTypeError);
+    expect(() => torch.tensor([1, 2], { dtype: "long", requiresGrad: true })).toThrow(
+      torch.DTypeError,
+    );
     expect(torch.memory().numTensors).toBe(before);
   });
 
@@ -171,7 +175,13 @@ describe("tensor() from typed arrays", () => {
       dtype: "int32",
       values: [7, -8],
     });
-    expect(take(torch.tensor(new Uint8Array([1, 0])))).toEqual({
+    // integer typed arrays make int32 holding their values (a Uint8Array is not bool)
+    expect(take(torch.tensor(new Uint8Array([1, 0, 255])))).toEqual({
+      shape: [3],
+      dtype: "int32",
+      values: [1, 0, 255],
+    });
+    expect(take(torch.tensor(new Uint8Array([1, 0]), { dtype: "bool" }))).toEqual({
       shape: [2],
       dtype: "bool",
       values: [true, false],
@@ -200,11 +210,11 @@ describe("tensor() from typed arrays", () => {
   });
 
   it("an unsupported typed array throws a DTypeError", () => {
-    expect(() => torch.tensor(new Int8Array([1]) as unknown as Int32Array)).toThrow(
+    expect(() => torch.tensor(new BigInt64Array([1n]) as unknown as Int32Array)).toThrow(
       torch.DTypeError,
     );
-    expect(() => torch.tensor(new Int8Array([1]) as unknown as Int32Array)).toThrow(
-      /tensor: unsupported typed array Int8Array/,
+    expect(() => torch.tensor(new BigUint64Array([1n]) as unknown as Int32Array)).toThrow(
+      /tensor: unsupported typed array BigUint64Array/,
     );
   });
 });
@@ -263,7 +273,7 @@ describe("constants and ranges", () => {
 
   it("*Like copies shape, dtype and device, not requiresGrad", () => {
     const x = torch.tensor([1.5, 2], { requiresGrad: true });
-    const i = torch.tensor([[1, 2]]);
+    const i = torch.tensor([[1, 2]], { dtype: "int32" });
     expect(take(torch.zerosLike(x))).toEqual({ shape: [2], dtype: "float32", values: [0, 0] });
     expect(take(torch.onesLike(i))).toEqual({ shape: [1, 2], dtype: "int32", values: [[1, 1]] });
     expect(take(torch.fullLike(x, 3))).toEqual({ shape: [2], dtype: "float32", values: [3, 3] });
@@ -518,10 +528,13 @@ describe("readback round trips", () => {
   });
 
   it("data/dataSync return a fresh typed array of the dtype", async () => {
-    const t = torch.tensor([
-      [1, 2],
-      [3, 4],
-    ]);
+    const t = torch.tensor(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      { dtype: "int32" },
+    );
     const d = t.dataSync();
     expect(d).toBeInstanceOf(Int32Array);
     expect(Array.from(d)).toEqual([1, 2, 3, 4]);

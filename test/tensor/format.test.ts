@@ -122,13 +122,18 @@ describe("format: PyTorch's repr", () => {
   });
 
   it("int32 shows dtype=torch.int32 and aligns on the widest value", () => {
-    expect(repr(() => torch.tensor([1, 2, 3]))).toBe("tensor([1, 2, 3], dtype=torch.int32)");
+    expect(repr(() => torch.tensor([1, 2, 3], { dtype: "int32" }))).toBe(
+      "tensor([1, 2, 3], dtype=torch.int32)",
+    );
     expect(
       repr(() =>
-        torch.tensor([
-          [1, -20],
-          [300, 4],
-        ]),
+        torch.tensor(
+          [
+            [1, -20],
+            [300, 4],
+          ],
+          { dtype: "int32" },
+        ),
       ),
     ).toBe("tensor([[  1, -20],\n        [300,   4]], dtype=torch.int32)");
   });
@@ -237,10 +242,13 @@ describe("format: PyTorch's repr", () => {
     // torch.tensor([[1, 2, 3], [4, 5, 6]], dtype=torch.int32).t()[::2]
     const s = repr(() =>
       torch
-        .tensor([
-          [1, 2, 3],
-          [4, 5, 6],
-        ])
+        .tensor(
+          [
+            [1, 2, 3],
+            [4, 5, 6],
+          ],
+          { dtype: "int32" },
+        )
         .t()
         .index("::2"),
     );

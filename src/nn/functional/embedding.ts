@@ -1,4 +1,5 @@
-import { DTypeError, NotImplementedError, ShapeError, ValueError } from "../../core/errors.js";
+import { indexDTypeError } from "../../core/dtype.js";
+import { NotImplementedError, ShapeError, ValueError } from "../../core/errors.js";
 import { tidy } from "../../core/memory.js";
 import { fmtShape } from "../../core/shape.js";
 import { isGradEnabled, noGrad } from "../../autograd/grad-mode.js";
@@ -58,11 +59,10 @@ function checkIndices(input: Tensor, num: number, op: string): void {
  * Shapes: input `(*)` int32, weight `(numEmbeddings, embeddingDim)`, output `(*, embeddingDim)`.
  *
  * @example
- * F.embedding(torch.tensor([[1, 2], [0, 3]]), weight, { paddingIdx: 0 }).shape; // [2, 2, dim]
+ * F.embedding(torch.tensor([[1, 2], [0, 3]], { dtype: "int32" }), weight, { paddingIdx: 0 }).shape; // [2, 2, dim]
  */
 export function embedding(input: Tensor, weight: Tensor, options: EmbeddingOptions = {}): Tensor {
-  if (input.dtype !== "int32")
-    throw new DTypeError("embedding", `expected an int32 index tensor; got ${input.dtype}`);
+  if (input.dtype !== "int32") throw indexDTypeError("embedding", "indices", input.dtype);
   if (weight.ndim !== 2)
     throw new ShapeError(
       "embedding",

@@ -1,4 +1,4 @@
-import { isFloat } from "../../core/dtype.js";
+import { indexDTypeError, isFloat } from "../../core/dtype.js";
 import { DTypeError, ShapeError, ValueError } from "../../core/errors.js";
 import { tidy } from "../../core/memory.js";
 import { broadcastShapes, fmtShape, shapesEqual } from "../../core/shape.js";
@@ -423,12 +423,7 @@ export function crossEntropy(
       `a target of the input's shape ${fmtShape(input.shape)} holds class probabilities and must be floating point; got ${target.dtype}`,
     );
   }
-  if (!isProb && target.dtype !== "int32") {
-    throw new DTypeError(
-      op,
-      `class-index targets must be int32; got a ${target.dtype} target of shape ${fmtShape(target.shape)}`,
-    );
-  }
+  if (!isProb && target.dtype !== "int32") throw indexDTypeError(op, "class targets", target.dtype);
   if (isProb && ignoreIndex >= 0)
     throw new ValueError(
       op,
@@ -488,11 +483,7 @@ export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions =
       `expected an int32 target of shape ${fmtShape(idxShape)} for input ${fmtShape(input.shape)}; got ${fmtShape(target.shape)}`,
     );
   }
-  if (target.dtype !== "int32")
-    throw new DTypeError(
-      op,
-      `class-index targets must be int32; got a ${target.dtype} target of shape ${fmtShape(target.shape)}`,
-    );
+  if (target.dtype !== "int32") throw indexDTypeError(op, "class targets", target.dtype);
   checkTargetValues(op, target, c, ignoreIndex);
   return tidy(() => {
     const { losses, weights } = nllCore(input, target, weight, ignoreIndex);

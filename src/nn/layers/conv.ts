@@ -29,7 +29,7 @@ interface ConvCommonOptions {
   /** Blocked connections from input to output channels: both must divide by it (default 1). */
   groups?: number;
   /** The parameters' dtype (default float32). */
-  dtype?: FloatDType;
+  dtype?: FloatDType | "float" | "double";
   /** Where the parameters live (default: the default device). */
   device?: DeviceName;
 }

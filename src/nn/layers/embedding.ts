@@ -1,4 +1,5 @@
-import { DTypeError, NotImplementedError, ShapeError, ValueError } from "../../core/errors.js";
+import { indexDTypeError } from "../../core/dtype.js";
+import { NotImplementedError, ShapeError, ValueError } from "../../core/errors.js";
 import { fmtShape } from "../../core/shape.js";
 import { noGrad } from "../../autograd/grad-mode.js";
 import type { Tensor } from "../../tensor/tensor.js";
@@ -28,7 +29,7 @@ export interface EmbeddingOptions extends FEmbeddingOptions, FactoryOptions {
  *
  * @example
  * const emb = new nn.Embedding(10, 3, { paddingIdx: 0 });
- * emb.forward(torch.tensor([[1, 2, 4, 5], [4, 3, 2, 9]])).shape; // [2, 4, 3]
+ * emb.forward(torch.tensor([[1, 2, 4, 5], [4, 3, 2, 9]], { dtype: "int32" })).shape; // [2, 4, 3]
  */
 export class Embedding extends Module {
   readonly numEmbeddings: number;
@@ -116,8 +117,7 @@ export class Embedding extends Module {
   forward(input: Tensor): Tensor {
     const op = `Embedding(${this.numEmbeddings}, ${this.embeddingDim})`;
     assertTensor(input, op);
-    if (input.dtype !== "int32")
-      throw new DTypeError(op, `expected an int32 index tensor, got ${input.dtype}`);
+    if (input.dtype !== "int32") throw indexDTypeError(op, "indices", input.dtype);
     return embedding(input, this.weight, {
       paddingIdx: this.paddingIdx,
       maxNorm: this.maxNorm,

@@ -263,7 +263,7 @@ export const mul: BinaryFn = (a, b) => binary(BINARY.mul, a, b);
  * Shapes: `a`, `b` broadcast together.
  *
  * @example
- * torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }); // [3, -4]
+ * torch.div(torch.tensor([7, -7], { dtype: "int32" }), 2, { roundingMode: "floor" }); // [3, -4]
  */
 export function div(
   a: TensorOrScalar,
@@ -303,7 +303,7 @@ export const minimum: BinaryFn = (a, b) => binary(BINARY.minimum, a, b);
  * Shapes: `a`, `b` broadcast together.
  *
  * @example
- * torch.remainder(torch.tensor([-3, 3]), 2); // [1, 1]
+ * torch.remainder(torch.tensor([-3, 3]), 2); // [1., 1.]
  */
 export const remainder: BinaryFn = (a, b) => binary(BINARY.remainder, a, b);
 

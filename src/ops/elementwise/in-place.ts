@@ -9,7 +9,7 @@ import { backendOf, emptyTensor, runKernel } from "../dispatch.js";
 import type { BinaryDef } from "./binary-table.js";
 import { contiguousCopy, COPY } from "./copy.js";
 import { add, mul } from "./functions.js";
-import { binary, broadcastView, operandType, scalarTensor } from "./run.js";
+import { binary, broadcastView, checkIntOperands, operandType, scalarTensor } from "./run.js";
 
 /**
  * In-place ops (`add_`, `fill_`, `copy_`, `uniform_`, ...): they write into the tensor's own
@@ -60,6 +60,8 @@ export function binaryInPlace<T extends Tensor>(
   other: TensorOrScalar,
 ): T {
   self.checkInPlace(op);
+  const promoted = operandType(self, other);
+  checkIntOperands(def, promoted, def.dtype(promoted, op), self, other);
   const direct =
     !needsGrad(self, typeof other === "object" ? other : null) &&
     def.dtype(operandType(self, other), op) === self.dtype &&

@@ -1,7 +1,7 @@
 import { needsGrad, recordGradient, type Gradient } from "../../autograd/gradient.js";
 import type { Backend } from "../../backends/backend.js";
-import { promoteTypes, scalarResultType, type DType } from "../../core/dtype.js";
-import { DTypeError } from "../../core/errors.js";
+import { checkInt32, promoteTypes, scalarResultType, type DType } from "../../core/dtype.js";
+import { DTypeError, ValueError } from "../../core/errors.js";
 import type { View } from "../../core/layout.js";
 import { broadcastShapes, shapesEqual, type Shape } from "../../core/shape.js";
 import type { Tensor, TensorOrScalar } from "../../tensor/tensor.js";
@@ -43,6 +43,7 @@ export function binary(def: BinaryDef, a0: TensorOrScalar, b0: TensorOrScalar): 
   const backend = backendOfOperands(def.name, a0, b0);
   const promoted = operandType(a0, b0);
   const outDtype = def.dtype(promoted, def.name);
+  checkIntOperands(def, promoted, outDtype, a0, b0);
   const a = asTensor(a0, promoted, backend);
   const b = asTensor(b0, promoted, backend);
   const shape = shapesEqual(a.shape, b.shape)
@@ -102,6 +103,43 @@ export function where(cond: Tensor, a0: TensorOrScalar, b0: TensorOrScalar): Ten
   if (a !== a0) a.dispose();
   if (b !== b0) b.dispose();
   return out;
+}
+
+/** The public names of the integer divisions (the primitives' names are internal). */
+const INT_DIVISIONS: Readonly<Record<string, string>> = {
+  divTrunc: "div",
+  divFloor: "div",
+  remainder: "remainder",
+  fmod: "fmod",
+};
+
+/**
+ * Integers never wrap or divide by zero silently: a JS number that becomes an int32 operand must
+ * fit int32, and an integer division (div with a rounding mode, floorDivide, remainder, fmod) by
+ * zero raises, as PyTorch's ZeroDivisionError. A tensor divisor is checked where its values are
+ * readable synchronously (the CPU).
+ *
+ * @internal
+ */
+export function checkIntOperands(
+  def: BinaryDef,
+  promoted: DType,
+  outDtype: DType,
+  a: TensorOrScalar,
+  b: TensorOrScalar,
+): void {
+  if (promoted === "int32")
+    for (const v of [a, b]) if (typeof v === "number") checkInt32(v, def.name);
+  const op = INT_DIVISIONS[def.name];
+  if (op === undefined || outDtype === "float32" || outDtype === "float64") return;
+  let zero = false;
+  if (typeof b !== "object") zero = +b === 0;
+  else if (b.backend.readSync && b.numel() > 0) zero = b.dataSync().includes(0);
+  if (zero)
+    throw new ValueError(
+      op,
+      `integer division by zero (PyTorch's ZeroDivisionError); got a zero divisor for ${outDtype} operands`,
+    );
 }
 
 function broadcastAttrs(a: Tensor, b: Tensor): BroadcastAttrs {
