@@ -175,7 +175,7 @@ describe("PyTorch's dtype names", () => {
     expect(lin.weight.dtype).toBe("float64");
     lin.to("float");
     expect([lin.weight.dtype, lin.bias!.dtype]).toEqual(["float32", "float32"]);
-    expect(() => lin.to("half" as torch.DTypeName)).toThrow(/^type: unsupported dtype "half"/);
+    expect(() => lin.to("half" as torch.DTypeName)).toThrow(/^to: unsupported dtype "half"/);
     expect(lin.weight.dtype).toBe("float32");
     lin.weight.dispose();
     lin.bias!.dispose();
@@ -197,7 +197,7 @@ describe("PyTorch's dtype names", () => {
     }
     const x = torch.tensor([1]);
     expect(() => x.to("float16" as torch.DTypeName)).toThrow(
-      new RegExp(`^type: unsupported dtype "float16"; ${supported}`),
+      new RegExp(`^to: unsupported dtype "float16"; ${supported}`),
     );
     expect(() => x.to("cpu", "half" as torch.DTypeName)).toThrow(
       new RegExp(`^to: unsupported dtype "half"; ${supported}`),
