@@ -133,7 +133,7 @@ export {
 } from "./ops/reduce.js";
 export { cumsum, cumprod } from "./ops/scan.js";
 export { logsumexp, softmax, logSoftmax } from "./ops/softmax.js";
-export type { VarOptions } from "./ops/reduce.js";
+export type { ValuesIndices, VarOptions } from "./ops/reduce.js";
 export { matmul, mm, bmm, outer, dot } from "./ops/matmul.js";
 export {
   view,

@@ -69,14 +69,24 @@ export function broadcastShapes(a: Shape, b: Shape, op: string): number[] {
 
 /** Checks that a user-given size list is made of non-negative integers. */
 export function checkShape(shape: Shape, op: string): void {
+  let n = 1;
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0)
       throw new ValueError(
         op,
         `invalid size ${fmtShape(shape)}: sizes must be non-negative integers`,
       );
+    n *= d;
   }
+  if (n > MAX_NUMEL)
+    throw new ValueError(
+      op,
+      `invalid size ${fmtShape(shape)}: ${n} elements is more than a tensor can hold (2^31 - 1)`,
+    );
 }
+
+/** The most elements one tensor can hold (a typed array's index is an int32 on every backend). */
+export const MAX_NUMEL = 2 ** 31 - 1;
 
 /**
  * Resolves a `view`/`reshape` target with at most one `-1` against `total` elements.

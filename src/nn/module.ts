@@ -315,6 +315,10 @@ export abstract class Module {
     for (const p of this.parameters()) p.dispose();
     for (const b of this.buffers()) b.dispose();
   }
+  /** `dispose()`, for `using model = new nn.Linear(2, 2)`. */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
 
   /** The part inside the parentheses of this module's printout, e.g. `in_features=2, ...`. */
   extraRepr(): string {

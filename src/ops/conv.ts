@@ -1,4 +1,5 @@
 import type { Gradient } from "../autograd/gradient.js";
+import { checkOptions } from "../core/options.js";
 import type { Backend } from "../backends/backend.js";
 import { isFloat } from "../core/dtype.js";
 import { DTypeError, ShapeError, ValueError } from "../core/errors.js";
@@ -121,6 +122,15 @@ const conv2dGradInputPrim = convGradPrim("conv2dGradInput", CONV2D_GRAD_INPUT);
 /** The gradient of conv2d with respect to its weight (a correlation of x with g). */
 const conv2dGradWeightPrim = convGradPrim("conv2dGradWeight", CONV2D_GRAD_WEIGHT);
 
+/** A kernel of zero size (a weight with an empty spatial dim) has no window to sweep. */
+function checkKernel(op: string, weight: Tensor): void {
+  if (weight.shape.slice(2).some((k) => k === 0))
+    throw new ShapeError(
+      op,
+      `kernel size must be at least 1; got weight ${fmtShape(weight.shape)}`,
+    );
+}
+
 function checkDtypes(op: string, x: Tensor, weight: Tensor): void {
   if (!isFloat(x.dtype) || x.dtype !== weight.dtype)
     throw new DTypeError(
@@ -153,6 +163,12 @@ export function conv2d(
   bias?: Tensor | null,
   options: Conv2dOptions = {},
 ): Tensor {
+  checkOptions(
+    "conv2d",
+    options,
+    { stride: "size", padding: "size|string", dilation: "size", groups: "int" },
+    { argument: 4, example: "{ stride: 1, padding: 1 }" },
+  );
   return composite("conv2d", [x, weight, bias], () => {
     checkDtypes("conv2d", x, weight);
     if (weight.ndim !== 4)
@@ -169,6 +185,7 @@ export function conv2d(
     const groups = options.groups ?? 1;
     const cIn = x.shape[x.ndim - 3]!;
     const [cOut, cPerGroup, kh, kw] = weight.shape as [number, number, number, number];
+    checkKernel("conv2d", weight);
     if (!Number.isInteger(groups) || groups < 1 || cIn % groups !== 0 || cOut % groups !== 0) {
       throw new ValueError(
         "conv2d",
@@ -234,6 +251,12 @@ export function conv1d(
   bias?: Tensor | null,
   options: Conv1dOptions = {},
 ): Tensor {
+  checkOptions(
+    "conv1d",
+    options,
+    { stride: "size", padding: "size|string", dilation: "size", groups: "int" },
+    { argument: 4, example: "{ stride: 1, padding: 1 }" },
+  );
   return composite("conv1d", [x, weight, bias], () => {
     if (weight.ndim !== 3)
       throw new ShapeError(
@@ -285,6 +308,12 @@ export function convTranspose2d(
   bias?: Tensor | null,
   options: ConvTranspose2dOptions = {},
 ): Tensor {
+  checkOptions(
+    "convTranspose2d",
+    options,
+    { stride: "size", padding: "size", outputPadding: "size", dilation: "size", groups: "int" },
+    { argument: 4, example: "{ stride: 2, padding: 1 }" },
+  );
   return composite("convTranspose2d", [x, weight, bias], () => {
     checkDtypes("convTranspose2d", x, weight);
     if (x.ndim !== 4 || weight.ndim !== 4)
@@ -295,6 +324,7 @@ export function convTranspose2d(
     const groups = options.groups ?? 1;
     const [n, cIn, h, w] = x.shape as [number, number, number, number];
     const [wIn, outPerGroup, kh, kw] = weight.shape as [number, number, number, number];
+    checkKernel("convTranspose2d", weight);
     if (wIn !== cIn)
       throw new ShapeError(
         "convTranspose2d",
@@ -302,10 +332,10 @@ export function convTranspose2d(
       );
     if (!Number.isInteger(groups) || groups < 1 || cIn % groups !== 0)
       throw new ValueError("convTranspose2d", `groups ${groups} must divide in_channels ${cIn}`);
-    const stride = pair(options.stride ?? 1, "stride", "convTranspose2d");
-    const padding = pair(options.padding ?? 0, "padding", "convTranspose2d");
-    const dilation = pair(options.dilation ?? 1, "dilation", "convTranspose2d");
-    const outPad = pair(options.outputPadding ?? 0, "outputPadding", "convTranspose2d");
+    const stride = pair(options.stride ?? 1, "stride", "convTranspose2d", 1);
+    const padding = pair(options.padding ?? 0, "padding", "convTranspose2d", 0);
+    const dilation = pair(options.dilation ?? 1, "dilation", "convTranspose2d", 1);
+    const outPad = pair(options.outputPadding ?? 0, "outputPadding", "convTranspose2d", 0);
     if (
       outPad[0] >= Math.max(stride[0], dilation[0]) ||
       outPad[1] >= Math.max(stride[1], dilation[1])

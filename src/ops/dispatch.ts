@@ -1,10 +1,11 @@
 import type { Backend, DeviceName } from "../backends/backend.js";
 import { findBackend } from "../backends/backend.js";
 import type { DType, TypedArray } from "../core/dtype.js";
-import { DeviceError, DTypeError, TensorError } from "../core/errors.js";
+import { DeviceError, DTypeError, TensorError, ValueError } from "../core/errors.js";
 import { contiguousStrides, type Storage, type View } from "../core/layout.js";
 import { noteStorageAllocated, tidy } from "../core/memory.js";
-import { fmtShape, numel, type Shape } from "../core/shape.js";
+import { checkTensorArg } from "../core/options.js";
+import { fmtShape, MAX_NUMEL, numel, type Shape } from "../core/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import type { Kernel, KernelArgs, Prim } from "./prims.js";
 
@@ -72,6 +73,7 @@ export function backendOfAll(op: string, tensors: readonly Tensor[]): Backend {
   let backend: Backend | undefined;
   for (let i = 0; i < tensors.length; i++) {
     const t = tensors[i]!;
+    checkTensorArg(op, t);
     if (t.isDisposed)
       throw new TensorError(
         op,
@@ -103,6 +105,11 @@ export function backendFor(device: DeviceName | undefined, op: string): Backend 
 
 /** A new storage on `backend`, counted by `torch.memory()`. */
 function allocStorage(backend: Backend, dtype: DType, size: number, op: string): Storage {
+  if (!Number.isInteger(size) || size < 0 || size > MAX_NUMEL)
+    throw new ValueError(
+      op,
+      `invalid number of elements ${size} (must be an integer in [0, 2^31 - 1])`,
+    );
   if (dtype === "float64" && !backend.supportsFloat64)
     throw new DTypeError(op, `float64 is not supported on ${backend.name}; use float32`);
   const s = backend.alloc(dtype, size);

@@ -1,5 +1,6 @@
 import type { Gradient } from "../autograd/gradient.js";
 import { indexDTypeError } from "../core/dtype.js";
+import { describeValue } from "../core/options.js";
 import { DeviceError, DTypeError, ShapeError, ValueError } from "../core/errors.js";
 import { fmtShape, normalizeAxis, type Shape } from "../core/shape.js";
 import type { Tensor, TensorOrScalar } from "../tensor/tensor.js";
@@ -207,6 +208,14 @@ export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
 
 /** x where `j - i <= diagonal` (lower) or `>= diagonal` (upper) in the last two dims, else 0. */
 function triangle(x: Tensor, diagonal: number, lower: boolean, op: "tril" | "triu"): Tensor {
+  if (!Number.isInteger(diagonal)) {
+    const given = (diagonal as unknown as { diagonal?: unknown } | null)?.diagonal;
+    const hint = Number.isInteger(given) ? `, as torch.${op}(x, ${String(given)})` : "";
+    throw new ValueError(
+      op,
+      `diagonal must be an integer given positionally${hint}; got ${describeValue(diagonal)}`,
+    );
+  }
   return composite(op, [x], () => {
     if (x.ndim < 2)
       throw new ShapeError(

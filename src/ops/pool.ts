@@ -1,4 +1,5 @@
 import { needsGrad, recordGradient, type Gradient } from "../autograd/gradient.js";
+import { checkOptions } from "../core/options.js";
 import { isFloat } from "../core/dtype.js";
 import { DTypeError, ShapeError, ValueError } from "../core/errors.js";
 import { fmtShape, type Shape } from "../core/shape.js";
@@ -7,6 +8,7 @@ import { conv2d } from "./conv.js";
 import { backendOf, composite, emptyTensor, runKernel, tensorFromArray } from "./dispatch.js";
 import { div } from "./elementwise.js";
 import { scatterAdd } from "./indexing.js";
+import { valuesIndices, type ValuesIndices } from "./reduce.js";
 import { reshape, squeeze, unsqueeze, view } from "./movement.js";
 import type { Pool2dAttrs } from "./prims.js";
 import { outSize, padAfter, pair, type Pair } from "./window.js";
@@ -33,10 +35,10 @@ function poolAttrs(
 ): { attrs: Pool2dAttrs; oh: number; ow: number } {
   if (x.ndim !== 4)
     throw new ShapeError(op, `expected 4-D (N, C, H, W) input; got ${fmtShape(x.shape)}`);
-  const k = pair(kernelSize, "kernelSize", op);
-  const stride = pair(options.stride ?? k, "stride", op);
-  const padding = pair(options.padding ?? 0, "padding", op);
-  const dilation = pair(options.dilation ?? 1, "dilation", op);
+  const k = pair(kernelSize, "kernelSize", op, 1);
+  const stride = pair(options.stride ?? k, "stride", op, 1);
+  const padding = pair(options.padding ?? 0, "padding", op, 0);
+  const dilation = pair(options.dilation ?? 1, "dilation", op, 1);
   if (padding[0] > k[0] / 2 || padding[1] > k[1] / 2)
     throw new ValueError(
       op,
@@ -72,7 +74,13 @@ export function maxPool2dWithIndices(
   x: Tensor,
   kernelSize: Pair,
   options: MaxPool2dOptions = {},
-): { values: Tensor; indices: Tensor } {
+): ValuesIndices {
+  checkOptions(
+    "maxPool2d",
+    options,
+    { stride: "size|null", padding: "size", dilation: "size", ceilMode: "boolean" },
+    { argument: 3, example: "{ stride: 2, padding: 1 }" },
+  );
   return composite("maxPool2d", [x], () => {
     if (!isFloat(x.dtype))
       throw new DTypeError("maxPool2d", `expected a floating-point input; got ${x.dtype}`);
@@ -85,7 +93,7 @@ export function maxPool2dWithIndices(
     runKernel(backend, "maxPool2d", { x: xc, out: values, indices, attrs });
     if (xc !== x) xc.dispose();
     if (needsGrad(x)) recordGradient(MAX_POOL2D, [x], [values, indices], { inputShape: x.shape });
-    return { values, indices };
+    return valuesIndices(values, indices);
   });
 }
 
@@ -98,6 +106,12 @@ export function maxPool2dWithIndices(
  * F.maxPool2d(x, 2); // halves H and W
  */
 export function maxPool2d(x: Tensor, kernelSize: Pair, options: MaxPool2dOptions = {}): Tensor {
+  checkOptions(
+    "maxPool2d",
+    options,
+    { stride: "size|null", padding: "size", dilation: "size", ceilMode: "boolean" },
+    { argument: 3, example: "{ stride: 2, padding: 1 }" },
+  );
   return composite("maxPool2d", [x], () => {
     const unbatched = x.ndim === 3;
     const x4 = unbatched ? unsqueeze(x, 0) : x;
@@ -131,6 +145,18 @@ export interface AvgPool2dOptions {
  * F.avgPool2d(x, 2, { stride: 2 });
  */
 export function avgPool2d(x: Tensor, kernelSize: Pair, options: AvgPool2dOptions = {}): Tensor {
+  checkOptions(
+    "avgPool2d",
+    options,
+    {
+      stride: "size|null",
+      padding: "size",
+      ceilMode: "boolean",
+      countIncludePad: "boolean",
+      divisorOverride: "int|null",
+    },
+    { argument: 3, example: "{ stride: 2, padding: 1 }" },
+  );
   return composite("avgPool2d", [x], () => {
     const override = options.divisorOverride ?? null;
     if (override !== null && !(override > 0))
@@ -190,6 +216,12 @@ export function maxPool1d(
   kernelSize: number,
   options: { stride?: number | null; padding?: number; dilation?: number; ceilMode?: boolean } = {},
 ): Tensor {
+  checkOptions(
+    "maxPool1d",
+    options,
+    { stride: "size|null", padding: "size", dilation: "size", ceilMode: "boolean" },
+    { argument: 3, example: "{ stride: 2, padding: 1 }" },
+  );
   return pool1d("maxPool1d", x, (x4) =>
     maxPool2d(x4, [1, kernelSize], {
       stride: [1, options.stride ?? kernelSize],
@@ -214,6 +246,18 @@ export function avgPool1d(
     countIncludePad?: boolean;
   } = {},
 ): Tensor {
+  checkOptions(
+    "avgPool1d",
+    options,
+    {
+      stride: "size|null",
+      padding: "size",
+      ceilMode: "boolean",
+      countIncludePad: "boolean",
+      divisorOverride: "int|null",
+    },
+    { argument: 3, example: "{ stride: 2, padding: 1 }" },
+  );
   return pool1d("avgPool1d", x, (x4) =>
     avgPool2d(x4, [1, kernelSize], {
       stride: [1, options.stride ?? kernelSize],

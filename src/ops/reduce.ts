@@ -1,4 +1,5 @@
 import { linearGradient, type Gradient } from "../autograd/gradient.js";
+import { checkOptions } from "../core/options.js";
 import { isFloat, type DType } from "../core/dtype.js";
 import { DTypeError, ValueError } from "../core/errors.js";
 import { contiguousStrides } from "../core/layout.js";
@@ -281,10 +282,30 @@ export const argmax = (x: Tensor, dim?: number | null, keepdim = false) =>
 export const argmin = (x: Tensor, dim?: number | null, keepdim = false) =>
   argReduce("argmin", x, dim, keepdim);
 
-/** What `max(x, dim)` and `min(x, dim)` return: the extreme values along dim and their indices. */
-export interface ValuesIndices {
-  values: Tensor;
-  indices: Tensor;
+/**
+ * What `max(x, dim)`, `min(x, dim)` and the max pools with indices return: the values and their
+ * indices, named and iterable, so both PyTorch idioms work:
+ * `const { values, indices } = x.max(1)` and `const [values, indices] = x.max(1)`.
+ */
+export interface ValuesIndices extends Iterable<Tensor> {
+  readonly values: Tensor;
+  readonly indices: Tensor;
+}
+
+/**
+ * A plain `{ values, indices }` that also unpacks as `[values, indices]` (its iterator is not
+ * enumerable, so `tidy` and `toEqual` see a plain object).
+ */
+export function valuesIndices(values: Tensor, indices: Tensor): ValuesIndices {
+  const out = { values, indices };
+  Object.defineProperty(out, Symbol.iterator, {
+    enumerable: false,
+    value: function* (): IterableIterator<Tensor> {
+      yield values;
+      yield indices;
+    },
+  });
+  return out as ValuesIndices;
 }
 
 /** `max(x)` (or `min(x)`) of all elements, or `{ values, indices }` along `dim`. */
@@ -321,12 +342,12 @@ function maxDim(x: Tensor, dim: number, keepdim: boolean, op: "max" | "min"): Va
     const d = normalizeAxis(dim, x.ndim, op);
     const idx = argReduce(op === "max" ? "argmax" : "argmin", x, d, true);
     const vals = x.ndim === 0 ? contiguousCopy(x) : gather(x, d, idx);
-    if (keepdim || x.ndim === 0) return { values: vals, indices: idx };
+    if (keepdim || x.ndim === 0) return valuesIndices(vals, idx);
     const values = squeeze(vals, d);
     const indices = squeeze(idx, d);
     vals.dispose();
     idx.dispose();
-    return { values, indices };
+    return valuesIndices(values, indices);
   });
 }
 
@@ -339,6 +360,21 @@ export interface VarOptions {
   keepdim?: boolean;
 }
 
+/** var/std's options; PyTorch's positional `unbiased` (`x.var(0, False)`) is refused, showing the form. */
+function checkVarOptions(op: string, options: unknown): void {
+  checkOptions(
+    op,
+    options,
+    { correction: "number", unbiased: "boolean", keepdim: "boolean" },
+    {
+      example:
+        typeof options === "boolean"
+          ? `{ correction: ${options ? 1 : 0} } (PyTorch's unbiased=${options ? "True" : "False"})`
+          : "{ correction: 0, keepdim: true }",
+    },
+  );
+}
+
 /**
  * The variance over `dim` (`torch.var`), divided by N - correction (Bessel's, 1, by default;
  * `unbiased: false` is 0). Exported as `torch.var`. Shapes: `(a, n, b)` over dim 1 -> `(a, b)`, or
@@ -348,6 +384,7 @@ export interface VarOptions {
  * torch.var(x, 1, { correction: 0, keepdim: true });
  */
 export function variance(x: Tensor, dim?: Dims, options: VarOptions = {}): Tensor {
+  checkVarOptions("var", options);
   return composite("var", [x], () => {
     if (!isFloat(x.dtype))
       throw new DTypeError("var", `expected a floating-point tensor; got ${x.dtype}`);
@@ -370,6 +407,7 @@ export function variance(x: Tensor, dim?: Dims, options: VarOptions = {}): Tenso
  * 1, b)` with keepdim; no dim reduces all.
  */
 export function std(x: Tensor, dim?: Dims, options: VarOptions = {}): Tensor {
+  checkVarOptions("std", options);
   return composite("std", [x], () => {
     const v = variance(x, dim, options);
     const out = unary(UNARY.stdSqrt, v);

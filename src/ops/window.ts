@@ -11,11 +11,18 @@ import { cat } from "./movement.js";
 /** A size for both spatial dims, or `[h, w]`. */
 export type Pair = number | readonly [number, number];
 
-/** `(h, w)` from one number or a pair; throws naming `op` unless both are integers. */
-export function pair(v: Pair, name: string, op: string): [number, number] {
-  const p: [number, number] = typeof v === "number" ? [v, v] : [v[0], v[1]];
-  if (!Number.isInteger(p[0]) || !Number.isInteger(p[1]))
-    throw new ValueError(op, `${name} must be integers; got ${String(v)}`);
+/**
+ * `(h, w)` from one number or a pair; throws naming `op` unless both are integers (and, given
+ * `min`, both at least `min`).
+ */
+export function pair(v: Pair, name: string, op: string, min?: number): [number, number] {
+  const p: [number, number] =
+    typeof v === "number" ? [v, v] : Array.isArray(v) ? [v[0], v[1]] : [NaN, NaN];
+  const shown = Array.isArray(v) ? `[${v.join(", ")}]` : String(v);
+  if (!Number.isInteger(p[0]) || !Number.isInteger(p[1]) || (Array.isArray(v) && v.length !== 2))
+    throw new ValueError(op, `${name} must be integers; got ${shown}`);
+  if (min !== undefined && (p[0] < min || p[1] < min))
+    throw new ValueError(op, `${name} must be integers >= ${min}; got ${shown}`);
   return p;
 }
 

@@ -2,6 +2,7 @@ import { enableGrad, noGrad } from "../autograd/grad-mode.js";
 import { isFloat } from "../core/dtype.js";
 import { ShapeError, TensorError, ValueError } from "../core/errors.js";
 import { keep } from "../core/memory.js";
+import { checkOptionsObject, suggestKey } from "../core/options.js";
 import { fmtShape, shapesEqual } from "../core/shape.js";
 import { optimStep, type OptimStepHyper } from "../ops/optim-step.js";
 import { zerosLike } from "../tensor/creation.js";
@@ -88,6 +89,10 @@ export abstract class Optimizer<
   ) {
     this.name = name;
     this.#rules = rules;
+    checkOptionsObject(name, options, {
+      argument: 2,
+      example: `{ lr: ${typeof options === "number" ? options : 0.01} }`,
+    });
     const { fused, ...given } = (options ?? {}) as OptimizerOptions<O>;
     if (fused !== undefined && typeof fused !== "boolean")
       throw new ValueError(name, `invalid fused ${fmtValue(fused)} (must be a boolean)`);
@@ -137,10 +142,10 @@ export abstract class Optimizer<
   #checkKeys(keys: readonly string[], what: string, inGroup: boolean): void {
     for (const k of keys) {
       if (k in this.#rules || (inGroup && (k === "params" || SCHEDULER_KEYS.has(k)))) continue;
-      const camel = snakeToCamel(k);
+      const near = suggestKey(k, Object.keys(this.#rules));
       const hint =
-        camel !== k && camel in this.#rules
-          ? ` (did you mean ${camel}?)`
+        near !== undefined
+          ? ` (did you mean ${near}?)`
           : ` (${this.name} takes ${Object.keys(this.#rules).join(", ")})`;
       throw new ValueError(this.name, `unknown ${what} "${k}"${hint}`);
     }
@@ -510,17 +515,58 @@ export abstract class Optimizer<
     this.dispose();
   }
 
-  /** PyTorch's printout: `Adam (\nParameter Group 0\n    amsgrad: false\n ...)`. */
+  /**
+   * PyTorch 1.13's printout, to the letter: each group's options under PyTorch's names, sorted, in
+   * Python's spelling, with the implementation keys PyTorch's optimizer has (`foreach: None`, ...):
+   * `Adam (\nParameter Group 0\n    amsgrad: False\n    betas: (0.9, 0.999)\n ...)`.
+   */
   toString(): string {
     let s = `${this.name} (`;
     this.paramGroups.forEach((g, i) => {
+      const entries: [string, unknown][] = [
+        ...Object.entries(g)
+          .filter(([k]) => k !== "params")
+          .map(([k, v]): [string, unknown] => [camelToSnake(k), v]),
+        ...Object.entries(TORCH_PRINTED_KEYS[this.name] ?? {}),
+      ];
+      entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
       s += `\nParameter Group ${i}\n`;
-      for (const k of Object.keys(g).sort())
-        if (k !== "params")
-          s += `    ${k}: ${fmtValue((g as unknown as Record<string, unknown>)[k])}\n`;
+      for (const [k, v] of entries) s += `    ${k}: ${pyRepr(v)}\n`;
     });
     return `${s})`;
   }
+}
+
+/** The implementation keys PyTorch 1.13 prints in each optimizer's groups, with its defaults. */
+const TORCH_PRINTED_KEYS: Record<string, Record<string, unknown>> = {
+  Adam: { capturable: false, differentiable: false, foreach: null, fused: false },
+  AdamW: { capturable: false, foreach: null },
+  SGD: { differentiable: false, foreach: null },
+  RMSprop: { differentiable: false, foreach: null },
+  Adagrad: { foreach: null },
+};
+
+/** A value as Python's `repr` prints it: `False`, `None`, `(0.9, 0.999)`, `1e-08`, `'cos'`. */
+function pyRepr(v: unknown): string {
+  if (v === null || v === undefined) return "None";
+  if (typeof v === "boolean") return v ? "True" : "False";
+  if (typeof v === "string") return `'${v}'`;
+  if (Array.isArray(v))
+    return v.length === 1 ? `(${pyRepr(v[0])},)` : `(${v.map(pyRepr).join(", ")})`;
+  if (typeof v === "number") return pyNumber(v);
+  return JSON.stringify(v);
+}
+
+/** Python's repr of a float: exponent form below 1e-4 and from 1e16, with at least 2 exponent digits. */
+function pyNumber(v: number): string {
+  if (!Number.isFinite(v)) return Number.isNaN(v) ? "nan" : v > 0 ? "inf" : "-inf";
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 1e-4 || a >= 1e16)) {
+    const [m, e] = v.toExponential().split("e") as [string, string];
+    const sign = e.startsWith("-") ? "-" : "+";
+    return `${m}e${sign}${e.replace(/^[+-]/, "").padStart(2, "0")}`;
+  }
+  return String(v);
 }
 
 function readScalar(t: Tensor, op: string): number {

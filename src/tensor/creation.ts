@@ -10,7 +10,8 @@ import {
   type TensorArray,
   type TypedArray,
 } from "../core/dtype.js";
-import { DTypeError, ShapeError, ValueError } from "../core/errors.js";
+import { DTypeError, ShapeError, TensorError, ValueError } from "../core/errors.js";
+import { describeValue } from "../core/options.js";
 import { takeCounters } from "../core/generator.js";
 import { permutation } from "../core/permutation.js";
 import { checkShape, fmtShape, numel, type Shape } from "../core/shape.js";
@@ -138,6 +139,7 @@ export function tensor(
   data: NestedArray | TensorArray,
   options: CreationOptions & { shape?: readonly number[] } = {},
 ): Tensor {
+  checkTensorData(data);
   const backend = backendFor(options.device, "tensor");
   if (ArrayBuffer.isView(data)) {
     const src = data;
@@ -181,6 +183,16 @@ export function tensor(
   );
 }
 
+/** `torch.tensor`'s data is a number, a boolean, a (nested) array or a typed array. */
+function checkTensorData(data: unknown): void {
+  const t = typeof data;
+  if (t === "number" || t === "boolean" || Array.isArray(data) || ArrayBuffer.isView(data)) return;
+  throw new TensorError(
+    "tensor",
+    `data must be a number, a boolean, a nested array or a typed array; got ${describeValue(data)}`,
+  );
+}
+
 /**
  * PyTorch's optional positional numbers before a trailing options object, where JS has no
  * keywords: `eye(3, { dtype })` is `eye(3, undefined, { dtype })`, `arange(5, opts)` is
@@ -195,7 +207,10 @@ function positional(
   return [args.slice(0, i) as number[], args[i] as CreationOptions];
 }
 
-function sizeArgs(args: readonly (number | readonly number[] | CreationOptions | undefined)[]): {
+function sizeArgs(
+  args: readonly (number | readonly number[] | CreationOptions | undefined)[],
+  op: string,
+): {
   shape: number[];
   options: CreationOptions;
 } {
@@ -205,6 +220,7 @@ function sizeArgs(args: readonly (number | readonly number[] | CreationOptions |
   const dims = (hasOptions ? args.slice(0, -1) : args) as (number | readonly number[])[];
   const shape =
     dims.length === 1 && typeof dims[0] !== "number" ? [...dims[0]!] : (dims as number[]);
+  checkShape(shape, op);
   return { shape, options };
 }
 
@@ -241,7 +257,7 @@ type SizeArgs = (number | readonly number[] | CreationOptions | undefined)[];
  * torch.zeros([2, 3], { dtype: "int32" });
  */
 export function zeros(...args: SizeArgs): Tensor {
-  const { shape, options } = sizeArgs(args);
+  const { shape, options } = sizeArgs(args, "zeros");
   return full(shape, 0, options);
 }
 /**
@@ -251,7 +267,7 @@ export function zeros(...args: SizeArgs): Tensor {
  * torch.ones(3); // [1, 1, 1]
  */
 export function ones(...args: SizeArgs): Tensor {
-  const { shape, options } = sizeArgs(args);
+  const { shape, options } = sizeArgs(args, "ones");
   return full(shape, 1, options);
 }
 /**
@@ -259,7 +275,7 @@ export function ones(...args: SizeArgs): Tensor {
  * zeroed on the CPU anyway).
  */
 export function empty(...args: SizeArgs): Tensor {
-  const { shape, options } = sizeArgs(args);
+  const { shape, options } = sizeArgs(args, "empty");
   return full(shape, 0, options);
 }
 
@@ -306,6 +322,11 @@ export function arange(
   const [[, b, c], opts] = positional([start, end, step], options);
   const [lo, hi] = b === undefined ? [0, start] : [start, b];
   const st = c ?? 1;
+  if (![lo, hi, st].every((v) => typeof v === "number" && !Number.isNaN(v)))
+    throw new ValueError(
+      "arange",
+      `start, end and step must be numbers; got start ${lo}, end ${hi}, step ${st}`,
+    );
   if (st === 0 || !Number.isFinite(st))
     throw new ValueError("arange", `step must be non-zero and finite; got ${st}`);
   if ((hi - lo) / st < 0)
@@ -314,6 +335,7 @@ export function arange(
       `upper bound and step sign are inconsistent: start ${lo}, end ${hi}, step ${st}`,
     );
   const n = Math.max(0, Math.ceil((hi - lo) / st));
+  checkShape([n], "arange");
   const dtype =
     normalizeDType(opts.dtype, "arange") ??
     ([lo, hi, st].every(Number.isInteger) ? "int32" : "float32");
@@ -398,7 +420,7 @@ function randomTensor(
  * torch.rand(2, 3);
  */
 export function rand(...args: SizeArgs): Tensor {
-  const { shape, options } = sizeArgs(args);
+  const { shape, options } = sizeArgs(args, "rand");
   return finish(randomTensor("uniform", shape, options, "rand"), options, "rand");
 }
 
@@ -409,7 +431,7 @@ export function rand(...args: SizeArgs): Tensor {
  * torch.randn([64, 10], { requiresGrad: true });
  */
 export function randn(...args: SizeArgs): Tensor {
-  const { shape, options } = sizeArgs(args);
+  const { shape, options } = sizeArgs(args, "randn");
   return finish(randomTensor("normal", shape, options, "randn"), options, "randn");
 }
 

@@ -325,21 +325,28 @@ export class Tensor implements View, Tracked {
   }
 
   /**
-   * The value of a one-element tensor (`Tensor.item`).
+   * The value of a one-element tensor (`Tensor.item`): a number, or a boolean for a bool tensor
+   * as PyTorch's (type it `await t.item<boolean>()`).
    *
    * @example
    * const loss = await lossTensor.item();
    */
-  async item(): Promise<number> {
+  item(): Promise<number>;
+  item<T extends number | boolean>(): Promise<T>;
+  async item(): Promise<number | boolean> {
     this.#checkLive("item");
     this.#checkItem();
-    return (await this.data())[0]!;
+    const v = (await this.data())[0]!;
+    return this.dtype === "bool" ? v !== 0 : v;
   }
-  /** `item()`, read synchronously: CPU tensors only. */
-  itemSync(): number {
+  /** `item()`, read synchronously: CPU tensors only (a boolean for a bool tensor). */
+  itemSync(): number;
+  itemSync<T extends number | boolean>(): T;
+  itemSync(): number | boolean {
     this.#checkLive("itemSync");
     this.#checkItem();
-    return this.dataSync()[0]!;
+    const v = this.dataSync()[0]!;
+    return this.dtype === "bool" ? v !== 0 : v;
   }
   #checkItem(): void {
     if (this.numel() !== 1)
@@ -369,6 +376,17 @@ export class Tensor implements View, Tracked {
       );
     else if (this.requiresGrad) extra.push("requires_grad=True");
     return extra;
+  }
+  /**
+   * JS's implicit conversion: the "string" hint (`String(t)`, `${t}`) gives the printout; a number
+   * (`t > 0`, `+t`) or the default hint (`l1 += t`, `"" + t`) throws a `TypeError`, since a value
+   * needs a read: `await t.item()`.
+   */
+  [Symbol.toPrimitive](hint: "string" | "number" | "default"): string {
+    if (hint === "string") return this.toString();
+    throw new TypeError(
+      `Tensor: a tensor of shape ${fmtShape(this.shape)} cannot be used as a ${hint === "number" ? "number" : "primitive value"} (as in t > 0, +t or s += t); read its value with await t.item() (or t.itemSync() on the CPU), or use tensor ops (t.gt(0), s.add(t))`,
+    );
   }
   /** Prints like PyTorch's `print(t)` (Node's console.log shows the same). */
   [Symbol.for("nodejs.util.inspect.custom")](): string {

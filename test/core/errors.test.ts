@@ -1272,7 +1272,7 @@ suite("errors: readback, disposal, creation and devices", [
     make: () => [],
     call: () => torch.zeros(2, -1),
     cls: torch.ValueError,
-    msg: /^full: invalid size \[2, -1\]: sizes must be non-negative integers$/,
+    msg: /^zeros: invalid size \[2, -1\]: sizes must be non-negative integers$/,
   },
   {
     name: "eye of a fractional size",

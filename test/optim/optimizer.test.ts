@@ -288,9 +288,42 @@ describe("Optimizer: param groups", () => {
     const a = param([1]);
     const opt = new optim.SGD([a], { lr: 0.1 });
     expect(String(opt)).toBe(
-      "SGD (\nParameter Group 0\n    dampening: 0\n    lr: 0.1\n    maximize: false\n    momentum: 0\n    nesterov: false\n    weightDecay: 0\n)",
+      "SGD (\nParameter Group 0\n    dampening: 0\n    differentiable: False\n    foreach: None\n    lr: 0.1\n    maximize: False\n    momentum: 0\n    nesterov: False\n    weight_decay: 0\n)",
     );
     a.dispose();
+  });
+
+  it("prints PyTorch 1.13's text (from /usr/bin/python3's torch)", () => {
+    const a = param([2]);
+    const b = param([1]);
+    const cases: [{ dispose(): void; toString(): string }, string][] = [
+      [
+        new optim.Adam([a], { lr: 0.01 }),
+        "Adam (\nParameter Group 0\n    amsgrad: False\n    betas: (0.9, 0.999)\n    capturable: False\n    differentiable: False\n    eps: 1e-08\n    foreach: None\n    fused: False\n    lr: 0.01\n    maximize: False\n    weight_decay: 0\n)",
+      ],
+      [
+        new optim.SGD([a], { lr: 0.1, momentum: 0.9 }),
+        "SGD (\nParameter Group 0\n    dampening: 0\n    differentiable: False\n    foreach: None\n    lr: 0.1\n    maximize: False\n    momentum: 0.9\n    nesterov: False\n    weight_decay: 0\n)",
+      ],
+      [
+        new optim.AdamW([{ params: [a] }, { params: [b], lr: 0.5 }]),
+        "AdamW (\nParameter Group 0\n    amsgrad: False\n    betas: (0.9, 0.999)\n    capturable: False\n    eps: 1e-08\n    foreach: None\n    lr: 0.001\n    maximize: False\n    weight_decay: 0.01\n\nParameter Group 1\n    amsgrad: False\n    betas: (0.9, 0.999)\n    capturable: False\n    eps: 1e-08\n    foreach: None\n    lr: 0.5\n    maximize: False\n    weight_decay: 0.01\n)",
+      ],
+      [
+        new optim.RMSprop([a]),
+        "RMSprop (\nParameter Group 0\n    alpha: 0.99\n    centered: False\n    differentiable: False\n    eps: 1e-08\n    foreach: None\n    lr: 0.01\n    maximize: False\n    momentum: 0\n    weight_decay: 0\n)",
+      ],
+      [
+        new optim.Adagrad([a]),
+        "Adagrad (\nParameter Group 0\n    eps: 1e-10\n    foreach: None\n    initial_accumulator_value: 0\n    lr: 0.01\n    lr_decay: 0\n    maximize: False\n    weight_decay: 0\n)",
+      ],
+    ];
+    for (const [opt, text] of cases) {
+      expect(String(opt)).toBe(text);
+      opt.dispose();
+    }
+    a.dispose();
+    b.dispose();
   });
 });
 

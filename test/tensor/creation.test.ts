@@ -556,7 +556,7 @@ describe("readback round trips", () => {
     expect(t.itemSync()).toBe(2.5);
     t.dispose();
     const b = torch.tensor(true);
-    expect(b.itemSync()).toBe(1);
+    expect(b.itemSync()).toBe(true); // PyTorch: tensor(True).item() is True
     b.dispose();
     const many = torch.ones([2]);
     expect(() => many.itemSync()).toThrow(

@@ -1,4 +1,5 @@
 import { ShapeError, ValueError } from "../../core/errors.js";
+import { checkOptions } from "../../core/options.js";
 import { fmtShape } from "../../core/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { relu, sigmoid, tanh } from "../../ops/elementwise.js";
@@ -38,6 +39,7 @@ abstract class InplaceActivation extends Module {
   readonly inplace: boolean;
   constructor(options: { inplace?: boolean } = {}) {
     super();
+    checkOptions(new.target.name, options, { inplace: "boolean" }, { argument: 1 });
     this.inplace = options.inplace ?? false;
   }
   override extraRepr(): string {
@@ -132,6 +134,7 @@ export class GELU extends Module {
   readonly approximate: "none" | "tanh";
   constructor(options: { approximate?: "none" | "tanh" } = {}) {
     super();
+    checkOptions("GELU", options, { approximate: "string" }, { argument: 1 });
     this.approximate = options.approximate ?? "none";
     if (this.approximate !== "none" && this.approximate !== "tanh")
       throw new ValueError(

@@ -1,4 +1,5 @@
 import type { DeviceName } from "../../backends/backend.js";
+import { checkOptions } from "../../core/options.js";
 import type { FloatDType } from "../../core/dtype.js";
 import { DTypeError, NotImplementedError, ShapeError, ValueError } from "../../core/errors.js";
 import { tidy } from "../../core/memory.js";
@@ -263,6 +264,22 @@ abstract class ConvNd<S extends readonly number[]> extends Module {
       forwardPadding(op, options.padding, stride),
   ) {
     super();
+    checkOptions(
+      op,
+      options,
+      {
+        stride: "size",
+        padding: "size|string",
+        dilation: "size",
+        groups: "int",
+        bias: "boolean",
+        paddingMode: "string",
+        ...(transposed ? { outputPadding: "size" } : {}),
+        dtype: "string",
+        device: "string",
+      },
+      { argument: 4, example: "{ stride: 1, padding: 1 }" },
+    );
     this.groups = options.groups ?? 1;
     checkChannels(inChannels, outChannels, this.groups, op);
     this.inChannels = inChannels;

@@ -1,4 +1,5 @@
 import type { Tensor } from "../../tensor/tensor.js";
+import { checkOptions } from "../../core/options.js";
 import { assertTensor, Module } from "../module.js";
 import { checkDropoutP, dropout, dropout2d } from "../functional/dropout.js";
 import { pyBool, pyFloat } from "./container.js";
@@ -29,6 +30,9 @@ abstract class DropoutNd extends Module {
     drop: typeof dropout,
   ) {
     super();
+    if (typeof p !== "number")
+      checkOptions(op, p, { p: "number", inplace: "boolean" }, { argument: 1 });
+    checkOptions(op, options, { inplace: "boolean" }, { argument: 2 });
     const o = typeof p === "number" ? { p, inplace: options.inplace } : p;
     this.p = o.p ?? 0.5;
     checkDropoutP(this.p, op);

@@ -1,5 +1,6 @@
 import { indexDTypeError } from "../../core/dtype.js";
 import { NotImplementedError, ShapeError, ValueError } from "../../core/errors.js";
+import { checkOptions } from "../../core/options.js";
 import { fmtShape } from "../../core/shape.js";
 import { noGrad } from "../../autograd/grad-mode.js";
 import type { Tensor } from "../../tensor/tensor.js";
@@ -43,6 +44,21 @@ export class Embedding extends Module {
 
   constructor(numEmbeddings: number, embeddingDim: number, options: EmbeddingOptions = {}) {
     super();
+    checkOptions(
+      "Embedding",
+      options,
+      {
+        paddingIdx: "int|null",
+        maxNorm: "number|null",
+        normType: "number",
+        scaleGradByFreq: "boolean",
+        sparse: "boolean",
+        weight: "tensor",
+        dtype: "string",
+        device: "string",
+      },
+      { argument: 3 },
+    );
     for (const [k, v] of [
       ["numEmbeddings", numEmbeddings],
       ["embeddingDim", embeddingDim],
@@ -93,8 +109,9 @@ export class Embedding extends Module {
         "Embedding.fromPretrained",
         `embeddings must be 2-D [numEmbeddings, embeddingDim]; got ${fmtShape(embeddings.shape)}`,
       );
+    const { freeze: _freeze, ...rest } = options;
     const e = new Embedding(embeddings.shape[0]!, embeddings.shape[1]!, {
-      ...options,
+      ...rest,
       weight: embeddings,
     });
     e.weight.requiresGrad_(!(options.freeze ?? true));

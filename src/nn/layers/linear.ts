@@ -1,4 +1,5 @@
 import { ShapeError, ValueError } from "../../core/errors.js";
+import { checkOptions } from "../../core/options.js";
 import { fmtShape, numel } from "../../core/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { assertTensor, Module } from "../module.js";
@@ -43,6 +44,12 @@ export class Linear extends Module {
 
   constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
     super();
+    checkOptions(
+      "Linear",
+      options,
+      { bias: "boolean", dtype: "string", device: "string" },
+      { argument: 3 },
+    );
     checkFeatures("Linear", { inFeatures, outFeatures });
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
@@ -101,6 +108,12 @@ export class Bilinear extends Module {
     options: LinearOptions = {},
   ) {
     super();
+    checkOptions(
+      "Bilinear",
+      options,
+      { bias: "boolean", dtype: "string", device: "string" },
+      { argument: 4 },
+    );
     checkFeatures("Bilinear", { in1Features, in2Features, outFeatures });
     this.in1Features = in1Features;
     this.in2Features = in2Features;

@@ -1,4 +1,5 @@
 import { ValueError } from "../../core/errors.js";
+import { checkOptions, type OptionSchema } from "../../core/options.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import {
   binaryCrossEntropy,
@@ -26,8 +27,9 @@ import { Module } from "../module.js";
 /** A loss with a `reduction` ("mean" by default). */
 abstract class ReducingLoss extends Module {
   readonly reduction: Reduction;
-  constructor(options: { reduction?: Reduction }, op: string) {
+  constructor(options: { reduction?: Reduction }, op: string, schema: OptionSchema = {}) {
     super();
+    checkOptions(op, options, { reduction: "string", ...schema }, { argument: 1 });
     this.reduction = options.reduction ?? "mean";
     checkReduction(op, this.reduction);
   }
@@ -81,7 +83,7 @@ export class L1Loss extends ReducingLoss {
 export class SmoothL1Loss extends ReducingLoss {
   readonly beta: number;
   constructor(options: { reduction?: Reduction; beta?: number } = {}) {
-    super(options, "SmoothL1Loss");
+    super(options, "SmoothL1Loss", { beta: "number" });
     this.beta = options.beta ?? 1;
     if (!(this.beta >= 0))
       throw new ValueError("SmoothL1Loss", `beta must be >= 0; got ${this.beta}`);
@@ -103,7 +105,7 @@ export class SmoothL1Loss extends ReducingLoss {
 export class HuberLoss extends ReducingLoss {
   readonly delta: number;
   constructor(options: { reduction?: Reduction; delta?: number } = {}) {
-    super(options, "HuberLoss");
+    super(options, "HuberLoss", { delta: "number" });
     this.delta = options.delta ?? 1;
     if (!(this.delta > 0))
       throw new ValueError("HuberLoss", `delta must be > 0; got ${this.delta}`);
@@ -125,7 +127,7 @@ export class HuberLoss extends ReducingLoss {
  */
 export class BCELoss extends ReducingLoss {
   constructor(options: { reduction?: Reduction; weight?: Tensor | null } = {}) {
-    super(options, "BCELoss");
+    super(options, "BCELoss", { weight: "tensor|null" });
     this.registerBuffer("weight", options.weight ?? null);
   }
   forward(input: Tensor, target: Tensor): Tensor {
@@ -150,7 +152,7 @@ export class BCEWithLogitsLoss extends ReducingLoss {
   constructor(
     options: { reduction?: Reduction; weight?: Tensor | null; posWeight?: Tensor | null } = {},
   ) {
-    super(options, "BCEWithLogitsLoss");
+    super(options, "BCEWithLogitsLoss", { weight: "tensor|null", posWeight: "tensor|null" });
     this.registerBuffer("weight", options.weight ?? null);
     this.registerBuffer("pos_weight", options.posWeight ?? null);
   }
@@ -186,7 +188,11 @@ export class CrossEntropyLoss extends ReducingLoss {
       labelSmoothing?: number;
     } = {},
   ) {
-    super(options, "CrossEntropyLoss");
+    super(options, "CrossEntropyLoss", {
+      weight: "tensor|null",
+      ignoreIndex: "int",
+      labelSmoothing: "number",
+    });
     this.ignoreIndex = options.ignoreIndex ?? -100;
     this.labelSmoothing = options.labelSmoothing ?? 0;
     if (!(this.labelSmoothing >= 0 && this.labelSmoothing <= 1)) {
@@ -222,7 +228,7 @@ export class NLLLoss extends ReducingLoss {
   constructor(
     options: { reduction?: Reduction; weight?: Tensor | null; ignoreIndex?: number } = {},
   ) {
-    super(options, "NLLLoss");
+    super(options, "NLLLoss", { weight: "tensor|null", ignoreIndex: "int" });
     this.ignoreIndex = options.ignoreIndex ?? -100;
     this.registerBuffer("weight", options.weight ?? null);
   }
@@ -250,6 +256,12 @@ export class KLDivLoss extends Module {
   readonly logTarget: boolean;
   constructor(options: { reduction?: Reduction | "batchmean"; logTarget?: boolean } = {}) {
     super();
+    checkOptions(
+      "KLDivLoss",
+      options,
+      { reduction: "string", logTarget: "boolean" },
+      { argument: 1 },
+    );
     this.reduction = options.reduction ?? "mean";
     checkReduction("KLDivLoss", this.reduction, ["none", "mean", "sum", "batchmean"]);
     this.logTarget = options.logTarget ?? false;
@@ -271,7 +283,7 @@ export class KLDivLoss extends Module {
 export class CosineEmbeddingLoss extends ReducingLoss {
   readonly margin: number;
   constructor(options: { reduction?: Reduction; margin?: number } = {}) {
-    super(options, "CosineEmbeddingLoss");
+    super(options, "CosineEmbeddingLoss", { margin: "number" });
     this.margin = options.margin ?? 0;
   }
   forward(input1: Tensor, input2: Tensor, target: Tensor): Tensor {

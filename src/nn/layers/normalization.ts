@@ -1,4 +1,5 @@
 import { ShapeError, ValueError } from "../../core/errors.js";
+import { checkOptions } from "../../core/options.js";
 import { tidy } from "../../core/memory.js";
 import { fmtShape } from "../../core/shape.js";
 import { noGrad } from "../../autograd/grad-mode.js";
@@ -38,6 +39,19 @@ abstract class BatchNorm extends Module {
 
   constructor(numFeatures: number, options: BatchNormOptions = {}) {
     super();
+    checkOptions(
+      new.target.name,
+      options,
+      {
+        eps: "number",
+        momentum: "number|null",
+        affine: "boolean",
+        trackRunningStats: "boolean",
+        dtype: "string",
+        device: "string",
+      },
+      { argument: 2 },
+    );
     if (!Number.isInteger(numFeatures) || numFeatures < 1)
       throw new ValueError(
         new.target.name,
@@ -219,6 +233,18 @@ export class LayerNorm extends Module {
 
   constructor(normalizedShape: number | readonly number[], options: LayerNormOptions = {}) {
     super();
+    checkOptions(
+      "LayerNorm",
+      options,
+      {
+        eps: "number",
+        elementwiseAffine: "boolean",
+        bias: "boolean",
+        dtype: "string",
+        device: "string",
+      },
+      { argument: 2 },
+    );
     const ns = toShape(normalizedShape);
     if (ns.length === 0 || ns.some((s) => !Number.isInteger(s) || s < 1))
       throw new ValueError(
@@ -291,6 +317,12 @@ export class GroupNorm extends Module {
 
   constructor(numGroups: number, numChannels: number, options: GroupNormOptions = {}) {
     super();
+    checkOptions(
+      "GroupNorm",
+      options,
+      { eps: "number", affine: "boolean", dtype: "string", device: "string" },
+      { argument: 3 },
+    );
     if (
       !Number.isInteger(numGroups) ||
       numGroups < 1 ||

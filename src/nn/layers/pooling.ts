@@ -1,4 +1,5 @@
 import { ShapeError, ValueError } from "../../core/errors.js";
+import { checkOptions } from "../../core/options.js";
 import { tidy } from "../../core/memory.js";
 import { fmtShape } from "../../core/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
@@ -11,6 +12,7 @@ import {
 } from "../../ops/pool.js";
 import { adaptiveAvgPool2d, type AdaptiveSize2d } from "../functional/pooling.js";
 import { Module } from "../module.js";
+import { valuesIndices, type ValuesIndices } from "../../ops/reduce.js";
 
 /**
  * Pooling layers: MaxPool1d/2d, AvgPool1d/2d and AdaptiveAvgPool2d, as PyTorch's. Each `forward`
@@ -19,12 +21,12 @@ import { Module } from "../module.js";
 
 type Size2 = number | readonly [number, number];
 
-/** What a max pool with `returnIndices: true` returns: the maxima and their flat indices per plane. */
-export interface PoolWithIndices {
-  values: Tensor;
-  /** int32; for 2-D pools `h * W + w` within each (n, c) plane, for 1-D pools the position along L. */
-  indices: Tensor;
-}
+/**
+ * What a max pool with `returnIndices: true` returns: the maxima and their flat indices per plane
+ * (int32; for 2-D pools `h * W + w` within each (n, c) plane, for 1-D pools the position along
+ * L), named and iterable (`const [values, indices] = pool.forward(x)`).
+ */
+export type PoolWithIndices = ValuesIndices;
 
 /** Python's printout of an option value: `2`, `(2, 2)`, `None`, `False`. */
 function py(v: number | readonly number[] | null | boolean | undefined): string {
@@ -83,8 +85,7 @@ function batched<T extends Tensor | PoolWithIndices>(
   if (x.ndim === batchedRank) return fn(x);
   return tidy(() => {
     const out = fn(x.unsqueeze(0));
-    if ("values" in out)
-      return { values: out.values.squeeze(0), indices: out.indices.squeeze(0) } as T;
+    if ("values" in out) return valuesIndices(out.values.squeeze(0), out.indices.squeeze(0)) as T;
     return out.squeeze(0) as T;
   });
 }
@@ -155,6 +156,18 @@ abstract class MaxPoolNd<S extends number | readonly number[], R extends boolean
 export class MaxPool2d<R extends boolean = false> extends MaxPoolNd<Size2, R> {
   constructor(kernelSize: Size2, options: MaxPool2dModuleOptions<R> = {}) {
     const op = "MaxPool2d";
+    checkOptions(
+      op,
+      options,
+      {
+        stride: "size|null",
+        padding: "size",
+        dilation: "size",
+        returnIndices: "boolean",
+        ceilMode: "boolean",
+      },
+      { example: "{ stride: 2, padding: 1 }", argument: 2 },
+    );
     const k = pairOf(kernelSize, "kernelSize", op, 1);
     pairOf(options.stride ?? kernelSize, "stride", op, 1);
     checkHalfKernel(pairOf(options.padding ?? 0, "padding", op, 0), k, op);
@@ -197,6 +210,18 @@ export class MaxPool1d<R extends boolean = false> extends MaxPoolNd<number | rea
 
   constructor(kernelSize: number | readonly [number], options: MaxPool1dModuleOptions<R> = {}) {
     const op = "MaxPool1d";
+    checkOptions(
+      op,
+      options,
+      {
+        stride: "size|null",
+        padding: "size",
+        dilation: "size",
+        returnIndices: "boolean",
+        ceilMode: "boolean",
+      },
+      { example: "{ stride: 2, padding: 1 }", argument: 2 },
+    );
     const k = intOf(kernelSize, "kernelSize", op, 1);
     const s = intOf(options.stride ?? kernelSize, "stride", op, 1);
     const p = intOf(options.padding ?? 0, "padding", op, 0);
@@ -229,7 +254,7 @@ export class MaxPool1d<R extends boolean = false> extends MaxPoolNd<number | rea
       tidy(() => {
         // a 2-D pool of height 1: the flat index h * L + w is the position along L
         const { values, indices } = maxPool2dWithIndices(xb.unsqueeze(2), [1, this.#k], opts2d);
-        return { values: values.squeeze(2), indices: indices.squeeze(2) };
+        return valuesIndices(values.squeeze(2), indices.squeeze(2));
       }),
     ) as Out;
   }
@@ -269,6 +294,18 @@ export class AvgPool2d extends Module {
   constructor(kernelSize: Size2, options: AvgPool2dModuleOptions = {}) {
     super();
     const op = "AvgPool2d";
+    checkOptions(
+      op,
+      options,
+      {
+        stride: "size|null",
+        padding: "size",
+        ceilMode: "boolean",
+        countIncludePad: "boolean",
+        divisorOverride: "int|null",
+      },
+      { example: "{ stride: 2, padding: 1 }", argument: 2 },
+    );
     this.#k = pairOf(kernelSize, "kernelSize", op, 1);
     this.#s = pairOf(options.stride ?? kernelSize, "stride", op, 1);
     this.#p = pairOf(options.padding ?? 0, "padding", op, 0);
@@ -331,6 +368,12 @@ export class AvgPool1d extends Module {
   constructor(kernelSize: number | readonly [number], options: AvgPool1dModuleOptions = {}) {
     super();
     const op = "AvgPool1d";
+    checkOptions(
+      op,
+      options,
+      { stride: "size|null", padding: "size", ceilMode: "boolean", countIncludePad: "boolean" },
+      { example: "{ stride: 2, padding: 1 }", argument: 2 },
+    );
     this.kernelSize = [intOf(kernelSize, "kernelSize", op, 1)];
     this.stride = [intOf(options.stride ?? kernelSize, "stride", op, 1)];
     this.padding = [intOf(options.padding ?? 0, "padding", op, 0)];

@@ -2,6 +2,7 @@ import { needsGrad, recordGradient, type Gradient } from "../../autograd/gradien
 import type { Backend } from "../../backends/backend.js";
 import { checkInt32, promoteTypes, scalarResultType, type DType } from "../../core/dtype.js";
 import { DTypeError, ValueError } from "../../core/errors.js";
+import { checkOperand, checkTensorArg } from "../../core/options.js";
 import type { View } from "../../core/layout.js";
 import { broadcastShapes, shapesEqual, type Shape } from "../../core/shape.js";
 import type { Tensor, TensorOrScalar } from "../../tensor/tensor.js";
@@ -31,6 +32,7 @@ export function scalarTensor(value: number | boolean, dtype: DType, backend: Bac
 
 /** @internal Runs a unary primitive of the table: out = f(x), of x's shape. */
 export function unary(def: UnaryDef, x: Tensor): Tensor {
+  checkTensorArg(def.name, x, "input");
   const backend = backendOf(def.name, x);
   const out = emptyTensor(backend, def.dtype(x.dtype, def.name), x.shape, def.name);
   runKernel(backend, "unary", { op: def, x, out });
@@ -40,6 +42,8 @@ export function unary(def: UnaryDef, x: Tensor): Tensor {
 
 /** @internal Runs a binary primitive of the table with broadcasting: out = f(a, b). */
 export function binary(def: BinaryDef, a0: TensorOrScalar, b0: TensorOrScalar): Tensor {
+  checkOperand(def.name, a0, "input");
+  checkOperand(def.name, b0, "other");
   const backend = backendOfOperands(def.name, a0, b0);
   const promoted = operandType(a0, b0);
   const outDtype = def.dtype(promoted, def.name);
@@ -85,6 +89,9 @@ const WHERE: Gradient<BroadcastAttrs> = {
  * torch.where(x.gt(0), x, 0); // relu
  */
 export function where(cond: Tensor, a0: TensorOrScalar, b0: TensorOrScalar): Tensor {
+  checkTensorArg("where", cond, "condition");
+  checkOperand("where", a0, "input");
+  checkOperand("where", b0, "other");
   const backend = backendOfOperands("where", cond, a0, b0);
   if (cond.dtype !== "bool")
     throw new DTypeError("where", `condition must be a bool tensor; got ${cond.dtype}`);

@@ -1,6 +1,7 @@
 import { needsGrad, recordGradient, type Gradient } from "../../autograd/gradient.js";
 import { promoteTypes } from "../../core/dtype.js";
-import { ShapeError, ValueError } from "../../core/errors.js";
+import { ShapeError, TensorError, ValueError } from "../../core/errors.js";
+import { describeValue } from "../../core/options.js";
 import { fmtShape, shapesEqual } from "../../core/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { backendOf, composite, emptyTensor, runKernel } from "../dispatch.js";
@@ -25,9 +26,17 @@ const CAT: Gradient<{ sizes: readonly number[]; dim: number }> = {
  * torch.cat([torch.zeros([2, 3]), torch.ones([1, 3])]).shape; // [3, 3]
  */
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
+  if (!Array.isArray(tensors as unknown))
+    throw new TensorError("cat", `expected an array of tensors; got ${describeValue(tensors)}`);
   if (tensors.length === 0) throw new ValueError("cat", "expected a non-empty list of tensors");
   const first = tensors[0]!;
   const backend = backendOf("cat", ...tensors);
+  const scalarAt = tensors.findIndex((t) => t.ndim === 0);
+  if (scalarAt >= 0)
+    throw new ShapeError(
+      "cat",
+      `zero-dimensional tensor (at position ${scalarAt}) cannot be concatenated; got shape []`,
+    );
   const d = axis(dim, first.ndim, "cat");
   let dtype = first.dtype;
   let total = 0;
