@@ -5,6 +5,8 @@
  *
  * Run: npm run train   (options: --epochs N --seed S --lr X --hidden H; defaults 600, 0, 1, 64)
  */
+// NOTE: first, so that init({ device: "auto" }) can load the WebGPU kernels when run from source
+import "../../scripts/wgsl-loader.js";
 import * as torch from "../../src/index.js";
 import type { Tensor } from "../../src/index.js";
 
