@@ -73,6 +73,11 @@ export async function init(options: { device?: DeviceRequest } = {}): Promise<De
       `WebGPU is not available: ${"reason" in result ? result.reason : "unknown"}`,
     );
   }
+  if (!["cpu", "webgpu", "gpujs"].includes(want))
+    throw new DeviceError(
+      "init",
+      `${JSON.stringify(want)} is not a webtorch device; the devices are "cpu", "webgpu" and "gpujs" (or "auto"); for a GPU use "webgpu"`,
+    );
   if (findBackend(want)) {
     defaultDevice = want;
     return want;

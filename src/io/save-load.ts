@@ -1,4 +1,4 @@
-import { NotImplementedError } from "../core/errors.js";
+import { NotImplementedError, ValueError } from "../core/errors.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { loadBytesAs, saveBytesAs, type LoadOptions, type SaveOptions } from "./safetensors.js";
 
@@ -25,6 +25,32 @@ async function nodeFs(op: string): Promise<FsPromises> {
 }
 
 /**
+ * Runs a file-system call, turning its Node error (ENOENT, EACCES, EISDIR, ...) into a
+ * `ValueError` naming `op` and the path (the Node error is its `cause`).
+ */
+async function onFile<T>(op: string, path: string | URL, what: string, call: () => Promise<T>) {
+  try {
+    return await call();
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    const reason =
+      code === "ENOENT"
+        ? "no such file or directory"
+        : code === "EACCES" || code === "EPERM"
+          ? "permission denied"
+          : code === "EISDIR"
+            ? "it is a directory"
+            : (e as Error).message;
+    const err = new ValueError(
+      op,
+      `cannot ${what} the file (${reason}${typeof code === "string" ? `, ${code}` : ""}); got ${JSON.stringify(String(path))}`,
+    );
+    err.cause = e;
+    throw err;
+  }
+}
+
+/**
  * Saves a state dict to `path` as a safetensors file, the format of PyTorch's
  * `safetensors.torch.save_file` (and byte-identical to it for the same tensors), so that PyTorch's
  * `load_file(path)` reads it. Node only; everywhere else use `saveBytes`.
@@ -41,7 +67,7 @@ export async function save(
 ): Promise<void> {
   const bytes = await saveBytesAs(stateDict, options, "save");
   const fs = await nodeFs("save");
-  await fs.writeFile(path, bytes);
+  await onFile("save", path, "write", () => fs.writeFile(path, bytes));
 }
 
 /**
@@ -60,6 +86,6 @@ export async function load(
   options: LoadOptions = {},
 ): Promise<Record<string, Tensor>> {
   const fs = await nodeFs("load");
-  const bytes = await fs.readFile(path);
+  const bytes = await onFile("load", path, "read", () => fs.readFile(path));
   return loadBytesAs(bytes, options, `load(${JSON.stringify(String(path))})`);
 }

@@ -281,9 +281,14 @@ export abstract class Module {
           `${k}: copying a param with shape ${fmtShape(stateDict[k]!.shape)}, the shape in the current model is ${fmtShape(own[k]!.shape)}`,
       );
     const problems: string[] = [];
-    if (strict && missingKeys.length) problems.push(`missing keys: ${missingKeys.join(", ")}`);
+    const quoted = (keys: string[]) => keys.map((k) => JSON.stringify(k)).join(", ");
+    if (strict && missingKeys.length)
+      problems.push(`missing key(s) in state_dict: ${quoted(missingKeys)}`);
     if (strict && unexpectedKeys.length)
-      problems.push(`unexpected keys: ${unexpectedKeys.join(", ")}`);
+      problems.push(`unexpected key(s) in state_dict: ${quoted(unexpectedKeys)}`);
+    // PyTorch raises one RuntimeError for all of these; a key problem is a ValueError here, a
+    // problem with the shapes alone a ShapeError
+    const keyProblem = problems.length > 0;
     if (misShaped.length) problems.push(`size mismatch: ${misShaped.join("; ")}`);
     const disposed = Object.keys(own).filter((k) => stateDict[k]?.isDisposed);
     if (disposed.length)
@@ -292,11 +297,11 @@ export abstract class Module {
         `a tensor of the state dict was used after dispose(); nothing was changed; got ${disposed.join(", ")}`,
       );
     if (problems.length) {
-      const err = new ShapeError(
+      const Err = keyProblem ? ValueError : ShapeError;
+      throw new Err(
         `${this.constructor.name}.loadStateDict`,
         `error(s) loading the state dict; nothing was changed. ${problems.join(". ")}`,
       );
-      throw err;
     }
     noGrad(() => {
       for (const [k, t] of Object.entries(own)) {

@@ -94,6 +94,7 @@ export function backendOfAll(op: string, tensors: readonly Tensor[]): Backend {
 /** The backend of `device` (the CPU if none); throws naming `op` if it is not initialised. */
 export function backendFor(device: DeviceName | undefined, op: string): Backend {
   if (device === undefined || device === "cpu") return cpuBackend();
+  checkDeviceName(device, op);
   const b = findBackend(device);
   if (!b)
     throw new DeviceError(
@@ -101,6 +102,26 @@ export function backendFor(device: DeviceName | undefined, op: string): Backend 
       `device "${device}" is not initialised; call await torch.init({ device: "${device}" }) first`,
     );
   return b;
+}
+
+/** The devices webtorch knows. */
+const DEVICE_NAMES: readonly string[] = ["cpu", "webgpu", "gpujs"];
+
+/**
+ * Throws a `DeviceError` naming `op` if `device` is not one of webtorch's device names (a PyTorch
+ * name such as "cuda" or "mps" gets a pointer to "webgpu").
+ */
+export function checkDeviceName(device: unknown, op: string): asserts device is DeviceName {
+  if (typeof device === "string" && DEVICE_NAMES.includes(device)) return;
+  const shown = typeof device === "string" ? JSON.stringify(device) : String(device);
+  const hint =
+    typeof device === "string" && /^(cuda|mps|xpu|hip|vulkan|opengl|opencl)(:\d+)?$/i.test(device)
+      ? `; for a GPU use "webgpu" (await torch.init({ device: "webgpu" }), then .to("webgpu"))`
+      : "";
+  throw new DeviceError(
+    op,
+    `${shown} is not a webtorch device; the devices are "cpu", "webgpu" and "gpujs"${hint}`,
+  );
 }
 
 /** A new storage on `backend`, counted by `torch.memory()`. */

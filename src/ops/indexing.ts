@@ -255,6 +255,20 @@ export const triu = (x: Tensor, diagonal = 0): Tensor => triangle(x, diagonal, f
 export function oneHot(x: Tensor, numClasses = -1): Tensor {
   return composite("oneHot", [x], () => {
     if (x.dtype !== "int32") throw indexDTypeError("oneHot", "class indices", x.dtype);
+    // PyTorch's range checks, where the values can be read synchronously (the CPU); a GPU tensor
+    // can't be read without an await, so there an index out of range gives an all-zero row
+    if (x.backend.readSync && x.numel() > 0) {
+      const data = x.dataSync();
+      for (let i = 0; i < data.length; i++) {
+        const v = data[i]!;
+        if (v < 0) throw new ValueError("oneHot", `class values must be non-negative; got ${v}`);
+        if (numClasses !== -1 && v >= numClasses)
+          throw new ValueError(
+            "oneHot",
+            `class values must be smaller than numClasses (${numClasses}); got ${v}`,
+          );
+      }
+    }
     let n = numClasses;
     if (n === -1) {
       if (x.numel() === 0)

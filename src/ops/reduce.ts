@@ -37,6 +37,14 @@ import { cumprod } from "./scan.js";
 /** The dims a reduction runs over: one, a list, or all of them (`null`/`undefined`). */
 export type Dims = number | readonly number[] | null | undefined;
 
+/**
+ * The axes a reduction over `dim` runs over: `normalizeAxes`, except that an empty list means
+ * every dim, as in PyTorch 1.13 (`torch.ones(2, 3).sum([])` is 6).
+ */
+function reductionAxes(dim: Dims, ndim: number, op: string): number[] {
+  return normalizeAxes(Array.isArray(dim) && dim.length === 0 ? null : dim, ndim, op);
+}
+
 /** What a reduction records: the reduced axes (sorted), keepdim, and the input's shape. */
 interface ReduceAttrs {
   readonly axes: readonly number[];
@@ -176,7 +184,7 @@ function onesLike(x: Tensor): Tensor {
  * torch.tensor([[1, 2], [3, 4]]).sum(1); // [3, 7]
  */
 export function sum(x: Tensor, dim?: Dims, keepdim = false): Tensor {
-  const axes = normalizeAxes(dim, x.ndim, "sum");
+  const axes = reductionAxes(dim, x.ndim, "sum");
   return sumPrim([x], { axes, keepdim, inputShape: x.shape });
 }
 
@@ -194,7 +202,7 @@ export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
         "mean",
         `could not infer output dtype: input dtype must be floating point; got ${x.dtype}`,
       );
-    const axes = normalizeAxes(dim, x.ndim, "mean");
+    const axes = reductionAxes(dim, x.ndim, "mean");
     const n = axes.reduce((p, a) => p * x.shape[a]!, 1);
     const s = sum(x, axes, keepdim);
     const out = div(s, n);
@@ -218,7 +226,7 @@ export function prod(x: Tensor, dim?: number | null, keepdim = false): Tensor {
  * Shapes: `(a, n, b)` over dim 1 -> `(a, b)`, or `(a, 1, b)` with keepdim; no dim reduces all.
  */
 export function amax(x: Tensor, dim?: Dims, keepdim = false): Tensor {
-  const axes = normalizeAxes(dim, x.ndim, "amax");
+  const axes = reductionAxes(dim, x.ndim, "amax");
   return amaxPrim([x], { axes, keepdim, inputShape: x.shape });
 }
 
@@ -227,7 +235,7 @@ export function amax(x: Tensor, dim?: Dims, keepdim = false): Tensor {
  * Shapes: `(a, n, b)` over dim 1 -> `(a, b)`, or `(a, 1, b)` with keepdim; no dim reduces all.
  */
 export function amin(x: Tensor, dim?: Dims, keepdim = false): Tensor {
-  const axes = normalizeAxes(dim, x.ndim, "amin");
+  const axes = reductionAxes(dim, x.ndim, "amin");
   return aminPrim([x], { axes, keepdim, inputShape: x.shape });
 }
 
@@ -389,7 +397,7 @@ export function variance(x: Tensor, dim?: Dims, options: VarOptions = {}): Tenso
     if (!isFloat(x.dtype))
       throw new DTypeError("var", `expected a floating-point tensor; got ${x.dtype}`);
     const correction = options.correction ?? (options.unbiased === false ? 0 : 1);
-    const axes = normalizeAxes(dim, x.ndim, "var");
+    const axes = reductionAxes(dim, x.ndim, "var");
     const n = axes.reduce((p, a) => p * x.shape[a]!, 1);
     const m = mean(x, axes, true);
     const d = sub(x, m);

@@ -291,18 +291,23 @@ export class Tensor implements View, Tracked {
    */
   dataSync(): TypedArray {
     this.#checkLive("dataSync");
+    this.#checkSyncRead("dataSync", "data");
     const backend = this.backend;
-    if (!backend.readSync) {
-      throw new DeviceError(
-        "dataSync",
-        `cannot read a ${backend.name} tensor synchronously; use await t.data()`,
-      );
-    }
     if (this.isContiguous()) return this.#window(backend.readSync(this.storage));
     const c = contiguousCopy(this);
     const out = backend.readSync(c.storage).slice();
     c.dispose();
     return out;
+  }
+
+  /** Throws a `DeviceError` naming `op` (and the async form to use) off the CPU. */
+  #checkSyncRead(op: string, asyncForm: string): asserts this is { backend: { readSync: object } } {
+    const backend = this.backend;
+    if (!backend.readSync)
+      throw new DeviceError(
+        op,
+        `cannot read a ${backend.name} tensor synchronously; use await t.${asyncForm}()`,
+      );
   }
 
   /** A copy of this contiguous tensor's elements out of its storage's contents. */
@@ -321,6 +326,8 @@ export class Tensor implements View, Tracked {
   }
   /** `tolist()`, read synchronously: CPU tensors only. */
   tolistSync(): NestedArray {
+    this.#checkLive("tolistSync");
+    this.#checkSyncRead("tolistSync", "tolist");
     return nest(this.dataSync(), this.shape, this.dtype);
   }
 
@@ -344,6 +351,7 @@ export class Tensor implements View, Tracked {
   itemSync<T extends number | boolean>(): T;
   itemSync(): number | boolean {
     this.#checkLive("itemSync");
+    this.#checkSyncRead("itemSync", "item");
     this.#checkItem();
     const v = this.dataSync()[0]!;
     return this.dtype === "bool" ? v !== 0 : v;

@@ -2,7 +2,7 @@ import { linearGradient, needsGrad, recordGradient } from "../autograd/gradient.
 import type { DeviceName } from "../backends/backend.js";
 import type { TypedArray } from "../core/dtype.js";
 import { DeviceError } from "../core/errors.js";
-import { backendFor, tensorFromArray } from "../ops/dispatch.js";
+import { backendFor, checkDeviceName, tensorFromArray } from "../ops/dispatch.js";
 import type { Tensor } from "./tensor.js";
 
 /**
@@ -20,6 +20,7 @@ function moved(x: Tensor, device: DeviceName, data: TypedArray): Tensor {
 
 /** `x.to(device)`: synchronous when the source can be read synchronously (the CPU). */
 export function toDevice(x: Tensor, device: DeviceName): Tensor {
+  checkDeviceName(device, "to");
   if (x.device === device) return x;
   const src = x.backend;
   if (!src.readSync) {
@@ -33,6 +34,7 @@ export function toDevice(x: Tensor, device: DeviceName): Tensor {
 
 /** `await x.toAsync(device)`: works from any device. */
 export async function toDeviceAsync(x: Tensor, device: DeviceName): Promise<Tensor> {
+  checkDeviceName(device, "toAsync");
   if (x.device === device) return x;
   return moved(x, device, await x.data());
 }

@@ -30,6 +30,16 @@ describeBackend("device", device, () => {
     expect(() => t.dataSync()).toThrow(
       /dataSync: cannot read a webgpu tensor synchronously; use await t.data\(\)/,
     );
+    // itemSync and tolistSync name themselves (not dataSync) and their awaited form
+    const one = torch.tensor(3, { device });
+    expect(() => one.itemSync()).toThrow(
+      /^itemSync: cannot read a webgpu tensor synchronously; use await t\.item\(\)$/,
+    );
+    expect(() => t.tolistSync()).toThrow(
+      /^tolistSync: cannot read a webgpu tensor synchronously; use await t\.tolist\(\)$/,
+    );
+    expect(await one.item()).toBe(3);
+    one.dispose();
     expect(() => torch.oneHot(t)).toThrow(
       /oneHot: cannot infer numClasses from a webgpu tensor without a synchronous read; pass numClasses/,
     );

@@ -95,9 +95,13 @@ const SIMPLE_EXTRA: Record<Simple, Sample[]> = {
       noGrad,
     ),
     sample("sum/large_1d", [randn(64)]),
+    // PyTorch 1.13: an empty dim list reduces every dim (torch.ones(2, 3).sum([]) is 6)
+    sample("sum/dims_empty_list", [randn(2, 3)], { dim: [] }),
+    sample("sum/dims_empty_list_keepdim", [randn(2, 3)], { dim: [], keepdim: true }),
   ],
   mean: [
     sample("mean/empty_all", [zeros(0, 3)], {}, noGrad),
+    sample("mean/dims_empty_list", [randn(2, 3)], { dim: [] }),
     sample(
       "mean/nan",
       [
@@ -176,6 +180,7 @@ for (const name of ["amax", "amin"] as const) {
       {},
       ties,
     ),
+    sample(`${name}/dims_empty_list`, [randn(2, 3)], { dim: [] }),
   ];
 }
 
@@ -339,6 +344,9 @@ const varStdOps = (["var", "std"] as const).map((name) =>
         }),
       ]),
       sample(`${name}/dim_neg1_keepdim`, [randn(2, 3, 4)], { dim: -1, keepdim: true }),
+      // values only: PyTorch 1.13's var backward takes dim=[] as no dim (its gradient is -inf; the
+      // 1.13 forward reduces every dim, and so do webtorch's value and gradient)
+      sample(`${name}/dims_empty_list`, [randn(2, 3)], { dim: [] }, noGrad),
       sample(`${name}/transposed`, [t(randn(4, 3), { transpose: [0, 1] })], { dim: 0 }),
       sample(`${name}/single_element_correction1`, [randn(3, 1)], { dim: 1 }, noGrad),
       sample(

@@ -190,6 +190,25 @@ export function huberLoss(
 }
 
 /**
+ * PyTorch's domain check of `binaryCrossEntropy`: every input value in [0, 1] (NaN fails), the
+ * first offender shown. Only where the values can be read synchronously (the CPU): a GPU tensor
+ * can't be checked without an await, so there the check is skipped and such values give what the
+ * formula gives.
+ */
+function checkProbabilities(op: string, input: Tensor): void {
+  if (!input.backend.readSync || input.numel() === 0) return;
+  const data = input.dataSync();
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (!(v >= 0 && v <= 1)) {
+      // float32 values shortest as float32 (1.1, not 1.100000023841858)
+      const shown = input.dtype === "float32" ? Number(v.toPrecision(8)) : v;
+      throw new ValueError(op, `all elements of input should be between 0 and 1; got ${shown}`);
+    }
+  }
+}
+
+/**
  * The checks of the two binary cross-entropies (float input and target of one shape, a weight
  * that broadcasts to it, a valid reduction); returns the reduction and the weight (or null).
  */
@@ -223,9 +242,11 @@ function clampedLog(p: Tensor): Tensor {
  * >= -100 as PyTorch (so x = 0 or 1 gives a finite loss). Prefer `binaryCrossEntropyWithLogits`,
  * which is stable for any logit.
  *
- * NOTE: input values are not checked to lie in [0, 1] (that needs a read back); where x is exactly
- * 0 or 1 the gradient is that of the clamped composite (finite), not PyTorch's
- * `(x - y) / max(x (1 - x), 1e-12)`.
+ * Input values outside [0, 1] (or NaN) are a `ValueError` as in PyTorch, on the CPU; on a GPU they
+ * are not checked (that needs a read back).
+ *
+ * NOTE: where x is exactly 0 or 1 the gradient is that of the clamped composite (finite), not
+ * PyTorch's `(x - y) / max(x (1 - x), 1e-12)`.
  *
  * Shapes: input `(*)` probabilities, target `(*)` (same shape), weight broadcastable to `(*)`.
  *
@@ -238,6 +259,7 @@ export function binaryCrossEntropy(
   options: ReductionOptions & { weight?: Tensor | null } = {},
 ): Tensor {
   const { reduction, weight } = checkBinaryLoss("binaryCrossEntropy", input, target, options);
+  checkProbabilities("binaryCrossEntropy", input);
   return tidy(() => {
     // (y - 1) * log(1 - x) - y * log(x), as PyTorch's kernel writes it
     let loss = target
