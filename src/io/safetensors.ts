@@ -527,7 +527,7 @@ export function loadBytesAs(
       op,
       `expected a Uint8Array (or ArrayBuffer) of safetensors bytes; got ${describe(bytes)}`,
     );
-  const backend: Backend = backendFor(options.device, op);
+  const backend: Backend = backendFor(options.device ?? "cpu", op);
   const { entries, data } = parse(view, op);
 
   const unsupported = entries.filter((e) => !isReadable(e.dtype));
