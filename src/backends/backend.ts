@@ -43,6 +43,21 @@ export function registerBackend(backend: Backend): void {
   backends.set(backend.name, backend);
 }
 
+let defaultDevice: DeviceName = "cpu";
+
+/**
+ * The device creation functions and new modules use when no `device` is given (PyTorch's
+ * `torch.get_default_device`): the CPU until `init` or `setDefaultDevice` changes it.
+ */
+export function getDefaultDevice(): DeviceName {
+  return defaultDevice;
+}
+
+/** @internal Sets the default device, unchecked (`setDefaultDevice` checks). */
+export function assignDefaultDevice(device: DeviceName): void {
+  defaultDevice = device;
+}
+
 /** The backend for `device`, or undefined if it has not been initialised. */
 export function findBackend(device: DeviceName): Backend | undefined {
   return backends.get(device);

@@ -1,5 +1,11 @@
 import { DeviceError } from "../core/errors.js";
-import { findBackend, registerBackend, type DeviceName } from "./backend.js";
+import {
+  assignDefaultDevice,
+  findBackend,
+  getDefaultDevice,
+  registerBackend,
+  type DeviceName,
+} from "./backend.js";
 import { cpuBackend } from "./cpu/index.js";
 import type { WebGPUBackend } from "./webgpu/index.js";
 
@@ -8,7 +14,6 @@ registerBackend(cpuBackend);
 /** What `torch.init({ device })` takes: a device, or "auto" (webgpu on a hardware adapter, else cpu). */
 export type DeviceRequest = DeviceName | "auto";
 
-let defaultDevice: DeviceName = "cpu";
 let webgpuPending: Promise<WebGPUBackend | { reason: string }> | null = null;
 
 /**
@@ -55,18 +60,18 @@ function isSoftwareAdapter(adapter: GPUAdapter): boolean {
 export async function init(options: { device?: DeviceRequest } = {}): Promise<DeviceName> {
   const want = options.device ?? "auto";
   if (want === "cpu") {
-    defaultDevice = "cpu";
-    return defaultDevice;
+    assignDefaultDevice("cpu");
+    return "cpu";
   }
   if (want === "auto" || want === "webgpu") {
     const result = await acquireWebGPU();
     if (!("reason" in result) && !(want === "auto" && isSoftwareAdapter(result.adapter))) {
-      defaultDevice = "webgpu";
-      return defaultDevice;
+      assignDefaultDevice("webgpu");
+      return "webgpu";
     }
     if (want === "auto") {
-      defaultDevice = "cpu";
-      return defaultDevice;
+      assignDefaultDevice("cpu");
+      return "cpu";
     }
     throw new DeviceError(
       "init",
@@ -79,7 +84,7 @@ export async function init(options: { device?: DeviceRequest } = {}): Promise<De
       `${JSON.stringify(want)} is not a webtorch device; the devices are "cpu", "webgpu" and "gpujs" (or "auto"); for a GPU use "webgpu"`,
     );
   if (findBackend(want)) {
-    defaultDevice = want;
+    assignDefaultDevice(want);
     return want;
   }
   throw new DeviceError(
@@ -88,7 +93,32 @@ export async function init(options: { device?: DeviceRequest } = {}): Promise<De
   );
 }
 
-/** The device `init` chose. */
-export function getDefaultDevice(): DeviceName {
-  return defaultDevice;
+export { getDefaultDevice };
+
+const DEVICES: readonly DeviceName[] = ["cpu", "webgpu", "gpujs"];
+
+/**
+ * Makes `device` the default (PyTorch's `torch.set_default_device`): creation functions
+ * (`tensor`, `zeros`, `rand`, `arange`, ...) and the parameters of new modules go there when no
+ * `device` is given; `*Like` functions keep their input's device. The device must be initialised
+ * (`await torch.init({ device })`, which also makes it the default). `null` is the CPU.
+ *
+ * @example
+ * await torch.init({ device: "webgpu" }); // now the default
+ * torch.setDefaultDevice("cpu"); // back to the CPU
+ */
+export function setDefaultDevice(device: DeviceName | null): void {
+  const d = device ?? "cpu";
+  if (!DEVICES.includes(d))
+    throw new DeviceError(
+      "setDefaultDevice",
+      `unknown device; got ${JSON.stringify(device)} (expected "cpu", "webgpu" or "gpujs")`,
+    );
+  const b = findBackend(d);
+  if (!b || (b as { lost?: boolean }).lost === true)
+    throw new DeviceError(
+      "setDefaultDevice",
+      `device "${d}" is not initialised; call await torch.init({ device: "${d}" }) first`,
+    );
+  assignDefaultDevice(d);
 }

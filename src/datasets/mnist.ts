@@ -226,8 +226,8 @@ function makeDataset(
   rows: number,
   cols: number,
 ): MNIST {
-  const x = keep(tensor(images, { shape: [n, 1, rows, cols] }));
-  const y = keep(tensor(labels));
+  const x = keep(tensor(images, { shape: [n, 1, rows, cols], device: "cpu" }));
+  const y = keep(tensor(labels, { device: "cpu" }));
   return new MNIST(x, y);
 }
 

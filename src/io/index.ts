@@ -3,5 +3,5 @@
  * (append, never rewrite).
  */
 export { saveBytes, loadBytes } from "./safetensors.js";
-export type { SaveOptions, LoadOptions } from "./safetensors.js";
+export type { SaveOptions, LoadOptions, Checkpoint } from "./safetensors.js";
 export { save, load } from "./save-load.js";

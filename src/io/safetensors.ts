@@ -4,6 +4,20 @@ import { NotImplementedError, TensorError, ValueError } from "../core/errors.js"
 import { fmtShape, type Shape } from "../core/shape.js";
 import { backendFor, tensorFromArray } from "../ops/dispatch.js";
 import { Tensor } from "../tensor/tensor.js";
+import {
+  CHECKPOINT_KEY,
+  flattenCheckpoint,
+  isFlatStateDict,
+  isPlainObject,
+  rebuildCheckpoint,
+} from "./checkpoint.js";
+
+/**
+ * A checkpoint: a plain object of tensors, numbers, strings, booleans, nulls, arrays and nested
+ * objects of them (e.g. `{ model: model.stateDict(), optimizer: opt.stateDict(), epoch }`);
+ * anything else throws when saved.
+ */
+export type Checkpoint = { readonly [key: string]: unknown };
 
 /**
  * State dicts in the safetensors format (https://github.com/huggingface/safetensors), the layout
@@ -271,11 +285,27 @@ function encode(
 
 /** @internal `saveBytes` under another op name (`torch.save` reports errors as `save`). */
 export async function saveBytesAs(
-  stateDict: StateDict,
+  stateDict: StateDict | Checkpoint,
   options: SaveOptions,
   op: string,
 ): Promise<Uint8Array> {
-  const { entries, metadata } = checkSaveArgs(stateDict, options, op);
+  let flat: unknown = stateDict;
+  const m: unknown = options.metadata;
+  if (m !== null && typeof m === "object" && Object.hasOwn(m, CHECKPOINT_KEY))
+    throw new ValueError(
+      op,
+      `metadata cannot have the key "${CHECKPOINT_KEY}": a checkpoint keeps its structure there`,
+    );
+  if (isPlainObject(stateDict) && !isFlatStateDict(stateDict)) {
+    // a checkpoint: its tensors under dotted names, the rest as JSON in the metadata
+    const { tensors, json } = flattenCheckpoint(stateDict, op);
+    flat = tensors;
+    options = {
+      ...options,
+      metadata: { ...(m as Record<string, string> | undefined), [CHECKPOINT_KEY]: json },
+    };
+  }
+  const { entries, metadata } = checkSaveArgs(flat, options, op);
   // t.data() reads a row-major copy, so views (transposed, sliced, expanded) are saved contiguous.
   const datas = await Promise.all(entries.map((e) => e.tensor.data()));
   return encode(entries, datas, metadata);
@@ -298,7 +328,10 @@ export async function saveBytesAs(
  * model.loadStateDict(sd); // copies the values in
  * for (const t of Object.values(sd)) t.dispose();
  */
-export function saveBytes(stateDict: StateDict, options: SaveOptions = {}): Promise<Uint8Array> {
+export function saveBytes(
+  stateDict: StateDict | Checkpoint,
+  options: SaveOptions = {},
+): Promise<Uint8Array> {
   return saveBytesAs(stateDict, options, "saveBytes");
 }
 
@@ -518,7 +551,7 @@ export function loadBytesAs(
   bytes: Uint8Array | ArrayBuffer,
   options: LoadOptions,
   op: string,
-): StateDict {
+): StateDict | Record<string, unknown> {
   let view: Uint8Array;
   if (bytes instanceof Uint8Array) view = bytes;
   else if (bytes instanceof ArrayBuffer) view = new Uint8Array(bytes);
@@ -527,8 +560,8 @@ export function loadBytesAs(
       op,
       `expected a Uint8Array (or ArrayBuffer) of safetensors bytes; got ${describe(bytes)}`,
     );
-  const backend: Backend = backendFor(options.device, op);
-  const { entries, data } = parse(view, op);
+  const backend: Backend = backendFor(options.device ?? "cpu", op);
+  const { entries, data, metadata } = parse(view, op);
 
   const unsupported = entries.filter((e) => !isReadable(e.dtype));
   if (unsupported.length) {
@@ -572,11 +605,12 @@ export function loadBytesAs(
         configurable: true,
       });
     });
+    const json = metadata?.[CHECKPOINT_KEY];
+    return json === undefined ? out : rebuildCheckpoint(json, out, op);
   } catch (err) {
     for (const t of made) t.dispose();
     throw err;
   }
-  return out;
 }
 
 /**
@@ -595,6 +629,9 @@ export function loadBytesAs(
  * model.loadStateDict(sd);
  * for (const t of Object.values(sd)) t.dispose();
  */
-export function loadBytes(bytes: Uint8Array | ArrayBuffer, options: LoadOptions = {}): StateDict {
-  return loadBytesAs(bytes, options, "loadBytes");
+export function loadBytes<T extends object = StateDict>(
+  bytes: Uint8Array | ArrayBuffer,
+  options: LoadOptions = {},
+): T {
+  return loadBytesAs(bytes, options, "loadBytes") as T;
 }

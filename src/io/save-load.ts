@@ -1,6 +1,12 @@
 import { NotImplementedError, ValueError } from "../core/errors.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { loadBytesAs, saveBytesAs, type LoadOptions, type SaveOptions } from "./safetensors.js";
+import {
+  loadBytesAs,
+  saveBytesAs,
+  type Checkpoint,
+  type LoadOptions,
+  type SaveOptions,
+} from "./safetensors.js";
 
 /**
  * `torch.save` / `torch.load` for files, in Node: safetensors bytes (see `saveBytes`/`loadBytes`)
@@ -55,13 +61,20 @@ async function onFile<T>(op: string, path: string | URL, what: string, call: () 
  * `safetensors.torch.save_file` (and byte-identical to it for the same tensors), so that PyTorch's
  * `load_file(path)` reads it. Node only; everywhere else use `saveBytes`.
  *
- * NOTE: unlike PyTorch's pickle-based `torch.save`, this saves state dicts (name -> Tensor) only.
+ * A checkpoint (nested objects with numbers, strings, booleans, nulls and arrays beside the
+ * tensors) is saved too: its tensors as entries under dotted keys (`optimizer.state.0.exp_avg`),
+ * the rest as JSON in the header's metadata (key "webtorch.checkpoint"); `load` rebuilds it.
+ * Unlike PyTorch's pickle-based `torch.save`, class instances and functions are refused.
  *
  * @example
  * await torch.save(model.stateDict(), "model.safetensors");
+ * await torch.save(
+ *   { model: model.stateDict(), optimizer: opt.stateDict(), scheduler: sched.stateDict(), epoch },
+ *   "checkpoint.safetensors",
+ * );
  */
 export async function save(
-  stateDict: Record<string, Tensor>,
+  stateDict: Record<string, Tensor> | Checkpoint,
   path: string | URL,
   options: SaveOptions = {},
 ): Promise<void> {
@@ -74,18 +87,19 @@ export async function save(
  * Loads a safetensors file (e.g. one written by PyTorch's `safetensors.torch.save_file`) as a
  * state dict with PyTorch's keys, on `options.device` (default the CPU). dtype conversions and
  * validation are those of `loadBytes`; errors name the path. Node only; everywhere else use
- * `loadBytes`.
+ * `loadBytes`. A checkpoint saved by `save` comes back as the object it was (tensors on
+ * `options.device`); type it with the type argument.
  *
  * @example
  * const sd = await torch.load("model.safetensors");
  * model.loadStateDict(sd); // copies the values in
  * for (const t of Object.values(sd)) t.dispose();
  */
-export async function load(
+export async function load<T extends object = Record<string, Tensor>>(
   path: string | URL,
   options: LoadOptions = {},
-): Promise<Record<string, Tensor>> {
+): Promise<T> {
   const fs = await nodeFs("load");
   const bytes = await onFile("load", path, "read", () => fs.readFile(path));
-  return loadBytesAs(bytes, options, `load(${JSON.stringify(String(path))})`);
+  return loadBytesAs(bytes, options, `load(${JSON.stringify(String(path))})`) as T;
 }

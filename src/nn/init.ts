@@ -183,7 +183,7 @@ export function eye_<T extends Tensor>(t: T): T {
 /** Copies float64 values (row-major, `t`'s shape) into `t`, on its device. */
 function copyIn<T extends Tensor>(t: T, data: Float64Array): T {
   return noGrad(() => {
-    const src = tensor(data, { shape: t.shape, dtype: t.dtype });
+    const src = tensor(data, { shape: t.shape, dtype: t.dtype, device: "cpu" });
     const moved = src.to(t.device);
     t.copy_(moved);
     if (moved !== src) moved.dispose();
@@ -284,7 +284,7 @@ export function orthogonal_<T extends Tensor>(t: T, gain: number | { gain?: numb
   if (t.numel() === 0) return t;
   const rows = t.shape[0]!;
   const cols = t.numel() / rows;
-  const g = randn([rows, cols], { dtype: "float64" });
+  const g = randn([rows, cols], { dtype: "float64", device: "cpu" });
   const a = g.dataSync() as Float64Array;
   g.dispose();
   // work on the tall matrix m x n (m >= n)
@@ -378,7 +378,7 @@ export function truncNormal_<T extends Tensor>(t: T, options: TruncNormalOptions
   const cdf = (x: number) => (1 + erf(x / Math.SQRT2)) / 2;
   const lo = cdf((a - mean) / std);
   const hi = cdf((b - mean) / std);
-  const u = rand([t.numel()], { dtype: "float64" });
+  const u = rand([t.numel()], { dtype: "float64", device: "cpu" });
   const data = u.dataSync() as Float64Array;
   u.dispose();
   const out = new Float64Array(data.length);

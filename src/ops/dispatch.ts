@@ -1,5 +1,5 @@
 import type { Backend, DeviceName } from "../backends/backend.js";
-import { findBackend } from "../backends/backend.js";
+import { findBackend, getDefaultDevice } from "../backends/backend.js";
 import type { DType, TypedArray } from "../core/dtype.js";
 import { DeviceError, DTypeError, TensorError, ValueError } from "../core/errors.js";
 import { contiguousStrides, type Storage, type View } from "../core/layout.js";
@@ -91,9 +91,13 @@ export function backendOfAll(op: string, tensors: readonly Tensor[]): Backend {
   return backend ?? cpuBackend();
 }
 
-/** The backend of `device` (the CPU if none); throws naming `op` if it is not initialised. */
+/**
+ * The backend of `device` (the default device, `torch.setDefaultDevice`, if none); throws naming
+ * `op` if it is not initialised.
+ */
 export function backendFor(device: DeviceName | undefined, op: string): Backend {
-  if (device === undefined || device === "cpu") return cpuBackend();
+  device ??= getDefaultDevice();
+  if (device === "cpu") return cpuBackend();
   checkDeviceName(device, op);
   const b = findBackend(device);
   if (!b)

@@ -524,8 +524,8 @@ describe("torch.save / torch.load", () => {
 
   it("save validates before writing anything", async () => {
     const path = join(dir, "never.safetensors");
-    await expect(torch.save({ x: 1 } as unknown as StateDict, path)).rejects.toThrow(
-      /^save: "x" is not a Tensor; got number 1$/,
+    await expect(torch.save({ x: () => 1 } as unknown as StateDict, path)).rejects.toThrow(
+      /^save: "x" is not a Tensor, number, string, boolean, null, array or plain object; got function$/,
     );
     expect(() => readFileSync(path)).toThrow(/ENOENT/);
   });
@@ -541,8 +541,8 @@ describe("saveBytes argument errors", () => {
     const t = torch.ones([2]);
     await expect(torch.saveBytes(t as unknown as StateDict)).rejects.toThrow(/got a Tensor$/);
     await expect(torch.saveBytes([t] as unknown as StateDict)).rejects.toThrow(/got an array$/);
-    await expect(torch.saveBytes({ a: t, b: "x" } as unknown as StateDict)).rejects.toThrow(
-      /^saveBytes: "b" is not a Tensor; got string x$/,
+    await expect(torch.saveBytes({ a: t, b: new Map() } as unknown as StateDict)).rejects.toThrow(
+      /^saveBytes: "b" is not a Tensor, number, string, boolean, null, array or plain object; got a Map$/,
     );
     await expect(torch.saveBytes({ __metadata__: t })).rejects.toThrow(
       /^saveBytes: "__metadata__" cannot name a tensor/,

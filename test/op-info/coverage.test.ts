@@ -17,6 +17,7 @@ const EXEMPT: Record<string, string> = {
   // ---- not ops: the library's machinery ----
   init: "device set-up; test/backends/webgpu-device.test.ts",
   getDefaultDevice: "device set-up; test/backends/webgpu-device.test.ts",
+  setDefaultDevice: "device set-up; test/backends/default-device.test.ts",
   backendStats: "fallback counters; test/backends/webgpu.test.ts",
   memory: "memory accounting; test/core/memory.test.ts",
   tidy: "memory scopes; test/core/memory.test.ts",
@@ -31,7 +32,7 @@ const EXEMPT: Record<string, string> = {
   setGradEnabled: "grad mode; test/autograd/autograd.test.ts",
   promoteTypes: "dtype rule, a pure function; test/core/dtype.test.ts and every golden's dtype",
   broadcastShapes: "shape rule, a pure function; test/ops/properties.test.ts",
-  save: "file I/O; test/io/safetensors.test.ts",
+  save: "file I/O; test/io/safetensors.test.ts, test/io/checkpoint.test.ts",
   load: "file I/O; test/io/safetensors.test.ts",
   saveBytes: "serialisation; test/io/safetensors.test.ts",
   loadBytes: "serialisation; test/io/safetensors.test.ts",

@@ -40,10 +40,48 @@ export function unary(def: UnaryDef, x: Tensor): Tensor {
   return out;
 }
 
+/**
+ * PyTorch's rule for 0-d CPU tensors: beside tensors on another device, one is treated as a
+ * scalar there (moved). Returns the operands, with those moved; anything else (several devices,
+ * a disposed tensor, a 0-d tensor that needs a gradient, which would have to be read back from
+ * the GPU synchronously in backward) is left for `backendOf` to report.
+ */
+function hoistCpuScalars(operands: readonly TensorOrScalar[]): TensorOrScalar[] {
+  let device: Tensor["device"] | undefined;
+  for (const v of operands)
+    if (typeof v === "object" && !v.isDisposed && v.device !== "cpu") {
+      if (device !== undefined && device !== v.device) return [...operands];
+      device = v.device;
+    }
+  if (device === undefined) return [...operands];
+  const to = device;
+  return operands.map((v) =>
+    typeof v === "object" && !v.isDisposed && v.device === "cpu" && v.ndim === 0 && !needsGrad(v)
+      ? v.to(to)
+      : v,
+  );
+}
+
+/** Disposes the operands `hoistCpuScalars` made. */
+function disposeHoisted(made: readonly TensorOrScalar[], given: readonly TensorOrScalar[]): void {
+  made.forEach((v, i) => {
+    if (typeof v === "object" && v !== given[i]) v.dispose();
+  });
+}
+
 /** @internal Runs a binary primitive of the table with broadcasting: out = f(a, b). */
-export function binary(def: BinaryDef, a0: TensorOrScalar, b0: TensorOrScalar): Tensor {
-  checkOperand(def.name, a0, "input");
-  checkOperand(def.name, b0, "other");
+export function binary(def: BinaryDef, a1: TensorOrScalar, b1: TensorOrScalar): Tensor {
+  checkOperand(def.name, a1, "input");
+  checkOperand(def.name, b1, "other");
+  const hoisted = hoistCpuScalars([a1, b1]);
+  try {
+    return binaryOn(def, hoisted[0]!, hoisted[1]!);
+  } finally {
+    disposeHoisted(hoisted, [a1, b1]);
+  }
+}
+
+function binaryOn(def: BinaryDef, a0: TensorOrScalar, b0: TensorOrScalar): Tensor {
   const backend = backendOfOperands(def.name, a0, b0);
   const promoted = operandType(a0, b0);
   const outDtype = def.dtype(promoted, def.name);
@@ -88,10 +126,19 @@ const WHERE: Gradient<BroadcastAttrs> = {
  * @example
  * torch.where(x.gt(0), x, 0); // relu
  */
-export function where(cond: Tensor, a0: TensorOrScalar, b0: TensorOrScalar): Tensor {
-  checkTensorArg("where", cond, "condition");
-  checkOperand("where", a0, "input");
-  checkOperand("where", b0, "other");
+export function where(cond0: Tensor, a1: TensorOrScalar, b1: TensorOrScalar): Tensor {
+  checkTensorArg("where", cond0, "condition");
+  checkOperand("where", a1, "input");
+  checkOperand("where", b1, "other");
+  const hoisted = hoistCpuScalars([cond0, a1, b1]);
+  try {
+    return whereOn(hoisted[0] as Tensor, hoisted[1]!, hoisted[2]!);
+  } finally {
+    disposeHoisted(hoisted, [cond0, a1, b1]);
+  }
+}
+
+function whereOn(cond: Tensor, a0: TensorOrScalar, b0: TensorOrScalar): Tensor {
   const backend = backendOfOperands("where", cond, a0, b0);
   if (cond.dtype !== "bool")
     throw new DTypeError("where", `condition must be a bool tensor; got ${cond.dtype}`);
