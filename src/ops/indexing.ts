@@ -192,7 +192,8 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
 }
 
 /**
- * x with `value` where `mask` (bool) is true (`torch.Tensor.masked_fill`).
+ * x with `value` where `mask` (bool) is true (`torch.Tensor.masked_fill`); `value` is a number
+ * or a 0-d tensor (cast to x's dtype; its gradient is the sum over the masked places).
  * Shapes: `x: (*)`; `mask` broadcasts to it.
  *
  * @example
