@@ -349,9 +349,11 @@ fn minNaNT(a: T, b: T) -> T {
   }
   return select(b, a, a < b);
 }
-// Python's % (the sign of the divisor), as the CPU: a - floor(a / b) b
+// Python's % (the sign of the divisor), as the CPU and PyTorch: fmod, moved by b when the signs
+// differ (remainder(1, inf) = 1, remainder(-1, inf) = inf)
 fn remainderT(a: T, b: T) -> T {
-  return a - floor(a / b) * b;
+  let r = fmodT(a, b);
+  return select(r, r + b, r != 0.0 && ((r < 0.0) != (b < 0.0)));
 }
 // C's fmod (the sign of the dividend): a - trunc(a / b) b; NaN for an infinite a or a zero b,
 // and a itself for an infinite b

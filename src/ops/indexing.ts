@@ -1,6 +1,6 @@
 import type { Gradient } from "../autograd/gradient.js";
 import { indexDTypeError } from "../core/dtype.js";
-import { describeValue } from "../core/options.js";
+import { checkOperand, describeValue } from "../core/options.js";
 import { DeviceError, DTypeError, ShapeError, ValueError } from "../core/errors.js";
 import { fmtShape, normalizeAxis, type Shape } from "../core/shape.js";
 import type { Tensor, TensorOrScalar } from "../tensor/tensor.js";
@@ -192,17 +192,32 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
 }
 
 /**
- * x with `value` where `mask` (bool) is true (`torch.Tensor.masked_fill`).
+ * x with `value` where `mask` (bool) is true (`torch.Tensor.masked_fill`); `value` is a number
+ * or a 0-d tensor (cast to x's dtype; its gradient is the sum over the masked places).
  * Shapes: `x: (*)`; `mask` broadcasts to it.
  *
  * @example
  * scores.maskedFill(causalMask, -Infinity);
  */
-export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
-  return composite("maskedFill", [x, mask], () => {
+export function maskedFill(x: Tensor, mask: Tensor, value: number | Tensor): Tensor {
+  return maskedFillAs("maskedFill", x, mask, value);
+}
+
+/** @internal `maskedFill` whose errors name `op` (`maskedFill_` for the in-place method). */
+export function maskedFillAs(op: string, x: Tensor, mask: Tensor, value: number | Tensor): Tensor {
+  checkOperand(op, value, "value");
+  const valueTensor = typeof value === "number" || typeof value === "boolean" ? null : value;
+  return composite(op, [x, mask, valueTensor], () => {
     if (mask.dtype !== "bool")
-      throw new DTypeError("maskedFill", `mask must be a bool tensor; got ${mask.dtype}`);
-    return where(mask, value, x);
+      throw new DTypeError(op, `mask must be a bool tensor; got ${mask.dtype}`);
+    if (!valueTensor) return where(mask, value as number, x);
+    // as PyTorch: a 0-d value tensor, cast to x's dtype (its gradient is the masked sum)
+    if (valueTensor.ndim !== 0)
+      throw new ShapeError(
+        op,
+        `only a 0-dimensional value tensor is supported; got a value of shape ${fmtShape(valueTensor.shape)}`,
+      );
+    return where(mask, valueTensor.dtype === x.dtype ? valueTensor : cast(valueTensor, x.dtype), x);
   });
 }
 

@@ -22,6 +22,7 @@ import {
   square,
   sub,
   unary,
+  where,
 } from "./elementwise.js";
 import { gather } from "./indexing.js";
 import { cat, expand, flipView, narrow, permute, reshape, squeeze, view } from "./movement.js";
@@ -469,9 +470,13 @@ export function norm(x: Tensor, p: number, dim: Dims, keepdim = false): Tensor {
     else {
       const powered = p === 2 ? square(a) : pow(a, p);
       const s = sum(powered, dim, keepdim);
-      out = p === 2 ? sqrt(s) : pow(s, 1 / p);
-      powered.dispose();
-      s.dispose();
+      // a zero norm has gradient 0, as in PyTorch (the root's derivative at 0 is inf, and inf * 0
+      // NaN): the root reads 1 there, and the result is masked back to 0
+      const zero = eq(s, 0);
+      const safe = where(zero, 1, s);
+      const root = p === 2 ? sqrt(safe) : pow(safe, 1 / p);
+      out = where(zero, 0, root);
+      for (const u of [powered, s, zero, safe, root]) u.dispose();
     }
     a.dispose();
     return out;

@@ -12,10 +12,15 @@ import { amaxOrEmpty, sum } from "./reduce.js";
  * that large inputs neither overflow nor lose precision.
  */
 
-/** A max that is safe to subtract: detached, and 0 where the max is infinite. */
-function stableShift(x: Tensor, axes: readonly number[]): Tensor {
+/**
+ * The max to subtract, detached; with `maskInf` 0 where the max is infinite (logsumexp, as
+ * PyTorch's: logsumexp([inf, 0]) = inf). softmax and logSoftmax subtract the max itself, as
+ * PyTorch's kernels do, so a +inf input makes its slice NaN (softmax([inf, 0]) = [NaN, NaN]).
+ */
+function stableShift(x: Tensor, axes: readonly number[], maskInf: boolean): Tensor {
   return noGrad(() => {
     const m = amaxOrEmpty(x, axes);
+    if (!maskInf) return m;
     const inf = isinf(m);
     const shift = where(inf, 0, m);
     m.dispose();
@@ -32,9 +37,10 @@ function stableShift(x: Tensor, axes: readonly number[]): Tensor {
 function shiftedExpSum(
   x: Tensor,
   axes: readonly number[],
+  maskInf = false,
 ): { m: Tensor; shifted: Tensor; e: Tensor; s: Tensor } {
   const xf = isFloat(x.dtype) ? x : cast(x, "float32");
-  const m = stableShift(xf, axes);
+  const m = stableShift(xf, axes, maskInf);
   const shifted = sub(xf, m);
   const e = exp(shifted);
   return { m, shifted, e, s: sum(e, axes, true) };
@@ -47,7 +53,7 @@ function shiftedExpSum(
 export function logsumexp(x: Tensor, dim: number | readonly number[], keepdim = false): Tensor {
   return composite("logsumexp", [x], () => {
     const axes = normalizeAxes(dim, x.ndim, "logsumexp");
-    const { m, s } = shiftedExpSum(x, axes);
+    const { m, s } = shiftedExpSum(x, axes, true);
     const r = add(log(s), m);
     return keepdim ? r : squeeze(r, axes);
   });

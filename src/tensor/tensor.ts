@@ -567,8 +567,16 @@ export class Tensor implements View, Tracked {
   // ---- in-place ----
 
   /** Checks that an in-place op may write this tensor. @internal */
-  checkInPlace(op: string): void {
+  checkInPlace(op: string, overlapOk = false): void {
     this.#checkLive(op);
+    // as PyTorch: a write through a broadcast (stride-0) dim would land several results on one
+    // element (fill_ and zero_, which write one value everywhere, pass overlapOk)
+    if (!overlapOk && this.shape.some((n, i) => n > 1 && this.strides[i] === 0)) {
+      throw new TensorError(
+        op,
+        "unsupported operation: more than one element of the written-to tensor refers to a single memory location; clone() it first",
+      );
+    }
     if (this.isLeaf && this.requiresGrad && isGradEnabled()) {
       throw new AutogradError(
         op,

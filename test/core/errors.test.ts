@@ -485,6 +485,37 @@ suite("errors: gather, scatter, indexSelect, masks, triangles, oneHot", [
     msg: /^maskedFill: mask must be a bool tensor; got int32$/,
   },
   {
+    name: "maskedFill with a 1-d value tensor",
+    make: () => [f32([2, 3]), torch.ones([2, 3], { dtype: "bool" }), f32([2])],
+    call: ([a, m, v]) => a!.maskedFill(m!, v!),
+    cls: torch.ShapeError,
+    msg: /^maskedFill: only a 0-dimensional value tensor is supported; got a value of shape \[2\]$/,
+  },
+  {
+    name: "maskedFill_ with a 1-d value tensor",
+    make: () => [f32([2, 3]), torch.ones([2, 3], { dtype: "bool" }), f32([3])],
+    call: ([a, m, v]) => a!.maskedFill_(m!, v!),
+    cls: torch.ShapeError,
+    msg: /^maskedFill_: only a 0-dimensional value tensor is supported; got a value of shape \[3\]$/,
+  },
+  {
+    name: "maskedFill_ with a 1-d value tensor on a graph",
+    make: () => {
+      const x = leaf([2, 3]);
+      return [x.mul(1), torch.ones([2, 3], { dtype: "bool" }), f32([3]), x];
+    },
+    call: ([a, m, v]) => a!.maskedFill_(m!, v!),
+    cls: torch.ShapeError,
+    msg: /^maskedFill_: only a 0-dimensional value tensor is supported; got a value of shape \[3\]$/,
+  },
+  {
+    name: "maskedFill with a string value",
+    make: () => [f32([2, 3]), torch.ones([2, 3], { dtype: "bool" })],
+    call: ([a, m]) => a!.maskedFill(m!, "1" as unknown as number),
+    cls: torch.TensorError,
+    msg: /^maskedFill: value must be a Tensor or a number; got /,
+  },
+  {
     name: "where with a float condition",
     make: () => [f32([2]), f32([2]), f32([2])],
     call: ([c, a, b]) => torch.where(c!, a!, b!),
@@ -978,8 +1009,83 @@ suite("errors: in-place ops", [
     make: () => [f32([2, 3]), f32([2])],
     call: ([a, b]) => a!.copy_(b!),
     cls: torch.ShapeError,
-    msg: /^copy_: shapes \[2, 3\] and \[2\] are not broadcastable \(dim -1: 3 vs 2\)$/,
+    msg: /^copy_: the source's shape must broadcast to the target's; got source \[2\] and target \[2, 3\]$/,
   },
+  {
+    name: "copy_ from a source with more dims than the target",
+    make: () => [f32([3]), f32([2, 3])],
+    call: ([a, b]) => a!.copy_(b!),
+    cls: torch.ShapeError,
+    msg: /^copy_: the source's shape must broadcast to the target's; got source \[2, 3\] and target \[3\]$/,
+  },
+  {
+    name: "copy_ from a source that only broadcasts with the target",
+    make: () => [f32([1, 3]), f32([2, 1])],
+    call: ([a, b]) => a!.copy_(b!),
+    cls: torch.ShapeError,
+    msg: /^copy_: the source's shape must broadcast to the target's; got source \[2, 1\] and target \[1, 3\]$/,
+  },
+  {
+    name: "add_ into an expanded (stride-0) view",
+    make: () => {
+      const b = f32([1, 3]);
+      return [b.expand([2, 3]), b];
+    },
+    call: ([e]) => e!.add_(1),
+    cls: torch.TensorError,
+    msg: /^add_: unsupported operation: more than one element of the written-to tensor refers to a single memory location; clone\(\) it first$/,
+  },
+  {
+    name: "mul_ into an expanded (stride-0) view",
+    make: () => {
+      const b = f32([1, 3]);
+      return [b.expand([2, 3]), b];
+    },
+    call: ([e, b]) => e!.mul_(b!),
+    cls: torch.TensorError,
+    msg: /^mul_: unsupported operation: more than one element of the written-to tensor refers to a single memory location; clone\(\) it first$/,
+  },
+  {
+    name: "clamp_ into an expanded (stride-0) view",
+    make: () => {
+      const b = f32([1, 3]);
+      return [b.expand([2, 3]), b];
+    },
+    call: ([e]) => e!.clamp_(0, 1),
+    cls: torch.TensorError,
+    msg: /^clamp_: unsupported operation: more than one element of the written-to tensor refers to a single memory location; clone\(\) it first$/,
+  },
+  {
+    name: "copy_ into an expanded (stride-0) view",
+    make: () => {
+      const b = f32([1, 3]);
+      return [b.expand([2, 3]), b, f32([2, 3])];
+    },
+    call: ([e, , src]) => e!.copy_(src!),
+    cls: torch.TensorError,
+    msg: /^copy_: unsupported operation: more than one element of the written-to tensor refers to a single memory location; clone\(\) it first$/,
+  },
+  {
+    name: "uniform_ into an expanded (stride-0) view",
+    make: () => {
+      const b = f32([1, 3]);
+      return [b.expand([2, 3]), b];
+    },
+    call: ([e]) => e!.uniform_(),
+    cls: torch.TensorError,
+    msg: /^uniform_: unsupported operation: more than one element of the written-to tensor refers to a single memory location; clone\(\) it first$/,
+  },
+  {
+    name: "maskedFill_ into an expanded (stride-0) view",
+    make: () => {
+      const b = f32([1, 3]);
+      return [b.expand([2, 3]), b, torch.ones([2, 3], { dtype: "bool" })];
+    },
+    call: ([e, , m]) => e!.maskedFill_(m!, 1),
+    cls: torch.TensorError,
+    msg: /^maskedFill_: unsupported operation: more than one element of the written-to tensor refers to a single memory location; clone\(\) it first$/,
+  },
+
   {
     name: "uniform_ of an int tensor",
     make: () => [i32([3])],

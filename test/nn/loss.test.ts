@@ -145,14 +145,33 @@ describe("stability and semantics", () => {
     for (const t of [x, y, loss, total]) t.dispose();
   });
 
-  it("binaryCrossEntropy gives finite gradients at probabilities of exactly 0 and 1", () => {
-    const p = torch.tensor([0, 1, 0, 1], { dtype: "float32", requiresGrad: true });
-    const y = torch.tensor([0, 1, 1, 0], { dtype: "float32" });
-    const loss = F.binaryCrossEntropy(p, y, { reduction: "sum" });
-    expect(loss.itemSync()).toBe(200);
+  it("binaryCrossEntropy has PyTorch's gradients, also at a confidently wrong prediction", () => {
+    // torch 1.13: grad x = g (x - y) / max((1 - x) x, 1e-12), grad y = g (log(1 - x) - log(x))
+    const p = torch.tensor([0, 1, 0.3, 0.3, 1e-30, 0, 1], { requiresGrad: true });
+    const y = torch.tensor([1, 0, 0.2, 1, 0.5, 0, 1], { requiresGrad: true });
+    const loss = F.binaryCrossEntropy(p, y, { reduction: "none" });
+    const tol = CPU_VS_TORCH;
+    const want = [100, 100, 0.5261345505714417, 1.2039728164672852, 34.53877639770508, 0, 0];
+    assertAllClose(loss.dataSync(), want, tol, "loss");
+    const g = torch.tensor([1, 2, 3, -1, 1, 1, 1]);
+    loss.backward(g);
+    const gx = [-999999995904, 1999999991808, 1.4285714626312256, 3.3333332538604736, -5e11, 0, 0];
+    assertAllClose(p.grad!.dataSync(), gx, tol, "grad input");
+    const gy = [Infinity, -Infinity, 2.541893482208252, -0.8472978472709656, 69.07755279541016];
+    assertAllClose([...y.grad!.dataSync()].slice(0, 5), gy, tol, "grad target");
+    for (const t of [p, y, g, loss]) t.dispose();
+  });
+
+  it("binaryCrossEntropy's gradient with a weight and mean, in float64 (PyTorch's numbers)", () => {
+    const p = torch.tensor([0, 1, 0.3], { dtype: "float64", requiresGrad: true });
+    const y = torch.tensor([1, 0, 0.2], { dtype: "float64" });
+    const w = torch.tensor([2, 0.5, 1], { dtype: "float64" });
+    const loss = F.binaryCrossEntropy(p, y, { weight: w });
+    expect(loss.itemSync()).toBeCloseTo(83.50871150533872, 10);
     loss.backward();
-    expect([...p.grad!.dataSync()].every(Number.isFinite)).toBe(true);
-    for (const t of [p, y, loss]) t.dispose();
+    const gx = [-666666669330.5353, 166666667332.63382, 0.1587301587301587];
+    assertAllClose(p.grad!.dataSync(), gx, { rtol: 1e-12, atol: 0 }, "grad input");
+    for (const t of [p, y, w, loss]) t.dispose();
   });
 
   it("binaryCrossEntropyWithLogits has gradient sigmoid(x) - y, also at x = 0 and ±1e4", () => {
@@ -233,9 +252,10 @@ describe("gradcheck (float64)", () => {
     const prob = torch.tidy(() => torch.rand([3, 4], { dtype: "float64" }).mul(0.9).add(0.05));
     prob.requiresGrad_(true);
     const y = torch.tidy(() => torch.rand([3, 4], { dtype: "float64" }));
+    y.requiresGrad_(true);
     const pw = torch.tensor([0.5, 1, 2, 3], { dtype: "float64" });
     const lab = torch.tensor([1, -1, -1], { dtype: "int32" });
-    gc((a) => F.binaryCrossEntropy(a, y), [prob]);
+    gc((a, b) => F.binaryCrossEntropy(a, b!), [prob, y]);
     gc((a, b) => F.binaryCrossEntropyWithLogits(a, b!, { posWeight: pw }), [x, z]);
     gc((a) => torch.tidy(() => F.klDiv(a.logSoftmax(1), y, { reduction: "batchmean" })), [x]);
     gc((a, b) => F.klDiv(a, b!, { logTarget: true }), [x, z]);

@@ -277,6 +277,14 @@ const BINARY_EXTRA: Record<string, Sample[]> = {
       { noGradcheck: "jumps" },
     ),
     sample("remainder/int32_negative", [i32([-7, 7, -7, 7, 0, -6]), i32([2, -2, -2, 2, 3, 3])]),
+    // PyTorch's values: fmod moved by b when the signs differ (1 % inf = 1, -1 % inf = inf); the
+    // gradient of b is skipped: floor(-1 / inf) is -0 here and PyTorch's floor division gives -1
+    sample(
+      "remainder/inf_divisor",
+      [f32([1, -1, 0, INF, 5, -5]), f32([INF, INF, INF, INF, -INF, -INF])],
+      {},
+      { grad: false },
+    ),
   ],
   fmod: [
     sample(

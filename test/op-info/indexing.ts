@@ -10,6 +10,7 @@ import {
   NAN,
   randint,
   randn,
+  scalar,
   sample,
   t,
   zeros,
@@ -259,10 +260,15 @@ const indexSelectOp = op({
 const maskedFillOp = op({
   name: "maskedFill",
   family: "indexing",
-  call: ([x, mask], kw) => x!.maskedFill(mask!, kw.value!),
-  torch: "lambda xs, kw: xs[0].masked_fill(xs[1], kw['value'])",
-  inplace: { method: "maskedFill_", call: ([x, mask], kw) => x!.maskedFill_(mask!, kw.value!) },
+  // the value: kw.value (a number) or a third input (a 0-d tensor)
+  call: ([x, mask, v], kw) => x!.maskedFill(mask!, v ?? kw.value!),
+  torch: "lambda xs, kw: xs[0].masked_fill(xs[1], xs[2] if len(xs) > 2 else kw['value'])",
+  inplace: {
+    method: "maskedFill_",
+    call: ([x, mask, v], kw) => x!.maskedFill_(mask!, v ?? kw.value!),
+  },
   samples: [
+    sample("maskedFill/tensor_value", [randn(2, 3), bool([0, 1, 1]), scalar(randn(1))]),
     sample(
       "maskedFill/same_shape",
       [

@@ -455,6 +455,18 @@ const softmaxOps = (["softmax", "logSoftmax"] as const).map((name) =>
         ],
         { dim: 1 },
       ),
+      // a +inf input makes its slice NaN, as PyTorch's kernel (x - max is NaN there)
+      sample(
+        `${name}/pos_inf`,
+        [
+          f32([
+            [INF, 0, 1],
+            [2, -1, 0],
+          ]),
+        ],
+        { dim: 1 },
+        { grad: false },
+      ),
       sample(
         `${name}/neg_inf`,
         [
@@ -607,6 +619,20 @@ const normOp = op({
     ]),
     sample("norm/p3_dim1", [distinct(3, 4)], { p: 3, dim: 1 }),
     sample("norm/p2_transposed", [t(distinct(4, 3), { transpose: [0, 1] })], { p: 2, dim: 1 }),
+    // a zero norm has gradient 0 (PyTorch masks it), not NaN
+    sample("norm/zero_grad", [zeros(2, 3)], {}, { noGradcheck: "kink of |x| at 0" }),
+    sample(
+      "norm/zero_row_dim1",
+      [
+        f32([
+          [0, 0, 0],
+          [3, -4, 1],
+        ]),
+      ],
+      { dim: 1 },
+      { noGradcheck: "kink of |x| at 0" },
+    ),
+    sample("norm/p3_zero_grad", [zeros(2, 3)], { p: 3 }, { noGradcheck: "kink of |x| at 0" }),
   ],
 });
 

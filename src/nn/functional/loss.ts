@@ -1,3 +1,5 @@
+import { recordGradient, type Gradient } from "../../autograd/gradient.js";
+import { noGrad } from "../../autograd/grad-mode.js";
 import { indexDTypeError, isFloat } from "../../core/dtype.js";
 import { DTypeError, ShapeError, ValueError } from "../../core/errors.js";
 import { tidy } from "../../core/memory.js";
@@ -232,6 +234,19 @@ function checkBinaryLoss(
  * max(log(p), -100) as PyTorch's BCE, with a gradient that is 0 (not 0 * inf = NaN) where p == 0:
  * the log reads 1 there and the result is -100 by a `where`.
  */
+// d/dx = g (x - y) / max((1 - x) x, 1e-12), d/dy = g (log(1 - x) - log(x)): PyTorch's
+// binary_cross_entropy backward (the clamped logs' own gradient is 0 where x is 0 or 1), whose
+// EPSILON is a float (1e-12 rounded to float32, in float64 too); saves x, y
+const BCE_EPSILON = Math.fround(1e-12);
+const BCE: Gradient = {
+  name: "binaryCrossEntropy",
+  saves: { inputs: [0, 1] },
+  backward: ([g], [x, y], ctx) => [
+    ctx.needsInputGrad(0) ? g!.mul(x!.sub(y!)).div(x!.rsub(1).mul(x!).clamp(BCE_EPSILON)) : null,
+    ctx.needsInputGrad(1) ? g!.mul(x!.neg().log1p().sub(x!.log())) : null,
+  ],
+};
+
 function clampedLog(p: Tensor): Tensor {
   const pos = gt(p, 0);
   return where(pos, where(pos, p, 1).log().clamp(-100), -100);
@@ -242,11 +257,12 @@ function clampedLog(p: Tensor): Tensor {
  * >= -100 as PyTorch (so x = 0 or 1 gives a finite loss). Prefer `binaryCrossEntropyWithLogits`,
  * which is stable for any logit.
  *
+ * The gradient is PyTorch's: `(x - y) / max(x (1 - x), 1e-12)` for the input (so a confidently
+ * wrong prediction, x = 0 or 1 with the opposite target, gets a large finite gradient rather than
+ * the clamped logs' 0) and `log(1 - x) - log(x)` for the target.
+ *
  * Input values outside [0, 1] (or NaN) are a `ValueError` as in PyTorch, on the CPU; on a GPU they
  * are not checked (that needs a read back).
- *
- * NOTE: where x is exactly 0 or 1 the gradient is that of the clamped composite (finite), not
- * PyTorch's `(x - y) / max(x (1 - x), 1e-12)`.
  *
  * Shapes: input `(*)` probabilities, target `(*)` (same shape), weight broadcastable to `(*)`.
  *
@@ -261,11 +277,14 @@ export function binaryCrossEntropy(
   const { reduction, weight } = checkBinaryLoss("binaryCrossEntropy", input, target, options);
   checkProbabilities("binaryCrossEntropy", input);
   return tidy(() => {
-    // (y - 1) * log(1 - x) - y * log(x), as PyTorch's kernel writes it
-    let loss = target
-      .sub(1)
-      .mul(clampedLog(input.rsub(1)))
-      .sub(target.mul(clampedLog(input)));
+    // (y - 1) * log(1 - x) - y * log(x), as PyTorch's kernel writes it, with its own gradient
+    let loss = noGrad(() =>
+      target
+        .sub(1)
+        .mul(clampedLog(input.rsub(1)))
+        .sub(target.mul(clampedLog(input))),
+    );
+    recordGradient(BCE, [input, target], [loss], undefined);
     if (weight) loss = loss.mul(weight);
     return reduce(loss, reduction);
   });

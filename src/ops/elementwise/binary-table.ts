@@ -196,10 +196,14 @@ export const BINARY = {
     saves: "inputs",
     backward: (g, a, b) => [mul(g, le(a, b)), mul(g, gt(a, b))],
   }),
-  // Python's % (sign of the divisor): a - floor(a/b) b
+  // Python's % (sign of the divisor), as PyTorch computes it: fmod, moved by b when the signs
+  // differ (so remainder(1, inf) = 1 and remainder(-1, inf) = inf, where a - floor(a/b) b is NaN)
   remainder: binaryOp({
     name: "remainder",
-    js: (a, b) => a - Math.floor(a / b) * b,
+    js: (a, b) => {
+      const r = a % b;
+      return r !== 0 && r < 0 !== b < 0 ? r + b : r;
+    },
     wgsl: "remainderT(a, b)",
     dtype: numeric,
     saves: "inputs",

@@ -2,7 +2,7 @@ import { linearGradient, needsGrad, recordGradient } from "../../autograd/gradie
 import { isFloat } from "../../core/dtype.js";
 import { DTypeError, ShapeError } from "../../core/errors.js";
 import { takeCounters } from "../../core/generator.js";
-import { broadcastShapes, fmtShape, shapesEqual, type Shape } from "../../core/shape.js";
+import { fmtShape, shapesEqual, type Shape } from "../../core/shape.js";
 import type { Tensor, TensorOrScalar } from "../../tensor/tensor.js";
 import { sumTo } from "../broadcast.js";
 import { backendOf, emptyTensor, runKernel } from "../dispatch.js";
@@ -25,8 +25,12 @@ import { binary, broadcastView, checkIntOperands, operandType, scalarTensor } fr
 export function inPlace<T extends Tensor>(self: T, op: string, compute: (t: Tensor) => Tensor): T {
   self.checkInPlace(op);
   const input = needsGrad(self) ? contiguousCopy(self) : self;
-  const result = compute(input);
-  if (input !== self) input.dispose();
+  let result: Tensor;
+  try {
+    result = compute(input);
+  } finally {
+    if (input !== self) input.dispose();
+  }
   if (!shapesEqual(result.shape, self.shape)) {
     result.dispose();
     throw new ShapeError(
@@ -100,7 +104,7 @@ function broadcastsTo(shape: Shape, target: Shape): boolean {
 
 /** @internal `self.fill_(value)`: every element becomes `value`; cuts self from the graph. */
 export function fillInPlace<T extends Tensor>(self: T, value: number, op: string): T {
-  self.checkInPlace(op);
+  self.checkInPlace(op, true);
   runKernel(self.backend, "fill", { value, out: self });
   self.storage.version++;
   if (self.gradFn) self.detach_();
@@ -119,7 +123,12 @@ const COPY_INTO = linearGradient<{ srcShape: Shape }>("copy", (g, { srcShape }) 
 export function copyInPlace<T extends Tensor>(self: T, src: Tensor): T {
   self.checkInPlace("copy_");
   backendOf("copy_", self, src);
-  if (!shapesEqual(src.shape, self.shape)) broadcastShapes(self.shape, src.shape, "copy_");
+  if (!broadcastsTo(src.shape, self.shape)) {
+    throw new ShapeError(
+      "copy_",
+      `the source's shape must broadcast to the target's; got source ${fmtShape(src.shape)} and target ${fmtShape(self.shape)}`,
+    );
+  }
   runKernel(self.backend, "unary", { op: COPY, x: broadcastView(src, self.shape), out: self });
   self.storage.version++;
   if (needsGrad(src)) recordGradient(COPY_INTO, [src], [self], { srcShape: src.shape });

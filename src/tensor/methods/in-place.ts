@@ -1,5 +1,5 @@
 import * as E from "../../ops/elementwise.js";
-import { maskedFill } from "../../ops/indexing.js";
+import { maskedFillAs } from "../../ops/indexing.js";
 import type { Tensor, TensorOrScalar } from "../tensor.js";
 import { defineDelegates, type OpsFor } from "./install.js";
 
@@ -55,7 +55,7 @@ export interface InPlaceMethods {
    */
   copy_(src: Tensor): this;
   /** `value` where `mask` is true, in place (`Tensor.masked_fill_`). */
-  maskedFill_(mask: Tensor, value: number): this;
+  maskedFill_(mask: Tensor, value: number | Tensor): this;
   /**
    * Refilled with uniform values in [low, high) (default [0, 1)) from the global generator
    * (`Tensor.uniform_`).
@@ -96,7 +96,8 @@ const IN_PLACE: OpsFor<InPlaceMethods> = {
   fill_: (x, value) => E.fillInPlace(x, value, "fill_"),
   zero_: (x) => E.fillInPlace(x, 0, "zero_"),
   copy_: (x, src) => E.copyInPlace(x, src),
-  maskedFill_: (x, mask, value) => E.inPlace(x, "maskedFill_", (t) => maskedFill(t, mask, value)),
+  maskedFill_: (x, mask, value) =>
+    E.inPlace(x, "maskedFill_", (t) => maskedFillAs("maskedFill_", t, mask, value)),
   uniform_: (x, low = 0, high = 1) => E.randomInPlace(x, "uniform", low, high, "uniform_"),
   normal_: (x, mean = 0, std = 1) => E.randomInPlace(x, "normal", mean, std, "normal_"),
 };

@@ -122,7 +122,7 @@ export interface ShapeMethods extends SizesMethods {
    */
   indexSelect(dim: number, index: Tensor): Tensor;
   /** A copy with `value` where the bool `mask` is true (`Tensor.masked_fill`); mask broadcasts. */
-  maskedFill(mask: Tensor, value: number): Tensor;
+  maskedFill(mask: Tensor, value: number | Tensor): Tensor;
   /**
    * The lower triangle of the last two dims, zeros above (`Tensor.tril`). Shapes: `(*, m, n)` ->
    * `(*, m, n)`.
