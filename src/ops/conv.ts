@@ -10,7 +10,15 @@ import { composite, runKernel } from "./dispatch.js";
 import { add } from "./elementwise.js";
 import { squeeze, unsqueeze, view } from "./movement.js";
 import type { Conv2dAttrs } from "./prims.js";
-import { outSize, padAfter, pair, type Pair } from "./window.js";
+import {
+  CONV_OPTIONS,
+  CONV_PLACE,
+  CONV_TRANSPOSE_OPTIONS,
+  outSize,
+  padAfter,
+  pair,
+  type Pair,
+} from "./window.js";
 
 /**
  * Convolution. conv2d and its two gradients (the input gradient is also the transposed
@@ -163,12 +171,7 @@ export function conv2d(
   bias?: Tensor | null,
   options: Conv2dOptions = {},
 ): Tensor {
-  checkOptions(
-    "conv2d",
-    options,
-    { stride: "size", padding: "size|string", dilation: "size", groups: "int" },
-    { argument: 4, example: "{ stride: 1, padding: 1 }" },
-  );
+  checkOptions("conv2d", options, CONV_OPTIONS, CONV_PLACE);
   return composite("conv2d", [x, weight, bias], () => {
     checkDtypes("conv2d", x, weight);
     if (weight.ndim !== 4)
@@ -251,12 +254,7 @@ export function conv1d(
   bias?: Tensor | null,
   options: Conv1dOptions = {},
 ): Tensor {
-  checkOptions(
-    "conv1d",
-    options,
-    { stride: "size", padding: "size|string", dilation: "size", groups: "int" },
-    { argument: 4, example: "{ stride: 1, padding: 1 }" },
-  );
+  checkOptions("conv1d", options, CONV_OPTIONS, CONV_PLACE);
   return composite("conv1d", [x, weight, bias], () => {
     if (weight.ndim !== 3)
       throw new ShapeError(
@@ -308,12 +306,10 @@ export function convTranspose2d(
   bias?: Tensor | null,
   options: ConvTranspose2dOptions = {},
 ): Tensor {
-  checkOptions(
-    "convTranspose2d",
-    options,
-    { stride: "size", padding: "size", outputPadding: "size", dilation: "size", groups: "int" },
-    { argument: 4, example: "{ stride: 2, padding: 1 }" },
-  );
+  checkOptions("convTranspose2d", options, CONV_TRANSPOSE_OPTIONS, {
+    ...CONV_PLACE,
+    example: "{ stride: 2, padding: 1 }",
+  });
   return composite("convTranspose2d", [x, weight, bias], () => {
     checkDtypes("convTranspose2d", x, weight);
     if (x.ndim !== 4 || weight.ndim !== 4)

@@ -11,7 +11,15 @@ import { scatterAdd } from "./indexing.js";
 import { valuesIndices, type ValuesIndices } from "./reduce.js";
 import { reshape, squeeze, unsqueeze, view } from "./movement.js";
 import type { Pool2dAttrs } from "./prims.js";
-import { outSize, padAfter, pair, type Pair } from "./window.js";
+import {
+  AVG_POOL_OPTIONS,
+  MAX_POOL_OPTIONS,
+  outSize,
+  padAfter,
+  pair,
+  POOL_PLACE,
+  type Pair,
+} from "./window.js";
 
 /**
  * Pooling. maxPool2d is a primitive; avgPool2d is a depthwise convolution with a constant kernel;
@@ -75,12 +83,7 @@ export function maxPool2dWithIndices(
   kernelSize: Pair,
   options: MaxPool2dOptions = {},
 ): ValuesIndices {
-  checkOptions(
-    "maxPool2d",
-    options,
-    { stride: "size|null", padding: "size", dilation: "size", ceilMode: "boolean" },
-    { argument: 3, example: "{ stride: 2, padding: 1 }" },
-  );
+  checkOptions("maxPool2d", options, MAX_POOL_OPTIONS, POOL_PLACE);
   return composite("maxPool2d", [x], () => {
     if (!isFloat(x.dtype))
       throw new DTypeError("maxPool2d", `expected a floating-point input; got ${x.dtype}`);
@@ -106,12 +109,7 @@ export function maxPool2dWithIndices(
  * F.maxPool2d(x, 2); // halves H and W
  */
 export function maxPool2d(x: Tensor, kernelSize: Pair, options: MaxPool2dOptions = {}): Tensor {
-  checkOptions(
-    "maxPool2d",
-    options,
-    { stride: "size|null", padding: "size", dilation: "size", ceilMode: "boolean" },
-    { argument: 3, example: "{ stride: 2, padding: 1 }" },
-  );
+  checkOptions("maxPool2d", options, MAX_POOL_OPTIONS, POOL_PLACE);
   return composite("maxPool2d", [x], () => {
     const unbatched = x.ndim === 3;
     const x4 = unbatched ? unsqueeze(x, 0) : x;
@@ -145,18 +143,7 @@ export interface AvgPool2dOptions {
  * F.avgPool2d(x, 2, { stride: 2 });
  */
 export function avgPool2d(x: Tensor, kernelSize: Pair, options: AvgPool2dOptions = {}): Tensor {
-  checkOptions(
-    "avgPool2d",
-    options,
-    {
-      stride: "size|null",
-      padding: "size",
-      ceilMode: "boolean",
-      countIncludePad: "boolean",
-      divisorOverride: "int|null",
-    },
-    { argument: 3, example: "{ stride: 2, padding: 1 }" },
-  );
+  checkOptions("avgPool2d", options, AVG_POOL_OPTIONS, POOL_PLACE);
   return composite("avgPool2d", [x], () => {
     const override = options.divisorOverride ?? null;
     if (override !== null && !(override > 0))
@@ -216,12 +203,7 @@ export function maxPool1d(
   kernelSize: number,
   options: { stride?: number | null; padding?: number; dilation?: number; ceilMode?: boolean } = {},
 ): Tensor {
-  checkOptions(
-    "maxPool1d",
-    options,
-    { stride: "size|null", padding: "size", dilation: "size", ceilMode: "boolean" },
-    { argument: 3, example: "{ stride: 2, padding: 1 }" },
-  );
+  checkOptions("maxPool1d", options, MAX_POOL_OPTIONS, POOL_PLACE);
   return pool1d("maxPool1d", x, (x4) =>
     maxPool2d(x4, [1, kernelSize], {
       stride: [1, options.stride ?? kernelSize],
@@ -246,18 +228,7 @@ export function avgPool1d(
     countIncludePad?: boolean;
   } = {},
 ): Tensor {
-  checkOptions(
-    "avgPool1d",
-    options,
-    {
-      stride: "size|null",
-      padding: "size",
-      ceilMode: "boolean",
-      countIncludePad: "boolean",
-      divisorOverride: "int|null",
-    },
-    { argument: 3, example: "{ stride: 2, padding: 1 }" },
-  );
+  checkOptions("avgPool1d", options, AVG_POOL_OPTIONS, POOL_PLACE);
   return pool1d("avgPool1d", x, (x4) =>
     avgPool2d(x4, [1, kernelSize], {
       stride: [1, options.stride ?? kernelSize],

@@ -8,6 +8,40 @@ import { cat } from "./movement.js";
  * window sweep, and zero padding after the last rows/columns.
  */
 
+/**
+ * The options of the sliding-window ops, declared once for `checkOptions` (the functions in
+ * `F` and `torch.*`, and the nn modules, which add their own keys).
+ */
+export const CONV_OPTIONS = {
+  stride: "size",
+  padding: "size|string",
+  dilation: "size",
+  groups: "int",
+} as const;
+export const CONV_TRANSPOSE_OPTIONS = {
+  stride: "size",
+  padding: "size",
+  outputPadding: "size",
+  dilation: "size",
+  groups: "int",
+} as const;
+export const MAX_POOL_OPTIONS = {
+  stride: "size|null",
+  padding: "size",
+  dilation: "size",
+  ceilMode: "boolean",
+} as const;
+export const AVG_POOL_OPTIONS = {
+  stride: "size|null",
+  padding: "size",
+  ceilMode: "boolean",
+  countIncludePad: "boolean",
+  divisorOverride: "int|null",
+} as const;
+/** Where a functional op's options object stands, and the example its error shows. */
+export const CONV_PLACE = { argument: 4, example: "{ stride: 1, padding: 1 }" } as const;
+export const POOL_PLACE = { argument: 3, example: "{ stride: 2, padding: 1 }" } as const;
+
 /** A size for both spatial dims, or `[h, w]`. */
 export type Pair = number | readonly [number, number];
 

@@ -13,6 +13,12 @@ import {
 import { adaptiveAvgPool2d, type AdaptiveSize2d } from "../functional/pooling.js";
 import { Module } from "../module.js";
 import { valuesIndices, type ValuesIndices } from "../../ops/reduce.js";
+import { AVG_POOL_OPTIONS, MAX_POOL_OPTIONS, POOL_PLACE } from "../../ops/window.js";
+
+/** The pooling modules' options: the functional ones' (ops/window.ts), plus returnIndices. */
+const MAX_POOL_MODULE_OPTIONS = { ...MAX_POOL_OPTIONS, returnIndices: "boolean" } as const;
+/** A module's options object is its second constructor argument. */
+const MODULE_PLACE = { ...POOL_PLACE, argument: 2 } as const;
 
 /**
  * Pooling layers: MaxPool1d/2d, AvgPool1d/2d and AdaptiveAvgPool2d, as PyTorch's. Each `forward`
@@ -156,18 +162,7 @@ abstract class MaxPoolNd<S extends number | readonly number[], R extends boolean
 export class MaxPool2d<R extends boolean = false> extends MaxPoolNd<Size2, R> {
   constructor(kernelSize: Size2, options: MaxPool2dModuleOptions<R> = {}) {
     const op = "MaxPool2d";
-    checkOptions(
-      op,
-      options,
-      {
-        stride: "size|null",
-        padding: "size",
-        dilation: "size",
-        returnIndices: "boolean",
-        ceilMode: "boolean",
-      },
-      { example: "{ stride: 2, padding: 1 }", argument: 2 },
-    );
+    checkOptions(op, options, MAX_POOL_MODULE_OPTIONS, MODULE_PLACE);
     const k = pairOf(kernelSize, "kernelSize", op, 1);
     pairOf(options.stride ?? kernelSize, "stride", op, 1);
     checkHalfKernel(pairOf(options.padding ?? 0, "padding", op, 0), k, op);
@@ -210,18 +205,7 @@ export class MaxPool1d<R extends boolean = false> extends MaxPoolNd<number | rea
 
   constructor(kernelSize: number | readonly [number], options: MaxPool1dModuleOptions<R> = {}) {
     const op = "MaxPool1d";
-    checkOptions(
-      op,
-      options,
-      {
-        stride: "size|null",
-        padding: "size",
-        dilation: "size",
-        returnIndices: "boolean",
-        ceilMode: "boolean",
-      },
-      { example: "{ stride: 2, padding: 1 }", argument: 2 },
-    );
+    checkOptions(op, options, MAX_POOL_MODULE_OPTIONS, MODULE_PLACE);
     const k = intOf(kernelSize, "kernelSize", op, 1);
     const s = intOf(options.stride ?? kernelSize, "stride", op, 1);
     const p = intOf(options.padding ?? 0, "padding", op, 0);
@@ -294,18 +278,7 @@ export class AvgPool2d extends Module {
   constructor(kernelSize: Size2, options: AvgPool2dModuleOptions = {}) {
     super();
     const op = "AvgPool2d";
-    checkOptions(
-      op,
-      options,
-      {
-        stride: "size|null",
-        padding: "size",
-        ceilMode: "boolean",
-        countIncludePad: "boolean",
-        divisorOverride: "int|null",
-      },
-      { example: "{ stride: 2, padding: 1 }", argument: 2 },
-    );
+    checkOptions(op, options, AVG_POOL_OPTIONS, MODULE_PLACE);
     this.#k = pairOf(kernelSize, "kernelSize", op, 1);
     this.#s = pairOf(options.stride ?? kernelSize, "stride", op, 1);
     this.#p = pairOf(options.padding ?? 0, "padding", op, 0);
@@ -372,7 +345,7 @@ export class AvgPool1d extends Module {
       op,
       options,
       { stride: "size|null", padding: "size", ceilMode: "boolean", countIncludePad: "boolean" },
-      { example: "{ stride: 2, padding: 1 }", argument: 2 },
+      MODULE_PLACE,
     );
     this.kernelSize = [intOf(kernelSize, "kernelSize", op, 1)];
     this.stride = [intOf(options.stride ?? kernelSize, "stride", op, 1)];
