@@ -17,15 +17,17 @@ export {
   huberLoss,
   binaryCrossEntropy,
   binaryCrossEntropyWithLogits,
-  crossEntropy,
-  nllLoss,
   klDiv,
   cosineEmbeddingLoss,
   type Reduction,
   type ReductionOptions,
+} from "./functional/loss.js";
+export {
+  crossEntropy,
+  nllLoss,
   type CrossEntropyOptions,
   type NllLossOptions,
-} from "./functional/loss.js";
+} from "./functional/classification-loss.js";
 export {
   leakyRelu,
   elu,

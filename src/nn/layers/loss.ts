@@ -6,15 +6,14 @@ import {
   checkReduction,
   binaryCrossEntropyWithLogits,
   cosineEmbeddingLoss,
-  crossEntropy,
   huberLoss,
   klDiv,
   l1Loss,
   mseLoss,
-  nllLoss,
   smoothL1Loss,
   type Reduction,
 } from "../functional/loss.js";
+import { crossEntropy, nllLoss } from "../functional/classification-loss.js";
 import { Module } from "../module.js";
 
 /**
