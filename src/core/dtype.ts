@@ -162,3 +162,10 @@ export function scalarResultType(t: DType, x: number | boolean): DType {
   if (!Number.isInteger(x)) return isFloat(t) ? t : "float32";
   return t === "bool" ? "int32" : t;
 }
+
+/** Whether a `to` target names a dtype (a supported name or not: `"float16"` is refused by name). */
+export function isDTypeName(target: string): target is DTypeName {
+  return /^(torch\.)?(float|double|int|long|bool|half|bfloat|uint|complex|short|char|byte|cfloat|cdouble)/.test(
+    target,
+  );
+}

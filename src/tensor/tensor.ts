@@ -1,7 +1,7 @@
 import type { Backend, DeviceName } from "../backends/backend.js";
 import { isContiguous, type Storage, type View } from "../core/layout.js";
 import type { DType, DTypeName, TypedArray } from "../core/dtype.js";
-import { isFloat, normalizeDType } from "../core/dtype.js";
+import { isDTypeName, isFloat, normalizeDType } from "../core/dtype.js";
 import { AutogradError, DeviceError, DTypeError, TensorError, ValueError } from "../core/errors.js";
 import {
   finalizationTurn,
@@ -19,11 +19,12 @@ import { runBackward } from "../autograd/engine.js";
 import { registerTensorClass } from "../ops/dispatch.js";
 import { cast, contiguousCopy } from "../ops/elementwise.js";
 import { axis, transpose } from "../ops/movement.js";
-import { formatTensor } from "./format.js";
 import { installElementwiseMethods, type ElementwiseMethods } from "./methods/elementwise.js";
 import { installInPlaceMethods, type InPlaceMethods } from "./methods/in-place.js";
 import { installReduceMethods, type ReduceMethods } from "./methods/reduce.js";
+import { installPrintingMethods, type PrintingMethods } from "./methods/printing.js";
 import { installShapeMethods, type ShapeMethods } from "./methods/shape.js";
+import { nest } from "./nest.js";
 import { toDevice, toDeviceAsync } from "./transfer.js";
 
 /** A JS value that acts as a 0-d tensor in ops (a weak scalar). */
@@ -364,43 +365,6 @@ export class Tensor implements View, Tracked {
       );
   }
 
-  /** PyTorch's printout, e.g. `tensor([[1., 2.], [3., 4.]], requires_grad=True)`. */
-  toString(): string {
-    if (this.#disposed) return `tensor(<disposed> ${fmtShape(this.shape)}, dtype=${this.dtype})`;
-    if (!this.backend.readSync)
-      return `tensor(<${this.device}> shape=${fmtShape(this.shape)}, dtype=${this.dtype}; use await t.toStringAsync())`;
-    return formatTensor(this.dataSync(), this.shape, this.dtype, this.#suffix());
-  }
-  /** PyTorch's printout of the tensor, from any device. */
-  async toStringAsync(): Promise<string> {
-    return formatTensor(await this.data(), this.shape, this.dtype, this.#suffix());
-  }
-  #suffix(): string[] {
-    const extra: string[] = [];
-    if (this.device !== "cpu") extra.push(`device='${this.device}'`);
-    if (this.gradFn)
-      extra.push(
-        `grad_fn=<${this.gradFn.name[0]!.toUpperCase()}${this.gradFn.name.slice(1)}Backward0>`,
-      );
-    else if (this.requiresGrad) extra.push("requires_grad=True");
-    return extra;
-  }
-  /**
-   * JS's implicit conversion: the "string" hint (`String(t)`, `${t}`) gives the printout; a number
-   * (`t > 0`, `+t`) or the default hint (`l1 += t`, `"" + t`) throws a `TypeError`, since a value
-   * needs a read: `await t.item()`.
-   */
-  [Symbol.toPrimitive](hint: "string" | "number" | "default"): string {
-    if (hint === "string") return this.toString();
-    throw new TypeError(
-      `Tensor: a tensor of shape ${fmtShape(this.shape)} cannot be used as a ${hint === "number" ? "number" : "primitive value"} (as in t > 0, +t or s += t); read its value with await t.item() (or t.itemSync() on the CPU), or use tensor ops (t.gt(0), s.add(t))`,
-    );
-  }
-  /** Prints like PyTorch's `print(t)` (Node's console.log shows the same). */
-  [Symbol.for("nodejs.util.inspect.custom")](): string {
-    return this.toString();
-  }
-
   // ---- devices and dtypes ----
 
   /**
@@ -614,30 +578,12 @@ export class Tensor implements View, Tracked {
 // NOTE: the op methods (`x.add(y)`, `x.sum()`, `x.view(...)`, ...) are declared in `methods/` and
 // installed on the prototype below; this merges their declarations into the class's type.
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- installed below
-export interface Tensor extends ElementwiseMethods, InPlaceMethods, ReduceMethods, ShapeMethods {}
+export interface Tensor
+  extends ElementwiseMethods, InPlaceMethods, ReduceMethods, ShapeMethods, PrintingMethods {}
 
 installElementwiseMethods(Tensor.prototype);
 installInPlaceMethods(Tensor.prototype);
 installReduceMethods(Tensor.prototype);
 installShapeMethods(Tensor.prototype);
+installPrintingMethods(Tensor.prototype);
 registerTensorClass(Tensor);
-
-/** Whether a `to` target names a dtype (a supported name or not: `"float16"` is refused by name). */
-function isDTypeName(target: string): target is DTypeName {
-  return /^(torch\.)?(float|double|int|long|bool|half|bfloat|uint|complex|short|char|byte|cfloat|cdouble)/.test(
-    target,
-  );
-}
-
-function nest(data: TypedArray, shape: Shape, dtype: DType): NestedArray {
-  const conv = dtype === "bool" ? (v: number) => v !== 0 : (v: number) => v;
-  if (shape.length === 0) return conv(data[0]!);
-  let pos = 0;
-  const build = (d: number): NestedArray[] => {
-    const out: NestedArray[] = new Array<NestedArray>(shape[d]!);
-    for (let i = 0; i < shape[d]!; i++)
-      out[i] = d === shape.length - 1 ? conv(data[pos++]!) : build(d + 1);
-    return out;
-  };
-  return build(0);
-}
