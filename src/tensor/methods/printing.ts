@@ -48,7 +48,7 @@ export function installPrintingMethods(proto: object): void {
   Object.defineProperties(proto, {
     [Symbol.toPrimitive]: {
       value(this: Tensor, hint: "string" | "number" | "default"): string {
-        if (hint === "string") return toString.call(this);
+        if (hint === "string") return this.toString();
         throw new TypeError(
           `Tensor: a tensor of shape ${fmtShape(this.shape)} cannot be used as a ${hint === "number" ? "number" : "primitive value"} (as in t > 0, +t or s += t); read its value with await t.item() (or t.itemSync() on the CPU), or use tensor ops (t.gt(0), s.add(t))`,
         );
@@ -59,7 +59,7 @@ export function installPrintingMethods(proto: object): void {
     // Prints like PyTorch's `print(t)` (Node's console.log shows the same).
     [Symbol.for("nodejs.util.inspect.custom")]: {
       value(this: Tensor): string {
-        return toString.call(this);
+        return this.toString();
       },
       writable: true,
       configurable: true,
