@@ -6,7 +6,7 @@
 import { writeFileSync } from "node:fs";
 
 import { OP_LIST, samplesOf } from "../op-info/index.js";
-import { sampleDigest } from "../op-info/sample.js";
+import { requiresGrad, sampleDigest } from "../op-info/sample.js";
 
 /** JSON has no NaN, infinities or negative zero: they travel as strings ("nan", "-0", ...). */
 function encodeValue(v: unknown): unknown {
@@ -27,7 +27,7 @@ const ops = OP_LIST.map((info) => ({
       data: i.data.map(encodeValue),
       shape: i.shape,
       dtype: i.dtype,
-      requires_grad: i.requiresGrad ?? (s.grad && (i.dtype === "float32" || i.dtype === "float64")),
+      requires_grad: requiresGrad(s, i),
       layout: i.layout,
     })),
     kwargs: Object.fromEntries(Object.entries(s.kwargs).map(([k, v]) => [k, encodeValue(v)])),

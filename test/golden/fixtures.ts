@@ -3,7 +3,13 @@ import { readFileSync } from "node:fs";
 import * as torch from "../../src/index.js";
 import type { DeviceName, DType, IndexArg, Tensor, TypedArray } from "../../src/index.js";
 import type { Family, Kw, OpInfo } from "../op-info/op-info.js";
-import type { Encoded, InputSpec, Layout, Sample } from "../op-info/sample.js";
+import {
+  requiresGrad,
+  type Encoded,
+  type InputSpec,
+  type Layout,
+  type Sample,
+} from "../op-info/sample.js";
 
 /**
  * The golden fixtures (PyTorch's outputs and gradients for every sample of the op list, written by
@@ -73,11 +79,6 @@ export function applyLayout(t: Tensor, layout: Layout | null): Tensor {
   if ("permute" in layout) return t.permute(layout.permute);
   if ("expand" in layout) return t.expand(layout.expand);
   return t.index(...parseSliceLayout(layout.slice));
-}
-
-/** Whether the base of input `i` of a sample requires grad (as the export says to PyTorch). */
-export function requiresGrad(s: Sample, i: InputSpec): boolean {
-  return i.requiresGrad ?? (s.grad && (i.dtype === "float32" || i.dtype === "float64"));
 }
 
 /** A contiguous base tensor for input `i` on `device`. */

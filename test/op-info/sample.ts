@@ -211,6 +211,11 @@ export const noGrad =
 export const NAN = NaN;
 export const INF = Infinity;
 
+/** Whether the base of input `i` requires grad: as set, else the sample's `grad` for float inputs. */
+export function requiresGrad(s: Sample, i: InputSpec): boolean {
+  return i.requiresGrad ?? (s.grad && (i.dtype === "float32" || i.dtype === "float64"));
+}
+
 /** Options of one sample beyond its inputs and kwargs. */
 export interface SampleOptions {
   /** Compare gradients (default true). */
