@@ -24,8 +24,8 @@
 //   (min(W, 65535), ceil(W / 65535)) for W = ceil(count / 256).
 //
 // Out-of-range index values (< 0 or >= dimSize) cannot raise an error on a GPU: gather writes 0
-// and scatter skips the element. The CPU kernels are the ones that validate (see
-// backends/cpu/indexing.ts); the WebGPU kernel table documents this difference.
+// and scatter skips the element. The frontend checks the index first (the `check` primitive,
+// checks.wgsl), so the next read throws the error the CPU throws at once.
 //
 // Scatter-add: WGSL has integer atomics only, so float32 adds are a compare-exchange loop on the
 // word's bits (`atomicCompareExchangeWeak`); int32 adds are `atomicAdd` on the same u32 words

@@ -32,6 +32,11 @@ export interface Backend {
    * warning, `runKernel` throws a `DeviceError` naming the primitive.
    */
   fallback?<P extends Prim>(prim: P, args: KernelArgs[P], cpuKernel: Kernel<P>): void;
+  /**
+   * Resolves once everything enqueued has run; rejects with the first device-side error since the
+   * last read (a failed value check, a kernel error). Backends that run synchronously omit it.
+   */
+  sync?(): Promise<void>;
   /** Float64 support; the frontend refuses float64 tensors on backends without it. */
   readonly supportsFloat64: boolean;
 }

@@ -97,6 +97,14 @@ export { getDefaultDevice };
 
 const DEVICES: readonly DeviceName[] = ["cpu", "webgpu", "gpujs"];
 
+function checkKnownDevice(op: string, d: string, given: unknown): void {
+  if (!DEVICES.includes(d as DeviceName))
+    throw new DeviceError(
+      op,
+      `unknown device; got ${JSON.stringify(given)} (expected "cpu", "webgpu" or "gpujs")`,
+    );
+}
+
 /**
  * Makes `device` the default (PyTorch's `torch.set_default_device`): creation functions
  * (`tensor`, `zeros`, `rand`, `arange`, ...) and the parameters of new modules go there when no
@@ -109,11 +117,7 @@ const DEVICES: readonly DeviceName[] = ["cpu", "webgpu", "gpujs"];
  */
 export function setDefaultDevice(device: DeviceName | null): void {
   const d = device ?? "cpu";
-  if (!DEVICES.includes(d))
-    throw new DeviceError(
-      "setDefaultDevice",
-      `unknown device; got ${JSON.stringify(device)} (expected "cpu", "webgpu" or "gpujs")`,
-    );
+  checkKnownDevice("setDefaultDevice", d, device);
   const b = findBackend(d);
   if (!b || (b as { lost?: boolean }).lost === true)
     throw new DeviceError(
@@ -121,4 +125,19 @@ export function setDefaultDevice(device: DeviceName | null): void {
       `device "${d}" is not initialised; call await torch.init({ device: "${d}" }) first`,
     );
   assignDefaultDevice(d);
+}
+
+/**
+ * Waits until everything enqueued on `device` (every initialised device if none is given) has
+ * run, as `torch.cuda.synchronize()`, and throws the first device-side error since the last read:
+ * a failed check such as an index out of range on a GPU, which cannot throw where the op was
+ * called (see `ops/value-checks.ts`). On the CPU, where ops run at once, it resolves at once.
+ *
+ * @example
+ * const y = torch.indexSelect(x, 0, idx); // on webgpu: enqueued, nothing checked yet
+ * await torch.sync();                    // throws "indexSelect: index 9 is out of range ..."
+ */
+export async function sync(device?: DeviceName): Promise<void> {
+  if (device !== undefined) checkKnownDevice("sync", device, device);
+  for (const d of device === undefined ? DEVICES : [device]) await findBackend(d)?.sync?.();
 }

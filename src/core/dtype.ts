@@ -121,11 +121,15 @@ export const INT32_MAX = 2147483647;
  * wrap-around. Fractions truncate, as PyTorch's casts do.
  */
 export function checkInt32(v: number, op: string): void {
-  if (!(v >= INT32_MIN && v < INT32_MAX + 1))
-    throw new ValueError(
-      op,
-      `value ${v} does not fit int32 (64-bit integers are stored as int32; range [${INT32_MIN}, ${INT32_MAX}])`,
-    );
+  if (!(v >= INT32_MIN && v < INT32_MAX + 1)) throw int32RangeError(v, op);
+}
+
+/** The error for a value that does not fit int32 (NaN included). */
+export function int32RangeError(v: number, op: string): ValueError {
+  return new ValueError(
+    op,
+    `value ${v} does not fit int32 (64-bit integers are stored as int32; range [${INT32_MIN}, ${INT32_MAX}])`,
+  );
 }
 
 /**

@@ -9,6 +9,7 @@ import { backendOf, composite, emptyTensor, runKernel, tensorFromArray } from ".
 import { cast, eq, scalarTensor, where } from "./elementwise.js";
 import { cat, expand, reshape, unsqueeze } from "./movement.js";
 import { amax } from "./reduce.js";
+import { checkValues } from "./value-checks.js";
 
 /**
  * Indexing ops. gather and scatter (with or without add) are the primitives; indexSelect,
@@ -36,7 +37,20 @@ function checkIndex(op: string, x: Tensor, dim: number, index: Tensor, src?: Ten
         `index ${fmtShape(index.shape)} is larger than src ${fmtShape(src.shape)} at dimension ${k}`,
       );
   }
+  checkIndexValues(op, index, d, x.ndim === 0 ? 1 : x.shape[d]!);
   return d;
+}
+
+/**
+ * Every value of `index` must be a position in [0, size) along `dim`; as PyTorch's gather and
+ * scatter, negative values are errors (not counted from the end).
+ */
+function checkIndexValues(op: string, index: Tensor, dim: number, size: number): void {
+  checkValues(
+    index,
+    { kind: "index", size },
+    (k) => new ValueError(op, `index ${k} is out of bounds for dimension ${dim} with size ${size}`),
+  );
 }
 
 /** What gather and scatter record: the (normalised) dim, and the input's shape. */
@@ -50,7 +64,11 @@ const GATHER: Gradient<IndexAttrs> = {
   name: "gather",
   saves: { inputs: [1] },
   backward: ([g], [index], { attrs }) => [
-    scatterAdd(zerosOf(g!, attrs.xShape), attrs.dim, index!, g!),
+    SCATTER_PRIMS.scatterAdd([zerosOf(g!, attrs.xShape), index!, g!], {
+      dim: attrs.dim,
+      xShape: attrs.xShape,
+      srcShape: g!.shape,
+    }),
     null,
   ],
 };
@@ -77,6 +95,15 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   return gatherPrim([x, index], { dim: d, xShape: x.shape });
 }
 
+/**
+ * @internal `gather` along a normalised `dim` of an index whose values are known to be in range
+ * (an argmax, a gradient's saved index, an index checked by the caller): no value check, which
+ * on a GPU would cost a dispatch and a read of the assert record.
+ */
+export function gatherInRange(x: Tensor, dim: number, index: Tensor): Tensor {
+  return gatherPrim([x, index], { dim, xShape: x.shape });
+}
+
 function zerosOf(like: Tensor, shape: readonly number[]): Tensor {
   const z = emptyTensor(like.backend, like.dtype, shape, "zeros");
   runKernel(like.backend, "fill", { value: 0, out: z });
@@ -92,7 +119,7 @@ function scatterPrim(op: "scatter" | "scatterAdd") {
       // scatter overwrites: no gradient reaches x where it was overwritten
       op === "scatter" ? scatter(g!, attrs.dim, index!, 0) : g!,
       null,
-      padTo(gather(g!, attrs.dim, index!), attrs.srcShape),
+      padTo(gatherInRange(g!, attrs.dim, index!), attrs.srcShape),
     ],
   };
   return defineOp<[Tensor, Tensor, Tensor], IndexAttrs & { srcShape: Shape }>({
@@ -177,6 +204,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
       throw new ShapeError("indexSelect", `index must be 1-D; got shape ${fmtShape(index.shape)}`);
     if (index.dtype !== "int32") throw indexDTypeError("indexSelect", "index", index.dtype);
     const d = normalizeAxis(dim, Math.max(x.ndim, 1), "indexSelect");
+    checkIndexValues("indexSelect", index, d, x.ndim === 0 ? 1 : x.shape[d]!);
     const n = index.numel();
     const outShape = x.shape.slice();
     outShape[d] = n;
@@ -184,7 +212,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
     const viewShape = x.shape.map((_, k) => (k === d ? n : 1));
     const v = reshape(index, viewShape);
     const e = expand(v, outShape);
-    const out = gather(x, d, e);
+    const out = gatherInRange(x, d, e);
     if (v !== index) v.dispose();
     e.dispose();
     return out;
@@ -270,20 +298,18 @@ export const triu = (x: Tensor, diagonal = 0): Tensor => triangle(x, diagonal, f
 export function oneHot(x: Tensor, numClasses = -1): Tensor {
   return composite("oneHot", [x], () => {
     if (x.dtype !== "int32") throw indexDTypeError("oneHot", "class indices", x.dtype);
-    // PyTorch's range checks, where the values can be read synchronously (the CPU); a GPU tensor
-    // can't be read without an await, so there an index out of range gives an all-zero row
-    if (x.backend.readSync && x.numel() > 0) {
-      const data = x.dataSync();
-      for (let i = 0; i < data.length; i++) {
-        const v = data[i]!;
-        if (v < 0) throw new ValueError("oneHot", `class values must be non-negative; got ${v}`);
-        if (numClasses !== -1 && v >= numClasses)
-          throw new ValueError(
-            "oneHot",
-            `class values must be smaller than numClasses (${numClasses}); got ${v}`,
-          );
-      }
-    }
+    // PyTorch's range checks (numClasses -1: only the sign; the max is taken below)
+    checkValues(
+      x,
+      { kind: "index", size: numClasses === -1 ? 2147483647 : numClasses },
+      (v) =>
+        new ValueError(
+          "oneHot",
+          v < 0
+            ? `class values must be non-negative; got ${v}`
+            : `class values must be smaller than numClasses (${numClasses}); got ${v}`,
+        ),
+    );
     let n = numClasses;
     if (n === -1) {
       if (x.numel() === 0)

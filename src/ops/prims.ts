@@ -23,7 +23,8 @@ export type Prim =
   | "cat"
   | "random"
   | "fill"
-  | "optimStep";
+  | "optimStep"
+  | "check";
 
 /** The scalar form of an elementwise op; generic elementwise kernels splice it in. */
 export interface ScalarUnaryOp {
@@ -106,6 +107,45 @@ export interface KernelArgs {
    * otherwise). See `ops/optim-step.ts` for the exact update each kind computes.
    */
   optimStep: OptimStepScalars & { param: View; grad: View; state: readonly View[] };
+  /**
+   * A device-side assert (CUDA's): every value of `x` must satisfy `rule`. A backend that can
+   * read synchronously (the CPU) throws `report(value, index)` for the first value that breaks
+   * it (`index` row-major over x's shape); a GPU backend checks on the device and makes the next
+   * read (or `torch.sync()`) throw it. Writes nothing.
+   */
+  check: { x: View; rule: ValueRule; report: ViolationReport };
+}
+
+/**
+ * A rule on values, for the `check` primitive (one per kind of data-dependent error PyTorch
+ * raises): `index` a class or position in [0, size) (or equal to `except`, crossEntropy's
+ * ignoreIndex); `nonzero` an integer divisor; `probability` a value in [0, 1], NaN failing (the
+ * input of binaryCrossEntropy); `int32` a float that converts to int32 (finite, in range, not
+ * NaN).
+ */
+export type ValueRule =
+  | { readonly kind: "index"; readonly size: number; readonly except?: number }
+  | { readonly kind: "nonzero" }
+  | { readonly kind: "probability" }
+  | { readonly kind: "int32" };
+
+/** The error for the first value that breaks a rule (`index` row-major over the checked view). */
+export type ViolationReport = (value: number, index: number) => Error;
+
+/** Whether `v` breaks `rule` (the CPU kernel's test; the WGSL kernel spells the same tests). */
+export function violates(rule: ValueRule, v: number): boolean {
+  switch (rule.kind) {
+    case "index":
+      return (v < 0 || v >= rule.size) && v !== rule.except;
+    case "nonzero":
+      return v === 0;
+    case "probability":
+      return !(v >= 0 && v <= 1);
+    case "int32":
+      return !(v >= -2147483648 && v < 2147483648);
+    default:
+      return rule satisfies never;
+  }
 }
 
 /**

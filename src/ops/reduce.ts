@@ -24,7 +24,7 @@ import {
   unary,
   where,
 } from "./elementwise.js";
-import { gather } from "./indexing.js";
+import { gatherInRange } from "./indexing.js";
 import { cat, expand, flipView, narrow, permute, reshape, squeeze, view } from "./movement.js";
 import type { ReduceOp } from "./prims.js";
 import { cumprod } from "./scan.js";
@@ -350,7 +350,7 @@ function maxDim(x: Tensor, dim: number, keepdim: boolean, op: "max" | "min"): Va
   return composite("max", [x], () => {
     const d = normalizeAxis(dim, x.ndim, op);
     const idx = argReduce(op === "max" ? "argmax" : "argmin", x, d, true);
-    const vals = x.ndim === 0 ? contiguousCopy(x) : gather(x, d, idx);
+    const vals = x.ndim === 0 ? contiguousCopy(x) : gatherInRange(x, d, idx);
     if (keepdim || x.ndim === 0) return valuesIndices(vals, idx);
     const values = squeeze(vals, d);
     const indices = squeeze(idx, d);

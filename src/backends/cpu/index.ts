@@ -5,6 +5,7 @@ import type { Storage } from "../../core/layout.js";
 import { fillNormal, fillUniform } from "../../core/philox.js";
 import { elementwise } from "./elementwise.js";
 import { catKernel, fillKernel, gatherKernel, scatterKernel } from "./indexing.js";
+import { checkKernel } from "./checks.js";
 import { optimStepKernel } from "./optim.js";
 import { conv2dGradInputKernel, conv2dGradWeightKernel, conv2dKernel } from "./conv.js";
 import { matmulKernel } from "./matmul.js";
@@ -38,6 +39,7 @@ const kernels = {
   },
   fill: fillKernel,
   optimStep: optimStepKernel,
+  check: checkKernel,
 } satisfies KernelTable;
 
 export const cpuBackend: Backend = {

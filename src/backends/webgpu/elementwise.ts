@@ -283,9 +283,16 @@ export function catKernel(host: KernelHost, { xs, dim, out }: KernelArgs["cat"])
 export function permutedCopy(host: KernelHost, x: View, order: readonly number[]): Storage {
   const shape = order.map((d) => x.shape[d]!);
   const tmp = host.temp(x.dtype, numel(shape));
+  // NOTE: the fields by name, not `...x`: x may be a Tensor, whose fields are getters
   copyKernel(
     host,
-    { ...x, shape, strides: order.map((d) => x.strides[d]!) },
+    {
+      storage: x.storage,
+      dtype: x.dtype,
+      offset: x.offset,
+      shape,
+      strides: order.map((d) => x.strides[d]!),
+    },
     { storage: tmp, dtype: x.dtype, shape, strides: contiguousStrides(shape), offset: 0 },
   );
   return tmp;

@@ -20,6 +20,7 @@
  */
 import type { DType } from "../../core/dtype.js";
 import type { Storage } from "../../core/layout.js";
+import type { ViolationReport } from "../../ops/prims.js";
 import type { DeviceFeatures } from "./device.js";
 import type { PipelineEntry } from "./pipelines.js";
 
@@ -75,6 +76,12 @@ export interface KernelHost {
   /** A temporary storage (not counted by `torch.memory()`); give it back with `releaseTemp`. */
   temp(dtype: DType, size: number): Storage;
   releaseTemp(storage: Storage): void;
+  /**
+   * A device-side assert (asserts.ts): registers `report` as the error of a new check of values
+   * of `dtype`, and gives the record storage its kernel binds and the site number it records on
+   * a violation. The next read throws the report of the first check that failed.
+   */
+  deviceAssert(dtype: DType, report: ViolationReport): { record: Storage; site: number };
 }
 
 /** Max tensor rank handled by the strided kernels (shape and strides travel in uniforms). */

@@ -4,6 +4,7 @@ import type { Kernel, KernelArgs, Prim } from "../../ops/prims.js";
 import type { Backend } from "../backend.js";
 import type { Storage, View } from "../../core/layout.js";
 import { cpuBackend } from "../cpu/index.js";
+import { DeviceAsserts } from "./asserts.js";
 import { acquireDevice, type AcquiredDevice, type DeviceFeatures } from "./device.js";
 import type { KernelHost } from "./host.js";
 import { webgpuKernels } from "./kernels.js";
@@ -145,6 +146,7 @@ export function createWebGPUBackend(acquired: AcquiredDevice): WebGPUBackend {
     clear: (s, offset, bytes) => queue.clear(handle(s), offset, bytes),
     temp: (dtype, size) => backend.alloc(dtype, size),
     releaseTemp: (s) => backend.free(s),
+    deviceAssert: (dtype, report) => ({ record: assertRecord, site: asserts.site(dtype, report) }),
   };
 
   const backend: WebGPUBackend = {
@@ -179,9 +181,10 @@ export function createWebGPUBackend(acquired: AcquiredDevice): WebGPUBackend {
       queue.write(storage.data as GpuHandle, toGpuArray(data));
     },
     async read(storage) {
-      const bytes = await queue.read(storage.data as GpuHandle, storage.size * 4);
-      return fromGpuBytes(storage.dtype, bytes);
+      const [bytes] = await asserts.read([storage.data as GpuHandle], [storage.size * 4]);
+      return fromGpuBytes(storage.dtype, bytes!);
     },
+    sync: () => asserts.sync(),
     fallback<P extends Prim>(prim: P, args: KernelArgs[P], cpuKernel: Kernel<P>): void {
       const storages = [...new Set(viewsOf(args).map((v) => v.storage))];
       const handles = storages.map(handle);
@@ -224,6 +227,9 @@ export function createWebGPUBackend(acquired: AcquiredDevice): WebGPUBackend {
     },
     flush: () => queue.flush(),
   };
+  // the record of the device-side asserts (see asserts.ts), not counted by torch.memory()
+  const assertRecord = backend.alloc("int32", 4);
+  const asserts = new DeviceAsserts(queue, assertRecord.data as GpuHandle);
   return backend;
 }
 

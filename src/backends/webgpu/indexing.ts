@@ -3,7 +3,8 @@
  *
  * Differences from the CPU kernels, by necessity:
  * - Out-of-range index values cannot throw on a GPU: gather writes 0 and scatter skips the
- *   element. The CPU kernels validate (`backends/cpu/indexing.ts`).
+ *   element, and the frontend's `check` of the index (ops/value-checks.ts) makes the next read
+ *   throw; the CPU kernels throw at once.
  * - scatter with reduce "add" on float32 accumulates repeated indices with atomics (a
  *   compare-exchange loop), in a nondeterministic order, as PyTorch's CUDA backend does; scatter
  *   without reduce keeps an unspecified one of the writes to a repeated index (the CPU keeps the

@@ -1,4 +1,5 @@
 import type { KernelTable, Prim } from "../../ops/prims.js";
+import { checkKernel } from "./checks.js";
 import { conv2dGradInputKernel, conv2dGradWeightKernel, conv2dKernel } from "./conv.js";
 import type { ConvOptions } from "./conv.js";
 import { binaryKernel, catKernel, fillKernel, unaryKernel, whereKernel } from "./elementwise.js";
@@ -48,6 +49,7 @@ export function webgpuKernels(
     gather: (args) => gatherKernel(host, args),
     scatter: (args) => scatterKernel(host, args),
     optimStep: (args) => optimStepKernel(host, args),
+    check: (args) => checkKernel(host, args),
   };
 }
 

@@ -336,27 +336,51 @@ export class GpuQueue {
   }
 
   /**
-   * The first `bytes` bytes of `h`, once every operation enqueued before this call has run.
-   * Rejects with the first asynchronous error since the previous read (a shader or fallback
-   * error), or a DeviceError if the device is lost.
+   * The first `bytes[i]` bytes of each of `handles`, once every operation enqueued before this
+   * call has run (one submit, one map each). Rejects with the first asynchronous error since the
+   * previous read (a shader or fallback error), or a DeviceError if the device is lost.
    */
-  read(h: GpuHandle, bytes: number): Promise<ArrayBuffer> {
+  async read(handles: readonly GpuHandle[], bytes: readonly number[]): Promise<ArrayBuffer[]> {
+    const { data, error } = await this.readSettled(handles, bytes);
+    if (error) throw error;
+    return data;
+  }
+
+  /**
+   * As `read`, but resolves with the first asynchronous error since the previous read (taken:
+   * the next read will not see it) instead of rejecting with it; a lost device still rejects.
+   */
+  readSettled(
+    handles: readonly GpuHandle[],
+    bytes: readonly number[],
+  ): Promise<{ data: ArrayBuffer[]; error: Error | null }> {
     if (this.#lost !== null) return Promise.reject(deviceLostError("webgpu", this.#lost));
     if (this.#blocked) {
-      return new Promise<ArrayBuffer>((resolve, reject) => {
+      return new Promise((resolve, reject) => {
         this.#deferred.push(() => {
-          this.read(h, bytes).then(resolve, reject);
+          this.readSettled(handles, bytes).then(resolve, reject);
         });
       });
     }
-    return this.#readNow([h], [bytes]).then(([data]) => {
-      const err = this.#error;
-      if (err) {
-        this.#error = null;
-        throw err;
-      }
-      return data!;
-    });
+    return this.#readNow(handles, bytes).then((data) => ({ data, error: this.#takeError() }));
+  }
+
+  /** The first asynchronous error since the previous read, forgotten here. */
+  #takeError(): Error | null {
+    const err = this.#error;
+    this.#error = null;
+    return err;
+  }
+
+  /**
+   * Resolves once every operation enqueued before this call has run; rejects as `read` does.
+   * (`read` of nothing: a submit and a wait for it, with nothing to map.)
+   */
+  async sync(): Promise<void> {
+    await this.read([], []);
+    await this.device.queue.onSubmittedWorkDone();
+    const err = this.#takeError();
+    if (err) throw err;
   }
 
   // ---- host steps ----

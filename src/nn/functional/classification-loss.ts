@@ -5,6 +5,8 @@ import { fmtShape, shapesEqual } from "../../core/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { ne, where } from "../../ops/elementwise.js";
 import { logSoftmax } from "../../ops/softmax.js";
+import { gatherInRange } from "../../ops/indexing.js";
+import { checkValues } from "../../ops/value-checks.js";
 import { checkFloat, checkReduction, reduce, type ReductionOptions } from "./loss.js";
 
 /**
@@ -47,19 +49,17 @@ function checkClassWeight(op: string, weight: Tensor | null, c: number): void {
   }
 }
 
-/** Target values must be class indices in [0, C) or ignoreIndex. Read back on devices that can (the CPU). */
+/** Target values must be class indices in [0, C) or ignoreIndex (on a GPU the next read throws). */
 function checkTargetValues(op: string, target: Tensor, c: number, ignoreIndex: number): void {
-  if (!target.backend.readSync) return;
-  const data = target.dataSync();
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i]!;
-    if (v !== ignoreIndex && (v < 0 || v >= c)) {
-      throw new ValueError(
+  checkValues(
+    target,
+    { kind: "index", size: c, except: ignoreIndex },
+    (v, i) =>
+      new ValueError(
         op,
         `target ${v} is out of bounds for ${c} classes (at flat index ${i}; ignoreIndex is ${ignoreIndex})`,
-      );
-    }
-  }
+      ),
+  );
 }
 
 /**
@@ -78,7 +78,8 @@ function nllCore(
   const keep = ne(target, ignoreIndex);
   // ignored targets read class 0 (any valid index), then are masked out
   const safe = where(keep, target, 0);
-  const picked = logp.gather(classDim, safe.unsqueeze(classDim)).squeeze(classDim);
+  // the target's values were checked by the caller (checkTargetValues)
+  const picked = gatherInRange(logp, classDim, safe.unsqueeze(classDim)).squeeze(classDim);
   const w = weight
     ? weight.indexSelect(0, safe.reshape(-1)).reshape(target.shape)
     : keep.toType(logp.dtype);

@@ -6,6 +6,7 @@ import { isGradEnabled, noGrad } from "../../autograd/grad-mode.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { zeros } from "../../tensor/creation.js";
 import { eq, gt, where } from "../../ops/elementwise.js";
+import { checkValues } from "../../ops/value-checks.js";
 
 /** The options of `F.embedding` (PyTorch's keyword arguments; none by default). */
 export interface EmbeddingOptions {
@@ -37,18 +38,17 @@ export function normalizePaddingIdx(
   return paddingIdx < 0 ? paddingIdx + num : paddingIdx;
 }
 
-/** Checks every index against [0, num) when the data can be read synchronously (the CPU). */
+/** Every index must be in [0, num) (on a GPU the next read throws; see `checkValues`). */
 function checkIndices(input: Tensor, num: number, op: string): void {
-  if (!input.backend.readSync) return;
-  const data = input.dataSync();
-  for (let i = 0; i < data.length; i++) {
-    const k = data[i]!;
-    if (k < 0 || k >= num)
-      throw new ValueError(
+  checkValues(
+    input,
+    { kind: "index", size: num },
+    (k) =>
+      new ValueError(
         op,
         `index ${k} is out of range for ${num} embeddings (expected in [0, ${num - 1}])`,
-      );
-  }
+      ),
+  );
 }
 
 /**

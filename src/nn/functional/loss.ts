@@ -6,6 +6,7 @@ import { tidy } from "../../core/memory.js";
 import { broadcastShapes, fmtShape, shapesEqual } from "../../core/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { eq, gt, where } from "../../ops/elementwise.js";
+import { checkValues } from "../../ops/value-checks.js";
 import { backendOf } from "../../ops/dispatch.js";
 import { softplus } from "./activations.js";
 
@@ -194,21 +195,14 @@ export function huberLoss(
 
 /**
  * PyTorch's domain check of `binaryCrossEntropy`: every input value in [0, 1] (NaN fails), the
- * first offender shown. Only where the values can be read synchronously (the CPU): a GPU tensor
- * can't be checked without an await, so there the check is skipped and such values give what the
- * formula gives.
+ * first offender shown (on a GPU the next read throws; see `checkValues`).
  */
 function checkProbabilities(op: string, input: Tensor): void {
-  if (!input.backend.readSync || input.numel() === 0) return;
-  const data = input.dataSync();
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i]!;
-    if (!(v >= 0 && v <= 1)) {
-      // float32 values shortest as float32 (1.1, not 1.100000023841858)
-      const shown = input.dtype === "float32" ? Number(v.toPrecision(8)) : v;
-      throw new ValueError(op, `all elements of input should be between 0 and 1; got ${shown}`);
-    }
-  }
+  checkValues(input, { kind: "probability" }, (v) => {
+    // float32 values shortest as float32 (1.1, not 1.100000023841858)
+    const shown = input.dtype === "float32" ? Number(v.toPrecision(8)) : v;
+    return new ValueError(op, `all elements of input should be between 0 and 1; got ${shown}`);
+  });
 }
 
 /**

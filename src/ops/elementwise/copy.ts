@@ -1,9 +1,10 @@
 import { linearGradient } from "../../autograd/gradient.js";
-import { checkInt32, isFloat, type DType } from "../../core/dtype.js";
+import { int32RangeError, isFloat, type DType } from "../../core/dtype.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { defineOp } from "../define-op.js";
 import { runKernel } from "../dispatch.js";
 import type { ScalarUnaryOp } from "../prims.js";
+import { checkValues } from "../value-checks.js";
 
 /**
  * Copies: the `COPY` scalar op (the unary kernel that copies, converting dtype on store), a
@@ -31,11 +32,9 @@ const castPrim = defineOp<[Tensor], { from: DType; to: DType }>({
  * torch.tensor([1.7, -1.2]).to("int32"); // [1, -1]
  */
 export function cast(x: Tensor, dtype: DType): Tensor {
-  // integers never wrap: NaN, ±Inf and values outside int32 are an error where readable (CPU)
-  if (dtype === "int32" && isFloat(x.dtype) && x.backend.readSync && x.numel() > 0) {
-    const data = x.dataSync();
-    for (let i = 0; i < data.length; i++) checkInt32(data[i]!, "to");
-  }
+  // integers never wrap: NaN, ±Inf and values outside int32 are an error
+  if (dtype === "int32" && isFloat(x.dtype))
+    checkValues(x, { kind: "int32" }, (v) => int32RangeError(v, "to"));
   return castPrim([x], { from: x.dtype, to: dtype });
 }
 

@@ -8,6 +8,7 @@ import { broadcastShapes, shapesEqual, type Shape } from "../../core/shape.js";
 import type { Tensor, TensorOrScalar } from "../../tensor/tensor.js";
 import { expandStrides, reduceGradTo } from "../broadcast.js";
 import { backendOf, emptyTensor, rawView, runKernel, tensorFromArray } from "../dispatch.js";
+import { checkValues } from "../value-checks.js";
 import type { BinaryDef, BroadcastAttrs } from "./binary-table.js";
 import type { UnaryDef } from "./unary-table.js";
 
@@ -170,8 +171,7 @@ const INT_DIVISIONS: Readonly<Record<string, string>> = {
 /**
  * Integers never wrap or divide by zero silently: a JS number that becomes an int32 operand must
  * fit int32, and an integer division (div with a rounding mode, floorDivide, remainder, fmod) by
- * zero raises, as PyTorch's ZeroDivisionError. A tensor divisor is checked where its values are
- * readable synchronously (the CPU).
+ * zero raises, as PyTorch's ZeroDivisionError (a tensor divisor on a GPU: at the next read).
  *
  * @internal
  */
@@ -186,14 +186,14 @@ export function checkIntOperands(
     for (const v of [a, b]) if (typeof v === "number") checkInt32(v, def.name);
   const op = INT_DIVISIONS[def.name];
   if (op === undefined || outDtype === "float32" || outDtype === "float64") return;
-  let zero = false;
-  if (typeof b !== "object") zero = +b === 0;
-  else if (b.backend.readSync && b.numel() > 0) zero = b.dataSync().includes(0);
-  if (zero)
-    throw new ValueError(
+  const error = () =>
+    new ValueError(
       op,
       `integer division by zero (PyTorch's ZeroDivisionError); got a zero divisor for ${outDtype} operands`,
     );
+  if (typeof b !== "object") {
+    if (+b === 0) throw error();
+  } else checkValues(b, { kind: "nonzero" }, error);
 }
 
 function broadcastAttrs(a: Tensor, b: Tensor): BroadcastAttrs {
