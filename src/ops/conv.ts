@@ -172,67 +172,75 @@ export function conv2d(
   options: Conv2dOptions = {},
 ): Tensor {
   checkOptions("conv2d", options, CONV_OPTIONS, CONV_PLACE);
-  return composite("conv2d", [x, weight, bias], () => {
-    checkDtypes("conv2d", x, weight);
-    if (weight.ndim !== 4)
-      throw new ShapeError(
-        "conv2d",
-        `weight must be 4-D (out, in/groups, kH, kW); got ${fmtShape(weight.shape)}`,
-      );
-    const unbatched = x.ndim === 3;
-    if (x.ndim !== 4 && !unbatched)
-      throw new ShapeError(
-        "conv2d",
-        `expected 3-D (C, H, W) or 4-D (N, C, H, W) input; got ${fmtShape(x.shape)}`,
-      );
-    const groups = options.groups ?? 1;
-    const cIn = x.shape[x.ndim - 3]!;
-    const [cOut, cPerGroup, kh, kw] = weight.shape as [number, number, number, number];
-    checkKernel("conv2d", weight);
-    if (!Number.isInteger(groups) || groups < 1 || cIn % groups !== 0 || cOut % groups !== 0) {
-      throw new ValueError(
-        "conv2d",
-        `groups ${groups} must divide both in_channels ${cIn} and out_channels ${cOut}`,
-      );
-    }
-    if (cPerGroup * groups !== cIn) {
-      throw new ShapeError(
-        "conv2d",
-        `expected input ${fmtShape(x.shape)} to have ${cPerGroup * groups} channels (weight ${fmtShape(weight.shape)}, groups ${groups}), but got ${cIn} channels`,
-      );
-    }
-    const stride = pair(options.stride ?? 1, "stride", "conv2d");
-    const dilation = pair(options.dilation ?? 1, "dilation", "conv2d");
-    if (bias && (bias.ndim !== 1 || bias.shape[0] !== cOut)) {
-      throw new ShapeError("conv2d", `bias must have shape [${cOut}]; got ${fmtShape(bias.shape)}`);
-    }
-    let padding: [number, number];
-    /** Zeros appended after the last rows/columns: the odd half of an even "same" padding. */
-    let extra: [number, number] = [0, 0];
-    const p = options.padding ?? 0;
-    if (p === "valid") padding = [0, 0];
-    else if (p === "same") {
-      if (stride[0] !== 1 || stride[1] !== 1)
+  return composite(
+    "conv2d",
+    [x, weight],
+    () => {
+      checkDtypes("conv2d", x, weight);
+      if (weight.ndim !== 4)
+        throw new ShapeError(
+          "conv2d",
+          `weight must be 4-D (out, in/groups, kH, kW); got ${fmtShape(weight.shape)}`,
+        );
+      const unbatched = x.ndim === 3;
+      if (x.ndim !== 4 && !unbatched)
+        throw new ShapeError(
+          "conv2d",
+          `expected 3-D (C, H, W) or 4-D (N, C, H, W) input; got ${fmtShape(x.shape)}`,
+        );
+      const groups = options.groups ?? 1;
+      const cIn = x.shape[x.ndim - 3]!;
+      const [cOut, cPerGroup, kh, kw] = weight.shape as [number, number, number, number];
+      checkKernel("conv2d", weight);
+      if (!Number.isInteger(groups) || groups < 1 || cIn % groups !== 0 || cOut % groups !== 0) {
         throw new ValueError(
           "conv2d",
-          `padding "same" is not supported for strided convolutions (stride ${fmtShape(stride)})`,
+          `groups ${groups} must divide both in_channels ${cIn} and out_channels ${cOut}`,
         );
-      // PyTorch pads d * (k - 1) in total: half before, the rest (one more when odd) after
-      const total = [dilation[0] * (kh - 1), dilation[1] * (kw - 1)] as const;
-      padding = [Math.floor(total[0] / 2), Math.floor(total[1] / 2)];
-      extra = [total[0] - 2 * padding[0], total[1] - 2 * padding[1]];
-    } else padding = pair(p, "padding", "conv2d");
-    if (stride.some((s) => s < 1) || dilation.some((d) => d < 1) || padding.some((q) => q < 0)) {
-      throw new ValueError(
-        "conv2d",
-        `stride and dilation must be >= 1 and padding >= 0; got stride ${fmtShape(stride)}, padding ${fmtShape(padding)}, dilation ${fmtShape(dilation)}`,
-      );
-    }
-    const x4 = padAfter(unbatched ? unsqueeze(x, 0) : x, extra);
-    const conv = conv2dPrim([x4, weight], { stride, padding, dilation, groups });
-    const out = bias ? add(conv, view(bias, [1, cOut, 1, 1])) : conv;
-    return unbatched ? squeeze(out, 0) : out;
-  });
+      }
+      if (cPerGroup * groups !== cIn) {
+        throw new ShapeError(
+          "conv2d",
+          `expected input ${fmtShape(x.shape)} to have ${cPerGroup * groups} channels (weight ${fmtShape(weight.shape)}, groups ${groups}), but got ${cIn} channels`,
+        );
+      }
+      const stride = pair(options.stride ?? 1, "stride", "conv2d");
+      const dilation = pair(options.dilation ?? 1, "dilation", "conv2d");
+      if (bias && (bias.ndim !== 1 || bias.shape[0] !== cOut)) {
+        throw new ShapeError(
+          "conv2d",
+          `bias must have shape [${cOut}]; got ${fmtShape(bias.shape)}`,
+        );
+      }
+      let padding: [number, number];
+      /** Zeros appended after the last rows/columns: the odd half of an even "same" padding. */
+      let extra: [number, number] = [0, 0];
+      const p = options.padding ?? 0;
+      if (p === "valid") padding = [0, 0];
+      else if (p === "same") {
+        if (stride[0] !== 1 || stride[1] !== 1)
+          throw new ValueError(
+            "conv2d",
+            `padding "same" is not supported for strided convolutions (stride ${fmtShape(stride)})`,
+          );
+        // PyTorch pads d * (k - 1) in total: half before, the rest (one more when odd) after
+        const total = [dilation[0] * (kh - 1), dilation[1] * (kw - 1)] as const;
+        padding = [Math.floor(total[0] / 2), Math.floor(total[1] / 2)];
+        extra = [total[0] - 2 * padding[0], total[1] - 2 * padding[1]];
+      } else padding = pair(p, "padding", "conv2d");
+      if (stride.some((s) => s < 1) || dilation.some((d) => d < 1) || padding.some((q) => q < 0)) {
+        throw new ValueError(
+          "conv2d",
+          `stride and dilation must be >= 1 and padding >= 0; got stride ${fmtShape(stride)}, padding ${fmtShape(padding)}, dilation ${fmtShape(dilation)}`,
+        );
+      }
+      const x4 = padAfter(unbatched ? unsqueeze(x, 0) : x, extra);
+      const conv = conv2dPrim([x4, weight], { stride, padding, dilation, groups });
+      const out = bias ? add(conv, view(bias, [1, cOut, 1, 1])) : conv;
+      return unbatched ? squeeze(out, 0) : out;
+    },
+    [bias],
+  );
 }
 
 /** The options of `conv1d`, with PyTorch's defaults: stride 1, padding 0, dilation 1, groups 1. */
@@ -255,30 +263,35 @@ export function conv1d(
   options: Conv1dOptions = {},
 ): Tensor {
   checkOptions("conv1d", options, CONV_OPTIONS, CONV_PLACE);
-  return composite("conv1d", [x, weight, bias], () => {
-    if (weight.ndim !== 3)
-      throw new ShapeError(
-        "conv1d",
-        `weight must be 3-D (out, in/groups, k); got ${fmtShape(weight.shape)}`,
-      );
-    if (x.ndim !== 3 && x.ndim !== 2)
-      throw new ShapeError(
-        "conv1d",
-        `expected 2-D (C, L) or 3-D (N, C, L) input; got ${fmtShape(x.shape)}`,
-      );
-    const x4 = unsqueeze(x, -2);
-    const w4 = unsqueeze(weight, -2);
-    const p = options.padding ?? 0;
-    const out4 = conv2d(x4, w4, bias, {
-      stride: [1, options.stride ?? 1],
-      padding: typeof p === "number" ? [0, p] : p,
-      dilation: [1, options.dilation ?? 1],
-      groups: options.groups ?? 1,
-    });
-    const out = squeeze(out4, -2);
-    for (const t of [x4, w4, out4]) t.dispose();
-    return out;
-  });
+  return composite(
+    "conv1d",
+    [x, weight],
+    () => {
+      if (weight.ndim !== 3)
+        throw new ShapeError(
+          "conv1d",
+          `weight must be 3-D (out, in/groups, k); got ${fmtShape(weight.shape)}`,
+        );
+      if (x.ndim !== 3 && x.ndim !== 2)
+        throw new ShapeError(
+          "conv1d",
+          `expected 2-D (C, L) or 3-D (N, C, L) input; got ${fmtShape(x.shape)}`,
+        );
+      const x4 = unsqueeze(x, -2);
+      const w4 = unsqueeze(weight, -2);
+      const p = options.padding ?? 0;
+      const out4 = conv2d(x4, w4, bias, {
+        stride: [1, options.stride ?? 1],
+        padding: typeof p === "number" ? [0, p] : p,
+        dilation: [1, options.dilation ?? 1],
+        groups: options.groups ?? 1,
+      });
+      const out = squeeze(out4, -2);
+      for (const t of [x4, w4, out4]) t.dispose();
+      return out;
+    },
+    [bias],
+  );
 }
 
 /** The options of `convTranspose2d`, with PyTorch's defaults (all 0 or 1). */
@@ -310,62 +323,67 @@ export function convTranspose2d(
     ...CONV_PLACE,
     example: "{ stride: 2, padding: 1 }",
   });
-  return composite("convTranspose2d", [x, weight, bias], () => {
-    checkDtypes("convTranspose2d", x, weight);
-    if (x.ndim !== 4 || weight.ndim !== 4)
-      throw new ShapeError(
-        "convTranspose2d",
-        `expected 4-D input (N, C, H, W) and weight (C_in, C_out/groups, kH, kW); got ${fmtShape(x.shape)} and ${fmtShape(weight.shape)}`,
-      );
-    const groups = options.groups ?? 1;
-    const [n, cIn, h, w] = x.shape as [number, number, number, number];
-    const [wIn, outPerGroup, kh, kw] = weight.shape as [number, number, number, number];
-    checkKernel("convTranspose2d", weight);
-    if (wIn !== cIn)
-      throw new ShapeError(
-        "convTranspose2d",
-        `weight ${fmtShape(weight.shape)} expects ${wIn} input channels; got input ${fmtShape(x.shape)}`,
-      );
-    if (!Number.isInteger(groups) || groups < 1 || cIn % groups !== 0)
-      throw new ValueError("convTranspose2d", `groups ${groups} must divide in_channels ${cIn}`);
-    const stride = pair(options.stride ?? 1, "stride", "convTranspose2d", 1);
-    const padding = pair(options.padding ?? 0, "padding", "convTranspose2d", 0);
-    const dilation = pair(options.dilation ?? 1, "dilation", "convTranspose2d", 1);
-    const outPad = pair(options.outputPadding ?? 0, "outputPadding", "convTranspose2d", 0);
-    if (
-      outPad[0] >= Math.max(stride[0], dilation[0]) ||
-      outPad[1] >= Math.max(stride[1], dilation[1])
-    ) {
-      throw new ValueError(
-        "convTranspose2d",
-        `outputPadding ${fmtShape(outPad)} must be smaller than stride ${fmtShape(stride)} or dilation ${fmtShape(dilation)}`,
-      );
-    }
-    const cOut = outPerGroup * groups;
-    const oh = (h - 1) * stride[0] - 2 * padding[0] + dilation[0] * (kh - 1) + outPad[0] + 1;
-    const ow = (w - 1) * stride[1] - 2 * padding[1] + dilation[1] * (kw - 1) + outPad[1] + 1;
-    if (oh <= 0 || ow <= 0)
-      throw new ShapeError(
-        "convTranspose2d",
-        `the output size [${oh}, ${ow}] is not positive for input ${fmtShape(x.shape)}`,
-      );
-    const out = conv2dGradInputPrim([x, weight], {
-      stride,
-      padding,
-      dilation,
-      groups,
-      outShape: [n, cOut, oh, ow],
-    });
-    if (!bias) return out;
-    if (bias.ndim !== 1 || bias.shape[0] !== cOut)
-      throw new ShapeError(
-        "convTranspose2d",
-        `bias must have shape [${cOut}]; got ${fmtShape(bias.shape)}`,
-      );
-    const b = view(bias, [1, cOut, 1, 1]);
-    const withBias = add(out, b);
-    b.dispose();
-    out.dispose();
-    return withBias;
-  });
+  return composite(
+    "convTranspose2d",
+    [x, weight],
+    () => {
+      checkDtypes("convTranspose2d", x, weight);
+      if (x.ndim !== 4 || weight.ndim !== 4)
+        throw new ShapeError(
+          "convTranspose2d",
+          `expected 4-D input (N, C, H, W) and weight (C_in, C_out/groups, kH, kW); got ${fmtShape(x.shape)} and ${fmtShape(weight.shape)}`,
+        );
+      const groups = options.groups ?? 1;
+      const [n, cIn, h, w] = x.shape as [number, number, number, number];
+      const [wIn, outPerGroup, kh, kw] = weight.shape as [number, number, number, number];
+      checkKernel("convTranspose2d", weight);
+      if (wIn !== cIn)
+        throw new ShapeError(
+          "convTranspose2d",
+          `weight ${fmtShape(weight.shape)} expects ${wIn} input channels; got input ${fmtShape(x.shape)}`,
+        );
+      if (!Number.isInteger(groups) || groups < 1 || cIn % groups !== 0)
+        throw new ValueError("convTranspose2d", `groups ${groups} must divide in_channels ${cIn}`);
+      const stride = pair(options.stride ?? 1, "stride", "convTranspose2d", 1);
+      const padding = pair(options.padding ?? 0, "padding", "convTranspose2d", 0);
+      const dilation = pair(options.dilation ?? 1, "dilation", "convTranspose2d", 1);
+      const outPad = pair(options.outputPadding ?? 0, "outputPadding", "convTranspose2d", 0);
+      if (
+        outPad[0] >= Math.max(stride[0], dilation[0]) ||
+        outPad[1] >= Math.max(stride[1], dilation[1])
+      ) {
+        throw new ValueError(
+          "convTranspose2d",
+          `outputPadding ${fmtShape(outPad)} must be smaller than stride ${fmtShape(stride)} or dilation ${fmtShape(dilation)}`,
+        );
+      }
+      const cOut = outPerGroup * groups;
+      const oh = (h - 1) * stride[0] - 2 * padding[0] + dilation[0] * (kh - 1) + outPad[0] + 1;
+      const ow = (w - 1) * stride[1] - 2 * padding[1] + dilation[1] * (kw - 1) + outPad[1] + 1;
+      if (oh <= 0 || ow <= 0)
+        throw new ShapeError(
+          "convTranspose2d",
+          `the output size [${oh}, ${ow}] is not positive for input ${fmtShape(x.shape)}`,
+        );
+      const out = conv2dGradInputPrim([x, weight], {
+        stride,
+        padding,
+        dilation,
+        groups,
+        outShape: [n, cOut, oh, ow],
+      });
+      if (!bias) return out;
+      if (bias.ndim !== 1 || bias.shape[0] !== cOut)
+        throw new ShapeError(
+          "convTranspose2d",
+          `bias must have shape [${cOut}]; got ${fmtShape(bias.shape)}`,
+        );
+      const b = view(bias, [1, cOut, 1, 1]);
+      const withBias = add(out, b);
+      b.dispose();
+      out.dispose();
+      return withBias;
+    },
+    [bias],
+  );
 }

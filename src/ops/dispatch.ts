@@ -74,11 +74,7 @@ export function backendOfAll(op: string, tensors: readonly Tensor[]): Backend {
   for (let i = 0; i < tensors.length; i++) {
     const t = tensors[i]!;
     checkTensorArg(op, t);
-    if (t.isDisposed)
-      throw new TensorError(
-        op,
-        `a ${t.dtype} tensor of shape ${fmtShape(t.shape)} was used after dispose()`,
-      );
+    if (t.isDisposed) throw disposedError(op, t);
     const b = t.storage.backend;
     if (backend && b !== backend) {
       throw new DeviceError(
@@ -89,6 +85,14 @@ export function backendOfAll(op: string, tensors: readonly Tensor[]): Backend {
     backend = b;
   }
   return backend ?? cpuBackend();
+}
+
+/** The error for a disposed tensor given to `op`. */
+export function disposedError(op: string, t: Tensor): TensorError {
+  return new TensorError(
+    op,
+    `a ${t.dtype} tensor of shape ${fmtShape(t.shape)} was used after dispose()`,
+  );
 }
 
 /**
@@ -217,18 +221,17 @@ export function backendStats(): { fallbacks: Record<string, number> } {
 }
 
 /**
- * Runs a composite op: first checks its inputs (so errors name `op`, not an inner primitive),
- * then runs `fn` in a `tidy` scope, so its intermediates are freed when it returns and everything
- * it made is freed if it throws.
+ * Runs a composite op: first checks its inputs (so errors name `op`, not an inner primitive):
+ * each of `inputs` must be a live Tensor, each of `optional` a live Tensor or null/undefined (an
+ * optional input not given, such as a bias). Then runs `fn` in a `tidy` scope, so its
+ * intermediates are freed when it returns and everything it made is freed if it throws.
  */
 export function composite<T>(
   op: string,
-  inputs: readonly (Tensor | null | undefined)[],
+  inputs: readonly Tensor[],
   fn: () => T,
+  optional: readonly (Tensor | null | undefined)[] = [],
 ): T {
-  backendOfAll(
-    op,
-    inputs.filter((t): t is Tensor => !!t),
-  );
+  backendOfAll(op, [...inputs, ...optional.filter((t): t is Tensor => t != null)]);
   return tidy(fn);
 }

@@ -64,11 +64,7 @@ const GATHER: Gradient<IndexAttrs> = {
   name: "gather",
   saves: { inputs: [1] },
   backward: ([g], [index], { attrs }) => [
-    SCATTER_PRIMS.scatterAdd([zerosOf(g!, attrs.xShape), index!, g!], {
-      dim: attrs.dim,
-      xShape: attrs.xShape,
-      srcShape: g!.shape,
-    }),
+    scatterAddInRange(zerosOf(g!, attrs.xShape), attrs.dim, index!, g!),
     null,
   ],
 };
@@ -148,6 +144,7 @@ function scatterImpl(
   index: Tensor,
   src0: TensorOrScalar,
 ): Tensor {
+  checkOperand(op, src0, "src");
   const backend = backendOf(op, x, index, ...(typeof src0 === "object" ? [src0] : []));
   const scalar = typeof src0 === "object" ? null : scalarTensor(src0, x.dtype, backend);
   const src = scalar ? expand(scalar, index.shape) : (src0 as Tensor);
@@ -160,6 +157,18 @@ function scatterImpl(
       scalar.dispose();
     }
   }
+}
+
+/**
+ * @internal `scatterAdd` along a normalised `dim` of an index whose values are known to be in
+ * range (max pooling's argmax indices): no value check (see `gatherInRange`).
+ */
+export function scatterAddInRange(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
+  return SCATTER_PRIMS.scatterAdd([x, index, src], {
+    dim,
+    xShape: x.shape,
+    srcShape: src.shape,
+  });
 }
 
 /** The gradient of src when src is larger than index: zeros outside index's extent. */
@@ -235,18 +244,27 @@ export function maskedFill(x: Tensor, mask: Tensor, value: number | Tensor): Ten
 export function maskedFillAs(op: string, x: Tensor, mask: Tensor, value: number | Tensor): Tensor {
   checkOperand(op, value, "value");
   const valueTensor = typeof value === "number" || typeof value === "boolean" ? null : value;
-  return composite(op, [x, mask, valueTensor], () => {
-    if (mask.dtype !== "bool")
-      throw new DTypeError(op, `mask must be a bool tensor; got ${mask.dtype}`);
-    if (!valueTensor) return where(mask, value as number, x);
-    // as PyTorch: a 0-d value tensor, cast to x's dtype (its gradient is the masked sum)
-    if (valueTensor.ndim !== 0)
-      throw new ShapeError(
-        op,
-        `only a 0-dimensional value tensor is supported; got a value of shape ${fmtShape(valueTensor.shape)}`,
+  return composite(
+    op,
+    [x, mask],
+    () => {
+      if (mask.dtype !== "bool")
+        throw new DTypeError(op, `mask must be a bool tensor; got ${mask.dtype}`);
+      if (!valueTensor) return where(mask, value as number, x);
+      // as PyTorch: a 0-d value tensor, cast to x's dtype (its gradient is the masked sum)
+      if (valueTensor.ndim !== 0)
+        throw new ShapeError(
+          op,
+          `only a 0-dimensional value tensor is supported; got a value of shape ${fmtShape(valueTensor.shape)}`,
+        );
+      return where(
+        mask,
+        valueTensor.dtype === x.dtype ? valueTensor : cast(valueTensor, x.dtype),
+        x,
       );
-    return where(mask, valueTensor.dtype === x.dtype ? valueTensor : cast(valueTensor, x.dtype), x);
-  });
+    },
+    [valueTensor],
+  );
 }
 
 /** x where `j - i <= diagonal` (lower) or `>= diagonal` (upper) in the last two dims, else 0. */

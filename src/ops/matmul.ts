@@ -4,7 +4,7 @@ import { DTypeError, ShapeError } from "../core/errors.js";
 import { broadcastShapes, fmtShape } from "../core/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { defineOp } from "./define-op.js";
-import { composite, runKernel } from "./dispatch.js";
+import { backendOf, composite, runKernel } from "./dispatch.js";
 import { mul } from "./elementwise.js";
 import { expand, squeeze, transpose, unsqueeze } from "./movement.js";
 
@@ -31,6 +31,7 @@ const matmulPrim = defineOp<[Tensor, Tensor]>({
 });
 
 function checkOperands(op: string, a: Tensor, b: Tensor): void {
+  backendOf(op, a, b);
   if (!isFloat(a.dtype) || !isFloat(b.dtype))
     throw new DTypeError(op, `expected floating-point tensors; got ${a.dtype} and ${b.dtype}`);
   if (a.dtype !== b.dtype)

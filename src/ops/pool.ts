@@ -7,7 +7,7 @@ import type { Tensor } from "../tensor/tensor.js";
 import { conv2d } from "./conv.js";
 import { backendOf, composite, emptyTensor, runKernel, tensorFromArray } from "./dispatch.js";
 import { div } from "./elementwise.js";
-import { scatterAdd } from "./indexing.js";
+import { scatterAddInRange } from "./indexing.js";
 import { valuesIndices, type ValuesIndices } from "./reduce.js";
 import { reshape, squeeze, unsqueeze, view } from "./movement.js";
 import type { Pool2dAttrs } from "./prims.js";
@@ -69,7 +69,7 @@ const MAX_POOL2D: Gradient<{ inputShape: Shape }> = {
     runKernel(g!.backend, "fill", { value: 0, out: zeros });
     const gFlat = reshape(g!, [n, c, -1]);
     const iFlat = reshape(indices!, [n, c, -1]);
-    return [view(scatterAdd(zeros, 2, iFlat, gFlat), [n, c, h, w])];
+    return [view(scatterAddInRange(zeros, 2, iFlat, gFlat), [n, c, h, w])];
   },
 };
 
@@ -83,15 +83,25 @@ export function maxPool2dWithIndices(
   kernelSize: Pair,
   options: MaxPool2dOptions = {},
 ): ValuesIndices {
-  checkOptions("maxPool2d", options, MAX_POOL_OPTIONS, POOL_PLACE);
-  return composite("maxPool2d", [x], () => {
+  return maxPoolIndexed("maxPool2dWithIndices", x, kernelSize, options);
+}
+
+/** `maxPool2dWithIndices` whose errors name `op`. */
+function maxPoolIndexed(
+  op: string,
+  x: Tensor,
+  kernelSize: Pair,
+  options: MaxPool2dOptions = {},
+): ValuesIndices {
+  checkOptions(op, options, MAX_POOL_OPTIONS, POOL_PLACE);
+  return composite(op, [x], () => {
     if (!isFloat(x.dtype))
-      throw new DTypeError("maxPool2d", `expected a floating-point input; got ${x.dtype}`);
-    const { attrs, oh, ow } = poolAttrs("maxPool2d", x, kernelSize, options);
-    const backend = backendOf("maxPool2d", x);
+      throw new DTypeError(op, `expected a floating-point input; got ${x.dtype}`);
+    const { attrs, oh, ow } = poolAttrs(op, x, kernelSize, options);
+    const backend = backendOf(op, x);
     const [n, c] = x.shape as [number, number];
-    const values = emptyTensor(backend, x.dtype, [n, c, oh, ow], "maxPool2d");
-    const indices = emptyTensor(backend, "int32", [n, c, oh, ow], "maxPool2d");
+    const values = emptyTensor(backend, x.dtype, [n, c, oh, ow], op);
+    const indices = emptyTensor(backend, "int32", [n, c, oh, ow], op);
     const xc = x.isContiguous() ? x : x.contiguous();
     runKernel(backend, "maxPool2d", { x: xc, out: values, indices, attrs });
     if (xc !== x) xc.dispose();
@@ -113,7 +123,7 @@ export function maxPool2d(x: Tensor, kernelSize: Pair, options: MaxPool2dOptions
   return composite("maxPool2d", [x], () => {
     const unbatched = x.ndim === 3;
     const x4 = unbatched ? unsqueeze(x, 0) : x;
-    const { values, indices } = maxPool2dWithIndices(x4, kernelSize, options);
+    const { values, indices } = maxPoolIndexed("maxPool2d", x4, kernelSize, options);
     indices.dispose();
     if (!unbatched) return values;
     x4.dispose();

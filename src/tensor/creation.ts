@@ -15,7 +15,7 @@ import { describeValue } from "../core/options.js";
 import { takeCounters } from "../core/generator.js";
 import { permutation } from "../core/permutation.js";
 import { checkShape, fmtShape, numel, type Shape } from "../core/shape.js";
-import { backendFor, emptyTensor, runKernel, tensorFromArray } from "../ops/dispatch.js";
+import { backendFor, backendOf, emptyTensor, runKernel, tensorFromArray } from "../ops/dispatch.js";
 import { add, cast, floor, mul } from "../ops/elementwise.js";
 import type { NestedArray, Tensor } from "./tensor.js";
 // NOTE: loads the Tensor class, which registers itself with the ops that make tensors
@@ -224,6 +224,15 @@ function sizeArgs(
   return { shape, options };
 }
 
+/** A fill value is a number or a boolean (PyTorch's scalar). */
+function checkFillValue(op: string, value: unknown): void {
+  if (typeof value !== "number" && typeof value !== "boolean")
+    throw new ValueError(
+      op,
+      `fill value must be a number or a boolean; got ${describeValue(value)}`,
+    );
+}
+
 /**
  * A tensor of `shape` filled with `value` (`torch.full`); float32 by default, bool for a
  * boolean value.
@@ -237,6 +246,7 @@ export function full(
   options: CreationOptions = {},
 ): Tensor {
   checkShape(shape, "full");
+  checkFillValue("full", value);
   const backend = backendFor(options.device, "full");
   const dtype =
     normalizeDType(options.dtype, "full") ?? (typeof value === "boolean" ? "bool" : "float32");
@@ -279,31 +289,40 @@ export function empty(...args: SizeArgs): Tensor {
   return full(shape, 0, options);
 }
 
-function likeOptions(t: Tensor, options: CreationOptions): CreationOptions {
-  return {
+/** `make` with t's shape, and t's dtype and device unless `options` say otherwise. */
+function like(
+  op: string,
+  t: Tensor,
+  options: CreationOptions,
+  make: (shape: readonly number[], options: CreationOptions) => Tensor,
+): Tensor {
+  backendOf(op, t);
+  return make(t.shape, {
     dtype: options.dtype ?? t.dtype,
     device: options.device ?? t.device,
     requiresGrad: options.requiresGrad ?? false,
-  };
+  });
 }
 /** Zeros with t's shape, dtype and device unless given (`torch.zeros_like`). */
 export const zerosLike = (t: Tensor, options: CreationOptions = {}) =>
-  full(t.shape, 0, likeOptions(t, options));
+  like("zerosLike", t, options, (shape, o) => full(shape, 0, o));
 /** Ones with t's shape, dtype and device unless given (`torch.ones_like`). */
 export const onesLike = (t: Tensor, options: CreationOptions = {}) =>
-  full(t.shape, 1, likeOptions(t, options));
+  like("onesLike", t, options, (shape, o) => full(shape, 1, o));
 /** A tensor with t's shape, dtype and device unless given (`torch.empty_like`); zeros here. */
 export const emptyLike = (t: Tensor, options: CreationOptions = {}) =>
-  full(t.shape, 0, likeOptions(t, options));
+  like("emptyLike", t, options, (shape, o) => full(shape, 0, o));
 /** `value` everywhere, with t's shape, dtype and device unless given (`torch.full_like`). */
-export const fullLike = (t: Tensor, value: number, options: CreationOptions = {}) =>
-  full(t.shape, value, likeOptions(t, options));
+export const fullLike = (t: Tensor, value: number, options: CreationOptions = {}) => {
+  checkFillValue("fullLike", value);
+  return like("fullLike", t, options, (shape, o) => full(shape, value, o));
+};
 /** Uniform [0, 1) values with t's shape, dtype and device unless given (`torch.rand_like`). */
 export const randLike = (t: Tensor, options: CreationOptions = {}) =>
-  rand(t.shape, likeOptions(t, options));
+  like("randLike", t, options, (shape, o) => rand(shape, o));
 /** Standard normal values with t's shape, dtype and device unless given (`torch.randn_like`). */
 export const randnLike = (t: Tensor, options: CreationOptions = {}) =>
-  randn(t.shape, likeOptions(t, options));
+  like("randnLike", t, options, (shape, o) => randn(shape, o));
 
 /**
  * Values from `start` up to `end` (exclusive) by `step` (`torch.arange`): `arange(5)`,

@@ -561,6 +561,7 @@ export class Tensor implements View, Tracked {
 
   /** The last two dims swapped (`Tensor.mT`), a view. Shapes: `(*, m, n)` -> `(*, n, m)`. */
   get mT(): Tensor {
+    this.#checkLive("mT");
     return transpose(this, -2, -1);
   }
   /** This tensor if contiguous, else a contiguous copy (`Tensor.contiguous`); differentiable. */

@@ -30,6 +30,7 @@ const convOps = [
   op({
     name: "conv2d",
     innerProducts: true,
+    optional: [2],
     family: "conv",
     call: ([x, w, b], kw) => torch.conv2d(x!, w!, b, convOpts(kw)),
     torch: "lambda xs, kw: F.conv2d(xs[0], xs[1], xs[2] if len(xs) > 2 else None, **conv_kw(kw))",
@@ -87,6 +88,7 @@ const convOps = [
   op({
     name: "conv1d",
     innerProducts: true,
+    optional: [2],
     family: "conv",
     call: ([x, w, b], kw) => torch.conv1d(x!, w!, b, convOpts(kw) as torch.Conv1dOptions),
     torch: "lambda xs, kw: F.conv1d(xs[0], xs[1], xs[2] if len(xs) > 2 else None, **conv_kw(kw))",

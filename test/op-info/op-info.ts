@@ -93,6 +93,11 @@ export interface OpInfo {
     /** Whether the variant takes this sample's arguments (say, only number bounds). */
     readonly applies?: (s: Sample) => boolean;
   };
+  /**
+   * Inputs PyTorch also takes as None (a bias): the misuse fuzzer (test/util/fuzz.ts) accepts
+   * null and undefined there.
+   */
+  readonly optional?: readonly number[];
   /** Other public names this entry tests (aliases such as `clip`). */
   readonly aliases?: readonly string[];
   /** Why float64 is not claimed (every op claims float64 on the CPU unless this says why not). */

@@ -1,3 +1,5 @@
+import { checkOperand } from "../../core/options.js";
+import { backendOf } from "../../ops/dispatch.js";
 import * as E from "../../ops/elementwise.js";
 import type { Tensor, TensorOrScalar } from "../tensor.js";
 import { defineDelegates, defineMethods, type OpsFor } from "./install.js";
@@ -351,9 +353,13 @@ const ONE_TO_ONE: OpsFor<UnaryMethods & BinaryMethods & ElementwiseWithArgsMetho
 
 const OTHERS: ThisType<Tensor> & Pick<ElementwiseMethods, "rsub" | "floorDivide" | "where"> = {
   rsub(other) {
+    checkOperand("rsub", other, "other");
+    backendOf("rsub", this, ...(typeof other === "object" ? [other] : []));
     return E.sub(other, this);
   },
   floorDivide(other) {
+    checkOperand("floorDivide", other, "other");
+    backendOf("floorDivide", this, ...(typeof other === "object" ? [other] : []));
     return E.div(this, other, { roundingMode: "floor" });
   },
   where(condition, other) {

@@ -1,3 +1,4 @@
+import { disposedError } from "../../ops/dispatch.js";
 import type { Tensor } from "../tensor.js";
 
 /**
@@ -31,7 +32,9 @@ export function defineDelegates(proto: object, ops: object): void {
   const methods: Record<string, unknown> = {};
   for (const [name, op] of Object.entries(ops)) {
     const f = op as (x: unknown, a: unknown, b: unknown, c: unknown) => unknown;
-    methods[name] = function (this: unknown, a: unknown, b: unknown, c: unknown) {
+    methods[name] = function (this: Tensor, a: unknown, b: unknown, c: unknown) {
+      // the method's own name in the error, not the op it delegates to (viewAs, not view)
+      if (this.isDisposed) throw disposedError(name, this);
       return f(this, a, b, c);
     };
   }

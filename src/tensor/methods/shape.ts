@@ -1,3 +1,4 @@
+import { backendOf } from "../../ops/dispatch.js";
 import * as I from "../../ops/indexing.js";
 import * as M from "../../ops/movement.js";
 import type { Tensor, TensorOrScalar } from "../tensor.js";
@@ -144,9 +145,15 @@ export interface ShapeMethods extends SizesMethods {
   index(...indices: M.IndexArg[]): Tensor;
 }
 
+/** The shape of `other`, the Tensor whose shape an `*As` method takes. */
+function shapeOf(op: string, other: Tensor): readonly number[] {
+  backendOf(op, other);
+  return other.shape;
+}
+
 const ONE_TO_ONE: OpsFor<Omit<ShapeMethods, keyof SizesMethods | "index">> = {
-  viewAs: (x, other) => M.view(x, other.shape),
-  reshapeAs: (x, other) => M.reshape(x, other.shape),
+  viewAs: (x, other) => M.view(x, shapeOf("viewAs", other)),
+  reshapeAs: (x, other) => M.reshape(x, shapeOf("reshapeAs", other)),
   flatten: (x, startDim = 0, endDim = -1) => M.flatten(x, startDim, endDim),
   unflatten: M.unflatten,
   squeeze: M.squeeze,
@@ -154,7 +161,7 @@ const ONE_TO_ONE: OpsFor<Omit<ShapeMethods, keyof SizesMethods | "index">> = {
   transpose: M.transpose,
   swapaxes: M.transpose,
   t: M.t,
-  expandAs: (x, other) => M.expand(x, other.shape),
+  expandAs: (x, other) => M.expand(x, shapeOf("expandAs", other)),
   broadcastTo: M.expand,
   narrow: M.narrow,
   select: M.select,
