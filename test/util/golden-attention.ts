@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 
-import { expect } from "vitest";
+import { afterEach, beforeEach, expect } from "vitest";
 
 import * as torch from "../../src/index.js";
 import type { DeviceName, Tensor } from "../../src/index.js";
@@ -195,7 +195,9 @@ export async function runModuleCase(c: AttentionModuleCase, device: DeviceName):
   try {
     expect(String(m), "printout").toBe(c.repr);
     expect(Object.keys(m.stateDict()), "state-dict keys").toEqual(Object.keys(c.state));
-    const state = Object.fromEntries(Object.entries(c.state).map(([k, v]) => [k, decodeOn(v, device)]));
+    const state = Object.fromEntries(
+      Object.entries(c.state).map(([k, v]) => [k, decodeOn(v, device)]),
+    );
     m.loadStateDict(state);
     Object.values(state).forEach((t) => t.dispose());
     m.eval();
@@ -245,4 +247,17 @@ export async function runModuleCase(c: AttentionModuleCase, device: DeviceName):
     m.dispose();
   }
   expectSameMemory(before, c.name);
+}
+
+/** Asserts that no op fell back to the CPU while the block's tests ran on a GPU device. */
+export function withNoFallback(device: DeviceName): void {
+  let before = 0;
+  const fallbacks = () =>
+    Object.values(torch.backendStats().fallbacks).reduce((sum, n) => sum + n, 0);
+  beforeEach(() => {
+    before = fallbacks();
+  });
+  afterEach(() => {
+    if (device !== "cpu") expect(fallbacks() - before, "ops that fell back to the CPU").toBe(0);
+  });
 }

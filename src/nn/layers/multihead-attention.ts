@@ -269,7 +269,9 @@ export class MultiheadAttention extends Module {
     const H = this.numHeads;
     const hd = this.headDim;
     const [L, N] = query.shape as [number, number];
-    let [q, k, v] = this.#project(query, key, value, self, kv);
+    const [q, k0, v0] = this.#project(query, key, value, self, kv) as [Tensor, Tensor, Tensor];
+    let k = k0;
+    let v = v0;
     // additive float masks: attn (1 or N*H, L, S), key padding (N, S)
     let bias =
       attnMask !== null
@@ -291,7 +293,7 @@ export class MultiheadAttention extends Module {
     }
     // [seq, N, E] -> [N * H, seq, hd]: the heads folded into the batch
     const heads = (t: Tensor) => t.reshape(t.shape[0]!, N * H, hd).transpose(0, 1);
-    let qh = heads(q);
+    const qh = heads(q);
     let kh = heads(k);
     let vh = heads(v);
     if (this.addZeroAttn) {
@@ -316,8 +318,7 @@ export class MultiheadAttention extends Module {
       1 / Math.sqrt(hd),
       this.training ? this.dropout : 0,
     );
-    qh = o.transpose(0, 1).reshape(L, N, E);
-    return [this.#outProj.forward(qh), weights];
+    return [this.#outProj.forward(o.transpose(0, 1).reshape(L, N, E)), weights];
   }
 
   /** The input projections: one matmul for self-attention with the packed weight. */
