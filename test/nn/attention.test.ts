@@ -252,3 +252,50 @@ describe("attention errors", () => {
     });
   });
 });
+
+// ---- gradients by finite differences (float64, cpu): the composites' own gradients ----
+
+describe("attention gradcheck (float64)", () => {
+  withLeakCheck();
+  const f64 = (shape: number[]) => torch.randn(shape, { dtype: "float64", requiresGrad: true });
+
+  it("scaledDotProductAttention with a bool mask, a float mask and isCausal", () => {
+    torch.manualSeed(1);
+    torch.tidy(() => {
+      const [q, k, v] = [f64([2, 3, 4]), f64([2, 5, 4]), f64([2, 5, 3])];
+      const keep = torch.tensor([[true, false, true, true, false]]);
+      const add = torch.randn([3, 5], { dtype: "float64" });
+      for (const options of [{ attnMask: keep }, { attnMask: add }, { isCausal: true }])
+        expect(
+          torch.autograd.gradcheck(
+            (a, b, c) => F.scaledDotProductAttention(a!, b!, c!, options),
+            [q, k, v],
+          ),
+        ).toBe(true);
+    });
+  });
+
+  it("MultiheadAttention with bias_k/v, zero attention and a key padding mask", () => {
+    torch.manualSeed(2);
+    const mha = new nn.MultiheadAttention(4, 2, {
+      addBiasKv: true,
+      addZeroAttn: true,
+      kdim: 3,
+      dtype: "float64",
+    });
+    torch.tidy(() => {
+      const [q, k, v] = [f64([3, 2, 4]), f64([5, 2, 3]), f64([5, 2, 4])];
+      const keyPaddingMask = torch.tensor([
+        [false, true, false, false, true],
+        [false, false, false, true, false],
+      ]);
+      expect(
+        torch.autograd.gradcheck(
+          (a, b, c) => mha.forward(a!, b!, c!, { keyPaddingMask, needWeights: false })[0],
+          [q, k, v],
+        ),
+      ).toBe(true);
+    });
+    mha.dispose();
+  });
+});
