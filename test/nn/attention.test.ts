@@ -100,6 +100,23 @@ describeBackends("MultiheadAttention behaviour", (device) => {
     mha.dispose();
   });
 
+  it("takes strided (non-contiguous) float masks", async () => {
+    const mha = new nn.MultiheadAttention(8, 2, { device });
+    await torch.tidy(async () => {
+      const q = torch.randn([5, 3, 8], { device });
+      const kv = torch.randn([4, 3, 8], { device });
+      const kpm = torch.randn([4, 3], { device }).t();
+      const mask = torch.randn([4, 5], { device }).t();
+      const [a] = mha.forward(q, kv, kv, { keyPaddingMask: kpm, attnMask: mask });
+      const [b] = mha.forward(q, kv, kv, {
+        keyPaddingMask: kpm.contiguous(),
+        attnMask: mask.contiguous(),
+      });
+      expect(Array.from(await a.data())).toEqual(Array.from(await b.data()));
+    });
+    mha.dispose();
+  });
+
   it("SDPA's dropoutP applies whenever > 0 (p = 1 drops every weight)", async () => {
     await torch.tidy(async () => {
       const q = torch.randn([2, 3, 4], { device });

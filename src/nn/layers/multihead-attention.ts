@@ -232,7 +232,7 @@ export class MultiheadAttention extends Module {
       const toSeqFirst = (t: Tensor) =>
         !batched ? t.unsqueeze(1) : this.batchFirst ? t.transpose(0, 1) : t;
       const q0 = toSeqFirst(query);
-      const k0 = kv ? (self ? q0 : toSeqFirst(key)) : toSeqFirst(key);
+      const k0 = self ? q0 : toSeqFirst(key);
       const v0 = kv ? k0 : toSeqFirst(value);
       const [out, w] = this.#attention(
         q0,
@@ -247,7 +247,7 @@ export class MultiheadAttention extends Module {
       const output = !batched ? out.squeeze(1) : this.batchFirst ? out.transpose(0, 1) : out;
       if (!needWeights) return [output, null];
       const N = q0.shape[1]!;
-      let weights = w.view(N, this.numHeads, w.shape[1]!, w.shape[2]!);
+      let weights = w.reshape(N, this.numHeads, w.shape[1]!, w.shape[2]!);
       if (average) weights = weights.mean(1);
       if (!batched) weights = weights.squeeze(0);
       return [output, weights];
@@ -304,8 +304,9 @@ export class MultiheadAttention extends Module {
     }
     const S = kh.shape[1]!;
     if (pad) {
+      // NOTE: reshape, not view: a float mask given by the caller may be a strided view
       const p = pad
-        .view(N, 1, 1, S)
+        .reshape(N, 1, 1, S)
         .expand(N, H, 1, S)
         .reshape(N * H, 1, S);
       bias = bias ? bias.add(p) : p;
