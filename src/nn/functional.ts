@@ -52,3 +52,7 @@ export {
   type GroupNormOptions,
 } from "./functional/normalization.js";
 export { embedding, type EmbeddingOptions } from "./functional/embedding.js";
+export {
+  scaledDotProductAttention,
+  type ScaledDotProductAttentionOptions,
+} from "./functional/attention.js";

@@ -78,3 +78,26 @@ export { Dropout, Dropout2d, type DropoutOptions } from "./layers/dropout.js";
 export { Embedding, type EmbeddingOptions } from "./layers/embedding.js";
 export { Sequential, ModuleList, ModuleDict, type FactoryOptions } from "./layers/container.js";
 export * as init from "./init.js";
+export {
+  MultiheadAttention,
+  NonDynamicallyQuantizableLinear,
+  type MultiheadAttentionOptions,
+  type MultiheadAttentionForwardOptions,
+} from "./layers/multihead-attention.js";
+export {
+  TransformerEncoderLayer,
+  TransformerDecoderLayer,
+  type TransformerActivation,
+  type TransformerLayerOptions,
+  type TransformerEncoderLayerForwardOptions,
+  type TransformerDecoderLayerForwardOptions,
+} from "./layers/transformer-layers.js";
+export {
+  TransformerEncoder,
+  TransformerDecoder,
+  Transformer,
+  type TransformerStackOptions,
+  type TransformerEncoderForwardOptions,
+  type TransformerOptions,
+  type TransformerForwardOptions,
+} from "./layers/transformer.js";
