@@ -10,6 +10,7 @@ import { conv2dGradInputKernel, conv2dGradWeightKernel, conv2dKernel } from "./c
 import { matmulKernel } from "./matmul.js";
 import { maxPool2dKernel } from "./pool.js";
 import { reduceKernel, scanKernel } from "./reduce.js";
+import { rnnCellBackwardKernel, rnnCellKernel } from "./rnn.js";
 
 const select = (c: number, a: number, b: number) => (c ? a : b);
 
@@ -38,6 +39,8 @@ const kernels = {
   },
   fill: fillKernel,
   optimStep: optimStepKernel,
+  rnnCell: rnnCellKernel,
+  rnnCellBackward: rnnCellBackwardKernel,
 } satisfies KernelTable;
 
 export const cpuBackend: Backend = {

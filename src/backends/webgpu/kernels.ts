@@ -9,6 +9,7 @@ import { optimStepKernel } from "./optim.js";
 import { maxPool2dKernel } from "./pool.js";
 import { randomKernel } from "./random.js";
 import { reduceKernel } from "./reduce.js";
+import { rnnCellBackwardKernel, rnnCellKernel } from "./rnn.js";
 import { scanKernel } from "./scan.js";
 
 /**
@@ -48,6 +49,8 @@ export function webgpuKernels(
     gather: (args) => gatherKernel(host, args),
     scatter: (args) => scatterKernel(host, args),
     optimStep: (args) => optimStepKernel(host, args),
+    rnnCell: (args) => rnnCellKernel(host, args),
+    rnnCellBackward: (args) => rnnCellBackwardKernel(host, args),
   };
 }
 
