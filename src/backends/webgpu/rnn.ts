@@ -134,10 +134,7 @@ export function rnnCellKernel(host: KernelHost, args: KernelArgs["rnnCell"]): vo
 }
 
 /** One LSTM or GRU step's gradient (see `RnnCellBackwardArgs`). */
-export function rnnCellBackwardKernel(
-  host: KernelHost,
-  args: KernelArgs["rnnCellBackward"],
-): void {
+export function rnnCellBackwardKernel(host: KernelHost, args: KernelArgs["rnnCellBackward"]): void {
   if (args.kind === "lstm") {
     const { gates, cx, gradHy, gradCy, gradGates, gradCx } = args;
     const { n, hidden } = stateSize(cx);
