@@ -63,9 +63,11 @@ type Capture = Map<Tensor, Tensor | null>;
 /** The nodes reachable from `roots`, with how many consumers each has inside the graph. */
 function dependencies(roots: readonly Node[]): Map<Node, number> {
   const deps = new Map<Node, number>();
-  const stack = [...roots];
-  for (const r of roots) deps.set(r, deps.get(r) ?? 0);
+  // NOTE: roots may repeat (two outputs of one node, as an LSTM cell's h' and c'); walking a node
+  // twice would count its edges twice, and its inputs' nodes would never become ready.
   const seen = new Set<Node>(roots);
+  const stack = [...seen];
+  for (const r of seen) deps.set(r, 0);
   while (stack.length) {
     const node = stack.pop()!;
     for (const e of node.next) {

@@ -24,7 +24,9 @@ export type Prim =
   | "random"
   | "fill"
   | "optimStep"
-  | "check";
+  | "check"
+  | "rnnCell"
+  | "rnnCellBackward";
 
 /** The scalar form of an elementwise op; generic elementwise kernels splice it in. */
 export interface ScalarUnaryOp {
@@ -114,6 +116,13 @@ export interface KernelArgs {
    * read (or `torch.sync()`) throw it. Writes nothing.
    */
   check: { x: View; rule: ValueRule; report: ViolationReport };
+  /**
+   * One step of an LSTM or GRU cell's gate math, fused (cuDNN's recipe: the matmuls stay matmuls,
+   * everything after them is one kernel). See {@link RnnCellArgs}.
+   */
+  rnnCell: RnnCellArgs;
+  /** The hand-written gradient of `rnnCell`, fused. See {@link RnnCellBackwardArgs}. */
+  rnnCellBackward: RnnCellBackwardArgs;
 }
 
 /**
@@ -147,6 +156,51 @@ export function violates(rule: ValueRule, v: number): boolean {
       return rule satisfies never;
   }
 }
+
+/**
+ * The fused cells' forward, with PyTorch's gate orders and names (`_thnn_fused_lstm_cell`,
+ * `_thnn_fused_gru_cell`). Every view is contiguous (any offset) and of one float dtype; B is the
+ * batch and H the hidden size, read from `cx`'s (LSTM) or `hx`'s (GRU) shape `[B, H]`:
+ *
+ * - `lstm`: `gates` [B, 4H] is the pre-activation sum `x W_ih^T + b_ih + h W_hh^T + b_hh`, gate
+ *   order i, f, g, o. i = s(gates_i), f = s(gates_f), g = tanh(gates_g), o = s(gates_o);
+ *   writes `cy = f * cx + i * g` and `hy = o * tanh(cy)`, both [B, H].
+ * - `gru`: `gi = x W_ih^T + b_ih` and `gh = h W_hh^T + b_hh`, [B, 3H], gate order r, z, n.
+ *   r = s(gi_r + gh_r), z = s(gi_z + gh_z), n = tanh(gi_n + r * gh_n); writes
+ *   `hy = (1 - z) * n + z * hx` [B, H].
+ */
+export type RnnCellArgs =
+  | { kind: "lstm"; gates: View; cx: View; hy: View; cy: View }
+  | { kind: "gru"; gi: View; gh: View; hx: View; hy: View };
+
+/**
+ * The fused cells' backward: the forward's inputs again (the kernel recomputes the activations
+ * from them), the gradients of its outputs, and the views it writes, of its inputs' shapes.
+ *
+ * - `lstm`: `gradHy` and `gradCy` [B, H], either null when no gradient reached that output
+ *   (read as zeros); writes `gradGates` [B, 4H] and `gradCx` [B, H].
+ * - `gru`: `gradHy` [B, H]; writes `gradGi`, `gradGh` [B, 3H] and `gradHx` [B, H].
+ */
+export type RnnCellBackwardArgs =
+  | {
+      kind: "lstm";
+      gates: View;
+      cx: View;
+      gradHy: View | null;
+      gradCy: View | null;
+      gradGates: View;
+      gradCx: View;
+    }
+  | {
+      kind: "gru";
+      gi: View;
+      gh: View;
+      hx: View;
+      gradHy: View;
+      gradGi: View;
+      gradGh: View;
+      gradHx: View;
+    };
 
 /**
  * The scalars of each `optimStep` kind, by name, with the state views each kind takes:

@@ -348,6 +348,46 @@ def dtype_kw(kw):
     return {"dtype": TORCH_DTYPE[kw["dtype"]]} if "dtype" in kw else {}
 
 
+def lstm_cell(gates, c):
+    """One LSTM step from its gate pre-activations [B, 4H] (order i, f, g, o) -> (h', c')."""
+    i, f, g, o = gates.chunk(4, 1)
+    cy = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(cy), cy
+
+
+def gru_cell(gi, gh, h):
+    """One GRU step from gi = x W_ih^T + b_ih and gh = h W_hh^T + b_hh [B, 3H] (order r, z, n) -> h'."""
+    ir, iz, in_ = gi.chunk(3, 1)
+    hr, hz, hn = gh.chunk(3, 1)
+    r = torch.sigmoid(ir + hr)
+    z = torch.sigmoid(iz + hz)
+    n = torch.tanh(in_ + r * hn)
+    return (1 - z) * n + z * h
+
+
+def check_cell_formulas():
+    """lstm_cell and gru_cell are PyTorch's own cells (torch.lstm_cell / torch.gru_cell) once the
+    gates are computed from weights: checked in float64 on random data before any fixture uses them."""
+    g = torch.Generator().manual_seed(0)
+    b, n_in, h = 3, 4, 5
+    x, hx, cx = (torch.randn(b, k, generator=g, dtype=torch.float64) for k in (n_in, h, h))
+    for gates_n, cell in ((4, "lstm"), (3, "gru")):
+        w_ih = torch.randn(gates_n * h, n_in, generator=g, dtype=torch.float64)
+        w_hh = torch.randn(gates_n * h, h, generator=g, dtype=torch.float64)
+        b_ih = torch.randn(gates_n * h, generator=g, dtype=torch.float64)
+        b_hh = torch.randn(gates_n * h, generator=g, dtype=torch.float64)
+        gi = x @ w_ih.T + b_ih
+        gh = hx @ w_hh.T + b_hh
+        if cell == "lstm":
+            ours = lstm_cell(gi + gh, cx)
+            theirs = torch.lstm_cell(x, (hx, cx), w_ih, w_hh, b_ih, b_hh)
+        else:
+            ours = (gru_cell(gi, gh, hx),)
+            theirs = (torch.gru_cell(x, hx, w_ih, w_hh, b_ih, b_hh),)
+        for a, t in zip(ours, theirs):
+            assert torch.allclose(a, t, rtol=1e-12, atol=1e-12), f"{cell}_cell differs from torch.{cell}_cell"
+
+
 def op_list_goldens():
     """Every op of the list (test/golden/op-list.json, exported from test/op-info) on every sample."""
     with open(os.path.join(HERE, "op-list.json")) as f:
@@ -369,6 +409,7 @@ OTHER_GENERATORS = ["gen_nn_basic.py", "gen_nn_conv_loss.py", "gen_nn_attention.
 if __name__ == "__main__":
     import runpy
 
+    check_cell_formulas()
     op_list_goldens()
     here = os.path.dirname(os.path.abspath(__file__))
     for script in OTHER_GENERATORS:

@@ -6,6 +6,7 @@ import { LINALG } from "./linalg.js";
 import { MOVEMENT } from "./movement.js";
 import type { Family, OpInfo } from "./op-info.js";
 import { REDUCE } from "./reduce.js";
+import { RNN } from "./rnn.js";
 import { float64Twin, type Sample } from "./sample.js";
 
 /**
@@ -21,6 +22,7 @@ export const OP_LIST: readonly OpInfo[] = [
   ...INDEXING,
   ...CONV,
   ...CREATION,
+  ...RNN,
 ];
 
 export const FAMILIES: readonly Family[] = [
@@ -31,6 +33,7 @@ export const FAMILIES: readonly Family[] = [
   "indexing",
   "conv",
   "creation",
+  "rnn",
 ];
 
 /** How many of an op's samples get a float64 twin (PyTorch computes those in float64). */

@@ -14,7 +14,7 @@ import type { Sample } from "./sample.js";
 
 /** The op families; each is one golden fixture file, `test/golden/<family>.json`. */
 export type Family =
-  "elementwise" | "reduce" | "linalg" | "movement" | "indexing" | "conv" | "creation";
+  "elementwise" | "reduce" | "linalg" | "movement" | "indexing" | "conv" | "creation" | "rnn";
 
 export type Pair = number | [number, number];
 

@@ -11,6 +11,7 @@ import { conv2dGradInputKernel, conv2dGradWeightKernel, conv2dKernel } from "./c
 import { matmulKernel } from "./matmul.js";
 import { maxPool2dKernel } from "./pool.js";
 import { reduceKernel, scanKernel } from "./reduce.js";
+import { rnnCellBackwardKernel, rnnCellKernel } from "./rnn.js";
 
 const select = (c: number, a: number, b: number) => (c ? a : b);
 
@@ -40,6 +41,8 @@ const kernels = {
   fill: fillKernel,
   optimStep: optimStepKernel,
   check: checkKernel,
+  rnnCell: rnnCellKernel,
+  rnnCellBackward: rnnCellBackwardKernel,
 } satisfies KernelTable;
 
 export const cpuBackend: Backend = {

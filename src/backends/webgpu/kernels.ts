@@ -10,6 +10,7 @@ import { optimStepKernel } from "./optim.js";
 import { maxPool2dKernel } from "./pool.js";
 import { randomKernel } from "./random.js";
 import { reduceKernel } from "./reduce.js";
+import { rnnCellBackwardKernel, rnnCellKernel } from "./rnn.js";
 import { scanKernel } from "./scan.js";
 
 /**
@@ -50,6 +51,8 @@ export function webgpuKernels(
     scatter: (args) => scatterKernel(host, args),
     optimStep: (args) => optimStepKernel(host, args),
     check: (args) => checkKernel(host, args),
+    rnnCell: (args) => rnnCellKernel(host, args),
+    rnnCellBackward: (args) => rnnCellBackwardKernel(host, args),
   };
 }
 
