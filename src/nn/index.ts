@@ -78,3 +78,18 @@ export { Dropout, Dropout2d, type DropoutOptions } from "./layers/dropout.js";
 export { Embedding, type EmbeddingOptions } from "./layers/embedding.js";
 export { Sequential, ModuleList, ModuleDict, type FactoryOptions } from "./layers/container.js";
 export * as init from "./init.js";
+export {
+  RNN,
+  LSTM,
+  GRU,
+  type RNNBaseOptions,
+  type RNNOptions,
+  type LSTMOptions,
+} from "./layers/rnn.js";
+export {
+  RNNCell,
+  LSTMCell,
+  GRUCell,
+  type RNNCellOptions,
+  type RNNCellModuleOptions,
+} from "./layers/rnn-cell.js";
