@@ -144,25 +144,27 @@ abstract class RecurrentModule extends RNNBase {
     const layers = this.numLayers * this.numDirections;
     const widths = [this.realHiddenSize, this.hiddenSize];
     const names = this.mode === "LSTM" ? ["h0", "c0"] : ["h0"];
-    const out: Tensor[] = [];
+    // every given state is checked before any is made, so that a refusal leaks nothing
     for (const [i, name] of names.entries()) {
-      const expected = [layers, batch, widths[i]!];
       const given = hx[i];
-      if (given === undefined) {
-        out.push(zeros(expected, { dtype: x.dtype, device: x.device }));
-        continue;
-      }
+      if (given === undefined) continue;
       assertTensor(given, op);
-      const want = unbatched ? [layers, widths[i]!] : expected;
+      const want = unbatched ? [layers, widths[i]!] : [layers, batch, widths[i]!];
       if (given.ndim !== want.length || given.shape.some((s, j) => s !== want[j]))
         throw new ShapeError(
           op,
           `expected ${name} of shape ${fmtShape(want)} (numLayers * numDirections, ${unbatched ? "" : "batch, "}${i === 0 && this.projSize ? "projSize" : "hidden"}), got ${fmtShape(given.shape)}`,
         );
-      if (unbatched) out.push(given.unsqueeze(1));
-      else if (packed?.sortedIndices) out.push(indexSelect(given, 1, packed.sortedIndices));
-      else out.push(given);
     }
+    const out = names.map((_, i) => {
+      const given = hx[i];
+      if (given === undefined)
+        return zeros([layers, batch, widths[i]!], { dtype: x.dtype, device: x.device });
+      if (unbatched) return given.unsqueeze(1);
+      // PyTorch's order: the states follow the sequences into the sorted (packed) order
+      if (packed?.sortedIndices) return indexSelect(given, 1, packed.sortedIndices);
+      return given;
+    });
     return [out[0]!, out[1] ?? null];
   }
 }
