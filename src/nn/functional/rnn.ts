@@ -6,8 +6,8 @@ import { gruGates, lstmGates } from "./rnn-gates.js";
 /**
  * The recurrence of `nn.RNN`, `nn.LSTM` and `nn.GRU` (and one step of their cells), as composites
  * of existing ops, in cuDNN's recipe: the input projection `x·W_ihᵀ + b_ih` of every time step is
- * one matmul per layer and direction, and each step runs only `h·W_hhᵀ + b_hh` and the gate math
- * (`rnn-gates.ts`).
+ * one matmul per layer and direction, and each step runs only `h·W_hhᵀ` (plus `b_hh` for GRU;
+ * the other modes fold it into the projection) and the gate math (`rnn-gates.ts`).
  *
  * A sequence is walked in the packed layout (PyTorch's `PackedSequence`): time-major rows
  * `(N, *)` with `batchSizes[t]` rows at step `t`, sorted by decreasing length, so that the rows
@@ -47,6 +47,16 @@ function affine(x: Tensor, w: Tensor, b: Tensor | null): Tensor {
   });
 }
 
+/** What one step reads besides its input projection: the weights already transposed. */
+export interface StepWeights {
+  /** `W_hhᵀ`, `(Hout, G*H)` (a view). */
+  wHhT: Tensor;
+  /** `b_hh`, or null (absent, or already folded into the input projection). */
+  bHh: Tensor | null;
+  /** `W_hrᵀ`, `(H, projSize)`, or null. */
+  wHrT: Tensor | null;
+}
+
 /**
  * One recurrent step from the input projection `gi = x·W_ihᵀ + b_ih`: returns `[h', c']` (c' null
  * except for LSTM).
@@ -58,14 +68,15 @@ export function recurrentStep(
   gi: Tensor,
   h: Tensor,
   c: Tensor | null,
-  w: Pick<DirectionWeights, "wHh" | "bHh" | "wHr">,
+  w: StepWeights,
 ): [Tensor, Tensor | null] {
   return tidy((): [Tensor, Tensor | null] => {
-    const gh = affine(h, w.wHh, w.bHh);
+    const hw = h.matmul(w.wHhT);
+    const gh = w.bHh ? hw.add(w.bHh) : hw;
     switch (mode) {
       case "LSTM": {
         const [h1, c1] = lstmGates(gi.add(gh), c!);
-        return [w.wHr ? h1.matmul(w.wHr.t()) : h1, c1];
+        return [w.wHrT ? h1.matmul(w.wHrT) : h1, c1];
       }
       case "GRU":
         return [gruGates(gi, gh, h), null];
@@ -114,8 +125,16 @@ export function recurrentDirection(
       offsets.push(total);
       total += bs;
     }
+    // NOTE: but for GRU (whose b_hn sits inside the reset product) both biases only ever add to
+    // the gates, so they are added once, to the input projection, instead of at every step.
+    const fold = mode !== "GRU" && w.bIh !== null && w.bHh !== null;
     // the input projection of every step at once: one (N, in) x (in, G*H) matmul
-    const gi = affine(x, w.wIh, w.bIh);
+    const gi = affine(x, w.wIh, fold ? w.bIh!.add(w.bHh!) : w.bIh);
+    const stepW: StepWeights = {
+      wHhT: w.wHh.t(),
+      bHh: fold ? null : w.bHh,
+      wHrT: w.wHr ? w.wHr.t() : null,
+    };
     const outs: Tensor[] = new Array<Tensor>(steps);
     if (!reverse) {
       let h = h0;
@@ -133,7 +152,7 @@ export function recurrentDirection(
             c = c.narrow(0, 0, bs);
           }
         }
-        [h, c] = recurrentStep(mode, gi.narrow(0, offsets[t]!, bs), h, c, w);
+        [h, c] = recurrentStep(mode, gi.narrow(0, offsets[t]!, bs), h, c, stepW);
         outs[t] = h;
       }
       // the last pieces cut off are the first rows of the batch
@@ -152,7 +171,7 @@ export function recurrentDirection(
         h = cat([h, h0.narrow(0, rows, bs - rows)], 0);
         if (c) c = cat([c, c0!.narrow(0, rows, bs - rows)], 0);
       }
-      [h, c] = recurrentStep(mode, gi.narrow(0, offsets[t]!, bs), h, c, w);
+      [h, c] = recurrentStep(mode, gi.narrow(0, offsets[t]!, bs), h, c, stepW);
       outs[t] = h;
     }
     return { output: cat(outs, 0), hN: h, cN: c };

@@ -107,7 +107,7 @@ abstract class RNNCellBase extends Module {
         this.bias_ih ? gi.add(this.bias_ih) : gi,
         init(0),
         this.mode === "LSTM" ? init(1) : null,
-        { wHh: this.weight_hh, bHh: this.bias_hh, wHr: null },
+        { wHhT: this.weight_hh.t(), bHh: this.bias_hh, wHrT: null },
       );
       return unbatched ? [h.squeeze(0), c ? c.squeeze(0) : null] : [h, c];
     });
