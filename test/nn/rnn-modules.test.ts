@@ -142,6 +142,41 @@ describe("recurrent modules: shapes, modes and memory", () => {
   });
 });
 
+describe("recurrent modules: a training loop", () => {
+  withLeakCheck();
+
+  it("an LSTM classifier learns with Adam, holding a constant number of live tensors per step", async () => {
+    torch.manualSeed(0);
+    const lstm = new nn.LSTM(3, 8, { numLayers: 2, batchFirst: true });
+    const fc = new nn.Linear(8, 2);
+    const params = [...lstm.parameters(), ...fc.parameters()];
+    const opt = new torch.optim.Adam(params, { lr: 0.05 });
+    const x = torch.randn([8, 5, 3]);
+    // the class is the sign of the first feature's sum over time: learnable from the sequence
+    const y = torch.tidy(() => x.index(":", ":", 0).sum(1).gt(0).toType("int32"));
+    const live: number[] = [];
+    const losses: number[] = [];
+    for (let step = 0; step < 30; step++) {
+      opt.zeroGrad();
+      const loss = torch.tidy(() => {
+        const [out] = lstm.forward(x);
+        return nn.functional.crossEntropy(fc.forward(out.index(":", -1, ":")), y);
+      });
+      loss.backward();
+      opt.step();
+      losses.push(await loss.item());
+      loss.dispose();
+      live.push(torch.memory().numTensors);
+    }
+    expect(new Set(live.slice(1)).size, `live tensors per step: ${live.join(", ")}`).toBe(1);
+    expect(losses[29]!).toBeLessThan(losses[0]! * 0.5);
+    opt.dispose();
+    for (const t of [x, y]) t.dispose();
+    lstm.dispose();
+    fc.dispose();
+  });
+});
+
 describe("recurrent modules: errors", () => {
   withLeakCheck();
 
