@@ -101,3 +101,18 @@ export {
   type TransformerOptions,
   type TransformerForwardOptions,
 } from "./layers/transformer.js";
+export {
+  RNN,
+  LSTM,
+  GRU,
+  type RNNBaseOptions,
+  type RNNOptions,
+  type LSTMOptions,
+} from "./layers/rnn.js";
+export {
+  RNNCell,
+  LSTMCell,
+  GRUCell,
+  type RNNCellOptions,
+  type RNNCellModuleOptions,
+} from "./layers/rnn-cell.js";

@@ -7,8 +7,10 @@ import { zeros } from "../tensor/creation.js";
 import { cat, stack } from "../ops/movement.js";
 
 /**
- * `torch.nn.utils`: gradient clipping and flattening parameters to one vector.
+ * `torch.nn.utils`: gradient clipping and flattening parameters to one vector; `rnn` holds the
+ * variable-length sequence helpers (`nn.utils.rnn.packPaddedSequence`, ...).
  */
+export * as rnn from "./utils/rnn.js";
 
 function paramList(parameters: Tensor | Iterable<Tensor>, op: string): Tensor[] {
   const list = parameters instanceof Tensor ? [parameters] : [...parameters];

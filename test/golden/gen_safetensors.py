@@ -19,7 +19,7 @@ U64 I64 F64 F32 U32 I32 BF16 F16 U16 I16 I8 U8 BOOL), then by name (byte order o
 Usage:
 
     /usr/bin/python3 test/golden/gen_safetensors.py && npx prettier --write test/golden/safetensors
-        writes test/golden/safetensors/{mlp,dtypes}.safetensors and {mlp,dtypes}.json, and
+        writes test/golden/safetensors/{mlp,dtypes,lstm}.safetensors and {mlp,dtypes,lstm}.json, and
         roundtrip.safetensors (webtorch's dtypes only, awkward names: it must save back identical).
         The output is deterministic; prettier only re-wraps the JSON (format:check covers it).
 
@@ -267,6 +267,33 @@ def gen_roundtrip():
     write("roundtrip.safetensors", tensors, metadata={"format": "pt", "note": "ü \"quoted\""})
 
 
+def gen_lstm():
+    """A recurrent model's state dict as PyTorch saves it: a 2-layer bidirectional LSTM with a
+    projection (every kind of key: weight_ih/hh, bias_ih/hh, weight_hr, _reverse), and its output
+    on a fixed batch-first input. webtorch must load it into nn.LSTM unchanged, give the same output
+    and save back the very same bytes."""
+    torch.manual_seed(3)
+    model = nn.LSTM(4, 6, num_layers=2, bidirectional=True, proj_size=3, batch_first=True)
+    sd = model.state_dict()
+    write("lstm.safetensors", dict(sd))
+    x = torch.randn(2, 5, 4, generator=torch.Generator().manual_seed(4))
+    with torch.no_grad():
+        out, (hn, cn) = model(x)
+    as_json = lambda t: {"shape": list(t.shape), "data": t.flatten().tolist()}  # noqa: E731
+    fixture = {
+        "torch_version": torch.__version__,
+        "model": "nn.LSTM(4, 6, num_layers=2, bidirectional=True, proj_size=3, batch_first=True)",
+        "keys": list(sd.keys()),
+        "input": as_json(x),
+        "output": as_json(out),
+        "hn": as_json(hn),
+        "cn": as_json(cn),
+    }
+    with open(os.path.join(OUT, "lstm.json"), "w") as f:
+        json.dump(fixture, f, indent=1)
+        f.write("\n")
+
+
 def check(path):
     with open(path, "rb") as f:
         blob = f.read()
@@ -310,7 +337,8 @@ def main():
     gen_mlp()
     gen_dtypes()
     gen_roundtrip()
-    print(f"wrote {OUT}/{{mlp,dtypes}}.{{safetensors,json}} and roundtrip.safetensors (torch {torch.__version__})")
+    gen_lstm()
+    print(f"wrote {OUT}/{{mlp,dtypes,lstm}}.{{safetensors,json}} and roundtrip.safetensors (torch {torch.__version__})")
 
 
 if __name__ == "__main__":

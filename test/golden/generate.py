@@ -403,7 +403,14 @@ def op_list_goldens():
 
 
 # The other families' generators: each writes its own fixture when run as a script.
-OTHER_GENERATORS = ["gen_nn_basic.py", "gen_nn_conv_loss.py", "gen_nn_attention.py", "gen_optim.py", "gen_safetensors.py"]
+OTHER_GENERATORS = [
+    "gen_nn_basic.py",
+    "gen_nn_conv_loss.py",
+    "gen_nn_attention.py",
+    "gen_nn_rnn.py",
+    "gen_optim.py",
+    "gen_safetensors.py",
+]
 
 
 if __name__ == "__main__":
