@@ -7,11 +7,15 @@ import * as torch from "../src/index.js";
 import { applyLayout, baseTensor } from "../test/golden/fixtures.js";
 import { OP_LIST } from "../test/op-info/index.js";
 import { fuzzCalls, namesOp, runFuzzCall, tally } from "../test/util/fuzz.js";
+import { nnFuzzCalls } from "../test/util/fuzz-nn.js";
 
 const all = process.argv.includes("--all");
-const calls = fuzzCalls(OP_LIST, {
-  inputs: (s, own) => s.inputs.map((i) => own(applyLayout(own(baseTensor(s, i)), i.layout))),
-});
+const calls = [
+  ...fuzzCalls(OP_LIST, {
+    inputs: (s, own) => s.inputs.map((i) => own(applyLayout(own(baseTensor(s, i)), i.layout))),
+  }),
+  ...nnFuzzCalls(torch),
+];
 const results = calls.map((c) => runFuzzCall(torch, c));
 for (const r of results) {
   const good = r.outcome === "typed" && namesOp(r.call.op, r.message) && !r.leaked && !r.changed;

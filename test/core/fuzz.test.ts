@@ -1,5 +1,6 @@
 /**
- * The misuse fuzzer over the whole op list (test/util/fuzz.ts, issue 9): every bad call is a
+ * The misuse fuzzer over the whole op list, nn, nn.functional and optim (test/util/fuzz.ts and
+ * fuzz-nn.ts, issue 9): every bad call is a
  * typed webtorch error whose message starts with the op's name, leaks nothing and changes no
  * input. `npm run fuzz` prints the tally and any call that falls short.
  */
@@ -9,15 +10,17 @@ import * as torch from "../../src/index.js";
 import { applyLayout, baseTensor } from "../golden/fixtures.js";
 import { OP_LIST } from "../op-info/index.js";
 import { fuzzCalls, namesOp, runFuzzCall, tally } from "../util/fuzz.js";
+import { nnFuzzCalls } from "../util/fuzz-nn.js";
 
-const calls = fuzzCalls(OP_LIST, {
+const opCalls = fuzzCalls(OP_LIST, {
   inputs: (s, own) => s.inputs.map((i) => own(applyLayout(own(baseTensor(s, i)), i.layout))),
 });
+const calls = [...opCalls, ...nnFuzzCalls(torch)];
 
 describe("misuse fuzzer", () => {
-  it("covers every op of the list with over a thousand bad calls", () => {
-    expect(new Set(calls.map((c) => c.op.name)).size).toBe(OP_LIST.length);
-    expect(calls.length).toBeGreaterThan(1500);
+  it("covers every op of the list, and nn, nn.functional and optim", () => {
+    expect(new Set(opCalls.map((c) => c.op.name)).size).toBe(OP_LIST.length);
+    expect(calls.length).toBeGreaterThan(2500);
   });
 
   it("every bad call is a typed error naming the op, leaks nothing and changes no input", () => {

@@ -63,6 +63,8 @@ export const RNN: OpInfo[] = [
   }),
   op({
     name: "lstmCellComposite", // internal: the fused cell's oracle, checked against PyTorch too
+    // its errors are the fused op's (it checks the same arguments as "lstmCell")
+    aliases: ["lstmCell"],
     family: "rnn",
     call: ([gates, c]) => lstmCellComposite(gates!, c!),
     torch: "lambda xs, kw: lstm_cell(xs[0], xs[1])",
@@ -77,6 +79,7 @@ export const RNN: OpInfo[] = [
   }),
   op({
     name: "gruCellComposite", // internal: the fused cell's oracle, checked against PyTorch too
+    aliases: ["gruCell"],
     family: "rnn",
     call: ([gi, gh, h]) => gruCellComposite(gi!, gh!, h!),
     torch: "lambda xs, kw: gru_cell(xs[0], xs[1], xs[2])",

@@ -19,14 +19,22 @@ import type { Sample } from "../op-info/sample.js";
 
 type TorchModule = typeof Torch;
 
+/** What a bad call targets: an op of the list, or a function or module of `nn` by its name. */
+export type FuzzTarget = Pick<OpInfo, "name" | "aliases" | "inplace">;
+
 /** One bad call: which op, what was wrong, its inputs, and the call with one thing broken. */
 export interface FuzzCall {
-  readonly op: OpInfo;
+  readonly op: FuzzTarget;
   readonly what: string;
   /** Makes the call's valid inputs, each registered with `own`. */
   readonly inputs: (own: <T extends Tensor>(t: T) => T) => Tensor[];
   /** Breaks one thing and calls the op on `ins`. */
   readonly call: (ins: Tensor[], own: <T extends Tensor>(t: T) => T) => unknown;
+  /**
+   * Whether the call returns tensors (ops; the default) or something else (a module, an
+   * optimizer): a call of the first kind that returns no Tensor never reached webtorch.
+   */
+  readonly returnsTensor?: boolean;
 }
 
 export type Outcome = "typed" | "raw" | "silent" | "n/a";
@@ -42,7 +50,7 @@ export interface FuzzResult {
 }
 
 /** Values that are never a Tensor (numbers and booleans are left out: many slots take scalars). */
-const NOT_TENSORS: readonly [string, () => unknown][] = [
+export const NOT_TENSORS: readonly [string, () => unknown][] = [
   ["undefined", () => undefined],
   ["null", () => null],
   ["a string", () => "abc"],
@@ -140,7 +148,8 @@ export function fuzzCalls(ops: readonly OpInfo[], b: FuzzBuilders): FuzzCall[] {
       }
       for (let k = 0; k < 3; k++) {
         const v = garbage[g++ % garbage.length];
-        withSlot(slot, `random ${describe(v)}`, () => v);
+        if (!(v == null && op.optional?.includes(slot)))
+          withSlot(slot, `random ${describe(v)}`, () => v);
       }
       withSlot(slot, "a disposed tensor", (t, own) => {
         const d = own(own(t.detach()).clone());
@@ -190,7 +199,7 @@ function thrownByTestCode(e: unknown): boolean {
 }
 
 /** Whether `message` starts by naming `op` (its name, an alias or its in-place method). */
-export function namesOp(op: OpInfo, message: string): boolean {
+export function namesOp(op: FuzzTarget, message: string): boolean {
   const head = /^([^:]+):/.exec(message)?.[1] ?? "";
   const names = [op.name, ...(op.aliases ?? []), op.inplace?.method].filter(Boolean) as string[];
   return names.some((n) => head === n || head.startsWith(`${n}(`));
@@ -213,17 +222,26 @@ export function runFuzzCall(torch: TorchModule, call: FuzzCall): FuzzResult {
     );
     for (const r of outs) own(r);
     // no Tensor came back: the call never reached webtorch (a String method on a string input)
-    if (outs.length === 0) outcome = "n/a";
+    if (outs.length === 0 && call.returnsTensor !== false) outcome = "n/a";
+    disposeObject(result);
   } catch (e) {
     message = e instanceof Error ? e.message : String(e);
     if (e instanceof torch.TensorError) outcome = "typed";
     else outcome = thrownByTestCode(e) ? "n/a" : "raw";
     // a failed call changes nothing: every input holds what it held (NaN equal to NaN)
-    changed = ins.some((t, k) => !Object.is(String(Array.from(t.dataSync())), String(values[k])));
+    changed = ins.some(
+      (t, k) => t.isDisposed || String(Array.from(t.dataSync())) !== String(values[k]),
+    );
   }
   for (const t of made) t.dispose();
   const leaked = torch.memory().numTensors - before;
   return { call, outcome, message, leaked: Math.max(0, leaked), changed };
+}
+
+/** Disposes a module or optimizer a call made (anything with `Symbol.dispose`). */
+export function disposeObject(v: unknown): void {
+  const d = (v as { [Symbol.dispose]?: () => void } | null)?.[Symbol.dispose];
+  if (typeof d === "function") d.call(v);
 }
 
 /** The tally the closing note reports. */

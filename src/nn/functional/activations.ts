@@ -1,6 +1,8 @@
 import { ShapeError, ValueError } from "../../core/errors.js";
 import { fmtShape } from "../../core/shape.js";
 import { tidy } from "../../core/memory.js";
+import { checkOptions } from "../../core/options.js";
+import { backendOf, composite } from "../../ops/dispatch.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import {
   clamp,
@@ -23,6 +25,9 @@ import {
  * input is clamped first, so that the branch `where` does not take has a finite gradient
  * (0 * inf would be NaN).
  */
+
+/** The options of the activations whose only option is PyTorch's `inplace`. */
+const INPLACE = { inplace: "boolean" } as const;
 
 /**
  * An activation's single hyper-parameter given either as a number or in its options object
@@ -65,7 +70,7 @@ export function leakyRelu(
   negativeSlope: number | { negativeSlope?: number; inplace?: boolean } = 0.01,
 ): Tensor {
   const slope = numberOr(negativeSlope, "negativeSlope", 0.01);
-  const out = tidy(() => where(gt(x, 0), x, mul(x, slope)));
+  const out = composite("leakyRelu", [x], () => where(gt(x, 0), x, mul(x, slope)));
   return typeof negativeSlope === "object" && negativeSlope.inplace ? writeInto(x, out) : out;
 }
 
@@ -81,7 +86,7 @@ export function leakyRelu(
 export function elu(x: Tensor, alpha: number | { alpha?: number; inplace?: boolean } = 1): Tensor {
   const a = numberOr(alpha, "alpha", 1);
   // NOTE: expm1 of min(x, 0): the positive side would overflow to inf and its (masked) gradient to NaN.
-  const out = tidy(() => where(gt(x, 0), x, mul(expm1(clamp(x, null, 0)), a)));
+  const out = composite("elu", [x], () => where(gt(x, 0), x, mul(expm1(clamp(x, null, 0)), a)));
   return typeof alpha === "object" && alpha.inplace ? writeInto(x, out) : out;
 }
 
@@ -105,13 +110,14 @@ const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
  * F.gelu(x); F.gelu(x, { approximate: "tanh" });
  */
 export function gelu(x: Tensor, options: GeluOptions = {}): Tensor {
+  checkOptions("gelu", options, { approximate: "string" }, { argument: 2 });
   const approximate = options.approximate ?? "none";
   if (approximate !== "none" && approximate !== "tanh")
     throw new ValueError(
       "gelu",
       `approximate must be "none" or "tanh"; got ${JSON.stringify(approximate)}`,
     );
-  return tidy(() => {
+  return composite("gelu", [x], () => {
     if (approximate === "none") return mul(mul(x, 0.5), erf(mul(x, SQRT1_2)).add(1));
     const inner = mul(x.add(mul(x.pow(3), 0.044715)), SQRT_2_OVER_PI);
     return mul(mul(x, 0.5), tanh(inner).add(1));
@@ -127,7 +133,8 @@ export function gelu(x: Tensor, options: GeluOptions = {}): Tensor {
  * F.silu(x);
  */
 export function silu(x: Tensor, options: { inplace?: boolean } = {}): Tensor {
-  const out = tidy(() => mul(x, sigmoid(x)));
+  checkOptions("silu", options, INPLACE, { argument: 2 });
+  const out = composite("silu", [x], () => mul(x, sigmoid(x)));
   return options.inplace ? writeInto(x, out) : out;
 }
 
@@ -140,7 +147,8 @@ export function silu(x: Tensor, options: { inplace?: boolean } = {}): Tensor {
  * F.mish(x);
  */
 export function mish(x: Tensor, options: { inplace?: boolean } = {}): Tensor {
-  const out = tidy(() => mul(x, tanh(softplus(x))));
+  checkOptions("mish", options, INPLACE, { argument: 2 });
+  const out = composite("mish", [x], () => mul(x, tanh(softplus(x))));
   return options.inplace ? writeInto(x, out) : out;
 }
 
@@ -166,7 +174,8 @@ export interface SoftplusOptions {
 export function softplus(x: Tensor, options: SoftplusOptions = {}): Tensor {
   const beta = options.beta ?? 1;
   const threshold = options.threshold ?? 20;
-  return tidy(() => {
+  checkOptions("softplus", options, { beta: "number", threshold: "number" }, { argument: 2 });
+  return composite("softplus", [x], () => {
     const z = beta === 1 ? x : mul(x, beta);
     const pos = z.add(log1p(exp(clamp(z, 0, null).neg())));
     const neg = log1p(exp(clamp(z, null, 0)));
@@ -197,6 +206,12 @@ export interface HardtanhOptions {
  * F.hardtanh(x, { minVal: -2, maxVal: 2 });
  */
 export function hardtanh(x: Tensor, options: HardtanhOptions = {}): Tensor {
+  checkOptions(
+    "hardtanh",
+    options,
+    { minVal: "number", maxVal: "number", inplace: "boolean" },
+    { argument: 2 },
+  );
   const lo = options.minVal ?? -1;
   const hi = options.maxVal ?? 1;
   if (lo > hi)
@@ -204,7 +219,7 @@ export function hardtanh(x: Tensor, options: HardtanhOptions = {}): Tensor {
       "hardtanh",
       `minVal cannot be greater than maxVal; got minVal ${lo}, maxVal ${hi}`,
     );
-  const out = tidy(() => where(le(x, lo), lo, where(ge(x, hi), hi, x)));
+  const out = composite("hardtanh", [x], () => where(le(x, lo), lo, where(ge(x, hi), hi, x)));
   return options.inplace ? writeInto(x, out) : out;
 }
 
@@ -219,6 +234,7 @@ export function hardtanh(x: Tensor, options: HardtanhOptions = {}): Tensor {
  * F.prelu(x, torch.full([1], 0.25));
  */
 export function prelu(x: Tensor, weight: Tensor): Tensor {
+  backendOf("prelu", x, weight);
   const n = weight.numel();
   if (weight.ndim > 1)
     throw new ShapeError(

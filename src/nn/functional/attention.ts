@@ -1,6 +1,7 @@
 import { DTypeError, ShapeError, ValueError } from "../../core/errors.js";
 import { tidy } from "../../core/memory.js";
 import { checkOptions, checkTensorArg } from "../../core/options.js";
+import { backendOf } from "../../ops/dispatch.js";
 import { broadcastShapes, fmtShape, shapesEqual } from "../../core/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { full } from "../../tensor/creation.js";
@@ -113,6 +114,7 @@ export function scaledDotProductAttention(
   checkTensorArg(OP, query, "query");
   checkTensorArg(OP, key, "key");
   checkTensorArg(OP, value, "value");
+  backendOf(OP, query, key, value);
   checkFloat(query, "query");
   checkFloat(key, "key");
   checkFloat(value, "value");

@@ -3,6 +3,7 @@ import { DTypeError, ShapeError, ValueError } from "../../core/errors.js";
 import { tidy } from "../../core/memory.js";
 import { fmtShape, shapesEqual } from "../../core/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
+import { backendOf } from "../../ops/dispatch.js";
 import { ne, where } from "../../ops/elementwise.js";
 import { logSoftmax } from "../../ops/softmax.js";
 import { gatherInRange } from "../../ops/indexing.js";
@@ -119,6 +120,7 @@ export function crossEntropy(
   options: CrossEntropyOptions = {},
 ): Tensor {
   const op = "crossEntropy";
+  backendOf(op, input, target);
   const reduction = options.reduction ?? "mean";
   const ignoreIndex = options.ignoreIndex ?? -100;
   const eps = options.labelSmoothing ?? 0;
@@ -192,6 +194,7 @@ export function crossEntropy(
  */
 export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions = {}): Tensor {
   const op = "nllLoss";
+  backendOf(op, input, target);
   const reduction = options.reduction ?? "mean";
   const ignoreIndex = options.ignoreIndex ?? -100;
   const weight = options.weight ?? null;

@@ -1,5 +1,7 @@
 import { DTypeError, ShapeError, ValueError } from "../../core/errors.js";
 import { tidy } from "../../core/memory.js";
+import { checkOptions } from "../../core/options.js";
+import { backendOf } from "../../ops/dispatch.js";
 import { fmtShape } from "../../core/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { rand } from "../../tensor/creation.js";
@@ -7,6 +9,8 @@ import { lt } from "../../ops/elementwise.js";
 import { writeInto } from "./activations.js";
 
 /** The options of `F.dropout` and `F.dropout2d`, with PyTorch's defaults. */
+const DROPOUT_OPTIONS = { p: "number", training: "boolean", inplace: "boolean" } as const;
+
 export interface DropoutOptions {
   /** The probability of zeroing an element (default 0.5). */
   p?: number;
@@ -65,6 +69,9 @@ function dropMask(
  * F.dropout(x, 0.2);
  */
 export function dropout(x: Tensor, options: DropoutOptions | number = {}): Tensor {
+  backendOf("dropout", x);
+  if (typeof options !== "number")
+    checkOptions("dropout", options, DROPOUT_OPTIONS, { argument: 2 });
   const o = typeof options === "number" ? { p: options } : options;
   const p = o.p ?? 0.5;
   checkDropoutP(p, "dropout");
@@ -83,6 +90,9 @@ export function dropout(x: Tensor, options: DropoutOptions | number = {}): Tenso
  * F.dropout2d(x, { p: 0.1, training: true });
  */
 export function dropout2d(x: Tensor, options: DropoutOptions | number = {}): Tensor {
+  backendOf("dropout2d", x);
+  if (typeof options !== "number")
+    checkOptions("dropout2d", options, DROPOUT_OPTIONS, { argument: 2 });
   const o = typeof options === "number" ? { p: options } : options;
   const p = o.p ?? 0.5;
   checkDropoutP(p, "dropout2d");

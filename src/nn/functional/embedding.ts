@@ -7,6 +7,7 @@ import type { Tensor } from "../../tensor/tensor.js";
 import { zeros } from "../../tensor/creation.js";
 import { eq, gt, where } from "../../ops/elementwise.js";
 import { checkValues } from "../../ops/value-checks.js";
+import { backendOf } from "../../ops/dispatch.js";
 
 /** The options of `F.embedding` (PyTorch's keyword arguments; none by default). */
 export interface EmbeddingOptions {
@@ -62,6 +63,7 @@ function checkIndices(input: Tensor, num: number, op: string): void {
  * F.embedding(torch.tensor([[1, 2], [0, 3]], { dtype: "int32" }), weight, { paddingIdx: 0 }).shape; // [2, 2, dim]
  */
 export function embedding(input: Tensor, weight: Tensor, options: EmbeddingOptions = {}): Tensor {
+  backendOf("embedding", input, weight);
   if (input.dtype !== "int32") throw indexDTypeError("embedding", "indices", input.dtype);
   if (weight.ndim !== 2)
     throw new ShapeError(

@@ -46,6 +46,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
  * F.bilinear(torch.randn([8, 5]), torch.randn([8, 6]), torch.randn([3, 5, 6])).shape; // [8, 3]
  */
 export function bilinear(x1: Tensor, x2: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  backendOf("bilinear", x1, x2, weight, ...(bias ? [bias] : []));
   if (weight.ndim !== 3)
     throw new ShapeError(
       "bilinear",

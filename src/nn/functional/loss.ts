@@ -378,6 +378,7 @@ export function cosineEmbeddingLoss(
   options: ReductionOptions & { margin?: number } = {},
 ): Tensor {
   const op = "cosineEmbeddingLoss";
+  backendOf(op, x1, x2, target);
   const reduction = options.reduction ?? "mean";
   const margin = options.margin ?? 0;
   checkReduction(op, reduction);

@@ -1,5 +1,7 @@
 import { ShapeError, ValueError } from "../../core/errors.js";
 import { tidy } from "../../core/memory.js";
+import { checkOptions } from "../../core/options.js";
+import { backendOf } from "../../ops/dispatch.js";
 import { fmtShape, numel } from "../../core/shape.js";
 import { noGrad } from "../../autograd/grad-mode.js";
 import type { Tensor } from "../../tensor/tensor.js";
@@ -9,6 +11,14 @@ import { sub } from "../../ops/elementwise.js";
  * Normalisation layers as composites: `(x - mean) * rsqrt(var + eps)`, then an optional affine
  * `* weight + bias`. The variance that normalises is the biased one (divide by N), as PyTorch's.
  */
+
+/** The options of layerNorm and groupNorm. */
+const NORM_OPTIONS = { weight: "tensor|null", bias: "tensor|null", eps: "number" } as const;
+
+/** The tensors among optional arguments (null and undefined are "not given"). */
+function present(...ts: (Tensor | null | undefined)[]): Tensor[] {
+  return ts.filter((t): t is Tensor => t != null);
+}
 
 export interface BatchNormOptions {
   /** Per-channel scale `(C)`; none by default. */
@@ -56,6 +66,19 @@ export function batchNorm(
   runningVar: Tensor | null,
   options: BatchNormOptions = {},
 ): Tensor {
+  checkOptions(
+    "batchNorm",
+    options,
+    {
+      weight: "tensor|null",
+      bias: "tensor|null",
+      training: "boolean",
+      momentum: "number|tensor",
+      eps: "number",
+    },
+    { argument: 4 },
+  );
+  backendOf("batchNorm", x, ...present(runningMean, runningVar, options.weight, options.bias));
   const training = options.training ?? false;
   const momentum = options.momentum ?? 0.1;
   const eps = options.eps ?? 1e-5;
@@ -134,6 +157,8 @@ export function layerNorm(
   normalizedShape: number | readonly number[],
   options: LayerNormOptions = {},
 ): Tensor {
+  checkOptions("layerNorm", options, NORM_OPTIONS, { argument: 3 });
+  backendOf("layerNorm", x, ...present(options.weight, options.bias));
   const ns = toShape(normalizedShape);
   const eps = options.eps ?? 1e-5;
   const k = ns.length;
@@ -188,6 +213,8 @@ export interface GroupNormOptions {
  * F.groupNorm(x, 4, { weight, bias });
  */
 export function groupNorm(x: Tensor, numGroups: number, options: GroupNormOptions = {}): Tensor {
+  checkOptions("groupNorm", options, NORM_OPTIONS, { argument: 3 });
+  backendOf("groupNorm", x, ...present(options.weight, options.bias));
   const eps = options.eps ?? 1e-5;
   if (x.ndim < 2)
     throw new ShapeError(

@@ -1,5 +1,5 @@
 import type { DeviceName } from "../../backends/backend.js";
-import { checkOptions } from "../../core/options.js";
+import { checkOptions, describeValue } from "../../core/options.js";
 import type { FloatDType } from "../../core/dtype.js";
 import { DTypeError, NotImplementedError, ShapeError, ValueError } from "../../core/errors.js";
 import { tidy } from "../../core/memory.js";
@@ -7,7 +7,7 @@ import { fmtShape } from "../../core/shape.js";
 import { noGrad } from "../../autograd/grad-mode.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { conv1d, conv2d, convTranspose2d } from "../../ops/conv.js";
-import { Module } from "../module.js";
+import { assertTensor, Module } from "../module.js";
 import { newParameter, type Parameter } from "../parameter.js";
 
 /**
@@ -79,9 +79,15 @@ function tupleOf(
   op: string,
   min: number,
 ): number[] {
-  const t = typeof v === "number" ? new Array<number>(n).fill(v) : [...v];
+  const t: number[] =
+    typeof v === "number"
+      ? new Array<number>(n).fill(v)
+      : Array.isArray(v)
+        ? [...(v as number[])]
+        : [];
   if (t.length !== n || t.some((x) => !Number.isInteger(x) || x < min)) {
-    const shown = typeof v === "number" ? String(v) : fmtShape(v);
+    const shown =
+      typeof v === "number" ? String(v) : Array.isArray(v) ? fmtShape(v) : describeValue(v);
     throw new ValueError(
       op,
       `${name} must be ${n === 1 ? "an integer" : `an integer or ${n} integers`} >= ${min}; got ${shown}`,
@@ -180,6 +186,7 @@ function checkInput(
   name: string,
   layout: string,
 ): void {
+  assertTensor(x, name);
   if (x.ndim !== spatial + 1 && x.ndim !== spatial + 2) {
     throw new ShapeError(
       name,
