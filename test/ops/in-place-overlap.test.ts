@@ -90,3 +90,46 @@ describe("copy_ and maskedFill values", () => {
     for (const t of [x, mask, v]) t.dispose();
   });
 });
+
+describe("in-place writes from a view of the target's own memory", () => {
+  withLeakCheck();
+
+  it("copy_ and add_ refuse a source that partly overlaps the target, as PyTorch", () => {
+    const a = torch.tensor([
+      [0, 1, 2],
+      [3, 4, 5],
+      [6, 7, 8],
+    ]);
+    const at = a.t();
+    const msg =
+      /^copy_: unsupported operation: some elements of the input tensor and the written-to tensor refer to a single memory location; clone\(\) the input first$/;
+    expect(() => a.copy_(at)).toThrow(msg);
+    expect(() => a.add_(at)).toThrow(/^add_: unsupported operation/);
+    const b = torch.arange(6);
+    const tail = b.index("1:");
+    const head = b.index(":-1");
+    expect(() => tail.copy_(head)).toThrow(msg);
+    expect(b.tolistSync()).toEqual([0, 1, 2, 3, 4, 5]);
+    for (const t of [a, at, b, tail, head]) t.dispose();
+  });
+
+  it("disjoint views of one storage and the same view are fine (PyTorch's values)", () => {
+    const c = torch.tensor([
+      [0, 1, 2],
+      [3, 4, 5],
+    ]);
+    const r0 = c.select(0, 0);
+    const r1 = c.select(0, 1);
+    r0.copy_(r1);
+    expect(c.tolistSync()).toEqual([
+      [3, 4, 5],
+      [3, 4, 5],
+    ]);
+    c.add_(c);
+    expect(c.tolistSync()).toEqual([
+      [6, 8, 10],
+      [6, 8, 10],
+    ]);
+    for (const t of [c, r0, r1]) t.dispose();
+  });
+});

@@ -1,7 +1,8 @@
 import { linearGradient, needsGrad, recordGradient } from "../../autograd/gradient.js";
 import { isFloat } from "../../core/dtype.js";
-import { DTypeError, ShapeError } from "../../core/errors.js";
+import { DTypeError, ShapeError, TensorError } from "../../core/errors.js";
 import { takeCounters } from "../../core/generator.js";
+import type { View } from "../../core/layout.js";
 import { fmtShape, shapesEqual, type Shape } from "../../core/shape.js";
 import type { Tensor, TensorOrScalar } from "../../tensor/tensor.js";
 import { sumTo } from "../broadcast.js";
@@ -64,6 +65,7 @@ export function binaryInPlace<T extends Tensor>(
   other: TensorOrScalar,
 ): T {
   self.checkInPlace(op);
+  if (typeof other === "object") checkNoPartialOverlap(op, self, other);
   const promoted = operandType(self, other);
   checkIntOperands(def, promoted, def.dtype(promoted, op), self, other);
   const direct =
@@ -87,13 +89,56 @@ export function binaryInPlace<T extends Tensor>(
 }
 
 /** Whether `other` reads self's storage through another layout (an in-place write would race). */
-function overlapsDifferently(self: Tensor, other: Tensor): boolean {
+function overlapsDifferently(self: View, other: View): boolean {
   if (other.storage !== self.storage) return false;
   return !(
     other.offset === self.offset &&
     shapesEqual(other.shape, self.shape) &&
     other.strides.every((s, i) => s === self.strides[i])
   );
+}
+
+/**
+ * As PyTorch's `assert_no_partial_overlap`: an input laid differently over some of the target's
+ * own memory (`x.copy_(x.t())`, `b[1:].copy_(b[:-1])`) would be read while being overwritten.
+ * Like PyTorch, only dense views (permutations of a contiguous block) whose memory ranges meet
+ * are refused; disjoint views of one storage (two rows) are fine, and so is the same view.
+ */
+function checkNoPartialOverlap(op: string, self: View, other: View): void {
+  if (!overlapsDifferently(self, other) || !isDense(self) || !isDense(other)) return;
+  const [a0, a1] = extent(self);
+  const [b0, b1] = extent(other);
+  if (a1 < b0 || b1 < a0) return;
+  throw new TensorError(
+    op,
+    "unsupported operation: some elements of the input tensor and the written-to tensor refer to a single memory location; clone() the input first",
+  );
+}
+
+/** The first and last storage element a view touches. */
+function extent(v: View): [number, number] {
+  let lo = v.offset;
+  let hi = v.offset;
+  v.shape.forEach((n, d) => {
+    const span = (n - 1) * v.strides[d]!;
+    if (span < 0) lo += span;
+    else hi += span;
+  });
+  return [lo, hi];
+}
+
+/** Whether a view covers a block of memory exactly once (a permutation of contiguous). */
+function isDense(v: View): boolean {
+  const dims = v.shape
+    .map((n, d) => [n, v.strides[d]!] as const)
+    .filter(([n]) => n !== 1)
+    .sort((x, y) => x[1] - y[1]);
+  let expected = 1;
+  for (const [n, stride] of dims) {
+    if (stride !== expected) return false;
+    expected *= n;
+  }
+  return true;
 }
 
 function broadcastsTo(shape: Shape, target: Shape): boolean {
@@ -129,6 +174,7 @@ export function copyInPlace<T extends Tensor>(self: T, src: Tensor): T {
       `the source's shape must broadcast to the target's; got source ${fmtShape(src.shape)} and target ${fmtShape(self.shape)}`,
     );
   }
+  checkNoPartialOverlap("copy_", self, src);
   runKernel(self.backend, "unary", { op: COPY, x: broadcastView(src, self.shape), out: self });
   self.storage.version++;
   if (needsGrad(src)) recordGradient(COPY_INTO, [src], [self], { srcShape: src.shape });
