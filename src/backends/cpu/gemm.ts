@@ -9,6 +9,7 @@
  * - A 4x3 register-tiled micro-kernel (inlined in the macro-kernel) multiplies one A sliver by
  *   one B sliver and adds the tile into `out`.
  * - Tiny problems and matrix-vector shapes skip packing (see gemmDirect).
+ * - Float32 products of some size go to the WebAssembly SIMD kernel instead (`wasm.ts`).
  *
  * Performance note for callers: V8 optimizes typed-array access assuming no ArrayBuffer in the
  * process has ever been detached (transferred to a worker, `ArrayBuffer.prototype.transfer`,
@@ -17,6 +18,8 @@
  *
  * @module
  */
+
+import { gemmWasm, useWasmGemm } from "./wasm.js";
 
 /** A float tensor's storage: float32 is the hot path, float64 is used for gradcheck. */
 export type FloatArray = Float32Array | Float64Array;
@@ -75,7 +78,11 @@ let rowAcc: Float64Array = new Float64Array(0);
  * `B[k,j] = b[bOff + k*bRs + j*bCs]` (any strides: transposed or sliced views work as is).
  *
  * `out` is written as a contiguous row-major M x N block and must not overlap `a` or `b`.
- * Accumulation is in float64; a float32 `out` is rounded once per KC-deep panel.
+ *
+ * Float32 products big enough to pay for it run on the WebAssembly SIMD kernel (`wasm.ts`),
+ * accumulating in float32 as PyTorch's BLAS does; the rest run on {@link gemmTs}, which
+ * accumulates in float64 and rounds a float32 `out` once per KC-deep panel. An all-float64 call
+ * always takes gemmTs.
  *
  * @example
  * // C (2x2) = A (2x3) @ B (3x2), all row-major
@@ -85,6 +92,23 @@ let rowAcc: Float64Array = new Float64Array(0);
  */
 // prettier-ignore
 export const gemm: Gemm = (
+  M, N, K, a, aOff, aRs, aCs, b, bOff, bRs, bCs, out, outOff, accumulate = false,
+) => {
+  if (M <= 0 || N <= 0) return;
+  if (
+    useWasmGemm(M, N, K, a, b, out) &&
+    gemmWasm(M, N, K, a, aOff, aRs, aCs, b, bOff, bRs, bCs, out, outOff, accumulate)
+  )
+    return;
+  gemmTs(M, N, K, a, aOff, aRs, aCs, b, bOff, bRs, bCs, out, outOff, accumulate);
+};
+
+/**
+ * The TypeScript kernel behind {@link gemm} (same contract), used for float64 work, small
+ * products, and whenever WebAssembly is off or missing. Accumulates in float64.
+ */
+// prettier-ignore
+export const gemmTs: Gemm = (
   M, N, K, a, aOff, aRs, aCs, b, bOff, bRs, bCs, out, outOff, accumulate = false,
 ) => {
   if (M <= 0 || N <= 0) return;

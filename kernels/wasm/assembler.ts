@@ -1,0 +1,281 @@
+/**
+ * A minimal WebAssembly binary emitter: enough to write SIMD kernels from TypeScript at run time,
+ * with no build step and nothing to install (the same bytes run in Node and in browsers).
+ *
+ * A module has one imported memory (`env.mem`), functions with i32/f32/v128 parameters and locals,
+ * and exports by name. Function bodies are written through {@link FuncBuilder}, one method per
+ * opcode (stack machine order: push the operands, then the op). Only the opcodes the kernels use
+ * are here; the encodings are those of the WebAssembly core spec 2.0 (SIMD: the 0xfd prefix) and
+ * of the relaxed-SIMD proposal (`f32x4.relaxed_madd`).
+ *
+ * @example
+ * const m = new ModuleBuilder();
+ * m.func("add", ["f32", "f32"], ["f32"], (f) => f.localGet(0).localGet(1).f32Add());
+ * const bytes = m.emit(); // WebAssembly.validate(bytes) === true
+ *
+ * @module
+ */
+
+/** A value type: 32-bit integer, 32-bit float or 128-bit vector. */
+export type ValType = "i32" | "f32" | "v128";
+
+const VALTYPE: Record<ValType, number> = { i32: 0x7f, f32: 0x7d, v128: 0x7b };
+
+/** Unsigned LEB128, the encoding of every count, index and offset in the binary format. */
+export function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (n !== 0);
+  return out;
+}
+
+/** Signed LEB128 (for `i32.const`). */
+export function sleb(n: number): number[] {
+  const out: number[] = [];
+  n |= 0;
+  for (;;) {
+    const byte = n & 0x7f;
+    n >>= 7;
+    const done = (n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0);
+    out.push(done ? byte : byte | 0x80);
+    if (done) return out;
+  }
+}
+
+/** A length-prefixed UTF-8 name. */
+function name(s: string): number[] {
+  const bytes = [...new TextEncoder().encode(s)];
+  return [...uleb(bytes.length), ...bytes];
+}
+
+/** A section: its id, then its byte length, then its contents. */
+function section(id: number, body: number[]): number[] {
+  return [id, ...uleb(body.length), ...body];
+}
+
+/** A vector (count-prefixed) of already encoded items. */
+function vec(items: number[][]): number[] {
+  return [...uleb(items.length), ...items.flat()];
+}
+
+const SIMD = 0xfd;
+
+/**
+ * One function's body. Parameters are locals 0..params-1; {@link local} declares more. Block and
+ * loop labels are relative depths, as in the text format (`br 0` is the innermost).
+ */
+export class FuncBuilder {
+  readonly code: number[] = [];
+  /** Declared locals past the parameters, in order. */
+  readonly locals: ValType[] = [];
+
+  constructor(readonly numParams: number) {}
+
+  /** Declares a local of type `t` and returns its index. */
+  local(t: ValType): number {
+    this.locals.push(t);
+    return this.numParams + this.locals.length - 1;
+  }
+
+  private op(...bytes: number[]): this {
+    for (const b of bytes) this.code.push(b);
+    return this;
+  }
+
+  /** A SIMD op: the 0xfd prefix, then the opcode as unsigned LEB128. */
+  private simd(opcode: number, ...imm: number[]): this {
+    return this.op(SIMD, ...uleb(opcode), ...imm);
+  }
+
+  /** A memory access immediate: log2 of the alignment, then the constant byte offset. */
+  private static memarg(alignLog2: number, offset: number): number[] {
+    return [...uleb(alignLog2), ...uleb(offset)];
+  }
+
+  // ---- control ----
+  /** `block` with no result; `br` to it jumps past its `end`. */
+  block(): this {
+    return this.op(0x02, 0x40);
+  }
+  /** `loop` with no result; `br` to it jumps back to its start. */
+  loop(): this {
+    return this.op(0x03, 0x40);
+  }
+  /** `if` with no result (pops an i32 condition). */
+  if(): this {
+    return this.op(0x04, 0x40);
+  }
+  else(): this {
+    return this.op(0x05);
+  }
+  end(): this {
+    return this.op(0x0b);
+  }
+  br(depth: number): this {
+    return this.op(0x0c, ...uleb(depth));
+  }
+  brIf(depth: number): this {
+    return this.op(0x0d, ...uleb(depth));
+  }
+  return(): this {
+    return this.op(0x0f);
+  }
+
+  // ---- locals ----
+  localGet(i: number): this {
+    return this.op(0x20, ...uleb(i));
+  }
+  localSet(i: number): this {
+    return this.op(0x21, ...uleb(i));
+  }
+  localTee(i: number): this {
+    return this.op(0x22, ...uleb(i));
+  }
+
+  // ---- i32 ----
+  i32Const(n: number): this {
+    return this.op(0x41, ...sleb(n));
+  }
+  i32Eqz(): this {
+    return this.op(0x45);
+  }
+  i32LtS(): this {
+    return this.op(0x48);
+  }
+  i32LtU(): this {
+    return this.op(0x49);
+  }
+  i32GtS(): this {
+    return this.op(0x4a);
+  }
+  i32GeS(): this {
+    return this.op(0x4e);
+  }
+  i32Add(): this {
+    return this.op(0x6a);
+  }
+  i32Sub(): this {
+    return this.op(0x6b);
+  }
+  i32Mul(): this {
+    return this.op(0x6c);
+  }
+  i32Shl(): this {
+    return this.op(0x74);
+  }
+  /** `select`: pops (a, b, cond) and pushes `cond ? a : b`. */
+  select(): this {
+    return this.op(0x1b);
+  }
+
+  // ---- f32 ----
+  f32Add(): this {
+    return this.op(0x92);
+  }
+  f32Mul(): this {
+    return this.op(0x94);
+  }
+
+  // ---- v128 (SIMD128) ----
+  /** `v128.load` from (popped address + offset), 16-byte alignment hint. */
+  v128Load(offset = 0): this {
+    return this.simd(0x00, ...FuncBuilder.memarg(4, offset));
+  }
+  /** `v128.load32_splat`: one f32 from memory, in all four lanes. */
+  v128Load32Splat(offset = 0): this {
+    return this.simd(0x09, ...FuncBuilder.memarg(2, offset));
+  }
+  /** `v128.store` (pops address, then value) to address + offset. */
+  v128Store(offset = 0): this {
+    return this.simd(0x0b, ...FuncBuilder.memarg(4, offset));
+  }
+  /** `v128.const` of four f32 lanes. */
+  v128ConstF32(lanes: readonly [number, number, number, number]): this {
+    const bytes = new Uint8Array(new Float32Array(lanes).buffer);
+    return this.simd(0x0c, ...bytes);
+  }
+  /** `i8x16.shuffle` of two popped vectors by 16 lane indices (0-15 first, 16-31 second). */
+  i8x16Shuffle(lanes: readonly number[]): this {
+    return this.simd(0x0d, ...lanes);
+  }
+  f32x4Splat(): this {
+    return this.simd(0x13);
+  }
+  f32x4Add(): this {
+    return this.simd(0xe4);
+  }
+  f32x4Mul(): this {
+    return this.simd(0xe6);
+  }
+  /** Relaxed SIMD: `a * b + c` (fused or not, the engine's choice). Pops a, b, c. */
+  f32x4RelaxedMadd(): this {
+    return this.simd(0x105);
+  }
+
+  /** The body as the code section wants it: locals (run-length grouped), code, `end`. */
+  encode(): number[] {
+    const groups: number[][] = [];
+    for (let i = 0; i < this.locals.length; ) {
+      let j = i;
+      while (j < this.locals.length && this.locals[j] === this.locals[i]) j++;
+      groups.push([...uleb(j - i), VALTYPE[this.locals[i]!]]);
+      i = j;
+    }
+    const body = [...vec(groups), ...this.code, 0x0b];
+    return [...uleb(body.length), ...body];
+  }
+}
+
+interface FuncDef {
+  name: string;
+  params: ValType[];
+  results: ValType[];
+  body: FuncBuilder;
+}
+
+/**
+ * A module: one imported linear memory (`env.mem`, at least `minPages` 64 KiB pages) and
+ * exported functions.
+ */
+export class ModuleBuilder {
+  private readonly funcs: FuncDef[] = [];
+
+  constructor(private readonly minPages = 1) {}
+
+  /** Adds an exported function; `build` writes its body (parameters are locals 0..). */
+  func(
+    fname: string,
+    params: ValType[],
+    results: ValType[],
+    build: (f: FuncBuilder) => void,
+  ): this {
+    const body = new FuncBuilder(params.length);
+    build(body);
+    this.funcs.push({ name: fname, params, results, body });
+    return this;
+  }
+
+  /** The module's binary encoding. */
+  emit(): Uint8Array<ArrayBuffer> {
+    const types = this.funcs.map((f) => [
+      0x60,
+      ...vec(f.params.map((t) => [VALTYPE[t]])),
+      ...vec(f.results.map((t) => [VALTYPE[t]])),
+    ]);
+    // memory import: kind 0x02, limits flag 0x00 (min only)
+    const imports = [[...name("env"), ...name("mem"), 0x02, 0x00, ...uleb(this.minPages)]];
+    const bytes = [
+      ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00], // "\0asm", version 1
+      ...section(1, vec(types)),
+      ...section(2, vec(imports)),
+      ...section(3, vec(this.funcs.map((_, i) => uleb(i)))),
+      ...section(7, vec(this.funcs.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]))),
+      ...section(10, vec(this.funcs.map((f) => f.body.encode()))),
+    ];
+    return new Uint8Array(bytes);
+  }
+}

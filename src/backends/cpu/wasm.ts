@@ -1,0 +1,258 @@
+/**
+ * The host of the WebAssembly SIMD kernels (kernels/wasm/): probes for support once, compiles
+ * the generated module, owns its memory, and runs float32 GEMM on it.
+ *
+ * Storage and wasm memory meet by copying: each call packs its operands straight from the
+ * tensors' typed arrays (any strides) into one `WebAssembly.Memory`, runs the kernel, and copies
+ * the result out. Packing is a pass over A and B that the kernel needs anyway, and the copy out is
+ * M x N, small next to the M x N x K multiply-adds of the products that come here (see
+ * {@link WASM_MIN_MACS}).
+ *
+ * NOTE: the memory is never grown with `Memory.grow`: growing detaches the old ArrayBuffer,
+ * and the first detach in a process permanently slows V8's typed-array code (see gemm.ts). When
+ * more room is needed, a new, larger memory and a new instance replace the old ones.
+ *
+ * Switched off (the TypeScript kernels run) by `WEBTORCH_WASM=0` in the environment or
+ * `torch.backends.wasm.enabled = false`; without WebAssembly SIMD support it is off, silently.
+ *
+ * @module
+ */
+import { gemmModule, type GemmKernelConfig } from "../../../kernels/wasm/gemm.js";
+import type { FloatArray } from "./gemm.js";
+
+/**
+ * The kernel: a 4 x 8 register tile (8 v128 accumulators, 2 of B, 4 of A: the 15 xmm registers
+ * V8 allocates on x64, with no spill; 5 x 8 and 6 x 8 spill and run slower), depth loop not
+ * unrolled by hand (TurboFan unrolls it 4x itself), 256-deep panels, 64-row blocks.
+ */
+const CONFIG: Omit<GemmKernelConfig, "relaxed"> = { mr: 4, nr: 8, ku: 1, kc: 256, mc: 64 };
+
+/**
+ * Products with fewer multiply-adds than this stay on the TypeScript gemm, where packing,
+ * the copy out and the call cost more than the faster kernel saves.
+ */
+export const WASM_MIN_MACS = 32 * 32 * 32;
+
+/** Bytes of wasm memory one call may use; bigger products are cut into row chunks. */
+const MEMORY_BUDGET = 256 * 2 ** 20;
+const PAGE = 65536;
+
+interface Instance {
+  readonly memory: WebAssembly.Memory;
+  readonly f32: Float32Array;
+  readonly gemm: (
+    aPtr: number,
+    bPtr: number,
+    cPtr: number,
+    Mp: number,
+    Np: number,
+    Kp: number,
+    mStart: number,
+    mEnd: number,
+  ) => void;
+}
+
+/** The compiled module, null when unsupported, undefined before the first probe. */
+let compiled: WebAssembly.Module | null | undefined;
+/** Whether the module uses relaxed-SIMD FMA. */
+let relaxedFma = false;
+let instance: Instance | null = null;
+/** The user's switch; undefined until set or read from the environment. */
+let enabledFlag: boolean | undefined;
+
+/** Compiles the kernel once; null when WebAssembly or SIMD128 is missing. */
+function module(): WebAssembly.Module | null {
+  if (compiled !== undefined) return compiled;
+  compiled = null;
+  if (typeof WebAssembly !== "object" || typeof WebAssembly.validate !== "function") return null;
+  try {
+    // NOTE: relaxed SIMD (browsers since Chrome 114; not Node 20 without a flag) gives FMA.
+    const relaxed = gemmModule({ ...CONFIG, relaxed: true });
+    const plain = gemmModule({ ...CONFIG, relaxed: false });
+    relaxedFma = WebAssembly.validate(relaxed);
+    const bytes = relaxedFma ? relaxed : plain;
+    if (relaxedFma || WebAssembly.validate(plain)) compiled = new WebAssembly.Module(bytes);
+  } catch {
+    compiled = null;
+  }
+  return compiled;
+}
+
+function envFlag(): boolean {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
+    ?.env;
+  const v = env?.WEBTORCH_WASM?.trim().toLowerCase();
+  return !(v === "0" || v === "false" || v === "off" || v === "no");
+}
+
+/**
+ * `torch.backends.wasm`: the switch for the CPU backend's WebAssembly SIMD kernels, as
+ * `torch.backends.mkldnn` is for PyTorch's.
+ *
+ * @example
+ * torch.backends.wasm.enabled = false; // the TypeScript kernels run from now on
+ * torch.backends.wasm.isAvailable();   // whether this runtime has WebAssembly SIMD
+ */
+export const wasm = {
+  /** Whether the CPU backend uses its WebAssembly kernels (default: on, unless `WEBTORCH_WASM=0`). */
+  get enabled(): boolean {
+    enabledFlag ??= envFlag();
+    return enabledFlag;
+  },
+  set enabled(on: boolean) {
+    enabledFlag = Boolean(on);
+  },
+  /** Whether this runtime can run the kernels (WebAssembly with SIMD128). */
+  isAvailable(): boolean {
+    return module() !== null;
+  },
+  /** Whether the GEMM kernel uses relaxed-SIMD fused multiply-add. */
+  usesRelaxedSimd(): boolean {
+    return module() !== null && relaxedFma;
+  },
+};
+
+/** An instance whose memory holds at least `bytes`; replaces a smaller one (never grows it). */
+function instanceFor(bytes: number): Instance | null {
+  const mod = module();
+  if (!mod) return null;
+  if (instance && instance.memory.buffer.byteLength >= bytes) return instance;
+  // NOTE: room for 1.5x the request, so that slowly growing sizes do not re-instantiate each call.
+  const pages = Math.ceil((bytes * 1.5) / PAGE);
+  const memory = new WebAssembly.Memory({ initial: pages });
+  const inst = new WebAssembly.Instance(mod, { env: { mem: memory } });
+  instance = {
+    memory,
+    f32: new Float32Array(memory.buffer),
+    gemm: inst.exports.gemm as Instance["gemm"],
+  };
+  return instance;
+}
+
+const roundUp = (x: number, m: number) => Math.ceil(x / m) * m;
+
+/**
+ * Whether {@link gemmWasm} should take this product: wasm on and available, float32 work (an
+ * all-float64 call is float64 work, e.g. gradcheck, and keeps the TypeScript kernel's double
+ * precision), and big enough to pay for packing and the copy out.
+ */
+export function useWasmGemm(
+  M: number,
+  N: number,
+  K: number,
+  a: FloatArray,
+  b: FloatArray,
+  out: FloatArray,
+): boolean {
+  if (M * N * K < WASM_MIN_MACS || M < CONFIG.mr || N < 4 || K === 0) return false;
+  if (a instanceof Float64Array && b instanceof Float64Array && out instanceof Float64Array)
+    return false;
+  return wasm.enabled && module() !== null;
+}
+
+/**
+ * `out[outOff + i*N + j] = (accumulate ? out[...] : 0) + sum_k A[i,k] * B[k,j]` in float32 on
+ * the wasm kernel, with the operands as {@link Gemm} takes them (any strides). Returns false,
+ * having done nothing, when no instance can be had (no support, or memory refused).
+ */
+// prettier-ignore
+export function gemmWasm(
+  M: number, N: number, K: number,
+  a: FloatArray, aOff: number, aRs: number, aCs: number,
+  b: FloatArray, bOff: number, bRs: number, bCs: number,
+  out: FloatArray, outOff: number, accumulate = false,
+): boolean {
+  const { mr, nr, ku } = CONFIG;
+  const Np = roundUp(N, nr);
+  const Kp = roundUp(K, ku);
+  const bBytes = 4 * Np * Kp;
+  // rows per chunk: all of them when A, B and C fit the budget
+  const perRow = 4 * (Kp + Np);
+  const chunk = Math.max(mr, Math.min(roundUp(M, mr), Math.floor((MEMORY_BUDGET - bBytes) / perRow / mr) * mr));
+  let inst: Instance | null;
+  try {
+    inst = instanceFor(bBytes + chunk * perRow);
+  } catch {
+    return false; // the engine refused the memory: the TypeScript kernel runs instead
+  }
+  if (!inst) return false;
+  const mem = inst.f32;
+  const bPtr = 0;
+  const aPtr = bBytes;
+  packPanels(N, Kp, K, b, bOff, bCs, bRs, nr, mem, bPtr / 4);
+  for (let i0 = 0; i0 < M; i0 += chunk) {
+    const m = Math.min(chunk, M - i0);
+    const Mp = roundUp(m, mr);
+    const cPtr = aPtr + 4 * Mp * Kp;
+    packPanels(m, Kp, K, a, aOff + i0 * aRs, aRs, aCs, mr, mem, aPtr / 4);
+    inst.gemm(aPtr, bPtr, cPtr, Mp, Np, Kp, 0, Mp);
+    copyOut(mem, cPtr / 4, Np, m, N, out, outOff + i0 * N, accumulate);
+  }
+  return true;
+}
+
+/**
+ * Packs `lines` x `depth` elements, element (l, k) at `src[off + l*ls + k*ds]`, into the kernel's
+ * panel layout at `dst[base..]`: depth panels of `CONFIG.kc`, each holding slivers of `width`
+ * lines, (l, k) at k*width + l within its sliver. Lines past `lines` and depths past `depth` (up
+ * to `depthP`) are zero.
+ */
+function packPanels(
+  lines: number,
+  depthP: number,
+  depth: number,
+  src: FloatArray,
+  off: number,
+  ls: number,
+  ds: number,
+  width: number,
+  dst: Float32Array,
+  base: number,
+): void {
+  const linesP = roundUp(lines, width);
+  // NOTE: walk the source along its smaller stride, as the TypeScript gemm's packing does.
+  const alongDepth = Math.abs(ds) <= Math.abs(ls);
+  for (let pc = 0; pc < depthP; pc += CONFIG.kc) {
+    const kc = Math.min(CONFIG.kc, depthP - pc);
+    const kValid = Math.max(0, Math.min(kc, depth - pc));
+    const panel = base + pc * linesP;
+    for (let l0 = 0; l0 < lines; l0 += width) {
+      const sliver = panel + l0 * kc;
+      const full = Math.min(width, lines - l0);
+      if (full < width || kValid < kc) dst.fill(0, sliver, sliver + width * kc);
+      const s0 = off + l0 * ls + pc * ds;
+      if (alongDepth) {
+        for (let r = 0; r < full; r++) {
+          let s = s0 + r * ls;
+          for (let d = sliver + r, k = 0; k < kValid; k++, d += width, s += ds) dst[d] = src[s]!;
+        }
+      } else {
+        for (let k = 0, d = sliver; k < kValid; k++, d += width) {
+          let s = s0 + k * ds;
+          for (let r = 0; r < full; r++, s += ls) dst[d + r] = src[s]!;
+        }
+      }
+    }
+  }
+}
+
+/** Copies (or adds) the valid m x n corner of C (row stride `ldc`) into `out`, row-major. */
+function copyOut(
+  mem: Float32Array,
+  c: number,
+  ldc: number,
+  m: number,
+  n: number,
+  out: FloatArray,
+  o: number,
+  accumulate: boolean,
+): void {
+  if (!accumulate && ldc === n) {
+    out.set(mem.subarray(c, c + m * n), o);
+    return;
+  }
+  for (let i = 0; i < m; i++, c += ldc, o += n) {
+    if (!accumulate) out.set(mem.subarray(c, c + n), o);
+    else for (let j = 0; j < n; j++) out[o + j] += mem[c + j]!;
+  }
+}
