@@ -32,6 +32,7 @@ export { init, getDefaultDevice, setDefaultDevice, sync } from "./backends/init.
 export type { DeviceRequest } from "./backends/init.js";
 export type { DeviceName } from "./backends/backend.js";
 export { backendStats } from "./ops/dispatch.js";
+export * as backends from "./backends/switches.js";
 
 export {
   tensor,

@@ -13,6 +13,9 @@ import { describe, expect, it } from "vitest";
  *
  * The frontend reaches backends only through the registry (backends/backend.ts) and the device
  * initialiser (backends/init.ts), never a concrete backend's kernels.
+ *
+ * Device code in kernels/<b>/ is hosted by backends/<b>/ alone, except kernels/wasm/, which the
+ * CPU backend hosts (backends/cpu/); the TypeScript device code there imports only itself.
  */
 
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), "../../src");
@@ -43,6 +46,9 @@ function importsOf(file: string): Import[] {
   );
 }
 
+/** Device code hosted by a backend of another name: the wasm kernels run on the CPU backend. */
+const KERNEL_HOST: Record<string, string> = { wasm: "cpu" };
+
 const top = (path: string) => path.split("/")[0]!;
 const FRONTEND = new Set(["ops", "tensor", "autograd"]);
 const ABOVE = new Set(["nn", "optim", "data", "datasets", "io"]);
@@ -52,9 +58,10 @@ function violation(from: string, { path: to, typeOnly }: Import): string | null 
   const [a, b] = [top(from), top(to)];
   if (to.startsWith("../kernels/")) {
     // device code: only the backend it belongs to hosts it (kernels/<backend>/ in backends/<backend>/)
-    return from.split("/")[1] === to.split("/")[2]
+    const kind = to.split("/")[2]!;
+    return from.split("/")[0] === "backends" && from.split("/")[1] === (KERNEL_HOST[kind] ?? kind)
       ? null
-      : "kernels/<b>/ is hosted by backends/<b>/";
+      : `kernels/${kind}/ is hosted by backends/${KERNEL_HOST[kind] ?? kind}/`;
   }
   if (to.startsWith("..")) return "imports from outside src/";
   // NOTE: a Storage names the Backend that owns it; the type alone crosses the line
@@ -72,6 +79,8 @@ function violation(from: string, { path: to, typeOnly }: Import): string | null 
   return null;
 }
 
+const KERNELS = resolve(SRC, "../kernels");
+
 describe("layering of src/", () => {
   it("every import goes downward", () => {
     const bad: string[] = [];
@@ -81,6 +90,17 @@ describe("layering of src/", () => {
       for (const imp of importsOf(file)) {
         const why = violation(from, imp);
         if (why) bad.push(`${from} -> ${imp.path}: ${why}`);
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+
+  it("TypeScript device code in kernels/ imports only its own folder", () => {
+    const bad: string[] = [];
+    for (const file of sourceFiles(KERNELS)) {
+      for (const m of readFileSync(file, "utf8").matchAll(/from\s*"(\.[^"]+)"/g)) {
+        const target = resolve(dirname(file), m[1]!);
+        if (dirname(target) !== dirname(file)) bad.push(`${relative(KERNELS, file)} -> ${m[1]}`);
       }
     }
     expect(bad).toEqual([]);
