@@ -8,7 +8,7 @@ export default defineConfig(
       "dist/",
       "coverage/",
       "node_modules/",
-      "kernels/",
+      "kernels/webgpu/",
       "test/golden/*.json",
       "bench/results/",
     ],
