@@ -1,7 +1,10 @@
 /**
  * The raw CPU kernels against TensorFlow.js, in one run:
- * - gemm (float32, single thread) at 128, 512 and 1024, and at training shapes, against
- *   tfjs-backend-cpu (pure JS) and tfjs-backend-wasm (SIMD, single thread in Node);
+ * - gemm (float32, single thread) at 128, 512 and 1024, and at training shapes: our WebAssembly
+ *   SIMD kernel (packing and copy out included, and the kernel alone), our TypeScript kernel,
+ *   tfjs-backend-cpu (pure JS) and tfjs-backend-wasm (XNNPACK, SIMD, single thread in Node), as
+ *   GFLOP/s, ratios, and a share of one core's wasm SIMD ceiling (4 lanes x ~3 vector ops a cycle
+ *   x the clock: mul and add issue on separate ports, no FMA in Node 20's wasm);
  * - conv2d forward / grad input / grad weight at the MNIST CNN's shapes (batch 64), with
  *   TensorFlow.js's forward conv for context.
  *
@@ -15,7 +18,8 @@
 import { createRequire } from "node:module";
 import { cpus } from "node:os";
 import { dirname } from "node:path";
-import { gemm } from "../src/backends/cpu/gemm.js";
+import { gemmTs } from "../src/backends/cpu/gemm.js";
+import { gemmWasm, wasm, wasmInternals } from "../src/backends/cpu/wasm.js";
 import { conv2dPass } from "../src/backends/cpu/conv.js";
 import { conv2dGeometry } from "../src/core/conv-geometry.js";
 
@@ -41,19 +45,23 @@ const CONV_SHAPES: readonly (readonly [string, Shape4, Shape4])[] = [
   ["conv2 32->64 14x14", [64, 32, 14, 14], [64, 32, 3, 3]],
 ];
 
-/** Best-of wall time in ms: warm up, then repeat until `budgetMs` is spent (at least `minReps`). */
-function timeIt(fn: () => void, budgetMs = 600, minReps = 3): number {
+/**
+ * Median wall time in ms: warm up, then repeat until `budgetMs` is spent (at least `minReps`).
+ * NOTE: medians, not minima: on a shared machine the best run flatters whoever got lucky.
+ */
+function timeIt(fn: () => void, budgetMs = 600, minReps = 5): number {
   fn();
-  let best = Infinity;
+  const times: number[] = [];
   let spent = 0;
   for (let rep = 0; (rep < minReps || spent < budgetMs) && rep < 50; rep++) {
     const t0 = performance.now();
     fn();
     const dt = performance.now() - t0;
-    best = Math.min(best, dt);
+    times.push(dt);
     spent += dt;
   }
-  return best;
+  times.sort((x, y) => x - y);
+  return times[times.length >> 1]!;
 }
 
 function randomF32(n: number): Float32Array {
@@ -66,16 +74,33 @@ const numel = (shape: readonly number[]) => shape.reduce((p, v) => p * v, 1);
 const gflops = (flops: number, ms: number) => flops / ms / 1e6;
 const fmt = (x: number, digits = 2) => x.toFixed(digits);
 
-function timeOursMatmul([, M, N, K, transA, transB]: MatmulShape): number {
+interface OursMatmul {
+  /** the TypeScript gemm */
+  ts: number;
+  /** the wasm gemm: packing, kernel and copy out */
+  wasm: number;
+  /** the wasm kernel alone, on operands already packed */
+  kernel: number;
+}
+
+function timeOursMatmul([, M, N, K, transA, transB]: MatmulShape): OursMatmul {
   const a = randomF32(M * K);
   const b = randomF32(K * N);
   const c = new Float32Array(M * N);
   const [aRs, aCs] = transA ? [1, M] : [K, 1];
   const [bRs, bCs] = transB ? [1, K] : [N, 1];
-  return timeIt(() => gemm(M, N, K, a, 0, aRs, aCs, b, 0, bRs, bCs, c, 0));
+  const slow = M * N * K > 1e8; // the TypeScript kernel at 1024^3 takes ~0.3 s a run
+  return {
+    ts: timeIt(() => gemmTs(M, N, K, a, 0, aRs, aCs, b, 0, bRs, bCs, c, 0), slow ? 0 : 600),
+    wasm: timeIt(() => void gemmWasm(M, N, K, a, 0, aRs, aCs, b, 0, bRs, bCs, c, 0)),
+    kernel: timeIt(wasmInternals.rerunLastKernel),
+  };
 }
 
-/** Times our forward, grad-input and grad-weight kernels; returns [fwd, gradIn, gradW] in ms. */
+/**
+ * Times our forward, grad-input and grad-weight kernels (wasm GEMM on or off, as
+ * `wasm.enabled` says); returns [fwd, gradIn, gradW] in ms.
+ */
 function timeOursConv(xs: Shape4, ws: Shape4): [number, number, number] {
   // stride 1 and padding 1 keep the 3x3 convolutions' planes the same size
   const ys = [xs[0], ws[0], xs[2], xs[3]];
@@ -143,11 +168,24 @@ function printTable(title: string, header: string[], rows: string[][]): void {
 
 async function main(): Promise<void> {
   const machine = `${cpus()[0]?.model ?? "unknown CPU"} x${cpus().length}, Node ${process.version}`;
-  console.log(`machine: ${machine}`);
+  const mhz = cpus()[0]?.speed ?? 0;
+  // one core: 4 f32 lanes x ~3 vector ops a cycle (2 mul/add ports + 1) x the clock
+  const ceiling = (4 * 3 * mhz) / 1000;
+  console.log(
+    `machine: ${machine}; clock ${mhz} MHz, one core's wasm SIMD ceiling ~${fmt(ceiling, 1)} GFLOP/s`,
+  );
+  console.log(
+    `wasm: available ${wasm.isAvailable()}, relaxed-SIMD FMA ${wasm.usesRelaxedSimd()}; ` +
+      `times are medians (a shared machine: read the ratios, not the absolute numbers)`,
+  );
 
   // 1. Ours, in a process where no ArrayBuffer has been detached yet.
   const oursMatmul = MATMUL_SHAPES.map(timeOursMatmul);
+  wasm.enabled = true;
   const oursConv = CONV_SHAPES.map(([, xs, ws]) => timeOursConv(xs, ws));
+  wasm.enabled = false;
+  const oursConvTs = CONV_SHAPES.map(([, xs, ws]) => timeOursConv(xs, ws));
+  wasm.enabled = true;
 
   // 2. TensorFlow.js.
   const tf = await loadTf();
@@ -164,40 +202,80 @@ async function main(): Promise<void> {
 
   printTable(
     "gemm, float32, one thread (GFLOP/s; tfjs timings include reading the result back)",
-    ["shape (MxNxK)", "ours", "tfjs-cpu", "tfjs-wasm", "ours/cpu", "ours/wasm", "ours ms"],
+    [
+      "shape (MxNxK)",
+      "wasm",
+      "kernel",
+      "pack+copy",
+      "ts",
+      "tfjs-cpu",
+      "tfjs-wasm",
+      "wasm/ts",
+      "wasm/tfjs-wasm",
+      "of ceiling",
+      "wasm ms",
+    ],
     MATMUL_SHAPES.map(([label, M, N, K], i) => {
       const flops = 2 * M * N * K;
-      const o = gflops(flops, oursMatmul[i]!);
-      const c = gflops(flops, tfMatmul.cpu[i]!);
-      const w = gflops(flops, tfMatmul.wasm[i]!);
-      const ratios = [`${fmt(o / c)}x`, `${fmt(o / w)}x`];
-      return [label, fmt(o), fmt(c), fmt(w), ...ratios, fmt(oursMatmul[i]!, 1)];
+      const o = oursMatmul[i]!;
+      const [w, kern, t] = [o.wasm, o.kernel, o.ts].map((ms) => gflops(flops, ms));
+      const tw = gflops(flops, tfMatmul.wasm[i]!);
+      const packShare = `${fmt((100 * (o.wasm - o.kernel)) / o.wasm, 0)}%`;
+      return [
+        label,
+        fmt(w!),
+        fmt(kern!),
+        packShare,
+        fmt(t!),
+        fmt(gflops(flops, tfMatmul.cpu[i]!)),
+        fmt(tw),
+        `${fmt(w! / t!)}x`,
+        `${fmt(w! / tw)}x`,
+        `${fmt((100 * w!) / ceiling, 0)}%`,
+        fmt(o.wasm, 1),
+      ];
     }),
   );
 
   const convRows = CONV_SHAPES.map(([label, xs, ws], i) => {
     const [fwd, gin, gwt] = oursConv[i]!;
     const total = fwd + gin + gwt;
+    const totalTs = oursConvTs[i]!.reduce((a, b) => a + b, 0);
     // direct-convolution FLOPs (2 per multiply-add) of the three passes; padding 1 keeps H x W
     const flops = 3 * 2 * (numel(xs) / ws[1]) * ws[0] * ws[1] * ws[2] * ws[3];
     const tfCols = [fmt(tfConv.cpu[i]!, 1), fmt(tfConv.wasm[i]!, 1)];
-    const ours = [fwd, gin, gwt, total].map((t) => fmt(t, 1));
+    const ours = [fwd, gin, gwt, total, totalTs].map((t) => fmt(t, 1));
     return { total, cells: [label, ...ours, fmt(gflops(flops, total)), ...tfCols] };
   });
   const stepTotal = convRows.reduce((s, r) => s + r.total, 0);
   printTable(
-    "conv2d, float32, batch 64, 3x3, stride 1, padding 1 (ms, best of several runs)",
-    ["layer", "fwd", "gradIn", "gradW", "total", "GFLOP/s", "tfjs-cpu fwd", "tfjs-wasm fwd"],
-    [...convRows.map((r) => r.cells), ["both layers", "", "", "", fmt(stepTotal, 1), "", "", ""]],
+    "conv2d, float32, batch 64, 3x3, stride 1, padding 1 (ms, medians; Winograd-eligible " +
+      "passes run the TypeScript kernels either way)",
+    [
+      "layer",
+      "fwd",
+      "gradIn",
+      "gradW",
+      "total",
+      "total wasm off",
+      "GFLOP/s",
+      "tfjs-cpu fwd",
+      "tfjs-wasm fwd",
+    ],
+    [
+      ...convRows.map((r) => r.cells),
+      ["both layers", "", "", "", fmt(stepTotal, 1), "", "", "", ""],
+    ],
   );
 
   // 3. Ours again, now that tfjs has detached an ArrayBuffer in this process.
-  const gemmBefore = gflops(2 * 1024 ** 3, oursMatmul[2]!);
-  const gemmAfter = gflops(2 * 1024 ** 3, timeOursMatmul(MATMUL_SHAPES[2]!));
-  const convBefore = oursConv[1]!.reduce((s, t) => s + t, 0);
+  const gemmBefore = gflops(2 * 1024 ** 3, oursMatmul[2]!.ts);
+  const gemmAfter = gflops(2 * 1024 ** 3, timeOursMatmul(MATMUL_SHAPES[2]!).ts);
+  wasm.enabled = false;
+  const convBefore = oursConvTs[1]!.reduce((s, t) => s + t, 0);
   const convAfter = timeOursConv(CONV_SHAPES[1]![1], CONV_SHAPES[1]![2]).reduce((s, t) => s + t, 0);
   console.log(
-    `\nours after tfjs was loaded (V8's detaching protector invalidated): ` +
+    `\nour TypeScript kernels after tfjs was loaded (V8's detaching protector invalidated): ` +
       `gemm 1024 ${fmt(gemmAfter)} GFLOP/s (was ${fmt(gemmBefore)}), ` +
       `conv2 ${fmt(convAfter, 1)} ms (was ${fmt(convBefore, 1)})`,
   );

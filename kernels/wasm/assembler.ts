@@ -143,6 +143,12 @@ export class FuncBuilder {
   i32Eqz(): this {
     return this.op(0x45);
   }
+  i32Eq(): this {
+    return this.op(0x46);
+  }
+  i32Ne(): this {
+    return this.op(0x47);
+  }
   i32LtS(): this {
     return this.op(0x48);
   }
@@ -164,6 +170,12 @@ export class FuncBuilder {
   i32Mul(): this {
     return this.op(0x6c);
   }
+  i32DivU(): this {
+    return this.op(0x6e);
+  }
+  i32And(): this {
+    return this.op(0x71);
+  }
   i32Shl(): this {
     return this.op(0x74);
   }
@@ -173,6 +185,14 @@ export class FuncBuilder {
   }
 
   // ---- f32 ----
+  /** `f32.load` from (popped address + offset). */
+  f32Load(offset = 0): this {
+    return this.op(0x2a, ...FuncBuilder.memarg(2, offset));
+  }
+  /** `f32.store` (pops address, then value) to address + offset. */
+  f32Store(offset = 0): this {
+    return this.op(0x38, ...FuncBuilder.memarg(2, offset));
+  }
   f32Add(): this {
     return this.op(0x92);
   }

@@ -2,7 +2,8 @@
  * The float32 GEMM kernel in WebAssembly SIMD128, generated at run time by the assembler.
  *
  * The host packs both operands into the module's memory (GotoBLAS / BLIS layout, as the
- * TypeScript gemm in src/backends/cpu/gemm.ts does) and calls the one export:
+ * TypeScript gemm in src/backends/cpu/gemm.ts does; the exports `packA` and `packB` of pack.ts
+ * do it from a raw copy) and calls
  *
  *   gemm(aPtr, bPtr, cPtr, Mp, Np, Kp, mStart, mEnd)
  *
@@ -23,10 +24,11 @@
  * @module
  */
 import { FuncBuilder, ModuleBuilder } from "./assembler.js";
+import { emitPack } from "./pack.js";
 
 /** The kernel's shape: register tile, unrolling and cache blocking. */
 export interface GemmKernelConfig {
-  /** Rows of the register tile (rows of A per sliver). */
+  /** Rows of the register tile (rows of A per sliver; a multiple of 4, for the packing). */
   readonly mr: number;
   /** Columns of the register tile (a multiple of 4: one v128 per 4 columns). */
   readonly nr: number;
@@ -43,11 +45,14 @@ export interface GemmKernelConfig {
 /** Generates the module (its memory imported as `env.mem`) exporting `gemm`. */
 export function gemmModule(cfg: GemmKernelConfig): Uint8Array<ArrayBuffer> {
   const { mr, nr, ku, kc: KC, mc: MC } = cfg;
-  const bad = nr % 4 !== 0 || KC % ku !== 0 || MC % mr !== 0;
+  const bad = nr % 4 !== 0 || mr % 4 !== 0 || KC % ku !== 0 || MC % mr !== 0;
   if (bad) throw new Error("bad gemm kernel config");
   const m = new ModuleBuilder(1);
   const params = ["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"] as const;
   m.func("gemm", [...params], [], (f) => emitGemm(f, cfg));
+  const packParams = ["i32", "i32", "i32", "i32", "i32", "i32"] as const;
+  m.func("packA", [...packParams], [], (f) => emitPack(f, mr, KC));
+  m.func("packB", [...packParams], [], (f) => emitPack(f, nr, KC));
   return m.emit();
 }
 

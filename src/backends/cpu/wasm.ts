@@ -65,7 +65,19 @@ interface Instance {
     mStart: number,
     mEnd: number,
   ) => void;
+  /** Packs a raw operand already in memory (kernels/wasm/pack.ts); byte addresses and strides. */
+  readonly packA: PackFn;
+  readonly packB: PackFn;
 }
+
+type PackFn = (
+  src: number,
+  lines: number,
+  depth: number,
+  ls: number,
+  ds: number,
+  dst: number,
+) => void;
 
 /** The compiled module, null when unsupported, undefined before the first probe. */
 let compiled: WebAssembly.Module | null | undefined;
@@ -137,11 +149,13 @@ function instanceFor(bytes: number): Instance | null {
   // NOTE: room for 1.5x the request, so that slowly growing sizes do not re-instantiate each call.
   const pages = Math.ceil((bytes * 1.5) / PAGE);
   const memory = new WebAssembly.Memory({ initial: pages });
-  const inst = new WebAssembly.Instance(mod, { env: { mem: memory } });
+  const ex = new WebAssembly.Instance(mod, { env: { mem: memory } }).exports;
   instance = {
     memory,
     f32: new Float32Array(memory.buffer),
-    gemm: inst.exports.gemm as Instance["gemm"],
+    gemm: ex.gemm as Instance["gemm"],
+    packA: ex.packA as PackFn,
+    packB: ex.packB as PackFn,
   };
   return instance;
 }
@@ -186,19 +200,36 @@ export function gemmWasm(
     return true;
   }
   const { mr, nr, ku } = CONFIG;
+  const Mp = roundUp(M, mr);
   const Np = roundUp(N, nr);
   const Kp = roundUp(K, ku);
   const bBytes = 4 * Np * Kp;
-  // rows per chunk: all of them when A, B and C fit the budget
+  const spanA = span(M, K, aRs, aCs);
+  const spanB = span(N, K, bCs, bRs);
+  // Packing in wasm from a raw copy of each operand's span, unless a view is so sparse in its
+  // storage that the copy would be mostly waste, or the whole product does not fit the budget.
+  const scratch = 4 * Math.max(spanA.count, spanB.count);
+  const whole = bBytes + 4 * Mp * (Kp + Np) + scratch;
+  const dense = spanA.count <= 4 * M * K + 64 && spanB.count <= 4 * N * K + 64 && Kp === K;
+  if (dense && whole <= wasmInternals.memoryBudget) {
+    const inst = instanceOrNull(whole);
+    if (!inst) return false;
+    wasmInternals.gemmCalls++;
+    const [bPtr, aPtr] = [0, bBytes];
+    const cPtr = aPtr + 4 * Mp * Kp;
+    const rawPtr = cPtr + 4 * Mp * Np;
+    packRaw(inst, inst.packB, N, K, b, bOff, bCs, bRs, spanB, bPtr, rawPtr);
+    packRaw(inst, inst.packA, M, K, a, aOff, aRs, aCs, spanA, aPtr, rawPtr);
+    lastCall = [aPtr, bPtr, cPtr, Mp, Np, Kp, 0, Mp];
+    inst.gemm(...lastCall);
+    copyOut(inst.f32, cPtr / 4, Np, M, N, out, outOff, accumulate);
+    return true;
+  }
+  // Otherwise: packing in TypeScript, straight from the views, and rows in chunks that fit.
   const perRow = 4 * (Kp + Np);
   const rows = Math.floor((wasmInternals.memoryBudget - bBytes) / perRow / mr) * mr;
-  const chunk = Math.max(mr, Math.min(roundUp(M, mr), rows));
-  let inst: Instance | null;
-  try {
-    inst = instanceFor(bBytes + chunk * perRow);
-  } catch {
-    return false; // the engine refused the memory: the TypeScript kernel runs instead
-  }
+  const chunk = Math.max(mr, Math.min(Mp, rows));
+  const inst = instanceOrNull(bBytes + chunk * perRow);
   if (!inst) return false;
   wasmInternals.gemmCalls++;
   const mem = inst.f32;
@@ -207,14 +238,53 @@ export function gemmWasm(
   packPanels(N, Kp, K, b, bOff, bCs, bRs, nr, mem, bPtr / 4);
   for (let i0 = 0; i0 < M; i0 += chunk) {
     const m = Math.min(chunk, M - i0);
-    const Mp = roundUp(m, mr);
-    const cPtr = aPtr + 4 * Mp * Kp;
+    const mp = roundUp(m, mr);
+    const cPtr = aPtr + 4 * mp * Kp;
     packPanels(m, Kp, K, a, aOff + i0 * aRs, aRs, aCs, mr, mem, aPtr / 4);
-    lastCall = [aPtr, bPtr, cPtr, Mp, Np, Kp, 0, Mp];
+    lastCall = [aPtr, bPtr, cPtr, mp, Np, Kp, 0, mp];
     inst.gemm(...lastCall);
     copyOut(mem, cPtr / 4, Np, m, N, out, outOff + i0 * N, accumulate);
   }
   return true;
+}
+
+/** {@link instanceFor}, or null when the engine refuses the memory (the TypeScript kernel runs). */
+function instanceOrNull(bytes: number): Instance | null {
+  try {
+    return instanceFor(bytes);
+  } catch {
+    return null;
+  }
+}
+
+/** The storage an operand's view touches: its lowest index relative to the offset, and count. */
+function span(lines: number, depth: number, ls: number, ds: number): { lo: number; count: number } {
+  const l = (lines - 1) * ls;
+  const d = (depth - 1) * ds;
+  const lo = Math.min(0, l) + Math.min(0, d);
+  return { lo, count: Math.max(0, l) + Math.max(0, d) - lo + 1 };
+}
+
+/**
+ * Copies an operand's span raw to byte `rawPtr` (one `set`: a memcpy, or float64 -> float32),
+ * then packs it in wasm into the panels at byte `dstPtr`. Element (l, k) is
+ * `src[off + l*ls + k*ds]`.
+ */
+function packRaw(
+  inst: Instance,
+  pack: PackFn,
+  lines: number,
+  depth: number,
+  src: FloatArray,
+  off: number,
+  ls: number,
+  ds: number,
+  { lo, count }: { lo: number; count: number },
+  dstPtr: number,
+  rawPtr: number,
+): void {
+  inst.f32.set(src.subarray(off + lo, off + lo + count), rawPtr / 4);
+  pack(rawPtr - 4 * lo, lines, depth, 4 * ls, 4 * ds, dstPtr);
 }
 
 /**
