@@ -141,6 +141,11 @@ export const wasm = {
   },
 };
 
+/** Whether float32 GEMMs of some size run on wasm now (switched on, and supported). */
+export function wasmGemmActive(): boolean {
+  return wasm.enabled && module() !== null;
+}
+
 /** An instance whose memory holds at least `bytes`; replaces a smaller one (never grows it). */
 function instanceFor(bytes: number): Instance | null {
   const mod = module();
@@ -178,7 +183,7 @@ export function useWasmGemm(
   if (M * N * K < WASM_MIN_MACS || M < 2 || N < 2) return false;
   if (a instanceof Float64Array && b instanceof Float64Array && out instanceof Float64Array)
     return false;
-  return wasm.enabled && module() !== null;
+  return wasmGemmActive();
 }
 
 /**
