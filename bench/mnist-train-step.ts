@@ -259,7 +259,10 @@ async function main(): Promise<void> {
   }
   console.log(`tfjs ${tf.version_core}`);
 
-  const rows: [string, Timing][] = [["webtorch (CPU, TypeScript)", ours], ...ptRows, ...tfRows];
+  // NOTE: WEBTORCH_WASM=0 times the TypeScript kernels alone
+  const kernels = torch.backends.wasm.enabled && torch.backends.wasm.isAvailable();
+  const oursLabel = `webtorch (CPU, ${kernels ? "wasm GEMM" : "TypeScript"})`;
+  const rows: [string, Timing][] = [[oursLabel, ours], ...ptRows, ...tfRows];
   console.log();
   table(
     ["implementation", "ms / step", "images / s", "steps timed", "vs webtorch"],
