@@ -2,6 +2,9 @@
 // encodings, then the kernel against a float64 triple loop and against the TypeScript gemm on odd,
 // skinny, empty, transposed, strided and chunked products and the MNIST training shapes; then the
 // switch (WEBTORCH_WASM, torch.backends.wasm.enabled) and the tensor-level paths that reach it.
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
 import { FuncBuilder, ModuleBuilder, sleb, uleb } from "../../kernels/wasm/assembler.js";
@@ -270,6 +273,23 @@ describe("wasm gemm", () => {
     expect(() => {
       (torch.backends.wasm as { enabled: unknown }).enabled = "no";
     }).toThrow(torch.ValueError);
+  });
+
+  it("uses relaxed-SIMD FMA where the engine validates it, with the same results", () => {
+    // NOTE: Node 20 has relaxed SIMD behind a flag only; browsers have it by default
+    const child = fileURLToPath(new URL("../util/wasm-relaxed-child.ts", import.meta.url));
+    const run = (flags: string[]) => {
+      const r = spawnSync(process.execPath, [...flags, "--import", "tsx", child], {
+        encoding: "utf8",
+        env: { ...process.env, WEBTORCH_WASM: "1" },
+      });
+      expect(r.status, r.stderr).toBe(0);
+      return JSON.parse(r.stdout.trim().split("\n").pop()!) as { relaxed: boolean; worst: number };
+    };
+    const relaxed = run(["--experimental-wasm-relaxed-simd"]);
+    expect(relaxed.relaxed).toBe(true);
+    expect(relaxed.worst).toBeLessThanOrEqual(1);
+    expect(run([]).relaxed).toBe(torch.backends.wasm.usesRelaxedSimd());
   });
 
   it("starts as WEBTORCH_WASM says", () => {
