@@ -35,7 +35,10 @@ class Recurrent(nn.Module):
 
     def forward(self, x):
         h0 = torch.zeros(2, x.size(0), HIDDEN)
-        out, _ = self.rnn(x, (h0, torch.zeros(2, x.size(0), HIDDEN)) if self.kind == "lstm" else h0)
+        if self.kind == "lstm":
+            out, _ = self.rnn(x, (h0, torch.zeros(2, x.size(0), HIDDEN)))
+        else:
+            out, _ = self.rnn(x, h0)
         return self.fc(out[:, -1, :])
 
 
@@ -77,7 +80,8 @@ def bench(kind, steps, warmup):
         loss = step()
         samples.append((time.perf_counter() - t0) * 1000)
     samples.sort()
-    return {"ms": samples[len(samples) // 2], "steps": steps, "loss": loss if math.isfinite(loss) else None}
+    finite = math.isfinite(loss)
+    return {"ms": samples[len(samples) // 2], "steps": steps, "loss": loss if finite else None}
 
 
 def mapped_blas():
