@@ -20,13 +20,13 @@ import { CharLSTM } from "./model.js";
 /** The defaults of `npm run char-lstm`: a small LSTM that learns words in a couple of minutes. */
 export const DEFAULTS: TextDefaults = {
   epochs: 4,
-  steps: 100,
+  steps: 25,
   device: "cpu",
   hidden: 128,
   layers: 1,
-  seqLen: 64,
-  batch: 32,
-  lr: 5e-3,
+  seqLen: 48,
+  batch: 16,
+  lr: 1e-2,
   temperature: 0.7,
   prompt: "The Light ",
   length: 200,

@@ -41,7 +41,8 @@ export class UsageError extends Error {}
 
 /** The usage text of `command` with these defaults. */
 export function usage(command: string, d: TextDefaults): string {
-  const heads = d.heads === undefined ? "" : `\n  --heads N         attention heads (default ${d.heads})`;
+  const heads =
+    d.heads === undefined ? "" : `\n  --heads N         attention heads (default ${d.heads})`;
   return `Usage: npm run ${command} -- [options]
 
   --epochs N        epochs (default ${d.epochs}); a sample of text after each
@@ -73,7 +74,9 @@ function count(name: string, v: string, min = 1): number {
 function real(name: string, v: string, positive: boolean): number {
   const x = Number(v);
   if (v.trim() === "" || !Number.isFinite(x) || x < 0 || (positive && x === 0))
-    throw new UsageError(`--${name} must be a ${positive ? "positive" : "non-negative"} number; got ${v}`);
+    throw new UsageError(
+      `--${name} must be a ${positive ? "positive" : "non-negative"} number; got ${v}`,
+    );
   return x;
 }
 

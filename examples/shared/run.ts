@@ -47,7 +47,9 @@ export async function runTextExample(
   const ids = vocab.encode(text);
   const { train, val } = splitIds(ids);
   if (val.length < opts.seqLen + 1)
-    throw new UsageError(`--seq-len ${opts.seqLen} is too long for ${val.length} held-out characters`);
+    throw new UsageError(
+      `--seq-len ${opts.seqLen} is too long for ${val.length} held-out characters`,
+    );
 
   const { model, logitsOf, continuation } = build(vocab.size, device);
   const optimizer = new torch.optim.Adam(model.parameters(), { lr: opts.lr });
@@ -78,7 +80,13 @@ export async function runTextExample(
     });
     console.log(`${label}  train loss ${nats(trained.loss)}  held-out loss ${nats(valLoss)}`);
     model.eval();
-    const sample = await generate(continuation(), vocab, opts.prompt, opts.length, opts.temperature);
+    const sample = await generate(
+      continuation(),
+      vocab,
+      opts.prompt,
+      opts.length,
+      opts.temperature,
+    );
     model.train();
     console.log(`--- sample (temperature ${opts.temperature}) ---\n${opts.prompt}${sample}\n---\n`);
   }
@@ -86,7 +94,9 @@ export async function runTextExample(
   if (opts.save !== undefined) {
     await mkdir(dirname(opts.save), { recursive: true });
     await torch.save(model.stateDict(), opts.save);
-    console.log(`weights: ${opts.save} (safetensors with PyTorch's keys; torch.load reads them back)`);
+    console.log(
+      `weights: ${opts.save} (safetensors with PyTorch's keys; torch.load reads them back)`,
+    );
   }
   optimizer.dispose();
   model.dispose();

@@ -76,7 +76,10 @@ export function unigramEntropy(ids: ArrayLike<number>): number {
 }
 
 /** Splits the ids into a training part (the first `1 - valFraction`) and a validation part. */
-export function splitIds(ids: Int32Array, valFraction = 0.1): { train: Int32Array; val: Int32Array } {
+export function splitIds(
+  ids: Int32Array,
+  valFraction = 0.1,
+): { train: Int32Array; val: Int32Array } {
   const cut = Math.round(ids.length * (1 - valFraction));
   return { train: ids.subarray(0, cut), val: ids.subarray(cut) };
 }
@@ -97,7 +100,9 @@ export function windows(
   for (let i = 0; i < b; i++) {
     const s = starts[i]!;
     if (!(s >= 0 && s + seqLen + 1 <= ids.length))
-      throw new RangeError(`windows: a window of ${seqLen + 1} at ${s} is outside ${ids.length} ids`);
+      throw new RangeError(
+        `windows: a window of ${seqLen + 1} at ${s} is outside ${ids.length} ids`,
+      );
     x.set(ids.subarray(s, s + seqLen), i * seqLen);
     y.set(ids.subarray(s + 1, s + seqLen + 1), i * seqLen);
   }
@@ -116,7 +121,9 @@ export function randomWindows(
   device: torch.DeviceName,
 ): [Tensor, Tensor] {
   if (ids.length < seqLen + 1)
-    throw new RangeError(`randomWindows: ${ids.length} ids are fewer than seqLen + 1 = ${seqLen + 1}`);
+    throw new RangeError(
+      `randomWindows: ${ids.length} ids are fewer than seqLen + 1 = ${seqLen + 1}`,
+    );
   // NOTE: drawn on the CPU and read at once; the generator gives the same numbers on every device
   const starts = torch.randint(0, ids.length - seqLen, [batch], { device: "cpu" });
   const values = starts.dataSync();
@@ -131,7 +138,8 @@ export function randomWindows(
  * take risks.
  */
 export async function sampleIndex(logits: Tensor, temperature: number): Promise<number> {
-  if (!(temperature >= 0)) throw new RangeError(`sampleIndex: temperature must be >= 0; got ${temperature}`);
+  if (!(temperature >= 0))
+    throw new RangeError(`sampleIndex: temperature must be >= 0; got ${temperature}`);
   const z = await logits.data();
   let best = 0;
   for (let i = 1; i < z.length; i++) if (z[i]! > z[best]!) best = i;

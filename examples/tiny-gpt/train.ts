@@ -20,15 +20,15 @@ import { TinyGPT } from "./model.js";
 
 /** The defaults of `npm run tiny-gpt`: a small Transformer that learns words in a couple of minutes. */
 export const DEFAULTS: TextDefaults = {
-  epochs: 4,
-  steps: 100,
+  epochs: 5,
+  steps: 30,
   device: "cpu",
-  hidden: 128,
+  hidden: 64,
   layers: 2,
   heads: 4,
-  seqLen: 64,
+  seqLen: 32,
   batch: 32,
-  lr: 5e-3,
+  lr: 1e-2,
   temperature: 0.7,
   prompt: "The Light ",
   length: 200,
