@@ -5,7 +5,7 @@
  */
 import * as torch from "../../src/index.js";
 import type { Tensor } from "../../src/index.js";
-import { ProgressBar } from "../mnist-cnn/progress.js";
+import { ProgressBar } from "./progress.js";
 import { randomWindows, windows } from "./text.js";
 
 const F = torch.nn.functional;
