@@ -4,7 +4,7 @@
  * and write a sample after each, and save the weights if asked.
  */
 import { mkdir } from "node:fs/promises";
-import { dirname } from "node:path";
+import { dirname, relative } from "node:path";
 
 import * as torch from "../../src/index.js";
 import { UsageError, type TextOptions } from "./cli.js";
@@ -31,6 +31,11 @@ const VAL_WINDOWS = 64;
 
 const nats = (loss: number) => `${loss.toFixed(3)} (perplexity ${Math.exp(loss).toFixed(2)})`;
 
+/**
+ * Runs an example as the command line says (see cli.ts): `build` makes the model for the text's
+ * vocabulary on the chosen device. Throws a UsageError for a prompt outside the text or a text too
+ * short for the windows.
+ */
 export async function runTextExample(
   name: string,
   opts: TextOptions,
@@ -53,7 +58,7 @@ export async function runTextExample(
 
   const { model, logitsOf, continuation } = build(vocab.size, device);
   const optimizer = new torch.optim.Adam(model.parameters(), { lr: opts.lr });
-  const source = opts.text ?? DEFAULT_TEXT;
+  const source = relative(process.cwd(), opts.text ?? DEFAULT_TEXT);
   console.log(`webtorch ${name} on ${device}\n${String(model)}`);
   console.log(
     `${source}: ${train.length} training and ${val.length} held-out characters, ${vocab.size} distinct ` +

@@ -150,11 +150,13 @@ export async function sampleIndex(logits: Tensor, temperature: number): Promise<
   const u = torch.rand([], { device: "cpu" });
   let r = u.dataSync()[0]! * total;
   u.dispose();
+  let last = best;
   for (let i = 0; i < p.length; i++) {
+    if (p[i]! > 0) last = i;
     r -= p[i]!;
     if (r < 0) return i;
   }
-  return best; // rounding left r at ~0: the last step of the sum
+  return last; // rounding left r at ~0 after the whole sum: the last character it could be
 }
 
 /**
