@@ -2,7 +2,8 @@
  * The models of examples/char-lstm and examples/tiny-gpt against the PyTorch classes their
  * docstrings write (test/golden/gen_examples.py): each loads PyTorch's state dict (same keys, same
  * shapes, same order), and must give PyTorch's logits, next-character loss and the gradient of
- * every parameter, on every backend, without leaking.
+ * every parameter, on every backend, without leaking, and on webgpu without any op falling back to
+ * the CPU.
  */
 import { readFileSync } from "node:fs";
 
@@ -14,7 +15,7 @@ import { CharLSTM } from "../../examples/char-lstm/model.js";
 import { nextCharLoss } from "../../examples/shared/train-loop.js";
 import { TinyGPT } from "../../examples/tiny-gpt/model.js";
 import { decode, expectClose, tolFor, type RT } from "../nn/rnn-fixture.js";
-import { describeBackends } from "../util/backends.js";
+import { describeBackends, withNoFallback } from "../util/backends.js";
 import { withLeakCheck } from "../util/leaks.js";
 
 interface ModelCase {
@@ -52,6 +53,7 @@ function build(c: ModelCase): { model: torch.nn.Module; logitsOf: (x: Tensor) =>
 
 describeBackends("examples' models vs PyTorch", (device: DeviceName) => {
   withLeakCheck();
+  withNoFallback(device);
 
   it("has a fixture for each model", () => {
     expect(fixture.cases.map((c) => c.name)).toEqual(["CharLSTM", "TinyGPT"]);
