@@ -1,7 +1,7 @@
 /**
- * Every CPU benchmark, one after another, each in its own process (so one's JIT state or a
- * detached ArrayBuffer from TensorFlow.js cannot slow the next). Each prints its own table with
- * the peers side by side. Benchmarks inform; they do not gate CI.
+ * Every CPU benchmark (sequence.ts adds webgpu rows), one after another, each in its own process
+ * (so one's JIT state or a detached ArrayBuffer from TensorFlow.js cannot slow the next). Each
+ * prints its own table with the peers side by side. Benchmarks inform; they do not gate CI.
  *
  * Run: npm run bench   (several minutes; `npm run bench -- elementwise adam` runs a subset)
  */
@@ -13,6 +13,7 @@ const BENCHES = {
   adam: "adam.ts",
   matmul: "matmul-kernel.ts",
   mnist: "mnist-train-step.ts",
+  seq: "sequence.ts",
 } as const;
 
 const here = fileURLToPath(new URL(".", import.meta.url));

@@ -14,12 +14,24 @@ import { pathToFileURL } from "node:url";
  * global namespace and its `instanceof Tensor` checks duck-type, for exactly this case.
  */
 export async function registerTfGradients(): Promise<void> {
+  await importBundled("@tensorflow/tfjs-core/dist/register_all_gradients.js");
+}
+
+/**
+ * Registers the chained ops (`tensor.flatten()`, ...) on tfjs-core's Tensor class, left out of its
+ * Node build for the same reason: tfjs-layers uses some (its orthogonal initializer calls
+ * `flatten()`). The bundled copy patches the loaded Tensor class, found on the global namespace.
+ */
+export async function registerTfChainedOps(): Promise<void> {
+  await importBundled("@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops.js");
+}
+
+/** Bundles one of tfjs-core's ESM files with esbuild into a temporary ES module and imports it. */
+async function importBundled(file: string): Promise<void> {
   const { build } = await import("esbuild");
-  const entry = createRequire(import.meta.url).resolve(
-    "@tensorflow/tfjs-core/dist/register_all_gradients.js",
-  );
-  const dir = await mkdtemp(join(tmpdir(), "tfjs-grads-"));
-  const outfile = join(dir, "register_all_gradients.mjs");
+  const entry = createRequire(import.meta.url).resolve(file);
+  const dir = await mkdtemp(join(tmpdir(), "tfjs-bundle-"));
+  const outfile = join(dir, "bundle.mjs");
   await build({
     entryPoints: [entry],
     bundle: true,

@@ -68,3 +68,33 @@ function fmt(v: number): string {
   if (v >= 10) return v.toFixed(1);
   return v.toFixed(2);
 }
+
+/** Whether `--name` is on the command line. */
+export function flag(name: string): boolean {
+  return process.argv.includes(`--${name}`);
+}
+
+/** The value after `--name` on the command line (every occurrence, commas split), or `[]`. */
+export function optionValues(name: string): string[] {
+  const out: string[] = [];
+  process.argv.forEach((a, i) => {
+    if (a === `--${name}` && process.argv[i + 1] !== undefined)
+      out.push(...process.argv[i + 1]!.split(","));
+  });
+  return out;
+}
+
+/** The number after `--name` on the command line, or `dflt`; throws on a non-number. */
+export function numberOption(name: string, dflt: number): number {
+  const [v] = optionValues(name);
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new Error(`--${name} expects a positive number, got ${v}`);
+  return n;
+}
+
+/** `a / b` as "2.31x", or "-" when either is missing. */
+export function ratio(a: number | null | undefined, b: number | null | undefined): string {
+  return a != null && b != null && b > 0 ? `${(a / b).toFixed(2)}x` : "-";
+}

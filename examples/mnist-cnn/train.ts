@@ -33,7 +33,7 @@ import { DEFAULT_OUT, WEIGHTS_FILE, classify, loadMnist, normalize } from "./com
 import { drawDigits } from "./draw.js";
 import { SimpleCNN } from "./model.js";
 import { writeTrainingPlot, type EpochRecord } from "./plot.js";
-import { ProgressBar } from "./progress.js";
+import { ProgressBar } from "../shared/progress.js";
 
 const F = torch.nn.functional;
 

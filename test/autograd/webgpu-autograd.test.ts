@@ -8,11 +8,11 @@
  * WebGPU runs on any adapter (Dawn on Mesa's lavapipe in CI); the webgpu blocks are skipped with
  * a printed reason without one, unless WEBTORCH_REQUIRE_WEBGPU=1 (test/util/backends.ts).
  */
-import { afterEach, beforeEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 
 import * as torch from "../../src/index.js";
 import type { DeviceName, Tensor } from "../../src/index.js";
-import { describeBackends } from "../util/backends.js";
+import { describeBackends, withNoFallback } from "../util/backends.js";
 import { withLeakCheck } from "../util/leaks.js";
 
 type Ctx = InstanceType<typeof torch.autograd.FunctionCtx>;
@@ -38,19 +38,6 @@ async function values(t: Tensor | null | undefined): Promise<number[]> {
 /** A float32 leaf on `device` that requires grad. */
 function leaf(data: number[], device: DeviceName): Tensor {
   return torch.tensor(data, { dtype: "float32", device, requiresGrad: true });
-}
-
-/** Asserts that no op fell back to the CPU while the block's tests ran. */
-function withNoFallback(device: DeviceName): void {
-  let before = 0;
-  const fallbacks = () =>
-    Object.values(torch.backendStats().fallbacks).reduce((sum, n) => sum + n, 0);
-  beforeEach(() => {
-    before = fallbacks();
-  });
-  afterEach(() => {
-    if (device !== "cpu") expect(fallbacks() - before, "ops that fell back to the CPU").toBe(0);
-  });
 }
 
 describeBackends("tensor hooks", (device) => {

@@ -410,6 +410,7 @@ OTHER_GENERATORS = [
     "gen_nn_rnn.py",
     "gen_optim.py",
     "gen_safetensors.py",
+    "gen_examples.py",
 ]
 
 

@@ -7,14 +7,13 @@ import { describe, expect, it } from "vitest";
 
 import * as torch from "../../src/index.js";
 import type { DeviceName, Tensor } from "../../src/index.js";
-import { describeBackends } from "../util/backends.js";
+import { describeBackends, withNoFallback } from "../util/backends.js";
 import {
   decodeOn,
   expectClose,
   golden,
   runModuleCase,
   tolerance,
-  withNoFallback,
   type SdpaCase,
 } from "../util/golden-attention.js";
 import { withLeakCheck } from "../util/leaks.js";

@@ -7,12 +7,12 @@
  * Linear, cross-entropy): loss and every parameter gradient. No tensor may leak, and on webgpu no
  * op may fall back to the CPU.
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
 import * as torch from "../../src/index.js";
 import type { DeviceName, Tensor } from "../../src/index.js";
 import type { Module } from "../../src/nn/module.js";
-import { describeBackends } from "../util/backends.js";
+import { describeBackends, withNoFallback } from "../util/backends.js";
 import { withLeakCheck } from "../util/leaks.js";
 import {
   decode,
@@ -47,19 +47,6 @@ function loadTorchState(m: Module, sd: CellCase["state_dict"], device: DeviceNam
   m.loadStateDict(state);
   Object.values(state).forEach((t) => t.dispose());
   m.to(device);
-}
-
-/** Asserts that no op fell back to the CPU while the block's tests ran. */
-function withNoFallback(device: DeviceName): void {
-  let before = 0;
-  const fallbacks = () =>
-    Object.values(torch.backendStats().fallbacks).reduce((sum, n) => sum + n, 0);
-  beforeEach(() => {
-    before = fallbacks();
-  });
-  afterEach(() => {
-    if (device !== "cpu") expect(fallbacks() - before, "ops that fell back to the CPU").toBe(0);
-  });
 }
 
 /** sum(y * g) over the pairs given: its gradient is g for each y. */

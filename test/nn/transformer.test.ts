@@ -11,14 +11,13 @@ import { describe, expect, it } from "vitest";
 
 import * as torch from "../../src/index.js";
 import type { Tensor } from "../../src/index.js";
-import { describeBackends } from "../util/backends.js";
+import { describeBackends, withNoFallback } from "../util/backends.js";
 import {
   decodeOn,
   expectClose,
   golden,
   runModuleCase,
   tolerance,
-  withNoFallback,
 } from "../util/golden-attention.js";
 import { withLeakCheck } from "../util/leaks.js";
 import { EXACT } from "../util/tolerance.js";

@@ -15,7 +15,7 @@
  *   });
  * });
  */
-import { describe, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
 import * as torch from "../../src/index.js";
 import type { DeviceName } from "../../src/index.js";
@@ -80,4 +80,17 @@ export function describeBackend(
 /** Defines `fn`'s tests once per backend (cpu and webgpu), as `name [cpu]` and `name [webgpu]`. */
 export function describeBackends(name: string, fn: (device: DeviceName) => void): void {
   for (const device of ["cpu", "webgpu"] as const) describeBackend(name, device, fn);
+}
+
+/** Asserts that no op fell back to the CPU while the block's tests ran on a GPU device. */
+export function withNoFallback(device: DeviceName): void {
+  let before = 0;
+  const fallbacks = () =>
+    Object.values(torch.backendStats().fallbacks).reduce((sum, n) => sum + n, 0);
+  beforeEach(() => {
+    before = fallbacks();
+  });
+  afterEach(() => {
+    if (device !== "cpu") expect(fallbacks() - before, "ops that fell back to the CPU").toBe(0);
+  });
 }

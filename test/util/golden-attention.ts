@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 
-import { afterEach, beforeEach, expect } from "vitest";
+import { expect } from "vitest";
 
 import * as torch from "../../src/index.js";
 import type { DeviceName, Tensor } from "../../src/index.js";
@@ -249,15 +249,3 @@ export async function runModuleCase(c: AttentionModuleCase, device: DeviceName):
   expectSameMemory(before, c.name);
 }
 
-/** Asserts that no op fell back to the CPU while the block's tests ran on a GPU device. */
-export function withNoFallback(device: DeviceName): void {
-  let before = 0;
-  const fallbacks = () =>
-    Object.values(torch.backendStats().fallbacks).reduce((sum, n) => sum + n, 0);
-  beforeEach(() => {
-    before = fallbacks();
-  });
-  afterEach(() => {
-    if (device !== "cpu") expect(fallbacks() - before, "ops that fell back to the CPU").toBe(0);
-  });
-}

@@ -15,7 +15,7 @@ import {
   LAYER_SCHEMA,
   TransformerDecoderLayer,
   TransformerEncoderLayer,
-  type TransformerActivation,
+  type TransformerLayerOptions,
   type TransformerDecoderLayerForwardOptions,
 } from "./transformer-layers.js";
 
@@ -166,8 +166,8 @@ export class TransformerDecoder extends Module {
   }
 }
 
-/** The options of `nn.Transformer`, with PyTorch's defaults. */
-export interface TransformerOptions extends FactoryOptions {
+/** The options of `nn.Transformer`, with PyTorch's defaults (its layers' options too). */
+export interface TransformerOptions extends TransformerLayerOptions {
   /** The model's feature size (default 512). */
   dModel?: number;
   /** Attention heads (default 8). */
@@ -176,18 +176,6 @@ export interface TransformerOptions extends FactoryOptions {
   numEncoderLayers?: number;
   /** Decoder layers (default 6). */
   numDecoderLayers?: number;
-  /** The feed-forward hidden size (default 2048). */
-  dimFeedforward?: number;
-  /** Dropout (default 0.1). */
-  dropout?: number;
-  /** The feed-forward activation (default "relu"). */
-  activation?: TransformerActivation;
-  /** The LayerNorms' eps (default 1e-5). */
-  layerNormEps?: number;
-  /** Inputs and output are batch first (default false). */
-  batchFirst?: boolean;
-  /** Pre-norm layers (default false). */
-  normFirst?: boolean;
 }
 
 /** The options of `Transformer.forward`. */

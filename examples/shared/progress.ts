@@ -7,7 +7,8 @@
  * ```
  *
  * When stdout is not a terminal (a CI log, a pipe), it prints a plain line every `logEvery`
- * seconds instead, so that logs stay readable.
+ * seconds instead, so that logs stay readable. The text examples count characters instead of images
+ * (`unit: "char"`) and add the perplexity after the loss.
  */
 export class ProgressBar {
   readonly #total: number;
@@ -15,19 +16,28 @@ export class ProgressBar {
   readonly #tty: boolean;
   readonly #start = performance.now();
   readonly #logEveryMs: number;
+  readonly #unit: string;
   readonly #width = 30;
   #lastDraw = -Infinity;
   #lastLength = 0;
 
-  constructor(label: string, total: number, options: { tty?: boolean; logEvery?: number } = {}) {
+  constructor(
+    label: string,
+    total: number,
+    options: { tty?: boolean; logEvery?: number; unit?: string } = {},
+  ) {
     this.#label = label;
+    this.#unit = options.unit ?? "img";
     this.#total = total;
     this.#tty = options.tty ?? process.stdout.isTTY === true;
     this.#logEveryMs = 1000 * (options.logEvery ?? 10);
   }
 
-  /** Reports that `done` of `total` batches (`images` images) are done, with the running loss. */
-  update(done: number, images: number, loss: number): void {
+  /**
+   * Reports that `done` of `total` batches (`images` images, or other units) are done, with the
+   * running loss and, after it, `extra` (such as the perplexity).
+   */
+  update(done: number, images: number, loss: number, extra = ""): void {
     const now = performance.now();
     const last = done === this.#total;
     if (!last && now - this.#lastDraw < (this.#tty ? 100 : this.#logEveryMs)) return;
@@ -36,7 +46,8 @@ export class ProgressBar {
     const rate = images / Math.max(seconds, 1e-9);
     const eta = done > 0 ? (seconds / done) * (this.#total - done) : 0;
     const count = `${String(done).padStart(String(this.#total).length)}/${this.#total}`;
-    const stats = `loss ${loss.toFixed(4)}  ${rate.toFixed(0)} img/s`;
+    const more = extra === "" ? "" : `  ${extra}`;
+    const stats = `loss ${loss.toFixed(4)}${more}  ${rate.toFixed(0)} ${this.#unit}/s`;
     if (this.#tty) {
       const filled = Math.round((this.#width * done) / this.#total);
       const bar = "█".repeat(filled) + "░".repeat(this.#width - filled);
