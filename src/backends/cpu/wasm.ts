@@ -155,8 +155,10 @@ function instanceFor(bytes: number): Instance | null {
   const mod = module();
   if (!mod) return null;
   if (instance && instance.memory.buffer.byteLength >= bytes) return instance;
-  // NOTE: room for 1.5x the request, so that slowly growing sizes do not re-instantiate each call.
-  const pages = Math.ceil((bytes * 1.5) / PAGE);
+  // NOTE: room for 1.5x the request (within the budget), so that slowly growing sizes do not
+  // re-instantiate each call. The memory is kept for the next calls, never shrunk.
+  const room = Math.max(bytes, Math.min(bytes * 1.5, wasmInternals.memoryBudget));
+  const pages = Math.ceil(room / PAGE);
   const memory = new WebAssembly.Memory({ initial: pages });
   const ex = new WebAssembly.Instance(mod, { env: { mem: memory } }).exports;
   instance = {
