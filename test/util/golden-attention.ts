@@ -248,4 +248,3 @@ export async function runModuleCase(c: AttentionModuleCase, device: DeviceName):
   }
   expectSameMemory(before, c.name);
 }
-
