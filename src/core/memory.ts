@@ -1,5 +1,6 @@
 import type { Storage } from "./layout.js";
 import { bytesPerElement } from "./dtype.js";
+import { platform } from "./platform/current.js";
 
 /**
  * Explicit memory: JavaScript has no reference counting and GPU memory is invisible to its garbage
@@ -177,20 +178,8 @@ interface Scope {
   ended: boolean;
 }
 
-/** The store of an `AsyncLocalStorage` (Node's `node:async_hooks`, also in Deno and Bun). */
-interface AsyncContext {
-  run<R>(store: Scope, fn: () => R): R;
-  getStore(): Scope | undefined;
-}
-
-function makeAsyncContext(): AsyncContext | null {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const hooks = proc?.getBuiltinModule?.("node:async_hooks") as
-    { AsyncLocalStorage?: new () => AsyncContext } | undefined;
-  return hooks?.AsyncLocalStorage ? new hooks.AsyncLocalStorage() : null;
-}
-
-const asyncContext = makeAsyncContext();
+/** An `AsyncLocalStorage` (Node's `node:async_hooks`, also Deno and Bun); null in a browser. */
+const asyncContext = platform.asyncContext<Scope>();
 let useAsyncContext = asyncContext !== null;
 /** The innermost scope of the synchronous code running now (a `tidy` frame on the stack). */
 let syncTop: Scope | null = null;

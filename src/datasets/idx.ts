@@ -1,4 +1,5 @@
 import { NotImplementedError, ValueError } from "../core/errors.js";
+import { platform } from "../core/platform/current.js";
 
 /**
  * The IDX format of the MNIST files (http://yann.lecun.com/exdb/mnist/): a 4-byte magic number
@@ -68,18 +69,6 @@ export function parseIdx(
   return { dims, data: bytes.subarray(headerBytes) };
 }
 
-/** @internal Whether this runtime is Node (which has `node:zlib` and a file system). */
-export function isNode(): boolean {
-  return typeof process !== "undefined" && typeof process.versions?.node === "string";
-}
-
-/** Gunzips with Node's zlib (imported lazily, so the bundle has no Node-only import). */
-async function gunzipNode(bytes: Uint8Array): Promise<Uint8Array> {
-  const zlib = await import(/* webpackIgnore: true */ /* @vite-ignore */ "node:zlib");
-  const out = zlib.gunzipSync(bytes);
-  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
-}
-
 /** @internal Gunzips with the web's `DecompressionStream` (browsers; Node 18+ has it too). */
 export async function gunzipStream(bytes: Uint8Array): Promise<Uint8Array> {
   const stream = new Blob([bytes as Uint8Array<ArrayBuffer>])
@@ -98,14 +87,15 @@ export async function maybeGunzip(
   op: string,
 ): Promise<Uint8Array> {
   if (!isGzip(bytes)) return bytes;
-  const node = isNode();
-  if (!node && typeof DecompressionStream === "undefined")
+  // NOTE: node:zlib in the Node build, DecompressionStream in the browser build (platform module)
+  const viaZlib = () => platform.gunzip(bytes);
+  if (platform.name !== "node" && typeof DecompressionStream === "undefined")
     throw new NotImplementedError(
       op,
       `${name}: is gzip-compressed, and this runtime has neither node:zlib nor DecompressionStream; decompress it first`,
     );
   try {
-    return await (node ? gunzipNode(bytes) : gunzipStream(bytes));
+    return await (viaZlib() ?? gunzipStream(bytes));
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     throw new ValueError(op, `${name}: cannot decompress the gzip data (${msg})`);

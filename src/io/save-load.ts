@@ -1,4 +1,5 @@
 import { NotImplementedError, ValueError } from "../core/errors.js";
+import { platform, type PlatformFs } from "../core/platform/current.js";
 import type { Tensor } from "../tensor/tensor.js";
 import {
   loadBytesAs,
@@ -10,24 +11,19 @@ import {
 
 /**
  * `torch.save` / `torch.load` for files, in Node: safetensors bytes (see `saveBytes`/`loadBytes`)
- * written to and read from a path. The file system module is imported lazily, inside the
- * functions, so that the bundle has no Node-only import and still loads in a browser.
+ * written to and read from a path. The file system comes from the platform module: Node's in the
+ * Node build, none in the browser build (package.json `exports`), so that a browser bundle has no
+ * Node-only import and these two functions throw an error that names the in-memory alternative.
  */
 
-type FsPromises = typeof import("node:fs/promises");
-
-async function nodeFs(op: string): Promise<FsPromises> {
-  try {
-    // NOTE: lazy and left alone by bundlers: browsers have no file system, and only these two
-    // functions need one.
-    return await import(/* webpackIgnore: true */ /* @vite-ignore */ "node:fs/promises");
-  } catch {
-    const alt = op === "save" ? "await torch.saveBytes(stateDict)" : "torch.loadBytes(bytes)";
-    throw new NotImplementedError(
-      op,
-      `reading and writing paths needs Node's file system (node:fs/promises), which this runtime lacks; use ${alt} instead`,
-    );
-  }
+async function nodeFs(op: string): Promise<PlatformFs> {
+  const files = await platform.files();
+  if (files) return files.fs;
+  const alt = op === "save" ? "await torch.saveBytes(stateDict)" : "torch.loadBytes(bytes)";
+  throw new NotImplementedError(
+    op,
+    `reading and writing paths needs a file system, which a browser lacks; use ${alt} instead (and fetch() or a download link to move the bytes)`,
+  );
 }
 
 /**

@@ -1,8 +1,9 @@
 import { DeviceError } from "../../core/errors.js";
+import { platform } from "../../core/platform/current.js";
 
 /**
  * Acquiring a WebGPU adapter and device: `navigator.gpu` in a browser (or Deno), Dawn's Node
- * binding (the optional npm package `webgpu`, imported lazily) in Node.
+ * binding (the optional npm package `webgpu`, imported lazily by the Node platform) in Node.
  */
 
 /** Optional features webgpu uses where the adapter has them; none is required. */
@@ -37,28 +38,17 @@ const RAISED_LIMITS = [
   "maxComputeWorkgroupSizeX",
 ] as const;
 
-function isNode(): boolean {
-  const p = (globalThis as { process?: { versions?: { node?: string } } }).process;
-  return typeof p?.versions?.node === "string";
-}
-
 /** The `GPU` entry point, or a reason why there is none. */
 async function findGPU(): Promise<{ gpu: GPU; source: string } | { reason: string }> {
   const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
   if (nav?.gpu) return { gpu: nav.gpu, source: "navigator.gpu" };
-  if (!isNode()) return { reason: "this browser has no navigator.gpu (WebGPU is not enabled)" };
-  if (dawnGPU) return { gpu: dawnGPU, source: "webgpu (Dawn)" };
-  let mod: { create(options: string[]): GPU };
-  try {
-    // NOTE: a variable specifier keeps bundlers from resolving the optional dependency.
-    const name = "webgpu";
-    mod = (await import(/* @vite-ignore */ name)) as typeof mod;
-  } catch (e) {
-    return {
-      reason: `the optional package "webgpu" (Dawn for Node) could not be loaded (${(e as Error).message}); npm install webgpu`,
-    };
+  // NOTE: Dawn only in the Node build; the browser build's platform answers with a reason that
+  // speaks of the browser (chrome://gpu, --enable-unsafe-webgpu).
+  if (!dawnGPU) {
+    const found = await platform.dawnGPU();
+    if ("reason" in found) return found;
+    dawnGPU = found;
   }
-  dawnGPU = mod.create([]);
   return { gpu: dawnGPU, source: "webgpu (Dawn)" };
 }
 
@@ -77,7 +67,7 @@ export async function acquireDevice(): Promise<AcquiredDevice | { reason: string
   }
   if (!adapter) {
     return {
-      reason: `${found.source} found no adapter (in Node without a GPU, install Mesa's lavapipe: see NOTES-ENV.md)`,
+      reason: `${found.source} found no adapter (${platform.webgpuHint})`,
     };
   }
   const has = (f: string) => adapter.features.has(f);
