@@ -1,59 +1,26 @@
-import { fileURLToPath } from "node:url";
-import type { Plugin } from "esbuild";
-import { defineConfig, type Options } from "tsup";
+import { defineConfig } from "tsup";
 
 /**
- * Two builds of `src/index.ts` (package.json `exports`):
- * - Node (`dist/index.js`, `dist/index.cjs`, the "node" condition): the platform module is
- *   `src/core/platform/node.ts` (file system, zlib, AsyncLocalStorage, Dawn's WebGPU binding).
- * - Browser (`dist/browser/`, the "browser" and "default" conditions): the same code with
- *   `src/core/platform/browser.ts` in its place, bundled for `platform: "browser"` with no
- *   externals, so that any `node:` import left in the browser path fails this build.
- * `npm run build` empties `dist/` first (the two builds must not clean each other's output).
+ * The Node build (`dist/index.js`, `dist/index.cjs`, package.json's "node" condition) and the type
+ * declarations; its platform module is `src/core/platform/node.ts` (file system, zlib,
+ * AsyncLocalStorage, Dawn's WebGPU binding). The browser build (`dist/browser/`, the "browser" and
+ * "default" conditions) is `scripts/build-browser.ts`, which `npm run build` runs next.
  */
-
-const BROWSER_PLATFORM = fileURLToPath(new URL("./src/core/platform/browser.ts", import.meta.url));
-
-/** Resolves the platform module's `./node.js` to `./browser.ts` (see src/core/platform/current.ts). */
-const browserPlatform: Plugin = {
-  name: "webtorch-browser-platform",
-  setup(build) {
-    build.onResolve({ filter: /^\.\/node\.js$/ }, (args) =>
-      /[\\/]core[\\/]platform[\\/]current\.ts$/.test(args.importer)
-        ? { path: BROWSER_PLATFORM }
-        : undefined,
-    );
-  },
-};
-
-const common: Options = {
-  entry: { index: "src/index.ts" },
+export default defineConfig({
+  entry: ["src/index.ts"],
+  format: ["esm", "cjs"],
+  dts: true,
   sourcemap: true,
+  // NOTE: `npm run build` empties dist/ itself; cleaning here would race the browser build.
   clean: false,
   target: "es2022",
+  // NOTE: neutral, not node: Deno and Bun take the "node" condition too.
+  platform: "neutral",
   // WGSL kernels (top-level kernels/webgpu/) are bundled as strings.
   loader: { ".wgsl": "text" },
-};
-
-export default defineConfig([
-  {
-    ...common,
-    format: ["esm", "cjs"],
-    dts: true,
-    // NOTE: neutral, not node: Deno and Bun take the "node" condition too.
-    platform: "neutral",
-    // Optional GPU runtimes, imported lazily and never bundled; `node:` built-ins likewise.
-    external: ["webgpu", "gpu.js", "mnist", /^node:/],
-    // Keep `node:worker_threads` as written (tsup 8 strips the prefix by default), so that
-    // Deno recognises the import as a Node built-in.
-    removeNodeProtocol: false,
-  },
-  {
-    ...common,
-    outDir: "dist/browser",
-    format: ["esm"],
-    dts: false,
-    platform: "browser",
-    esbuildPlugins: [browserPlatform],
-  },
-]);
+  // Optional GPU runtimes and packages, imported lazily and never bundled; `node:` built-ins too.
+  external: ["webgpu", "gpu.js", "mnist", /^node:/],
+  // Keep `node:worker_threads` as written (tsup 8 strips the prefix by default), so that
+  // Deno recognises the import as a Node built-in.
+  removeNodeProtocol: false,
+});

@@ -1,5 +1,5 @@
 import type { Backend, DeviceName } from "../backends/backend.js";
-import { type DType, type TypedArray } from "../core/dtype.js";
+import type { DType, TypedArray } from "../core/dtype.js";
 import { NotImplementedError, TensorError, ValueError } from "../core/errors.js";
 import { fmtShape, type Shape } from "../core/shape.js";
 import { backendFor, tensorFromArray } from "../ops/dispatch.js";

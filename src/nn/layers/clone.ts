@@ -1,5 +1,5 @@
 import { ValueError } from "../../core/errors.js";
-import { Module } from "../module.js";
+import type { Module } from "../module.js";
 
 /**
  * Deep copies of modules, for PyTorch's `copy.deepcopy` (what `nn.TransformerEncoder` does to

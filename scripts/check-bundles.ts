@@ -1,0 +1,213 @@
+/**
+ * Bundles tiny browser apps that `import "webtorch"` (the built package, through its package.json
+ * `exports`, as an app would) with esbuild, Rollup and webpack, with no configuration for
+ * webtorch, and fails when a bundler reports an error or a warning, when an output has a `node:`
+ * import or imports Dawn's `webgpu` package, or when an app's up-front size (gzip) passes its
+ * limit. Needs `npm run build` first; `npm run test:bundles` runs it (CI: .ci/run).
+ *
+ * The bundlers come from this package's devDependencies; WEBTORCH_BUNDLERS_DIR names another
+ * folder whose node_modules has them (for a checkout that shares a node_modules without them).
+ */
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { spawnSync } from "node:child_process";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+
+import { APPS, LIMITS, type AppName } from "./bundle-apps.js";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const dirs = [process.env.WEBTORCH_BUNDLERS_DIR, ROOT].filter((d): d is string => !!d);
+
+/** Imports a bundler from WEBTORCH_BUNDLERS_DIR, else from this package. */
+function load<T>(id: string): Promise<T> {
+  for (const dir of dirs) {
+    try {
+      return import(createRequire(join(dir, "package.json")).resolve(id)) as Promise<T>;
+    } catch {
+      // not there: try the next folder
+    }
+  }
+  throw new Error(`cannot find ${id}: npm install (it is a devDependency)`);
+}
+
+const work = mkdtempSync(join(tmpdir(), "webtorch-bundles-"));
+mkdirSync(join(work, "node_modules"));
+// NOTE: the outputs are ES modules (esbuild, Rollup) and run in Node as a smoke test
+writeFileSync(join(work, "package.json"), '{ "type": "module" }\n');
+symlinkSync(ROOT, join(work, "node_modules", "webtorch"), "dir");
+for (const [name, code] of Object.entries(APPS)) {
+  // NOTE: written as files, so that each bundler resolves "webtorch" as an app's code would
+  mkdirSync(join(work, name));
+  writeFileSync(join(work, name, "app.js"), code);
+}
+
+const failures: string[] = [];
+const fail = (msg: string) => {
+  failures.push(msg);
+  console.error(`FAIL ${msg}`);
+};
+
+/**
+ * The output's JS files, checked for Node-only imports; then its entry is run (in Node: the
+ * browser build needs nothing of a browser for CPU work) and must print what the app prints
+ * when run unbundled.
+ */
+function checkOutput(bundler: string, app: string, dir: string, entry: string) {
+  const files = readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((f) =>
+    f.endsWith(".js"),
+  );
+  if (files.length === 0) fail(`${bundler} ${app}: no output`);
+  for (const f of files) {
+    const js = readFileSync(join(dir, f), "utf8");
+    const bad = /(?:from\s*|import\s*\(\s*|require\s*\(\s*)["'](node:[\w/]+|webgpu|mnist)["']/.exec(
+      js,
+    );
+    if (bad) fail(`${bundler} ${app}: ${f} imports "${bad[1]}"`);
+  }
+  // NOTE: webpack's web runtime keeps its chunk list on `self`, which Node lacks
+  const asBrowser = ["--import", "data:text/javascript,globalThis.self=globalThis"];
+  const run = spawnSync(process.execPath, [...asBrowser, join(dir, entry)], { encoding: "utf8" });
+  if (run.status !== 0) fail(`${bundler} ${app}: running ${entry} failed: ${run.stderr}`);
+  else if (run.stdout !== expected[app])
+    fail(
+      `${bundler} ${app}: printed ${JSON.stringify(run.stdout)}, expected ${JSON.stringify(expected[app])}`,
+    );
+}
+
+/** What each app prints, run unbundled (Node resolves "webtorch" to the Node build). */
+const expected: Record<string, string> = {};
+for (const app of Object.keys(APPS)) {
+  const run = spawnSync(process.execPath, [join(work, app, "app.js")], { encoding: "utf8" });
+  if (run.status !== 0) throw new Error(`${app}: the unbundled app failed: ${run.stderr}`);
+  expected[app] = run.stdout;
+}
+
+/**
+ * The little of webpack's and the node-resolve plugin's types used here. NOTE: written out, so that
+ * `tsc` passes in a checkout whose node_modules lacks these devDependencies (WEBTORCH_BUNDLERS_DIR).
+ */
+type NodeResolveModule = {
+  nodeResolve: (options: { browser: boolean }) => import("rollup").Plugin;
+};
+type WebpackStats = {
+  toJson(options: object): { errors?: { message: string }[]; warnings?: { message: string }[] };
+};
+type Webpack = (
+  config: object,
+  callback: (err: Error | null, stats: WebpackStats | undefined) => void,
+) => void;
+
+const gz = (bytes: Uint8Array) => gzipSync(bytes, { level: 9 }).length;
+
+async function withEsbuild() {
+  const esbuild = await load<typeof import("esbuild")>("esbuild");
+  const sizes: Partial<Record<AppName, number>> = {};
+  for (const app of Object.keys(APPS) as AppName[]) {
+    const outdir = join(work, app, "esbuild");
+    const r = await esbuild.build({
+      entryPoints: [join(work, app, "app.js")],
+      bundle: true,
+      platform: "browser",
+      format: "esm",
+      splitting: true,
+      minify: true,
+      outdir,
+      metafile: true,
+      logLevel: "silent",
+    });
+    for (const w of r.warnings) fail(`esbuild ${app}: warning: ${w.text}`);
+    checkOutput("esbuild", app, outdir, "app.js");
+    // up front: the entry and what it imports statically (not the dynamic-import chunks)
+    const outputs = r.metafile.outputs;
+    const entry = Object.keys(outputs).find((k) => outputs[k]!.entryPoint !== undefined)!;
+    const seen = new Set<string>();
+    const visit = (k: string) => {
+      if (seen.has(k) || !k.endsWith(".js")) return;
+      seen.add(k);
+      for (const i of outputs[k]!.imports) if (i.kind === "import-statement") visit(i.path);
+    };
+    visit(entry);
+    const bytes = [...seen].map((k) => readFileSync(resolve(k)));
+    sizes[app] = gz(Buffer.concat(bytes));
+  }
+  return sizes;
+}
+
+async function withRollup() {
+  const { rollup } = await load<typeof import("rollup")>("rollup");
+  const { nodeResolve } = await load<NodeResolveModule>("@rollup/plugin-node-resolve");
+  for (const app of Object.keys(APPS)) {
+    const logs: string[] = [];
+    const bundle = await rollup({
+      input: join(work, app, "app.js"),
+      plugins: [nodeResolve({ browser: true })],
+      onLog: (level, log) => logs.push(`${level}: ${log.code ?? ""} ${log.message}`),
+    });
+    const dir = join(work, app, "rollup");
+    await bundle.write({ dir, format: "es" });
+    await bundle.close();
+    for (const l of logs) fail(`rollup ${app}: ${l}`);
+    checkOutput("rollup", app, dir, "app.js");
+  }
+}
+
+async function withWebpack() {
+  const { default: webpack } = await load<{ default: Webpack }>("webpack");
+  for (const app of Object.keys(APPS)) {
+    const path = join(work, app, "webpack");
+    const stats = await new Promise<WebpackStats>((ok, no) =>
+      webpack(
+        {
+          mode: "production",
+          target: "web",
+          entry: join(work, app, "app.js"),
+          // NOTE: a fixed publicPath only so that the output also starts in Node (the smoke run):
+          // webpack's automatic one needs `document.currentScript`
+          output: { path, publicPath: "" },
+          // NOTE: webpack's size hints (244 KiB) are about the app, not about webtorch's imports
+          performance: { hints: false },
+        },
+        (err, s) => (err || !s ? no(err ?? new Error("webpack: no stats")) : ok(s)),
+      ),
+    );
+    const json = stats.toJson({ all: false, errors: true, warnings: true });
+    for (const e of json.errors ?? []) fail(`webpack ${app}: error: ${e.message}`);
+    for (const w of json.warnings ?? []) fail(`webpack ${app}: warning: ${w.message}`);
+    checkOutput("webpack", app, path, "main.js");
+  }
+}
+
+try {
+  const sizes = await withEsbuild();
+  for (const app of Object.keys(APPS) as AppName[]) {
+    const kb = (sizes[app]! / 1000).toFixed(1);
+    const { limit, target } = LIMITS[app];
+    console.log(
+      `esbuild ${app}: ${kb} KB gzip up front (limit ${limit / 1000} KB, issue ${target / 1000} KB)`,
+    );
+    if (sizes[app]! > limit)
+      fail(`esbuild ${app}: ${kb} KB gzip is over its limit of ${limit / 1000} KB`);
+  }
+  await withRollup();
+  console.log("rollup: done");
+  await withWebpack();
+  console.log("webpack: done");
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+if (failures.length > 0) {
+  console.error(`${failures.length} bundle check(s) failed`);
+  process.exit(1);
+}
+console.log("bundles: esbuild, rollup and webpack build webtorch for the browser cleanly");
