@@ -1,9 +1,11 @@
 /**
  * Bundles tiny browser apps that `import "webtorch"` (the built package, through its package.json
- * `exports`, as an app would) with esbuild, Rollup and webpack, with no configuration for
- * webtorch, and fails when a bundler reports an error or a warning, when an output has a `node:`
- * import or imports Dawn's `webgpu` package, or when an app's up-front size (gzip) passes its
- * limit. Needs `npm run build` first; `npm run test:bundles` runs it (CI: .ci/run).
+ * `exports`, as an app would) with esbuild, Rollup, Vite (build) and webpack, with no
+ * configuration for webtorch, and fails when a bundler reports an error or a warning, when an
+ * output has a `node:` import or imports Dawn's `webgpu` package, when an output does not run
+ * (in Node, printing what the unbundled app prints), when WGSL is loaded up front, or when an
+ * app's up-front size (gzip, esbuild) passes its limit (scripts/bundle-apps.ts). Needs
+ * `npm run build` first; `npm run test:bundles` runs it (CI: .ci/run).
  *
  * The bundlers come from this package's devDependencies; WEBTORCH_BUNDLERS_DIR names another
  * folder whose node_modules has them (for a checkout that shares a node_modules without them).
@@ -139,6 +141,8 @@ async function withEsbuild() {
     };
     visit(entry);
     const bytes = [...seen].map((k) => readFileSync(resolve(k)));
+    // WGSL (its `@compute` entry points) only in the chunk `init({ device: "webgpu" })` loads
+    if (bytes.some((b) => b.includes("@compute"))) fail(`esbuild ${app}: WGSL is loaded up front`);
     sizes[app] = gz(Buffer.concat(bytes));
   }
   return sizes;
@@ -159,6 +163,30 @@ async function withRollup() {
     await bundle.close();
     for (const l of logs) fail(`rollup ${app}: ${l}`);
     checkOutput("rollup", app, dir, "app.js");
+  }
+}
+
+async function withVite() {
+  const vite = await load<typeof import("vite")>("vite");
+  for (const app of Object.keys(APPS)) {
+    const logs: string[] = [];
+    const outDir = join(work, app, "vite");
+    const logger = vite.createLogger("warn");
+    logger.warn = (msg) => void logs.push(`warning: ${msg}`);
+    logger.error = (msg) => void logs.push(`error: ${msg}`);
+    await vite.build({
+      root: join(work, app),
+      configFile: false,
+      logLevel: "warn",
+      customLogger: logger,
+      build: {
+        outDir,
+        emptyOutDir: true,
+        rollupOptions: { input: join(work, app, "app.js"), output: { entryFileNames: "app.js" } },
+      },
+    });
+    for (const l of logs) fail(`vite ${app}: ${l}`);
+    checkOutput("vite", app, outDir, "app.js");
   }
 }
 
@@ -201,6 +229,8 @@ try {
   }
   await withRollup();
   console.log("rollup: done");
+  await withVite();
+  console.log("vite: done");
   await withWebpack();
   console.log("webpack: done");
 } finally {
@@ -210,4 +240,4 @@ if (failures.length > 0) {
   console.error(`${failures.length} bundle check(s) failed`);
   process.exit(1);
 }
-console.log("bundles: esbuild, rollup and webpack build webtorch for the browser cleanly");
+console.log("bundles: esbuild, Rollup, Vite and webpack build webtorch for the browser cleanly");
