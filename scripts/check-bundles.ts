@@ -190,6 +190,46 @@ async function withVite() {
   }
 }
 
+/**
+ * Vite's dev server: the app and webtorch as its dependency pre-bundler serves them. NOTE:
+ * `optimizeDeps.include` only because the package is linked here (Vite pre-bundles what is
+ * installed in node_modules, and serves a linked package as source).
+ */
+async function withViteDev() {
+  const vite = await load<typeof import("vite")>("vite");
+  const app = "linear";
+  const logs: string[] = [];
+  const logger = vite.createLogger("warn");
+  logger.warn = (msg) => void logs.push(`warning: ${msg}`);
+  logger.error = (msg) => void logs.push(`error: ${msg}`);
+  const server = await vite.createServer({
+    root: join(work, app),
+    configFile: false,
+    customLogger: logger,
+    optimizeDeps: { include: ["webtorch"] },
+    server: { host: "127.0.0.1", port: 0 },
+  });
+  try {
+    await server.listen();
+    const base = server.resolvedUrls!.local[0]!;
+    const appJs = await fetch(new URL("app.js", base));
+    const code = await appJs.text();
+    if (appJs.status !== 200) fail(`vite dev: app.js answered ${appJs.status}: ${code}`);
+    const dep = /from\s*"([^"]*webtorch[^"]*)"/.exec(code)?.[1];
+    if (!dep) fail(`vite dev: app.js does not import webtorch: ${code.slice(0, 300)}`);
+    else {
+      const res = await fetch(new URL(dep, base));
+      if (res.status !== 200) fail(`vite dev: ${dep} answered ${res.status}`);
+      const js = await res.text();
+      // NOTE: the pre-bundled module may be a stub that re-exports from its chunks
+      if (!/\bexport\b/.test(js)) fail(`vite dev: ${dep} exports nothing: ${js.slice(0, 300)}`);
+    }
+  } finally {
+    await server.close();
+  }
+  for (const l of logs) fail(`vite dev ${app}: ${l}`);
+}
+
 async function withWebpack() {
   const { default: webpack } = await load<{ default: Webpack }>("webpack");
   for (const app of Object.keys(APPS)) {
@@ -230,7 +270,8 @@ try {
   await withRollup();
   console.log("rollup: done");
   await withVite();
-  console.log("vite: done");
+  await withViteDev();
+  console.log("vite: done (build and dev server)");
   await withWebpack();
   console.log("webpack: done");
 } finally {
