@@ -1,5 +1,6 @@
 import { ValueError } from "../../core/errors.js";
-import type { View } from "../../core/layout.js";
+import { isContiguous, type View } from "../../core/layout.js";
+import { numel } from "../../core/shape.js";
 import type { KernelArgs } from "../../ops/prims.js";
 import { elementOffsets } from "./strided.js";
 import { elementwise } from "./elementwise.js";
@@ -80,13 +81,11 @@ export function catKernel({ xs, dim, out }: KernelArgs["cat"]): void {
 
 export function fillKernel({ value, out }: KernelArgs["fill"]): void {
   const dst = out.storage.data as Float32Array;
-  const offs = elementOffsets(out.shape, out.strides, out.offset);
   const v = out.dtype === "bool" ? (value ? 1 : 0) : value;
-  if (offs.length === dst.length && out.offset === 0 && isDense(offs)) dst.fill(v);
-  else for (let i = 0; i < offs.length; i++) dst[offs[i]!] = v;
-}
-
-function isDense(offs: Int32Array): boolean {
-  for (let i = 0; i < offs.length; i++) if (offs[i] !== i) return false;
-  return true;
+  if (isContiguous(out.shape, out.strides)) {
+    dst.fill(v, out.offset, out.offset + numel(out.shape));
+    return;
+  }
+  const offs = elementOffsets(out.shape, out.strides, out.offset);
+  for (let i = 0; i < offs.length; i++) dst[offs[i]!] = v;
 }
