@@ -11,6 +11,18 @@ const copy = (x: number) => x;
 
 /** Copies the strided view `src` into the strided view `dst` of the same shape. */
 export function copyView(dst: View, src: View): void {
+  const to = dst.storage.data as Float32Array;
+  const from = src.storage.data as Float32Array;
+  // one block copy when both are dense and of one storage type (cat's pieces along dim 0)
+  if (
+    to.constructor === from.constructor &&
+    isContiguous(dst.shape, dst.strides) &&
+    isContiguous(src.shape, src.strides)
+  ) {
+    const n = numel(src.shape);
+    to.set(from.subarray(src.offset, src.offset + n), dst.offset);
+    return;
+  }
   elementwise("copy", copy, dst, [src]);
 }
 
