@@ -47,10 +47,12 @@ export const poolInternals = {
   splitCalls: 0,
   timeouts: 0,
   /**
-   * Measured (Node 20, x64, 2 cores, wasm GEMM of square and MNIST shapes, medians): waking a
-   * worker and waiting for it costs ~0.05 ms; 2 threads pay from about 2^18 multiply-adds.
+   * Measured (Node 20, x64, 2 cores shared with other jobs, load ~6; medians, gemmWasm with
+   * packing): a split costs ~0.025 ms (16^3: 0.005 ms on one thread, 0.03 on two), so it can pay
+   * only where one thread takes over ~0.06 ms, i.e. from about 2^20 multiply-adds at ~15-25
+   * GFLOP/s. On that loaded machine two threads lost up to 256^3 and won from 512^3 (1.4x).
    */
-  minMacs: 2 ** 18,
+  minMacs: 2 ** 20,
 };
 
 let numThreads: number | undefined;
@@ -70,7 +72,7 @@ function defaultThreads(): number {
 
 /**
  * `torch.set_num_threads`: the number of threads the CPU backend's WebAssembly GEMM (matmul,
- * linear, convolutions) uses; 1 means no worker threads. Only products of at least ~2^18
+ * linear, convolutions) uses; 1 means no worker threads. Only products of at least ~2^20
  * multiply-adds are split; results are the same, bit for bit, whatever the number.
  *
  * @param n - a positive integer.
