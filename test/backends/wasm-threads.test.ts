@@ -55,6 +55,7 @@ describe.runIf(torch.backends.wasm.isAvailable())("wasm GEMM worker threads", ()
   });
   afterEach(() => {
     poolInternals.minMacs = 0;
+    poolInternals.steal = true;
     wasmInternals.memoryBudget = savedBudget;
     poolInternals.timeoutMs = savedTimeout;
     poolInternals.fault = null;
@@ -74,7 +75,15 @@ describe.runIf(torch.backends.wasm.isAvailable())("wasm GEMM worker threads", ()
       [200, 40, 520, true], // two depth panels and a short third
     ];
     const ones = shapes.map(([M, N, K, bT]) => product(M, N, K, 1, bT));
-    for (const t of [2, 3, 4]) {
+    // NOTE: without stealing, each worker computes its own share; with it, whoever comes first
+    for (const [t, steal] of [
+      [2, false],
+      [3, false],
+      [4, false],
+      [2, true],
+      [3, true],
+    ] as const) {
+      poolInternals.steal = steal;
       for (const [i, [M, N, K, bT]] of shapes.entries()) {
         const one = ones[i]!;
         const before = poolInternals.splitCalls;
@@ -90,6 +99,7 @@ describe.runIf(torch.backends.wasm.isAvailable())("wasm GEMM worker threads", ()
 
   it("splits the chunked path and grows the shared memory", () => {
     torch.setNumThreads(2);
+    poolInternals.steal = false; // the worker computes on the grown memory
     const small = product(16, 16, 16, 2);
     expect(small.length).toBe(256);
     const memBefore = poolInternals.poolsBuilt;
@@ -131,6 +141,7 @@ describe.runIf(torch.backends.wasm.isAvailable())("wasm GEMM worker threads", ()
 
   it("a worker that throws gives a DeviceError naming matmul; the next call works", () => {
     const one = product(96, 40, 50, 1);
+    poolInternals.steal = false; // so that worker 1 does its share
     poolInternals.fault = "throw";
     expect(() => product(96, 40, 50, 2)).toThrow(torch.DeviceError);
     poolInternals.fault = "throw";
@@ -145,6 +156,7 @@ describe.runIf(torch.backends.wasm.isAvailable())("wasm GEMM worker threads", ()
 
   it("a worker that dies makes the wait time out with a DeviceError; the next call works", () => {
     const one = product(96, 40, 50, 1);
+    poolInternals.steal = false; // so that worker 1 takes its share
     poolInternals.timeoutMs = 300;
     poolInternals.fault = "exit";
     const t0 = performance.now();

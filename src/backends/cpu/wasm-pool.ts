@@ -42,6 +42,10 @@ export const MAX_TIMEOUTS = 2;
 export const poolInternals = {
   timeoutMs: 10_000,
   fault: null as "throw" | "exit" | null,
+  /** Whether this thread takes the shares that no worker has started yet (see runSplit). */
+  steal: true,
+  /** Shares this thread took from workers that had not started them. */
+  stolen: 0,
   poolsBuilt: 0,
   /** Calls split across threads. */
   splitCalls: 0,
@@ -99,12 +103,12 @@ export function getNumThreads(): number {
 
 /** The command block: Int32 slots. */
 const GEN = 0; // generation: bumped once per call; workers wait on it
-const DONE = 1; // workers done with the current generation
+const DONE = 1; // shares done by workers in the current generation
 const ERR = 2; // the index (1..) of the first worker that threw, else 0
 const FAULT = 3; // test hook: 1 = throw, 2 = exit (worker 1 only)
 const QUIT = 4;
 const ARGS = 8; // aPtr, bPtr, cPtr, Mp, Np, Kp
-const ROWS = 16; // mStart, mEnd of worker w at ROWS + 2w
+const ROWS = 16; // mStart, mEnd, claim of worker w's share at ROWS + 3w (see runSplit)
 
 /** The worker's code, a CommonJS script (`eval`): no file to resolve, in a bundle or not. */
 const WORKER_SOURCE = `
@@ -117,11 +121,13 @@ for (;;) {
   Atomics.wait(c, ${GEN}, gen);
   gen = Atomics.load(c, ${GEN});
   if (Atomics.load(c, ${QUIT}) !== 0) break;
+  const r = ${ROWS} + 3 * index;
+  const tag = (gen * 2) | 0;
+  if (Atomics.compareExchange(c, r + 2, tag, tag + 1) !== tag) continue;
   try {
     const fault = index === 1 ? Atomics.load(c, ${FAULT}) : 0;
     if (fault === 2) process.exit(1);
     if (fault === 1) throw new Error("injected fault");
-    const r = ${ROWS} + 2 * index;
     if (c[r + 1] > c[r]) gemm(c[${ARGS}], c[${ARGS + 1}], c[${ARGS + 2}], c[${ARGS + 3}], c[${ARGS + 4}], c[${ARGS + 5}], c[r], c[r + 1]);
   } catch (e) {
     port.postMessage(String(e && e.stack || e));
@@ -203,7 +209,7 @@ export function poolFor(module: WebAssembly.Module, bytes: number): Pool | null 
       maximum: SHARED_MAX_PAGES,
       shared: true,
     } as WebAssembly.MemoryDescriptor);
-    const control = new Int32Array(new SharedArrayBuffer(4 * (ROWS + 2 * threads)));
+    const control = new Int32Array(new SharedArrayBuffer(4 * (ROWS + 3 * threads)));
     const workers: NodeWorker[] = [];
     const ports: Port[] = [];
     for (let index = 1; index < threads; index++) {
@@ -237,8 +243,14 @@ export function dropPool(): void {
 
 /**
  * Runs `gemm(aPtr, bPtr, cPtr, Mp, Np, Kp, mStart, mEnd)` over all rows of C, split across
- * `threads` of the pool's threads (the others answer with no rows): rows in whole tiles of `mr`,
- * the first share on this thread (`own`).
+ * `threads` of the pool's threads: rows in whole tiles of `mr`, the first share on this thread
+ * (`own`), one share per worker.
+ *
+ * NOTE: each share is claimed with a compare-and-swap on its slot (pending: 2 x generation,
+ * taken: + 1). After its own share this thread takes the shares no worker has claimed yet, so a
+ * worker that is slow to wake (a busy machine: the cores are shared) costs at most its share's
+ * time on this thread, not a wait; a worker that wakes late finds its share taken and goes back
+ * to sleep. Each row is still computed whole by one call: the same bits whoever computes it.
  *
  * @throws DeviceError "matmul" when a worker throws or does not answer in time.
  */
@@ -254,9 +266,14 @@ export function runSplit(
   const tiles = Mp / mr;
   const bound = (t: number) => Math.round((tiles * Math.min(t, threads)) / threads) * mr;
   for (let i = 0; i < 6; i++) c[ARGS + i] = args[i]!;
+  const gen = (Atomics.load(c, GEN) + 1) | 0;
+  const tag = (gen * 2) | 0;
   for (let t = 1; t < p.threads; t++) {
-    c[ROWS + 2 * t] = bound(t);
-    c[ROWS + 2 * t + 1] = bound(t + 1);
+    const r = ROWS + 3 * t;
+    c[r] = bound(t);
+    c[r + 1] = bound(t + 1);
+    // NOTE: empty shares are marked taken: no worker wakes up to do nothing and report it
+    Atomics.store(c, r + 2, c[r + 1]! > c[r]! ? tag : tag + 1);
   }
   const fault = poolInternals.fault;
   poolInternals.fault = null;
@@ -269,8 +286,15 @@ export function runSplit(
   const t0 = performance.now();
   own(0, bound(1));
   const limit = Math.max(poolInternals.timeoutMs, 50 * (performance.now() - t0));
+  let workers = 0; // shares the workers took
+  for (let t = 1; t < threads; t++) {
+    const slot = ROWS + 3 * t + 2;
+    if (poolInternals.steal && Atomics.compareExchange(c, slot, tag, tag + 1) === tag) {
+      poolInternals.stolen++;
+      own(bound(t), bound(t + 1));
+    } else if (bound(t + 1) > bound(t)) workers++;
+  }
   const deadline = t0 + limit;
-  const workers = p.threads - 1;
   for (let done = Atomics.load(c, DONE); done < workers; done = Atomics.load(c, DONE)) {
     const left = deadline - performance.now();
     if (left <= 0 || Atomics.wait(c, DONE, done, left) === "timed-out") {
