@@ -13,6 +13,9 @@
  * NOTE: the memory is never grown with `Memory.grow`: growing detaches the old ArrayBuffer,
  * and the first detach in a process permanently slows V8's typed-array code (see gemm.ts). When
  * more room is needed, a new, larger memory and a new instance replace the old ones.
+ * Products split over threads (wasm-pool.ts, `torch.setNumThreads`) use the pool's shared memory
+ * instead, with this thread's own instance on it; that one does grow (a shared memory's buffer is
+ * never detached).
  *
  * Switched off (the TypeScript kernels run) by `WEBTORCH_WASM=0` in the environment or
  * `torch.backends.wasm.enabled = false`; without WebAssembly SIMD support it is off, silently.
