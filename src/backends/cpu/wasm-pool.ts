@@ -107,8 +107,11 @@ const DONE = 1; // shares done by workers in the current generation
 const ERR = 2; // the index (1..) of the first worker that threw, else 0
 const FAULT = 3; // test hook: 1 = throw, 2 = exit (worker 1 only)
 const QUIT = 4;
+const SHARES = 5; // shares of the current call
 const ARGS = 8; // aPtr, bPtr, cPtr, Mp, Np, Kp
-const ROWS = 16; // mStart, mEnd, claim of worker w's share at ROWS + 3w (see runSplit)
+const ROWS = 16; // mStart, mEnd, claim of share s at ROWS + 3s (see runSplit)
+/** Shares per thread, at most: small enough that a preempted thread holds up little. */
+const SHARES_PER_THREAD = 4;
 
 /** The worker's code, a CommonJS script (`eval`): no file to resolve, in a bundle or not. */
 const WORKER_SOURCE = `
@@ -121,20 +124,23 @@ for (;;) {
   Atomics.wait(c, ${GEN}, gen);
   gen = Atomics.load(c, ${GEN});
   if (Atomics.load(c, ${QUIT}) !== 0) break;
-  const r = ${ROWS} + 3 * index;
   const tag = (gen * 2) | 0;
-  if (Atomics.compareExchange(c, r + 2, tag, tag + 1) !== tag) continue;
-  try {
-    const fault = index === 1 ? Atomics.load(c, ${FAULT}) : 0;
-    if (fault === 2) process.exit(1);
-    if (fault === 1) throw new Error("injected fault");
-    if (c[r + 1] > c[r]) gemm(c[${ARGS}], c[${ARGS + 1}], c[${ARGS + 2}], c[${ARGS + 3}], c[${ARGS + 4}], c[${ARGS + 5}], c[r], c[r + 1]);
-  } catch (e) {
-    port.postMessage(String(e && e.stack || e));
-    Atomics.compareExchange(c, ${ERR}, 0, index);
+  const shares = Atomics.load(c, ${SHARES});
+  for (let s = 0; s < shares; s++) {
+    const r = ${ROWS} + 3 * s;
+    if (Atomics.compareExchange(c, r + 2, tag, tag + 1) !== tag) continue;
+    try {
+      const fault = index === 1 ? Atomics.exchange(c, ${FAULT}, 0) : 0;
+      if (fault === 2) process.exit(1);
+      if (fault === 1) throw new Error("injected fault");
+      gemm(c[${ARGS}], c[${ARGS + 1}], c[${ARGS + 2}], c[${ARGS + 3}], c[${ARGS + 4}], c[${ARGS + 5}], c[r], c[r + 1]);
+    } catch (e) {
+      port.postMessage(String(e && e.stack || e));
+      Atomics.compareExchange(c, ${ERR}, 0, index);
+    }
+    Atomics.add(c, ${DONE}, 1);
+    Atomics.notify(c, ${DONE});
   }
-  Atomics.add(c, ${DONE}, 1);
-  Atomics.notify(c, ${DONE});
 }
 `;
 
@@ -209,7 +215,9 @@ export function poolFor(module: WebAssembly.Module, bytes: number): Pool | null 
       maximum: SHARED_MAX_PAGES,
       shared: true,
     } as WebAssembly.MemoryDescriptor);
-    const control = new Int32Array(new SharedArrayBuffer(4 * (ROWS + 3 * threads)));
+    const control = new Int32Array(
+      new SharedArrayBuffer(4 * (ROWS + 3 * SHARES_PER_THREAD * threads)),
+    );
     const workers: NodeWorker[] = [];
     const ports: Port[] = [];
     for (let index = 1; index < threads; index++) {
@@ -243,14 +251,16 @@ export function dropPool(): void {
 
 /**
  * Runs `gemm(aPtr, bPtr, cPtr, Mp, Np, Kp, mStart, mEnd)` over all rows of C, split across
- * `threads` of the pool's threads: rows in whole tiles of `mr`, the first share on this thread
- * (`own`), one share per worker.
+ * `threads` threads: the rows are cut into shares (whole tiles of `mr`, at least 64 rows where
+ * there are enough, at most {@link SHARES_PER_THREAD} a thread); this thread computes the first
+ * (`own`), and everyone then claims the others.
  *
  * NOTE: each share is claimed with a compare-and-swap on its slot (pending: 2 x generation,
- * taken: + 1). After its own share this thread takes the shares no worker has claimed yet, so a
- * worker that is slow to wake (a busy machine: the cores are shared) costs at most its share's
- * time on this thread, not a wait; a worker that wakes late finds its share taken and goes back
- * to sleep. Each row is still computed whole by one call: the same bits whoever computes it.
+ * taken: + 1), so whoever comes first computes it: a worker slow to wake (the cores are shared
+ * with other processes) costs no wait, only its work moving to this thread, and a worker
+ * preempted in the middle holds up one share. A worker that wakes after the call finds nothing
+ * pending with its generation. Each row is computed whole by one call: the same bits whoever
+ * computes it. With `poolInternals.steal` off (tests), this thread computes the first share only.
  *
  * @throws DeviceError "matmul" when a worker throws or does not answer in time.
  */
@@ -263,37 +273,41 @@ export function runSplit(
 ): void {
   const c = p.control;
   const Mp = args[3];
-  const tiles = Mp / mr;
-  const bound = (t: number) => Math.round((tiles * Math.min(t, threads)) / threads) * mr;
+  const t = Math.min(threads, p.threads);
+  const size = Math.max(Math.ceil(Mp / (SHARES_PER_THREAD * t)), Math.min(64, Math.ceil(Mp / t)));
+  const rows = Math.ceil(size / mr) * mr;
+  const shares = Math.ceil(Mp / rows);
   for (let i = 0; i < 6; i++) c[ARGS + i] = args[i]!;
   const gen = (Atomics.load(c, GEN) + 1) | 0;
   const tag = (gen * 2) | 0;
-  for (let t = 1; t < p.threads; t++) {
-    const r = ROWS + 3 * t;
-    c[r] = bound(t);
-    c[r + 1] = bound(t + 1);
-    // NOTE: empty shares are marked taken: no worker wakes up to do nothing and report it
-    Atomics.store(c, r + 2, c[r + 1]! > c[r]! ? tag : tag + 1);
+  for (let s = 0; s < shares; s++) {
+    const r = ROWS + 3 * s;
+    c[r] = s * rows;
+    c[r + 1] = Math.min(Mp, (s + 1) * rows);
+    Atomics.store(c, r + 2, s === 0 ? tag + 1 : tag); // share 0 is this thread's
   }
+  Atomics.store(c, SHARES, shares);
   const fault = poolInternals.fault;
   poolInternals.fault = null;
-  c[FAULT] = fault === "throw" ? 1 : fault === "exit" ? 2 : 0;
+  Atomics.store(c, FAULT, fault === "throw" ? 1 : fault === "exit" ? 2 : 0);
   poolInternals.splitCalls++;
   Atomics.store(c, DONE, 0);
   Atomics.store(c, ERR, 0);
   Atomics.add(c, GEN, 1);
   Atomics.notify(c, GEN);
   const t0 = performance.now();
-  own(0, bound(1));
+  own(0, Math.min(Mp, rows));
   const limit = Math.max(poolInternals.timeoutMs, 50 * (performance.now() - t0));
-  let workers = 0; // shares the workers took
-  for (let t = 1; t < threads; t++) {
-    const slot = ROWS + 3 * t + 2;
-    if (poolInternals.steal && Atomics.compareExchange(c, slot, tag, tag + 1) === tag) {
+  let mine = 1;
+  for (let s = 1; s < shares && poolInternals.steal; s++) {
+    const slot = ROWS + 3 * s + 2;
+    if (Atomics.compareExchange(c, slot, tag, tag + 1) === tag) {
       poolInternals.stolen++;
-      own(bound(t), bound(t + 1));
-    } else if (bound(t + 1) > bound(t)) workers++;
+      mine++;
+      own(s * rows, Math.min(Mp, (s + 1) * rows));
+    }
   }
+  const workers = shares - mine; // shares the workers took
   const deadline = t0 + limit;
   for (let done = Atomics.load(c, DONE); done < workers; done = Atomics.load(c, DONE)) {
     const left = deadline - performance.now();
