@@ -1,7 +1,8 @@
 /**
  * The raw CPU kernels against TensorFlow.js, in one run:
  * - gemm (float32, single thread) at 128, 512 and 1024, and at training shapes: our WebAssembly
- *   SIMD kernel (packing and copy out included, and the kernel alone), our TypeScript kernel,
+ *   SIMD kernel (packing and copy out included, and the kernel alone; on one thread and split
+ *   over 2 worker threads, every product split whatever its size), our TypeScript kernel,
  *   tfjs-backend-cpu (pure JS) and tfjs-backend-wasm (XNNPACK, SIMD, single thread in Node), as
  *   GFLOP/s, ratios, and a share of one core's wasm SIMD peak, measured by a loop of the kernel's
  *   arithmetic alone (the formula 4 lanes x ~3 vector ops a cycle x the reported clock is printed
@@ -23,6 +24,7 @@ import { dirname } from "node:path";
 import { ModuleBuilder } from "../kernels/wasm/assembler.js";
 import { gemmTs } from "../src/backends/cpu/gemm.js";
 import { gemmWasm, wasm, wasmInternals } from "../src/backends/cpu/wasm.js";
+import { poolInternals, setNumThreads } from "../src/backends/cpu/wasm-pool.js";
 import { conv2dPass } from "../src/backends/cpu/conv.js";
 import { conv2dGeometry } from "../src/core/conv-geometry.js";
 
@@ -84,6 +86,9 @@ interface OursMatmul {
   wasm: number;
   /** the wasm kernel alone, on operands already packed */
   kernel: number;
+  /** the wasm gemm and the kernel alone, split over 2 threads */
+  wasm2: number;
+  kernel2: number;
 }
 
 function timeOursMatmul([, M, N, K, transA, transB]: MatmulShape): OursMatmul {
@@ -93,10 +98,19 @@ function timeOursMatmul([, M, N, K, transA, transB]: MatmulShape): OursMatmul {
   const [aRs, aCs] = transA ? [1, M] : [K, 1];
   const [bRs, bCs] = transB ? [1, K] : [N, 1];
   const slow = M * N * K > 1e8; // the TypeScript kernel at 1024^3 takes ~0.3 s a run
+  const runWasm = () => void gemmWasm(M, N, K, a, 0, aRs, aCs, b, 0, bRs, bCs, c, 0);
+  setNumThreads(1);
+  const one = { wasm: timeIt(runWasm), kernel: timeIt(wasmInternals.rerunLastKernel) };
+  setNumThreads(2);
+  const minMacs = poolInternals.minMacs;
+  poolInternals.minMacs = 0;
+  const two = { wasm2: timeIt(runWasm), kernel2: timeIt(wasmInternals.rerunLastKernel) };
+  poolInternals.minMacs = minMacs;
+  setNumThreads(1);
   return {
     ts: timeIt(() => gemmTs(M, N, K, a, 0, aRs, aCs, b, 0, bRs, bCs, c, 0), slow ? 0 : 600),
-    wasm: timeIt(() => void gemmWasm(M, N, K, a, 0, aRs, aCs, b, 0, bRs, bCs, c, 0)),
-    kernel: timeIt(wasmInternals.rerunLastKernel),
+    ...one,
+    ...two,
   };
 }
 
@@ -227,8 +241,9 @@ async function main(): Promise<void> {
       `times are medians (a shared machine: read the ratios, not the absolute numbers)`,
   );
 
-  // 1. Ours, in a process where no ArrayBuffer has been detached yet.
+  // 1. Ours, in a process where no ArrayBuffer has been detached yet; one thread but where said.
   const oursMatmul = MATMUL_SHAPES.map(timeOursMatmul);
+  setNumThreads(1);
   wasm.enabled = true;
   const oursConv = CONV_SHAPES.map(([, xs, ws]) => timeOursConv(xs, ws));
   wasm.enabled = false;
@@ -249,8 +264,8 @@ async function main(): Promise<void> {
   console.log(`tfjs ${tf.version_core}; wasm backend: simd ${simd}, threads ${threads}`);
 
   printTable(
-    "gemm, float32, one thread (GFLOP/s; tfjs timings include reading the result back; " +
-      "'of peak': wasm against the measured peak)",
+    "gemm, float32, one thread but the 2T columns (GFLOP/s; tfjs timings include reading the " +
+      "result back; 'of peak': wasm against one core's measured peak; 2T: split over 2 threads)",
     [
       "shape (MxNxK)",
       "wasm",
@@ -263,6 +278,9 @@ async function main(): Promise<void> {
       "wasm/tfjs-wasm",
       "of peak",
       "wasm ms",
+      "wasm 2T",
+      "kernel 2T",
+      "2T/1T",
     ],
     MATMUL_SHAPES.map(([label, M, N, K], i) => {
       const flops = 2 * M * N * K;
@@ -282,6 +300,9 @@ async function main(): Promise<void> {
         `${fmt(w! / tw)}x`,
         `${fmt((100 * w!) / peak, 0)}%`,
         fmt(o.wasm, 1),
+        fmt(gflops(flops, o.wasm2)),
+        fmt(gflops(flops, o.kernel2)),
+        `${fmt(o.wasm / o.wasm2)}x`,
       ];
     }),
   );

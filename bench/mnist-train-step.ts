@@ -226,11 +226,16 @@ async function main(): Promise<void> {
   const steps = option("steps", 10);
   console.log(`MNIST CNN training step, batch ${BATCH}, Adam — ${machine()}`);
 
-  // 1. Ours, before tfjs is loaded.
+  // 1. Ours, before tfjs is loaded: on the default threads (the cores), then on one thread.
+  const cores = torch.getNumThreads();
   const ours = benchOurs(steps);
   console.log(
-    `webtorch: ${ours.ms.toFixed(1)} ms/step (median of ${ours.steps}); live tensors changed by ${ours.liveDelta} over the timed steps`,
+    `webtorch (${cores} threads): ${ours.ms.toFixed(1)} ms/step (median of ${ours.steps}); live tensors changed by ${ours.liveDelta} over the timed steps`,
   );
+  torch.setNumThreads(1);
+  const ours1 = cores > 1 ? benchOurs(steps) : null;
+  torch.setNumThreads(cores);
+  if (ours1) console.log(`webtorch (1 thread): ${ours1.ms.toFixed(1)} ms/step`);
 
   // 2. PyTorch, in a child process.
   const pt = benchPyTorch();
@@ -261,8 +266,14 @@ async function main(): Promise<void> {
 
   // NOTE: WEBTORCH_WASM=0 times the TypeScript kernels alone
   const kernels = torch.backends.wasm.enabled && torch.backends.wasm.isAvailable();
-  const oursLabel = `webtorch (CPU, ${kernels ? "wasm GEMM" : "TypeScript"})`;
-  const rows: [string, Timing][] = [[oursLabel, ours], ...ptRows, ...tfRows];
+  const oursLabel = (n: number) =>
+    `webtorch (CPU, ${kernels ? `wasm GEMM, ${n} thread${n > 1 ? "s" : ""}` : "TypeScript"})`;
+  const rows: [string, Timing][] = [
+    [oursLabel(cores), ours],
+    ...(ours1 ? [[oursLabel(1), ours1] as [string, Timing]] : []),
+    ...ptRows,
+    ...tfRows,
+  ];
   console.log();
   table(
     ["implementation", "ms / step", "images / s", "steps timed", "vs webtorch"],

@@ -33,6 +33,7 @@ export type { DeviceRequest } from "./backends/init.js";
 export type { DeviceName } from "./backends/backend.js";
 export { backendStats } from "./ops/dispatch.js";
 export * as backends from "./backends/switches.js";
+export { setNumThreads, getNumThreads } from "./backends/threads.js";
 
 export {
   tensor,

@@ -259,12 +259,16 @@ interface FuncDef {
 
 /**
  * A module: one imported linear memory (`env.mem`, at least `minPages` 64 KiB pages) and
- * exported functions.
+ * exported functions. With `sharedMaxPages`, the memory is a shared one (threads; the spec
+ * requires a maximum for those, and the imported memory's maximum must not exceed it).
  */
 export class ModuleBuilder {
   private readonly funcs: FuncDef[] = [];
 
-  constructor(private readonly minPages = 1) {}
+  constructor(
+    private readonly minPages = 1,
+    private readonly sharedMaxPages?: number,
+  ) {}
 
   /** Adds an exported function; `build` writes its body (parameters are locals 0..). */
   func(
@@ -286,8 +290,10 @@ export class ModuleBuilder {
       ...vec(f.params.map((t) => [VALTYPE[t]])),
       ...vec(f.results.map((t) => [VALTYPE[t]])),
     ]);
-    // memory import: kind 0x02, limits flag 0x00 (min only)
-    const imports = [[...name("env"), ...name("mem"), 0x02, 0x00, ...uleb(this.minPages)]];
+    // memory import: kind 0x02, limits flag 0x00 (min only) or 0x03 (min, max, shared)
+    const max = this.sharedMaxPages;
+    const limits = max === undefined ? [0x00, ...uleb(this.minPages)] : [0x03, ...uleb(this.minPages), ...uleb(max)];
+    const imports = [[...name("env"), ...name("mem"), 0x02, ...limits]];
     const bytes = [
       ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00], // "\0asm", version 1
       ...section(1, vec(types)),

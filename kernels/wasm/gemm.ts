@@ -18,8 +18,9 @@
  * column slivers (jr, the B sliver stays in L1), row slivers (ir), then the micro-kernel: an
  * mr x nr tile of C held in mr * nr/4 v128 locals, the depth loop unrolled `ku` times.
  *
- * NOTE: rows are the unit of work: a later worker pool can give each thread its own
- * [mStart, mEnd) over one shared memory, with no change here.
+ * NOTE: rows are the unit of work: the worker pool (src/backends/cpu/wasm-pool.ts) gives each
+ * thread its own [mStart, mEnd) over one shared memory. Each element of C is summed in the same
+ * order whatever the split, so threaded results equal single-threaded ones bit for bit.
  *
  * @module
  */
@@ -42,12 +43,16 @@ export interface GemmKernelConfig {
   readonly relaxed: boolean;
 }
 
-/** Generates the module (its memory imported as `env.mem`) exporting `gemm`. */
-export function gemmModule(cfg: GemmKernelConfig): Uint8Array<ArrayBuffer> {
+/**
+ * Generates the module (its memory imported as `env.mem`) exporting `gemm`, `packA` and `packB`.
+ * With `sharedMaxPages`, it imports a shared memory of at most that many pages (for threads: each
+ * worker instantiates the same module on the one shared memory; the code is the same).
+ */
+export function gemmModule(cfg: GemmKernelConfig, sharedMaxPages?: number): Uint8Array<ArrayBuffer> {
   const { mr, nr, ku, kc: KC, mc: MC } = cfg;
   const bad = nr % 4 !== 0 || mr % 4 !== 0 || KC % ku !== 0 || MC % mr !== 0;
   if (bad) throw new Error("bad gemm kernel config");
-  const m = new ModuleBuilder(1);
+  const m = new ModuleBuilder(1, sharedMaxPages);
   const params = ["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"] as const;
   m.func("gemm", [...params], [], (f) => emitGemm(f, cfg));
   const packParams = ["i32", "i32", "i32", "i32", "i32", "i32"] as const;

@@ -19,6 +19,8 @@ const EXEMPT: Record<string, string> = {
   getDefaultDevice: "device set-up; test/backends/webgpu-device.test.ts",
   setDefaultDevice: "device set-up; test/backends/default-device.test.ts",
   backendStats: "fallback counters; test/backends/webgpu.test.ts",
+  setNumThreads: "threads of the wasm GEMM; test/backends/wasm-threads.test.ts",
+  getNumThreads: "threads of the wasm GEMM; test/backends/wasm-threads.test.ts",
   sync: "device synchronisation and device-side errors; test/backends/device-asserts.test.ts",
   memory: "memory accounting; test/core/memory.test.ts",
   tidy: "memory scopes; test/core/memory.test.ts",

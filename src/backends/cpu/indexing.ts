@@ -1,5 +1,6 @@
 import { ValueError } from "../../core/errors.js";
-import type { View } from "../../core/layout.js";
+import { isContiguous, type View } from "../../core/layout.js";
+import { numel } from "../../core/shape.js";
 import type { KernelArgs } from "../../ops/prims.js";
 import { elementOffsets } from "./strided.js";
 import { elementwise } from "./elementwise.js";
@@ -10,6 +11,18 @@ const copy = (x: number) => x;
 
 /** Copies the strided view `src` into the strided view `dst` of the same shape. */
 export function copyView(dst: View, src: View): void {
+  const to = dst.storage.data as Float32Array;
+  const from = src.storage.data as Float32Array;
+  // one block copy when both are dense and of one storage type (cat's pieces along dim 0)
+  if (
+    to.constructor === from.constructor &&
+    isContiguous(dst.shape, dst.strides) &&
+    isContiguous(src.shape, src.strides)
+  ) {
+    const n = numel(src.shape);
+    to.set(from.subarray(src.offset, src.offset + n), dst.offset);
+    return;
+  }
   elementwise("copy", copy, dst, [src]);
 }
 
@@ -80,13 +93,11 @@ export function catKernel({ xs, dim, out }: KernelArgs["cat"]): void {
 
 export function fillKernel({ value, out }: KernelArgs["fill"]): void {
   const dst = out.storage.data as Float32Array;
-  const offs = elementOffsets(out.shape, out.strides, out.offset);
   const v = out.dtype === "bool" ? (value ? 1 : 0) : value;
-  if (offs.length === dst.length && out.offset === 0 && isDense(offs)) dst.fill(v);
-  else for (let i = 0; i < offs.length; i++) dst[offs[i]!] = v;
-}
-
-function isDense(offs: Int32Array): boolean {
-  for (let i = 0; i < offs.length; i++) if (offs[i] !== i) return false;
-  return true;
+  if (isContiguous(out.shape, out.strides)) {
+    dst.fill(v, out.offset, out.offset + numel(out.shape));
+    return;
+  }
+  const offs = elementOffsets(out.shape, out.strides, out.offset);
+  for (let i = 0; i < offs.length; i++) dst[offs[i]!] = v;
 }

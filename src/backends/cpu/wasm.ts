@@ -13,6 +13,9 @@
  * NOTE: the memory is never grown with `Memory.grow`: growing detaches the old ArrayBuffer,
  * and the first detach in a process permanently slows V8's typed-array code (see gemm.ts). When
  * more room is needed, a new, larger memory and a new instance replace the old ones.
+ * Products split over threads (wasm-pool.ts, `torch.setNumThreads`) use the pool's shared memory
+ * instead, with this thread's own instance on it; that one does grow (a shared memory's buffer is
+ * never detached).
  *
  * Switched off (the TypeScript kernels run) by `WEBTORCH_WASM=0` in the environment or
  * `torch.backends.wasm.enabled = false`; without WebAssembly SIMD support it is off, silently.
@@ -22,6 +25,7 @@
 import { gemmModule, type GemmKernelConfig } from "../../../kernels/wasm/gemm.js";
 import { ValueError } from "../../core/errors.js";
 import type { FloatArray } from "./gemm.js";
+import { poolFor, runSplit, SHARED_MAX_PAGES, threadsFor, type Pool } from "./wasm-pool.js";
 
 /**
  * The kernel: a 4 x 8 register tile (8 v128 accumulators, 2 of B, 4 of A: the 15 xmm registers
@@ -49,11 +53,10 @@ export const wasmInternals = {
   memoryBudget: 256 * 2 ** 20,
   gemmCalls: 0,
   memory: (): WebAssembly.Memory | null => instance?.memory ?? null,
-  rerunLastKernel: (): void => {
-    if (instance && lastCall) instance.gemm(...lastCall);
-  },
+  /** Re-runs the last kernel call (on as many threads as it ran), for benchmarks. */
+  rerunLastKernel: (): void => lastRun?.(),
 };
-let lastCall: Parameters<Instance["gemm"]> | null = null;
+let lastRun: (() => void) | null = null;
 const PAGE = 65536;
 
 interface Instance {
@@ -88,6 +91,10 @@ let compiled: WebAssembly.Module | null | undefined;
 /** Whether the module uses relaxed-SIMD FMA. */
 let relaxedFma = false;
 let instance: Instance | null = null;
+/** The module for a shared memory (threads), null when refused, undefined before first use. */
+let sharedCompiled: WebAssembly.Module | null | undefined;
+/** This thread's instance on the worker pool's shared memory. */
+let sharedInstance: Instance | null = null;
 /** The user's switch; undefined until set or read from the environment. */
 let enabledFlag: boolean | undefined;
 
@@ -159,16 +166,71 @@ function instanceFor(bytes: number): Instance | null {
   // re-instantiate each call. The memory is kept for the next calls, never shrunk.
   const room = Math.max(bytes, Math.min(bytes * 1.5, wasmInternals.memoryBudget));
   const pages = Math.ceil(room / PAGE);
-  const memory = new WebAssembly.Memory({ initial: pages });
+  instance = instantiate(mod, new WebAssembly.Memory({ initial: pages }));
+  return instance;
+}
+
+function instantiate(mod: WebAssembly.Module, memory: WebAssembly.Memory): Instance {
   const ex = new WebAssembly.Instance(mod, { env: { mem: memory } }).exports;
-  instance = {
+  return {
     memory,
     f32: new Float32Array(memory.buffer),
     gemm: ex.gemm as Instance["gemm"],
     packA: ex.packA as PackFn,
     packB: ex.packB as PackFn,
   };
-  return instance;
+}
+
+/**
+ * For a product split over `threads`: the worker pool (wasm-pool.ts) with a shared memory of at
+ * least `bytes`, and this thread's instance on it; null when threads cannot be had (no worker
+ * threads or shared memory in this runtime, or the memory refused): the call runs on one thread.
+ */
+function threaded(bytes: number, threads: number): { inst: Instance; pool: Pool } | null {
+  if (threads < 2 || !module()) return null;
+  if (sharedCompiled === undefined) {
+    try {
+      const bytes = gemmModule({ ...CONFIG, relaxed: relaxedFma }, SHARED_MAX_PAGES);
+      sharedCompiled = new WebAssembly.Module(bytes);
+    } catch {
+      sharedCompiled = null;
+    }
+  }
+  if (!sharedCompiled) return null;
+  const pool = poolFor(sharedCompiled, bytes);
+  if (!pool) return null;
+  // NOTE: growing a shared memory gives it a new, longer buffer (the old one is not detached)
+  if (sharedInstance?.memory !== pool.memory)
+    sharedInstance = instantiate(sharedCompiled, pool.memory);
+  else if (sharedInstance.f32.byteLength !== pool.memory.buffer.byteLength)
+    sharedInstance = { ...sharedInstance, f32: new Float32Array(pool.memory.buffer) };
+  return { inst: sharedInstance, pool };
+}
+
+/** The instance for a call of `bytes`, threaded when `threads` > 1 and threads can be had. */
+function instanceForCall(
+  bytes: number,
+  threads: number,
+): { inst: Instance; pool: Pool | null } | null {
+  const t = threaded(bytes, threads);
+  if (t) return t;
+  const inst = instanceOrNull(bytes);
+  return inst && { inst, pool: null };
+}
+
+/** Runs the kernel over all `Mp` rows: on this thread, or split across `threads` of the pool. */
+// prettier-ignore
+function runGemm(
+  inst: Instance, pool: Pool | null, threads: number,
+  aPtr: number, bPtr: number, cPtr: number, Mp: number, Np: number, Kp: number,
+): void {
+  const use = Math.min(threads, Mp / CONFIG.mr);
+  const run = pool && use > 1
+    ? () => runSplit(pool, use, [aPtr, bPtr, cPtr, Mp, Np, Kp], CONFIG.mr, (s, e) =>
+        inst.gemm(aPtr, bPtr, cPtr, Mp, Np, Kp, s, e))
+    : () => inst.gemm(aPtr, bPtr, cPtr, Mp, Np, Kp, 0, Mp);
+  lastRun = run;
+  run();
 }
 
 const roundUp = (x: number, m: number) => Math.ceil(x / m) * m;
@@ -214,6 +276,7 @@ export function gemmWasm(
   const Mp = roundUp(M, mr);
   const Np = roundUp(N, nr);
   const Kp = roundUp(K, ku);
+  const threads = threadsFor(M * N * K, Mp, mr);
   const bBytes = 4 * Np * Kp;
   const spanA = span(M, K, aRs, aCs);
   const spanB = span(N, K, bCs, bRs);
@@ -223,16 +286,16 @@ export function gemmWasm(
   const whole = bBytes + 4 * Mp * (Kp + Np) + scratch;
   const dense = spanA.count <= 4 * M * K + 64 && spanB.count <= 4 * N * K + 64 && Kp === K;
   if (dense && whole <= wasmInternals.memoryBudget) {
-    const inst = instanceOrNull(whole);
-    if (!inst) return false;
+    const got = instanceForCall(whole, threads);
+    if (!got) return false;
+    const { inst, pool } = got;
     wasmInternals.gemmCalls++;
     const [bPtr, aPtr] = [0, bBytes];
     const cPtr = aPtr + 4 * Mp * Kp;
     const rawPtr = cPtr + 4 * Mp * Np;
     packRaw(inst, inst.packB, N, K, b, bOff, bCs, bRs, spanB, bPtr, rawPtr);
     packRaw(inst, inst.packA, M, K, a, aOff, aRs, aCs, spanA, aPtr, rawPtr);
-    lastCall = [aPtr, bPtr, cPtr, Mp, Np, Kp, 0, Mp];
-    inst.gemm(...lastCall);
+    runGemm(inst, pool, threads, aPtr, bPtr, cPtr, Mp, Np, Kp);
     copyOut(inst.f32, cPtr / 4, Np, M, N, out, outOff, accumulate);
     return true;
   }
@@ -240,8 +303,9 @@ export function gemmWasm(
   const perRow = 4 * (Kp + Np);
   const rows = Math.floor((wasmInternals.memoryBudget - bBytes) / perRow / mr) * mr;
   const chunk = Math.max(mr, Math.min(Mp, rows));
-  const inst = instanceOrNull(bBytes + chunk * perRow);
-  if (!inst) return false;
+  const got = instanceForCall(bBytes + chunk * perRow, threads);
+  if (!got) return false;
+  const { inst, pool } = got;
   wasmInternals.gemmCalls++;
   const mem = inst.f32;
   const bPtr = 0;
@@ -252,8 +316,7 @@ export function gemmWasm(
     const mp = roundUp(m, mr);
     const cPtr = aPtr + 4 * mp * Kp;
     packPanels(m, Kp, K, a, aOff + i0 * aRs, aRs, aCs, mr, mem, aPtr / 4);
-    lastCall = [aPtr, bPtr, cPtr, mp, Np, Kp, 0, mp];
-    inst.gemm(...lastCall);
+    runGemm(inst, pool, threads, aPtr, bPtr, cPtr, mp, Np, Kp);
     copyOut(mem, cPtr / 4, Np, m, N, out, outOff + i0 * N, accumulate);
   }
   return true;

@@ -119,17 +119,14 @@ export function recurrentDirection(
 ): DirectionResult {
   return tidy((): DirectionResult => {
     const steps = batchSizes.length;
-    const offsets: number[] = [];
-    let total = 0;
-    for (const bs of batchSizes) {
-      offsets.push(total);
-      total += bs;
-    }
     // NOTE: but for GRU (whose b_hn sits inside the reset product) both biases only ever add to
     // the gates, so they are added once, to the input projection, instead of at every step.
     const fold = mode !== "GRU" && w.bIh !== null && w.bHh !== null;
     // the input projection of every step at once: one (N, in) x (in, G*H) matmul
     const gi = affine(x, w.wIh, fold ? w.bIh!.add(w.bHh!) : w.bIh);
+    // each step's rows as one split (one autograd node: the steps' gradients are put back by
+    // one cat, not by T input-sized sums)
+    const stepInputs = gi.split(batchSizes, 0);
     const stepW: StepWeights = {
       wHhT: w.wHh.t(),
       bHh: fold ? null : w.bHh,
@@ -152,7 +149,7 @@ export function recurrentDirection(
             c = c.narrow(0, 0, bs);
           }
         }
-        [h, c] = recurrentStep(mode, gi.narrow(0, offsets[t]!, bs), h, c, stepW);
+        [h, c] = recurrentStep(mode, stepInputs[t]!, h, c, stepW);
         outs[t] = h;
       }
       // the last pieces cut off are the first rows of the batch
@@ -171,7 +168,7 @@ export function recurrentDirection(
         h = cat([h, h0.narrow(0, rows, bs - rows)], 0);
         if (c) c = cat([c, c0!.narrow(0, rows, bs - rows)], 0);
       }
-      [h, c] = recurrentStep(mode, gi.narrow(0, offsets[t]!, bs), h, c, stepW);
+      [h, c] = recurrentStep(mode, stepInputs[t]!, h, c, stepW);
       outs[t] = h;
     }
     return { output: cat(outs, 0), hN: h, cN: c };

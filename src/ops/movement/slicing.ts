@@ -7,8 +7,9 @@ import {
 import { ShapeError, ValueError } from "../../core/errors.js";
 import { fmtShape, type Shape } from "../../core/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
-import { backendOf, emptyTensor, runKernel } from "../dispatch.js";
+import { backendOf, emptyTensor, newTensor, runKernel } from "../dispatch.js";
 import { COPY } from "../elementwise/copy.js";
+import { cat, stack } from "./concat.js";
 import { axis, makeView } from "./views.js";
 
 /**
@@ -231,12 +232,62 @@ export function split(x: Tensor, sizeOrSections: number | readonly number[], dim
         `split sizes ${fmtShape(sections)} sum to ${total}, but dimension ${dim} has size ${size} (shape ${fmtShape(x.shape)})`,
       );
   }
+  return pieces(x, d, sections, true);
+}
+
+/** What split and unbind record: the dim, each piece's size along it, whether pieces keep it. */
+interface PiecesAttrs {
+  readonly dim: number;
+  readonly sizes: readonly number[];
+  readonly keepDim: boolean;
+  readonly from: Shape;
+}
+
+// One node for all the pieces: their gradients are put back together by one cat (or stack),
+// with zeros for a piece that got none. One node per piece would write each gradient into zeros
+// of the whole input and sum those: O(pieces x input) work, which made an RNN's per-step inputs
+// cost O(T^2).
+const PIECES: Gradient<PiecesAttrs> = {
+  name: "split",
+  backward: (grads, _, { attrs }) => {
+    const like = grads.find((g): g is Tensor => g != null)!;
+    const made: Tensor[] = [];
+    const parts = grads.map((g, i) => {
+      if (g) return g;
+      const shape = attrs.from.slice();
+      shape[attrs.dim] = attrs.sizes[i]!;
+      if (!attrs.keepDim) shape.splice(attrs.dim, 1);
+      const z = emptyTensor(like.backend, like.dtype, shape, "split");
+      runKernel(like.backend, "fill", { value: 0, out: z });
+      made.push(z);
+      return z;
+    });
+    const gx = attrs.keepDim ? cat(parts, attrs.dim) : stack(parts, attrs.dim);
+    for (const z of made) z.dispose();
+    return [gx];
+  },
+};
+
+/**
+ * x's pieces of `sizes` along dim `d`, as views recorded by one node; without `keepDim` each
+ * piece has size 1 along `d` and loses that dim (unbind).
+ */
+function pieces(x: Tensor, d: number, sizes: readonly number[], keepDim: boolean): Tensor[] {
+  backendOf(keepDim ? "split" : "unbind", x);
   const out: Tensor[] = [];
   let start = 0;
-  for (const len of sections) {
-    out.push(narrow(x, d, start, len));
+  for (const len of sizes) {
+    const shape = x.shape.slice();
+    const strides = x.strides.slice();
+    shape[d] = len;
+    if (!keepDim) {
+      shape.splice(d, 1);
+      strides.splice(d, 1);
+    }
+    out.push(newTensor(x.storage, shape, strides, x.offset + start * x.strides[d]!));
     start += len;
   }
+  if (needsGrad(x)) recordGradient(PIECES, [x], out, { dim: d, sizes, keepDim, from: x.shape });
   return out;
 }
 
@@ -257,5 +308,5 @@ export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
  */
 export function unbind(x: Tensor, dim = 0): Tensor[] {
   const d = axis(dim, x.ndim, "unbind");
-  return Array.from({ length: x.shape[d]! }, (_, i) => select(x, d, i));
+  return pieces(x, d, new Array<number>(x.shape[d]!).fill(1), false);
 }

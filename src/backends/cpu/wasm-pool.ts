@@ -1,0 +1,347 @@
+/**
+ * Worker threads for the WebAssembly GEMM: `torch.setNumThreads` / `torch.getNumThreads`, and a
+ * pool of Node `worker_threads` that share one `WebAssembly.Memory({ shared: true })` with the
+ * main thread. Each worker instantiates the same compiled module on that memory; a call writes
+ * its arguments into a small command block (an `Int32Array` on a `SharedArrayBuffer`), bumps a
+ * generation counter and `Atomics.notify`s; each thread computes its own rows of C (multiples of
+ * the micro-kernel's rows: kernels/wasm/gemm.ts), and the main thread, after its own share,
+ * waits with `Atomics.wait` on a completion counter. No `postMessage` on the hot path.
+ *
+ * - Workers are `unref`'d (a finished Node process exits), created lazily on the first product
+ *   big enough to split, and kept for the next calls; `setNumThreads` drops them.
+ * - A worker that throws reports it through the command block (its message through a
+ *   `MessagePort`, read synchronously): the call throws a `DeviceError` naming "matmul", and the
+ *   pool stays. A worker that does not answer in time (dead, or stuck) makes the wait time out
+ *   instead of hanging: the call throws, and the pool and its memory are dropped (a late worker
+ *   cannot write into the next call's memory); the next call builds a new pool. After
+ *   {@link MAX_TIMEOUTS} time-outs the GEMM stays on one thread, said once.
+ * - The shared memory grows with `Memory.grow`: unlike a plain memory's, a shared memory's buffer
+ *   is never detached (its `buffer` is a new `SharedArrayBuffer` over the same, longer, memory),
+ *   so V8's typed-array code is not slowed (see wasm.ts), and the workers' instances see the
+ *   growth with no message.
+ *
+ * Browsers: TODO. The main thread of a page may not `Atomics.wait`, and CPU ops are synchronous,
+ * so threads there need the ops to run in a worker (and cross-origin isolation for
+ * `SharedArrayBuffer`); in a browser the GEMM runs on one thread whatever `setNumThreads` says.
+ *
+ * @module
+ */
+import { DeviceError, ValueError } from "../../core/errors.js";
+
+/** Pages a shared memory may grow to (1 GiB: several times the default budget of wasm.ts). */
+export const SHARED_MAX_PAGES = 16384;
+/** Time-outs after which the pool is given up for the process (the GEMM runs on one thread). */
+export const MAX_TIMEOUTS = 2;
+
+/**
+ * Internals for tests and benchmarks: the wait's floor in ms (a call times out after the larger of
+ * this and 50x the main thread's own share), a fault to inject into worker 1 on the next call
+ * (`"throw"`, or `"exit"`: the worker ends without answering), counters, and the minimum
+ * multiply-adds of a product split across threads.
+ */
+export const poolInternals = {
+  timeoutMs: 10_000,
+  fault: null as "throw" | "exit" | null,
+  /** Whether this thread takes the shares that no worker has started yet (see runSplit). */
+  steal: true,
+  /** Shares this thread took from workers that had not started them. */
+  stolen: 0,
+  poolsBuilt: 0,
+  /** Calls split across threads. */
+  splitCalls: 0,
+  timeouts: 0,
+  /**
+   * Measured (Node 20, x64, 2 cores shared with other jobs, load ~6; medians, gemmWasm with
+   * packing): a split costs ~0.025 ms (16^3: 0.005 ms on one thread, 0.03 on two), so it can pay
+   * only where one thread takes over ~0.06 ms, i.e. from about 2^20 multiply-adds at ~15-25
+   * GFLOP/s. On that loaded machine two threads lost up to 256^3 and won from 512^3 (1.4x).
+   */
+  minMacs: 2 ** 20,
+};
+
+let numThreads: number | undefined;
+
+function defaultThreads(): number {
+  const g = globalThis as {
+    process?: { getBuiltinModule?: (id: string) => unknown };
+    navigator?: { hardwareConcurrency?: number };
+  };
+  const os = g.process?.getBuiltinModule?.("node:os") as
+    { availableParallelism?: () => number; cpus: () => unknown[] } | undefined;
+  const n = os
+    ? (os.availableParallelism?.() ?? os.cpus().length)
+    : (g.navigator?.hardwareConcurrency ?? 1);
+  return Math.max(1, Math.floor(n) || 1);
+}
+
+/**
+ * `torch.set_num_threads`: the number of threads the CPU backend's WebAssembly GEMM (matmul,
+ * linear, convolutions) uses; 1 means no worker threads. Only products of at least ~2^20
+ * multiply-adds are split; results are the same, bit for bit, whatever the number.
+ *
+ * @param n - a positive integer.
+ * @throws ValueError when `n` is not a positive integer.
+ * @example
+ * torch.setNumThreads(2);
+ */
+export function setNumThreads(n: number): void {
+  if (typeof n !== "number" || !Number.isInteger(n) || n < 1)
+    throw new ValueError("setNumThreads", `expected a positive integer; got ${String(n)}`);
+  if (n !== getNumThreads()) dropPool();
+  numThreads = n;
+}
+
+/**
+ * `torch.get_num_threads`: the number of threads of the CPU backend's GEMM; by default the
+ * number of cores (`os.availableParallelism()` in Node, `navigator.hardwareConcurrency` in
+ * browsers, where the GEMM nevertheless runs on one thread for now).
+ */
+export function getNumThreads(): number {
+  numThreads ??= defaultThreads();
+  return numThreads;
+}
+
+/** The command block: Int32 slots. */
+const GEN = 0; // generation: bumped once per call; workers wait on it
+const DONE = 1; // shares done by workers in the current generation
+const ERR = 2; // the index (1..) of the first worker that threw, else 0
+const FAULT = 3; // test hook: 1 = throw, 2 = exit (worker 1 only)
+const QUIT = 4;
+const SHARES = 5; // shares of the current call
+const ARGS = 8; // aPtr, bPtr, cPtr, Mp, Np, Kp
+const ROWS = 16; // mStart, mEnd, claim of share s at ROWS + 3s (see runSplit)
+/** Shares per thread, at most: small enough that a preempted thread holds up little. */
+const SHARES_PER_THREAD = 4;
+
+/** The worker's code, a CommonJS script (`eval`): no file to resolve, in a bundle or not. */
+const WORKER_SOURCE = `
+const { workerData } = require("node:worker_threads");
+const { module, memory, control, index, port } = workerData;
+const c = new Int32Array(control);
+const { gemm } = new WebAssembly.Instance(module, { env: { mem: memory } }).exports;
+let gen = 0;
+for (;;) {
+  Atomics.wait(c, ${GEN}, gen);
+  gen = Atomics.load(c, ${GEN});
+  if (Atomics.load(c, ${QUIT}) !== 0) break;
+  const tag = (gen * 2) | 0;
+  const shares = Atomics.load(c, ${SHARES});
+  for (let s = 0; s < shares; s++) {
+    const r = ${ROWS} + 3 * s;
+    if (Atomics.compareExchange(c, r + 2, tag, tag + 1) !== tag) continue;
+    try {
+      const fault = index === 1 ? Atomics.exchange(c, ${FAULT}, 0) : 0;
+      if (fault === 2) process.exit(1);
+      if (fault === 1) throw new Error("injected fault");
+      gemm(c[${ARGS}], c[${ARGS + 1}], c[${ARGS + 2}], c[${ARGS + 3}], c[${ARGS + 4}], c[${ARGS + 5}], c[r], c[r + 1]);
+    } catch (e) {
+      port.postMessage(String(e && e.stack || e));
+      Atomics.compareExchange(c, ${ERR}, 0, index);
+    }
+    Atomics.add(c, ${DONE}, 1);
+    Atomics.notify(c, ${DONE});
+  }
+}
+`;
+
+interface NodeWorker {
+  unref(): void;
+  terminate(): Promise<number>;
+}
+interface WorkerThreads {
+  Worker: new (
+    code: string,
+    opts: { eval: true; workerData: unknown; transferList: unknown[] },
+  ) => NodeWorker;
+  MessageChannel: new () => { port1: Port; port2: Port };
+  receiveMessageOnPort: (port: Port) => { message: unknown } | undefined;
+}
+interface Port {
+  unref(): void;
+  close(): void;
+}
+
+/** A pool: the shared memory, the command block, and the workers (threads - 1). */
+export interface Pool {
+  readonly memory: WebAssembly.Memory;
+  readonly threads: number;
+  readonly control: Int32Array;
+  readonly workers: NodeWorker[];
+  readonly ports: Port[];
+  readonly wt: WorkerThreads;
+}
+
+let pool: Pool | null = null;
+let warned = false;
+
+function workerThreads(): WorkerThreads | null {
+  const g = globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } };
+  const wt = g.process?.getBuiltinModule?.("node:worker_threads") as WorkerThreads | undefined;
+  return wt?.Worker && typeof SharedArrayBuffer === "function" ? wt : null;
+}
+
+/**
+ * The threads a product of `macs` multiply-adds over `Mp` rows (tiles of `mr`) would use: 1 when
+ * threads are off, unavailable or given up, or the product is small.
+ */
+export function threadsFor(macs: number, Mp: number, mr: number): number {
+  const n = getNumThreads();
+  if (n < 2 || macs < poolInternals.minMacs || poolInternals.timeouts >= MAX_TIMEOUTS) return 1;
+  return Math.max(1, Math.min(n, Math.floor(Mp / mr)));
+}
+
+/**
+ * The pool of {@link getNumThreads} threads (workers: one fewer) on a shared memory of at least
+ * `bytes`, built with `module` (compiled for a shared memory of {@link SHARED_MAX_PAGES}); null
+ * when this runtime has no worker threads or refuses the memory.
+ */
+export function poolFor(module: WebAssembly.Module, bytes: number): Pool | null {
+  const threads = getNumThreads();
+  const pages = Math.ceil(bytes / 65536);
+  if (pages > SHARED_MAX_PAGES) return null;
+  if (pool && pool.threads !== threads) dropPool();
+  if (pool) {
+    const have = pool.memory.buffer.byteLength / 65536;
+    // NOTE: grow by at least half, so that slowly growing sizes do not grow each call
+    if (have < pages)
+      pool.memory.grow(Math.min(SHARED_MAX_PAGES, Math.max(pages, have * 1.5)) - have);
+    return pool;
+  }
+  const wt = workerThreads();
+  if (!wt) return null;
+  try {
+    const memory = new WebAssembly.Memory({
+      initial: pages,
+      maximum: SHARED_MAX_PAGES,
+      shared: true,
+    } as WebAssembly.MemoryDescriptor);
+    const control = new Int32Array(
+      new SharedArrayBuffer(4 * (ROWS + 3 * SHARES_PER_THREAD * threads)),
+    );
+    const workers: NodeWorker[] = [];
+    const ports: Port[] = [];
+    for (let index = 1; index < threads; index++) {
+      const { port1, port2 } = new wt.MessageChannel();
+      const workerData = { module, memory, control: control.buffer, index, port: port2 };
+      const w = new wt.Worker(WORKER_SOURCE, { eval: true, workerData, transferList: [port2] });
+      w.unref();
+      port1.unref();
+      workers.push(w);
+      ports.push(port1);
+    }
+    poolInternals.poolsBuilt++;
+    pool = { memory, threads, control, workers, ports, wt };
+    return pool;
+  } catch {
+    return null;
+  }
+}
+
+/** Ends the pool's workers (they leave their wait loop) and forgets it. */
+export function dropPool(): void {
+  if (!pool) return;
+  const { control, workers, ports } = pool;
+  pool = null;
+  Atomics.store(control, QUIT, 1);
+  Atomics.add(control, GEN, 1);
+  Atomics.notify(control, GEN);
+  for (const w of workers) void w.terminate().catch(() => undefined);
+  for (const p of ports) p.close();
+}
+
+/**
+ * Runs `gemm(aPtr, bPtr, cPtr, Mp, Np, Kp, mStart, mEnd)` over all rows of C, split across
+ * `threads` threads: the rows are cut into shares (whole tiles of `mr`, at least 64 rows where
+ * there are enough, at most {@link SHARES_PER_THREAD} a thread); this thread computes the first
+ * (`own`), and everyone then claims the others.
+ *
+ * NOTE: each share is claimed with a compare-and-swap on its slot (pending: 2 x generation,
+ * taken: + 1), so whoever comes first computes it: a worker slow to wake (the cores are shared
+ * with other processes) costs no wait, only its work moving to this thread, and a worker
+ * preempted in the middle holds up one share. A worker that wakes after the call finds nothing
+ * pending with its generation. Each row is computed whole by one call: the same bits whoever
+ * computes it. With `poolInternals.steal` off (tests), this thread computes the first share only.
+ *
+ * @throws DeviceError "matmul" when a worker throws or does not answer in time.
+ */
+export function runSplit(
+  p: Pool,
+  threads: number,
+  args: readonly [number, number, number, number, number, number],
+  mr: number,
+  own: (mStart: number, mEnd: number) => void,
+): void {
+  const c = p.control;
+  const Mp = args[3];
+  const t = Math.min(threads, p.threads);
+  const size = Math.max(Math.ceil(Mp / (SHARES_PER_THREAD * t)), Math.min(64, Math.ceil(Mp / t)));
+  const rows = Math.ceil(size / mr) * mr;
+  const shares = Math.ceil(Mp / rows);
+  for (let i = 0; i < 6; i++) c[ARGS + i] = args[i]!;
+  const gen = (Atomics.load(c, GEN) + 1) | 0;
+  const tag = (gen * 2) | 0;
+  for (let s = 0; s < shares; s++) {
+    const r = ROWS + 3 * s;
+    c[r] = s * rows;
+    c[r + 1] = Math.min(Mp, (s + 1) * rows);
+    Atomics.store(c, r + 2, s === 0 ? tag + 1 : tag); // share 0 is this thread's
+  }
+  Atomics.store(c, SHARES, shares);
+  const fault = poolInternals.fault;
+  poolInternals.fault = null;
+  Atomics.store(c, FAULT, fault === "throw" ? 1 : fault === "exit" ? 2 : 0);
+  poolInternals.splitCalls++;
+  Atomics.store(c, DONE, 0);
+  Atomics.store(c, ERR, 0);
+  Atomics.add(c, GEN, 1);
+  Atomics.notify(c, GEN);
+  const t0 = performance.now();
+  own(0, Math.min(Mp, rows));
+  const limit = Math.max(poolInternals.timeoutMs, 50 * (performance.now() - t0));
+  let mine = 1;
+  for (let s = 1; s < shares && poolInternals.steal; s++) {
+    const slot = ROWS + 3 * s + 2;
+    if (Atomics.compareExchange(c, slot, tag, tag + 1) === tag) {
+      poolInternals.stolen++;
+      mine++;
+      own(s * rows, Math.min(Mp, (s + 1) * rows));
+    }
+  }
+  const workers = shares - mine; // shares the workers took
+  const deadline = t0 + limit;
+  for (let done = Atomics.load(c, DONE); done < workers; done = Atomics.load(c, DONE)) {
+    const left = deadline - performance.now();
+    if (left <= 0 || Atomics.wait(c, DONE, done, left) === "timed-out") {
+      if (Atomics.load(c, DONE) >= workers) break;
+      dropPool();
+      poolInternals.timeouts++;
+      const more =
+        poolInternals.timeouts >= MAX_TIMEOUTS ? "; from now on it runs on one thread" : "";
+      if (more && !warned) {
+        warned = true;
+        console.warn(`webtorch: the wasm GEMM's worker threads did not answer${more}.`);
+      }
+      throw new DeviceError(
+        "matmul",
+        `a worker thread of the wasm GEMM did not answer within ${Math.round(limit)} ms ` +
+          `(${threads} threads, C ${Mp} x ${args[4]}, depth ${args[5]}); the pool was dropped${more}`,
+      );
+    }
+  }
+  const err = Atomics.load(c, ERR);
+  if (err !== 0) {
+    // NOTE: drain every port, so that no message is left to be read by a later failure
+    const messages = p.ports.map((port) => {
+      let last: unknown;
+      for (let m = p.wt.receiveMessageOnPort(port); m; m = p.wt.receiveMessageOnPort(port))
+        last ??= m.message;
+      return last;
+    });
+    const msg = messages[err - 1];
+    throw new DeviceError(
+      "matmul",
+      `worker thread ${err} of the wasm GEMM failed (${threads} threads, C ${Mp} x ${args[4]}, ` +
+        `depth ${args[5]}): ${(typeof msg === "string" ? msg : "unknown error").split("\n")[0]}`,
+    );
+  }
+}
