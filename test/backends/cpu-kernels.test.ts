@@ -18,6 +18,7 @@ import {
   pool2dGeometryFor,
 } from "../util/reference-conv.js";
 import { gemmReference } from "../util/reference-gemm.js";
+import { rng } from "../util/seeded.js";
 
 type Pair = [number, number];
 type FloatCtor = Float32ArrayConstructor | Float64ArrayConstructor;
@@ -25,18 +26,6 @@ const DTYPES: readonly [string, FloatCtor][] = [
   ["float32", Float32Array],
   ["float64", Float64Array],
 ];
-
-/** mulberry32: a tiny seeded generator, so that every run sees the same cases. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomArray(T: FloatCtor, n: number, rand: () => number): FloatArray {
   const a = new T(n);

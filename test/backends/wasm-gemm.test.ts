@@ -13,20 +13,9 @@ import { gemm, gemmTs, type Gemm } from "../../src/backends/cpu/gemm.js";
 import { gemmWasm, wasmInternals } from "../../src/backends/cpu/wasm.js";
 import * as torch from "../../src/index.js";
 import { withLeakCheck } from "../util/leaks.js";
+import { rng } from "../util/seeded.js";
 
 const EPS32 = 2 ** -23;
-
-/** mulberry32: a tiny seeded generator, so that every run sees the same cases. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("wasm assembler", () => {
   it("encodes LEB128 as the spec's examples", () => {

@@ -11,18 +11,7 @@ import { gemmWasm, wasmInternals } from "../../src/backends/cpu/wasm.js";
 import { dropPool, poolInternals } from "../../src/backends/cpu/wasm-pool.js";
 import * as torch from "../../src/index.js";
 import { withLeakCheck } from "../util/leaks.js";
-
-/** mulberry32: a tiny seeded generator, so that every run sees the same cases. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from "../util/seeded.js";
 
 function randArray(n: number, seed: number): Float32Array {
   const r = rng(seed);

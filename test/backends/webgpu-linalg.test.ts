@@ -29,6 +29,7 @@ import type {
 import { pool2dGeometryFor } from "../util/reference-conv.js";
 import { assertAllClose } from "../util/allclose.js";
 import { EXACT, WEBGPU_VS_CPU, type Tolerance } from "../util/tolerance.js";
+import { rng } from "../util/seeded.js";
 
 // ---------------------------------------------------------------------------------------------
 // The backend's kernel host, recording what is dispatched
@@ -99,18 +100,6 @@ afterAll(() => {
 // ---------------------------------------------------------------------------------------------
 // Inputs: the same data and views on the CPU and on the GPU
 // ---------------------------------------------------------------------------------------------
-
-/** mulberry32: a tiny seeded generator, so that every run sees the same cases. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const rand = rng(1234);
 
