@@ -9,12 +9,11 @@
  *       npm run char-lstm -- --help
  */
 import "../../scripts/wgsl-loader.js";
-import { realpathSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 
 import * as torch from "../../src/index.js";
-import { parseTextOptions, usage, UsageError, type TextDefaults } from "../shared/cli.js";
+import { parseTextOptions, usage, type TextDefaults } from "../shared/cli.js";
 import { runTextExample } from "../shared/run.js";
+import { runAsScript } from "../shared/script.js";
 import { CharLSTM } from "./model.js";
 
 /** The defaults of `npm run char-lstm`: a small LSTM that learns words in a couple of minutes. */
@@ -56,13 +55,4 @@ async function main(): Promise<void> {
 }
 
 // Run main() only when this file is the script (the test imports DEFAULTS and makeCharLSTM).
-const script = process.argv[1];
-if (script && realpathSync(script) === realpathSync(fileURLToPath(import.meta.url))) {
-  try {
-    await main();
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    console.error(`${e.message}\n\n${usage("char-lstm", DEFAULTS)}`);
-    process.exitCode = 2;
-  }
-}
+await runAsScript(import.meta.url, main, () => usage("char-lstm", DEFAULTS));

@@ -21,11 +21,9 @@
  *                     (default examples/mnist-cnn/out)
  */
 import "../../scripts/wgsl-loader.js";
-import { realpathSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
-import { fileURLToPath } from "node:url";
 
 import * as torch from "../../src/index.js";
 import type { Tensor } from "../../src/index.js";
@@ -34,6 +32,7 @@ import { drawDigits } from "./draw.js";
 import { SimpleCNN } from "./model.js";
 import { writeTrainingPlot, type EpochRecord } from "./plot.js";
 import { ProgressBar } from "../shared/progress.js";
+import { runAsScript, UsageError } from "../shared/script.js";
 
 const F = torch.nn.functional;
 
@@ -164,8 +163,7 @@ export interface TrainOptions {
   out: string;
 }
 
-/** A bad command line: main() prints the message and the usage, without a stack trace. */
-export class UsageError extends Error {}
+export { UsageError };
 
 function positiveInt(name: string, v: string): number {
   const n = Number(v);
@@ -387,13 +385,4 @@ async function main(): Promise<void> {
 }
 
 // Run main() only when this file is the script (the test imports trainEpoch and evaluate).
-const script = process.argv[1];
-if (script && realpathSync(script) === realpathSync(fileURLToPath(import.meta.url))) {
-  try {
-    await main();
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    console.error(`${e.message}\n\n${USAGE}`);
-    process.exitCode = 2;
-  }
-}
+await runAsScript(import.meta.url, main, () => USAGE);

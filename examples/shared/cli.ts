@@ -4,6 +4,8 @@
  */
 import { parseArgs } from "node:util";
 
+import { UsageError } from "./script.js";
+
 /** What a run of a text example is told. */
 export interface TextOptions {
   epochs: number;
@@ -36,8 +38,7 @@ export interface TextOptions {
 /** An example's defaults: every option but the paths and the limit. */
 export type TextDefaults = Omit<TextOptions, "save" | "text" | "limit">;
 
-/** A bad command line: main() prints the message and the usage, without a stack trace. */
-export class UsageError extends Error {}
+export { UsageError };
 
 /** The usage text of `command` with these defaults. */
 export function usage(command: string, d: TextDefaults): string {
