@@ -351,15 +351,22 @@ const ONE_TO_ONE: OpsFor<UnaryMethods & BinaryMethods & ElementwiseWithArgsMetho
   addcdiv: E.addcdiv,
 };
 
+/**
+ * The checks of a method that hands its operands to another op (rsub to sub): done here, so that
+ * errors name the method; `other` is a Tensor or a number, and tensors are live, on one device.
+ */
+function checkOperands(op: string, self: Tensor, other: TensorOrScalar): void {
+  checkOperand(op, other, "other");
+  backendOf(op, self, ...(typeof other === "object" ? [other] : []));
+}
+
 const OTHERS: ThisType<Tensor> & Pick<ElementwiseMethods, "rsub" | "floorDivide" | "where"> = {
   rsub(other) {
-    checkOperand("rsub", other, "other");
-    backendOf("rsub", this, ...(typeof other === "object" ? [other] : []));
+    checkOperands("rsub", this, other);
     return E.sub(other, this);
   },
   floorDivide(other) {
-    checkOperand("floorDivide", other, "other");
-    backendOf("floorDivide", this, ...(typeof other === "object" ? [other] : []));
+    checkOperands("floorDivide", this, other);
     return E.div(this, other, { roundingMode: "floor" });
   },
   where(condition, other) {
