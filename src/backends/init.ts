@@ -6,12 +6,18 @@ import {
   registerBackend,
   type DeviceName,
 } from "./backend.js";
+import { platform } from "../core/platform/current.js";
+import { chooseAutoDevice, probeWebGL2 } from "./auto.js";
 import { cpuBackend } from "./cpu/index.js";
+import type { GpujsBackend } from "./gpujs/index.js";
 import type { WebGPUBackend } from "./webgpu/index.js";
 
 registerBackend(cpuBackend);
 
-/** What `torch.init({ device })` takes: a device, or "auto" (webgpu on a hardware adapter, else cpu). */
+/**
+ * What `torch.init({ device })` takes: a device, or "auto" (webgpu on a hardware adapter, then
+ * gpujs on a hardware WebGL2 in a browser, else cpu).
+ */
 export type DeviceRequest = DeviceName | "auto";
 
 let webgpuPending: Promise<WebGPUBackend | { reason: string }> | null = null;
@@ -37,6 +43,29 @@ async function acquireWebGPU(): Promise<WebGPUBackend | { reason: string }> {
   return webgpuPending;
 }
 
+let gpujsPending: Promise<GpujsBackend | { reason: string }> | null = null;
+
+/**
+ * Acquires gpu.js once: imports the optional `gpu.js` package (and the backend's own code) only
+ * now, so that an app that never asks for gpujs neither loads nor bundles it up front. Resolves
+ * to the backend, registered as "gpujs", or to the reason there is none.
+ */
+async function acquireGpujs(): Promise<GpujsBackend | { reason: string }> {
+  const existing = findBackend("gpujs") as GpujsBackend | undefined;
+  if (existing) return existing;
+  gpujsPending ??= (async () => {
+    try {
+      const { initGpujs } = await import("./gpujs/index.js");
+      const result = await initGpujs();
+      if (!("reason" in result)) registerBackend(result);
+      return result;
+    } finally {
+      gpujsPending = null;
+    }
+  })();
+  return gpujsPending;
+}
+
 /**
  * A software rasterizer (Mesa's lavapipe, SwiftShader): it runs on the CPU, slower than
  * webtorch's own CPU kernels, so "auto" does not pick it (ask for "webgpu" to use it anyway).
@@ -51,11 +80,13 @@ function isSoftwareAdapter(adapter: GPUAdapter): boolean {
 }
 
 /**
- * Acquires a device and makes it the default; returns its name. `"auto"` picks webgpu when a
- * hardware adapter exists, else the CPU (gpu.js is not available yet).
+ * Acquires a device and makes it the default; returns its name. `"auto"` picks webgpu on a
+ * hardware adapter, then gpujs on a hardware WebGL2 (in a browser; never in Node, where gpu.js
+ * has no GL), then the CPU: software rasterizers (lavapipe, SwiftShader) are slower than the CPU
+ * backend, so auto does not pick them (ask for "webgpu" or "gpujs" by name to use them anyway).
  *
  * @example
- * const device = await torch.init({ device: "auto" }); // "webgpu" or "cpu"
+ * const device = await torch.init({ device: "auto" }); // "webgpu", "gpujs" or "cpu"
  */
 export async function init(options: { device?: DeviceRequest } = {}): Promise<DeviceName> {
   const want = options.device ?? "auto";
@@ -63,33 +94,33 @@ export async function init(options: { device?: DeviceRequest } = {}): Promise<De
     assignDefaultDevice("cpu");
     return "cpu";
   }
-  if (want === "auto" || want === "webgpu") {
+  if (want === "auto") {
     const result = await acquireWebGPU();
-    if (!("reason" in result) && !(want === "auto" && isSoftwareAdapter(result.adapter))) {
-      assignDefaultDevice("webgpu");
-      return "webgpu";
-    }
-    if (want === "auto") {
-      assignDefaultDevice("cpu");
-      return "cpu";
-    }
-    throw new DeviceError(
-      "init",
-      `WebGPU is not available: ${"reason" in result ? result.reason : "unknown"}`,
-    );
+    const webgpu =
+      "reason" in result ? "none" : isSoftwareAdapter(result.adapter) ? "software" : "hardware";
+    // NOTE: WebGL2 is probed only where it could be picked (a browser without hardware WebGPU)
+    const webgl2 = webgpu !== "hardware" && platform.name === "browser" ? probeWebGL2() : "none";
+    let device = chooseAutoDevice({ platform: platform.name, webgpu, webgl2 });
+    if (device === "gpujs" && "reason" in (await acquireGpujs())) device = "cpu";
+    assignDefaultDevice(device);
+    return device;
   }
-  if (!["cpu", "webgpu", "gpujs"].includes(want))
-    throw new DeviceError(
-      "init",
-      `${JSON.stringify(want)} is not a webtorch device; the devices are "cpu", "webgpu" and "gpujs" (or "auto"); for a GPU use "webgpu"`,
-    );
-  if (findBackend(want)) {
-    assignDefaultDevice(want);
-    return want;
+  if (want === "webgpu") {
+    const result = await acquireWebGPU();
+    if ("reason" in result)
+      throw new DeviceError("init", `WebGPU is not available: ${result.reason}`);
+    assignDefaultDevice("webgpu");
+    return "webgpu";
+  }
+  if (want === "gpujs") {
+    const result = await acquireGpujs();
+    if ("reason" in result) throw new DeviceError("init", `gpu.js is not available: ${result.reason}`);
+    assignDefaultDevice("gpujs");
+    return "gpujs";
   }
   throw new DeviceError(
     "init",
-    `device "${want}" is not available in this build yet; use "webgpu", "cpu" or "auto"`,
+    `${JSON.stringify(want)} is not a webtorch device; the devices are "cpu", "webgpu" and "gpujs" (or "auto"); for a GPU use "webgpu"`,
   );
 }
 

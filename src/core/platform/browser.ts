@@ -15,6 +15,9 @@ export const platform: Platform = {
       reason:
         "this browser has no navigator.gpu: WebGPU is off or unsupported here (see chrome://gpu; in Chromium on Linux start it with --enable-unsafe-webgpu), or use the cpu device",
     }),
+  // NOTE: a literal specifier, so that an app's bundler finds gpu.js (the browser build of
+  // webtorch keeps it external) and puts it in a chunk of its own, loaded only here
+  importGpuJs: () => import("gpu.js"),
   importMnist: () =>
     Promise.reject(
       new Error(

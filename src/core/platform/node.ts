@@ -52,6 +52,7 @@ export const platform: Platform = {
     }
     return mod.create([]);
   },
+  importGpuJs: () => importOptional("gpu.js"),
   importMnist: () => importOptional("mnist"),
   webgpuHint:
     "in Node without a GPU, install Mesa's lavapipe Vulkan driver (see NOTES-ENV.md), or use the cpu device",

@@ -47,6 +47,11 @@ export interface Platform {
   asyncContext<S>(): AsyncContext<S> | null;
   /** The `GPU` object of Dawn's Node binding (the optional package `webgpu`), or a reason. */
   dawnGPU(): Promise<GPU | { reason: string }>;
+  /**
+   * The optional package `gpu.js`, imported (its module namespace, whose shape depends on the
+   * bundler: `GPU`, or `default.GPU`); only `init({ device: "gpujs" })` calls it.
+   */
+  importGpuJs(): Promise<unknown>;
   /** The optional `mnist` package's ten classes, imported (Node only; a reason elsewhere). */
   importMnist(): Promise<unknown>;
   /** What to tell a person whose runtime has no WebGPU adapter or no `navigator.gpu`. */

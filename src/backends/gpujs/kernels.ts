@@ -1,0 +1,42 @@
+import type { KernelTable, Prim } from "../../ops/prims.js";
+import { binaryKernel, catKernel, fillKernel, unaryKernel, whereKernel } from "./elementwise.js";
+import type { GpujsHost } from "./host.js";
+import { gatherKernel, scatterKernel } from "./indexing.js";
+import { matmulKernel } from "./matmul.js";
+import { reduceKernel } from "./reduce.js";
+
+/**
+ * The gpu.js backend's kernel table: the primitives a training loop spends its time in. The
+ * others run on the CPU through the backend's `fallback` (counted by `torch.backendStats()`).
+ */
+export function gpujsKernels(host: GpujsHost): Partial<KernelTable> {
+  return {
+    unary: (args) => unaryKernel(host, args),
+    binary: (args) => binaryKernel(host, args),
+    where: (args) => whereKernel(host, args),
+    fill: (args) => fillKernel(host, args),
+    cat: (args) => catKernel(host, args),
+    reduce: (args) => reduceKernel(host, args),
+    matmul: (args) => matmulKernel(host, args),
+    gather: (args) => gatherKernel(host, args),
+    scatter: (args) => scatterKernel(host, args),
+  };
+}
+
+/**
+ * Primitives without a gpu.js kernel (yet), with the reason; they run on the CPU through the
+ * backend's fallback, counted by `torch.backendStats()` (a test checks that every primitive is
+ * implemented or listed here, and FEATURES.md lists them).
+ */
+export const UNSUPPORTED: Partial<Record<Prim, string>> = {
+  scan: "not written yet (a prefix sum per thread; TODO(#12))",
+  conv2d: "not written yet (TODO(#12))",
+  conv2dGradInput: "not written yet (TODO(#12))",
+  conv2dGradWeight: "not written yet (TODO(#12))",
+  maxPool2d: "two outputs (values and indices); gpu.js kernels have one (TODO(#12))",
+  random: "Philox needs 32-bit integer arithmetic, which gpu.js's float kernels lack",
+  optimStep: "several outputs (the parameter and its state) per kernel (TODO(#12))",
+  check: "a failed check must throw where the op ran, which needs the values on the host",
+  rnnCell: "two outputs per kernel (TODO(#12))",
+  rnnCellBackward: "several outputs per kernel (TODO(#12))",
+};
