@@ -362,7 +362,7 @@ const oneHotOp = op({
   call: ([x], kw) => torch.oneHot(x!, kw.numClasses),
   torch: "lambda xs, kw: F.one_hot(xs[0], kw.get('numClasses', -1))",
   noGradcheck: "integer input and output: not differentiable",
-  skip: { webgpu: { "oneHot/infer": ONE_HOT_INFER } },
+  skip: { webgpu: { "oneHot/infer": ONE_HOT_INFER }, gpujs: { "oneHot/infer": ONE_HOT_INFER } },
   samples: [
     sample("oneHot/infer", [i32([0, 2, 1, 2])]),
     sample(

@@ -67,7 +67,7 @@ export type Ins = Tensor[];
 export type OpResult = Tensor | Tensor[];
 
 /** The backends the list runs on; a new backend gets the whole suite by joining this list. */
-export const BACKENDS = ["cpu", "webgpu"] as const satisfies readonly DeviceName[];
+export const BACKENDS = ["cpu", "webgpu", "gpujs"] as const satisfies readonly DeviceName[];
 export type TestBackend = (typeof BACKENDS)[number];
 
 export interface OpInfo {

@@ -41,7 +41,29 @@ async function probeWebGPU(): Promise<string | null> {
 /** Why WebGPU is unavailable here, or null when it is. */
 export const webgpuUnavailable: string | null = await probeWebGPU();
 
-let reported = false;
+async function probeGpujs(): Promise<string | null> {
+  try {
+    const before = torch.getDefaultDevice();
+    await torch.init({ device: "gpujs" });
+    await torch.init({ device: before });
+    return null;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+/**
+ * Why gpu.js is unavailable here (the optional package missing), or null when it is. In Node it
+ * runs in gpu.js's `webasm` mode (no GL); WEBTORCH_REQUIRE_WEBGPU=1 requires it too.
+ */
+export const gpujsUnavailable: string | null = await probeGpujs();
+
+/** Why `device` cannot run here, or null. */
+function unavailable(device: DeviceName): string | null {
+  return device === "webgpu" ? webgpuUnavailable : device === "gpujs" ? gpujsUnavailable : null;
+}
+
+const reported = new Set<DeviceName>();
 
 /** The devices tests run on: cpu always, webgpu when it is available or required. */
 export function testDevices(): DeviceName[] {
@@ -49,8 +71,9 @@ export function testDevices(): DeviceName[] {
 }
 
 /**
- * Defines `fn`'s tests for one device: `name [device]`. For "webgpu" without an adapter the
- * block is skipped with the reason printed, or fails when WEBTORCH_REQUIRE_WEBGPU=1.
+ * Defines `fn`'s tests for one device: `name [device]`. For "webgpu" without an adapter (or
+ * "gpujs" without the gpu.js package) the block is skipped with the reason printed, or fails when
+ * WEBTORCH_REQUIRE_WEBGPU=1.
  */
 export function describeBackend(
   name: string,
@@ -58,23 +81,24 @@ export function describeBackend(
   fn: (device: DeviceName) => void,
 ): void {
   const title = `${name} [${device}]`;
-  if (device !== "webgpu" || webgpuUnavailable === null) {
+  const reason = unavailable(device);
+  if (reason === null) {
     describe(title, () => fn(device));
     return;
   }
   if (REQUIRE_WEBGPU) {
     describe(title, () => {
-      it("acquires a WebGPU adapter (WEBTORCH_REQUIRE_WEBGPU=1)", () => {
-        throw new Error(`WebGPU is required but unavailable: ${webgpuUnavailable}`);
+      it(`acquires ${device} (WEBTORCH_REQUIRE_WEBGPU=1)`, () => {
+        throw new Error(`${device} is required but unavailable: ${reason}`);
       });
     });
     return;
   }
-  if (!reported) {
-    reported = true;
-    console.warn(`webtorch tests: skipping webgpu: ${webgpuUnavailable}`);
+  if (!reported.has(device)) {
+    reported.add(device);
+    console.warn(`webtorch tests: skipping ${device}: ${reason}`);
   }
-  describe.skip(`${title} (skipped: ${webgpuUnavailable})`, () => fn(device));
+  describe.skip(`${title} (skipped: ${reason})`, () => fn(device));
 }
 
 /** Defines `fn`'s tests once per backend (cpu and webgpu), as `name [cpu]` and `name [webgpu]`. */

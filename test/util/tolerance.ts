@@ -25,6 +25,12 @@ export const CPU_VS_TORCH_F64_MATMUL: Tolerance = { rtol: 1e-9, atol: 1e-11 };
 export const WEBGPU_VS_CPU: Tolerance = { rtol: 1e-4, atol: 1e-5 };
 /** gpu.js against the CPU backend. */
 export const GPUJS_VS_CPU: Tolerance = { rtol: 1e-3, atol: 1e-4 };
+/**
+ * gpu.js against PyTorch (the goldens), float32: every dtype is computed in float32 (int32 and
+ * bool exactly, below 2^24), sums are plain sequential loops and WebGL's transcendental
+ * functions are only roughly specified, hence looser than WebGPU's.
+ */
+export const GPUJS_VS_TORCH: Tolerance = { rtol: 1e-3, atol: 1e-4 };
 
 /**
  * Per-op loosening of {@link CPU_VS_TORCH} (float32), each with a comment saying why. The same

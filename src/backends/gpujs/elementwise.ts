@@ -52,7 +52,13 @@ export function whereKernel(host: GpujsHost, { cond, a, b, out }: KernelArgs["wh
 export function fillKernel(host: GpujsHost, { value, out }: KernelArgs["fill"]): void {
   // NOTE: the value is an argument, not a literal, so that one kernel serves every value
   // (NaN and infinities included, which have no literal in GLSL)
-  host.produce(out, `fill:${out.shape.join("x")}`, ["v"], () => "return v;", [value]);
+  host.produce(
+    out,
+    `fill:${out.dtype}:${out.shape.join("x")}`,
+    ["v"],
+    () => `return ${storeAs(out.dtype, "v")};`,
+    [value],
+  );
 }
 
 /**

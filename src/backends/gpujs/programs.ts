@@ -25,7 +25,9 @@ export class Programs {
    * elements. `source` is a JavaScript function in gpu.js's subset, as a string (not a function
    * object, whose text a minifier may rewrite into forms gpu.js does not parse).
    */
-  run(key: string, source: () => string, size: number, args: readonly GpuArg[]): GpuValue {
+  run(key: string, source: () => string, size: number, given: readonly GpuArg[]): GpuValue {
+    // NOTE: gpu.js rejects an empty array; a kernel never reads an empty input's elements
+    const args = given.map((a) => (a instanceof Float32Array && a.length === 0 ? EMPTY : a));
     const full = `${key}|${size}|${args.map(argSize).join(",")}`;
     let kernel = this.#kernels.get(full);
     if (!kernel) {
@@ -50,6 +52,8 @@ export class Programs {
     this.#kernels.clear();
   }
 }
+
+const EMPTY = new Float32Array(1);
 
 /** What the cache key records of an argument: its length (gpu.js compiles per argument size). */
 function argSize(a: GpuArg): string {

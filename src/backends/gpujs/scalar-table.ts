@@ -38,7 +38,7 @@ export const UNARY_EXPR: Readonly<Record<string, string>> = {
   relu: "(x > 0.0 ? x : (x != x ? x : 0.0))",
   // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7, within float32's tolerance here)
   erf: "(x >= 0.0 ? 1.0 : -1.0) * (1.0 - (((((1.061405429 * (1.0 / (1.0 + 0.3275911 * Math.abs(x))) - 1.453152027) * (1.0 / (1.0 + 0.3275911 * Math.abs(x))) + 1.421413741) * (1.0 / (1.0 + 0.3275911 * Math.abs(x))) - 0.284496736) * (1.0 / (1.0 + 0.3275911 * Math.abs(x))) + 0.254829592) * (1.0 / (1.0 + 0.3275911 * Math.abs(x)))) * Math.exp(-x * x))",
-  sign: "(x > 0.0 ? 1.0 : (x < 0.0 ? -1.0 : x))",
+  sign: "(x > 0.0 ? 1.0 : (x < 0.0 ? -1.0 : 0.0))",
   floor: "Math.floor(x)",
   ceil: "Math.ceil(x)",
   // half to even, as PyTorch rounds
@@ -50,19 +50,24 @@ export const UNARY_EXPR: Readonly<Record<string, string>> = {
   isfinite: "(x - x == x - x ? 1.0 : 0.0)",
 };
 
+/** fmod(a, b) as C computes it (a - b trunc(a / b), but a itself for a finite a and infinite b). */
+const FMOD = "(b == b && b - b != b - b && a - a == a - a ? a : a - b * Math.trunc(a / b))";
+
 /** f(a, b) for each binary primitive. */
 export const BINARY_EXPR: Readonly<Record<string, string>> = {
   add: "a + b",
   sub: "a - b",
   mul: "a * b",
   div: "a / b",
-  pow: "(a == 1.0 ? 1.0 : (b == 0.0 ? 1.0 : Math.pow(a, b)))",
+  // C's pow: 1^y = 1 and (-1)^±inf = 1 even for NaN/inf y, and x^0 = 1
+  pow: "(a == 1.0 || b == 0.0 || (a == -1.0 && b == b && b - b != b - b) ? 1.0 : Math.pow(a, b))",
   maximum: "(a != a || b != b ? a + b : (a > b ? a : b))",
   minimum: "(a != a || b != b ? a + b : (a < b ? a : b))",
   clampMin: "(a < b ? b : a)",
   clampMax: "(a > b ? b : a)",
-  remainder: "a - b * Math.floor(a / b)",
-  fmod: "a - b * Math.trunc(a / b)",
+  // Python's %: fmod, moved by b when the signs differ (remainder(-1, inf) = inf, as in PyTorch)
+  remainder: `(${FMOD} != 0.0 && (${FMOD} < 0.0 ? 1.0 : 0.0) != (b < 0.0 ? 1.0 : 0.0) ? ${FMOD} + b : ${FMOD})`,
+  fmod: FMOD,
   atan2: "Math.atan2(a, b)",
   divTrunc: "Math.trunc(a / b)",
   divFloor: "Math.floor(a / b)",
