@@ -29,7 +29,7 @@ export type { MemoryInfo } from "./core/memory.js";
 export { manualSeed, initialSeed, getRngState, setRngState } from "./core/generator.js";
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from "./autograd/grad-mode.js";
 export { init, getDefaultDevice, setDefaultDevice, sync } from "./backends/init.js";
-export type { DeviceRequest } from "./backends/init.js";
+export type { DeviceRequest, InitOptions } from "./backends/init.js";
 export type { DeviceName } from "./backends/backend.js";
 export { backendStats } from "./ops/dispatch.js";
 export * as backends from "./backends/switches.js";

@@ -7,7 +7,6 @@ import {
   type DeviceName,
 } from "./backend.js";
 import { platform } from "../core/platform/current.js";
-import { chooseAutoDevice, probeWebGL2 } from "./auto.js";
 import { cpuBackend } from "./cpu/index.js";
 import type { GpujsBackend } from "./gpujs/index.js";
 import type { WebGPUBackend } from "./webgpu/index.js";
@@ -19,6 +18,19 @@ registerBackend(cpuBackend);
  * gpujs on a hardware WebGL2 in a browser, else cpu).
  */
 export type DeviceRequest = DeviceName | "auto";
+
+/** What `torch.init` takes. */
+export interface InitOptions {
+  /** The device to acquire and make the default (default "auto"). */
+  device?: DeviceRequest;
+  /**
+   * The `gpu.js` module, for "gpujs" (and "auto") in a browser: `await import("gpu.js")`. Not
+   * needed in Node (webtorch imports it by name) nor where gpu.js's browser script has set the
+   * global `GPU`. NOTE: webtorch does not import gpu.js in a browser itself, so that an app's
+   * bundler never processes it (1.1 MB) unless the app asks for it.
+   */
+  gpujs?: unknown;
+}
 
 let webgpuPending: Promise<WebGPUBackend | { reason: string }> | null = null;
 
@@ -46,17 +58,18 @@ async function acquireWebGPU(): Promise<WebGPUBackend | { reason: string }> {
 let gpujsPending: Promise<GpujsBackend | { reason: string }> | null = null;
 
 /**
- * Acquires gpu.js once: imports the optional `gpu.js` package (and the backend's own code) only
- * now, so that an app that never asks for gpujs neither loads nor bundles it up front. Resolves
- * to the backend, registered as "gpujs", or to the reason there is none.
+ * Acquires gpu.js once: the module `given` to init, else the optional `gpu.js` package imported
+ * now (in Node; in a browser the global `GPU` of its script), and the backend's own code, loaded
+ * only now, so that an app that never asks for gpujs neither loads nor bundles it. Resolves to
+ * the backend, registered as "gpujs", or to the reason there is none.
  */
-async function acquireGpujs(): Promise<GpujsBackend | { reason: string }> {
+async function acquireGpujs(given: unknown): Promise<GpujsBackend | { reason: string }> {
   const existing = findBackend("gpujs") as GpujsBackend | undefined;
   if (existing) return existing;
   gpujsPending ??= (async () => {
     try {
       const { initGpujs } = await import("./gpujs/index.js");
-      const result = await initGpujs();
+      const result = await initGpujs(given);
       if (!("reason" in result)) registerBackend(result);
       return result;
     } finally {
@@ -81,14 +94,17 @@ function isSoftwareAdapter(adapter: GPUAdapter): boolean {
 
 /**
  * Acquires a device and makes it the default; returns its name. `"auto"` picks webgpu on a
- * hardware adapter, then gpujs on a hardware WebGL2 (in a browser; never in Node, where gpu.js
- * has no GL), then the CPU: software rasterizers (lavapipe, SwiftShader) are slower than the CPU
- * backend, so auto does not pick them (ask for "webgpu" or "gpujs" by name to use them anyway).
+ * hardware adapter, then gpujs on a hardware WebGL2 (in a browser, with gpu.js given or loaded;
+ * never in Node, where gpu.js has no GL), then the CPU: software rasterizers (lavapipe,
+ * SwiftShader) are slower than the CPU backend, so auto does not pick them (ask for "webgpu" or
+ * "gpujs" by name to use them anyway).
  *
  * @example
  * const device = await torch.init({ device: "auto" }); // "webgpu", "gpujs" or "cpu"
+ * // in a browser, offering gpu.js:
+ * await torch.init({ device: "auto", gpujs: await import("gpu.js") });
  */
-export async function init(options: { device?: DeviceRequest } = {}): Promise<DeviceName> {
+export async function init(options: InitOptions = {}): Promise<DeviceName> {
   const want = options.device ?? "auto";
   if (want === "cpu") {
     assignDefaultDevice("cpu");
@@ -98,10 +114,12 @@ export async function init(options: { device?: DeviceRequest } = {}): Promise<De
     const result = await acquireWebGPU();
     const webgpu =
       "reason" in result ? "none" : isSoftwareAdapter(result.adapter) ? "software" : "hardware";
-    // NOTE: WebGL2 is probed only where it could be picked (a browser without hardware WebGPU)
+    // NOTE: loaded only for "auto"; WebGL2 is probed only where it could be picked (a browser
+    // without hardware WebGPU)
+    const { chooseAutoDevice, probeWebGL2 } = await import("./auto.js");
     const webgl2 = webgpu !== "hardware" && platform.name === "browser" ? probeWebGL2() : "none";
     let device = chooseAutoDevice({ platform: platform.name, webgpu, webgl2 });
-    if (device === "gpujs" && "reason" in (await acquireGpujs())) device = "cpu";
+    if (device === "gpujs" && "reason" in (await acquireGpujs(options.gpujs))) device = "cpu";
     assignDefaultDevice(device);
     return device;
   }
@@ -113,8 +131,9 @@ export async function init(options: { device?: DeviceRequest } = {}): Promise<De
     return "webgpu";
   }
   if (want === "gpujs") {
-    const result = await acquireGpujs();
-    if ("reason" in result) throw new DeviceError("init", `gpu.js is not available: ${result.reason}`);
+    const result = await acquireGpujs(options.gpujs);
+    if ("reason" in result)
+      throw new DeviceError("init", `gpu.js is not available: ${result.reason}`);
     assignDefaultDevice("gpujs");
     return "gpujs";
   }

@@ -73,10 +73,21 @@ export class GpujsHost {
    * the result in `out`'s storage. `args` are the kernel's arguments, in `params` order.
    */
   produce(out: View, key: string, params: readonly string[], body: () => string, args: GpuArg[]) {
+    const result = this.compute(out, key, params, body, args);
+    if (result) this.writeOut(out, result);
+  }
+
+  /** `produce` without putting the result in place (null for an empty output). */
+  compute(
+    out: View,
+    key: string,
+    params: readonly string[],
+    body: () => string,
+    args: readonly GpuArg[],
+  ): GpuValue | null {
     const n = numel(out.shape);
-    if (n === 0) return;
-    const result = this.programs.run(key, () => kernelSource(params, body()), n, args);
-    this.writeOut(out, result);
+    if (n === 0) return null;
+    return this.programs.run(key, () => kernelSource(params, body()), n, args);
   }
 
   /** Puts a contiguous result of `out`'s shape into `out`'s storage (see the class comment). */

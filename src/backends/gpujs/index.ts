@@ -122,13 +122,20 @@ export function gpujsModes(platformName: "node" | "browser"): string[] {
 }
 
 /**
- * Imports gpu.js (the optional package) and creates the backend in the best mode that works
- * here; resolves to `{ reason }` when gpu.js is missing or no mode works.
+ * Creates the backend on gpu.js (the module `given`, else the optional package, imported now)
+ * in the best mode that works here; resolves to `{ reason }` when gpu.js is missing or no mode
+ * works.
  */
-export async function initGpujs(): Promise<GpujsBackend | { reason: string }> {
+export async function initGpujs(given?: unknown): Promise<GpujsBackend | { reason: string }> {
   let mod: GpuModule;
   try {
-    mod = gpuModule(await platform.importGpuJs());
+    const m = given ?? (await platform.importGpuJs());
+    if (m === null)
+      return {
+        reason:
+          'in a browser, pass gpu.js to init: torch.init({ device: "gpujs", gpujs: await import("gpu.js") }), or load gpu.js\'s browser script (which sets the global GPU) first',
+      };
+    mod = gpuModule(m);
   } catch (e) {
     return {
       reason: `the optional package "gpu.js" could not be loaded (${(e as Error).message}); npm install gpu.js`,

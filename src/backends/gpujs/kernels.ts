@@ -2,7 +2,10 @@ import type { KernelTable, Prim } from "../../ops/prims.js";
 import { binaryKernel, catKernel, fillKernel, unaryKernel, whereKernel } from "./elementwise.js";
 import type { GpujsHost } from "./host.js";
 import { gatherKernel, scatterKernel } from "./indexing.js";
+import { conv2dGradInputKernel, conv2dGradWeightKernel, conv2dKernel } from "./conv.js";
+import { maxPool2dKernel } from "./conv.js";
 import { matmulKernel } from "./matmul.js";
+import { optimStepKernel } from "./optim.js";
 import { reduceKernel } from "./reduce.js";
 
 /**
@@ -20,6 +23,11 @@ export function gpujsKernels(host: GpujsHost): Partial<KernelTable> {
     matmul: (args) => matmulKernel(host, args),
     gather: (args) => gatherKernel(host, args),
     scatter: (args) => scatterKernel(host, args),
+    conv2d: (args) => conv2dKernel(host, args),
+    conv2dGradInput: (args) => conv2dGradInputKernel(host, args),
+    conv2dGradWeight: (args) => conv2dGradWeightKernel(host, args),
+    maxPool2d: (args) => maxPool2dKernel(host, args),
+    optimStep: (args) => optimStepKernel(host, args),
   };
 }
 
@@ -30,12 +38,7 @@ export function gpujsKernels(host: GpujsHost): Partial<KernelTable> {
  */
 export const UNSUPPORTED: Partial<Record<Prim, string>> = {
   scan: "not written yet (a prefix sum per thread; TODO(#12))",
-  conv2d: "not written yet (TODO(#12))",
-  conv2dGradInput: "not written yet (TODO(#12))",
-  conv2dGradWeight: "not written yet (TODO(#12))",
-  maxPool2d: "two outputs (values and indices); gpu.js kernels have one (TODO(#12))",
   random: "Philox needs 32-bit integer arithmetic, which gpu.js's float kernels lack",
-  optimStep: "several outputs (the parameter and its state) per kernel (TODO(#12))",
   check: "a failed check must throw where the op ran, which needs the values on the host",
   rnnCell: "two outputs per kernel (TODO(#12))",
   rnnCellBackward: "several outputs per kernel (TODO(#12))",

@@ -15,9 +15,14 @@ export const platform: Platform = {
       reason:
         "this browser has no navigator.gpu: WebGPU is off or unsupported here (see chrome://gpu; in Chromium on Linux start it with --enable-unsafe-webgpu), or use the cpu device",
     }),
-  // NOTE: a literal specifier, so that an app's bundler finds gpu.js (the browser build of
-  // webtorch keeps it external) and puts it in a chunk of its own, loaded only here
-  importGpuJs: () => import("gpu.js"),
+  // NOTE: not `import("gpu.js")`: every app's bundler would then process gpu.js (1.1 MB, a UMD
+  // script), and Rollup and Vite warn about it (`this` at top level; a chunk over 500 kB) even
+  // in apps that never ask for gpujs. The app passes the module to init, or loads gpu.js's
+  // browser script, which sets the global `GPU`; null when neither (init says so).
+  importGpuJs: () => {
+    const GPU = (globalThis as { GPU?: unknown }).GPU;
+    return Promise.resolve(GPU === undefined ? null : { GPU });
+  },
   importMnist: () =>
     Promise.reject(
       new Error(

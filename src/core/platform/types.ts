@@ -48,8 +48,10 @@ export interface Platform {
   /** The `GPU` object of Dawn's Node binding (the optional package `webgpu`), or a reason. */
   dawnGPU(): Promise<GPU | { reason: string }>;
   /**
-   * The optional package `gpu.js`, imported (its module namespace, whose shape depends on the
-   * bundler: `GPU`, or `default.GPU`); only `init({ device: "gpujs" })` calls it.
+   * The optional package `gpu.js` (its module namespace, whose shape depends on how it was
+   * loaded: `GPU`, or `default.GPU`): imported by name in Node; in a browser the global `GPU` of
+   * gpu.js's script, if loaded, else null (then the app passes the module to `init`). Only
+   * `init({ device: "gpujs" })` calls it.
    */
   importGpuJs(): Promise<unknown>;
   /** The optional `mnist` package's ten classes, imported (Node only; a reason elsewhere). */
