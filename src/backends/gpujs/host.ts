@@ -41,12 +41,9 @@ export class GpujsHost {
   /** A value holding `data` (as float32), uploaded to a texture in the WebGL modes. */
   upload(data: Float32Array): GpuValue {
     if (!this.textures || data.length === 0) return data;
-    return this.programs.run(
-      "upload",
-      () => kernelSource(["x"], "return x[i];"),
-      data.length,
-      [data],
-    );
+    return this.programs.run("upload", () => kernelSource(["x"], "return x[i];"), data.length, [
+      data,
+    ]);
   }
 
   /** A copy of a value on the host (a readback in the WebGL modes). */

@@ -48,7 +48,9 @@ export function scatterKernel(host: GpujsHost, args: KernelArgs["scatter"]): voi
       cs[d] = s;
       s *= shape[d]!;
     }
-    shape.forEach((n, d) => lines.push(`const c${d} = Math.floor(i / ${lit(cs[d]!)}) % ${lit(n)};`));
+    shape.forEach((n, d) =>
+      lines.push(`const c${d} = Math.floor(i / ${lit(cs[d]!)}) % ${lit(n)};`),
+    );
     lines.push(`let acc = pv[${stridedIndex(x, shape)}];`);
     // index and src positions of (c with dim -> j): offsets from the coordinates off dim
     const off = (v: View) =>

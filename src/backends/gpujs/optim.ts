@@ -142,7 +142,10 @@ export function optimStepKernel(host: GpujsHost, args: KernelArgs["optimStep"]):
     ...state.map((v, k) => `const s${k} = ps${k}[${stridedIndex(v, param.shape)}];`),
   ];
   // every kernel reads the old values: take them all before the first output replaces one
-  const inputs: GpuArg[] = [...views.map((v) => host.value(v.storage)), ...u.scalars.map((s) => s[1])];
+  const inputs: GpuArg[] = [
+    ...views.map((v) => host.value(v.storage)),
+    ...u.scalars.map((s) => s[1]),
+  ];
   const params = [...names, ...u.scalars.map((s) => s[0])];
   const layout = views.map((v) => `${v.shape.join("x")}@${v.offset}`).join(":");
   const outputs = [param, ...state];

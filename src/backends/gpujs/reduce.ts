@@ -64,12 +64,7 @@ export function reduceKernel(host: GpujsHost, { op, x, axes, out }: KernelArgs["
     lines.push(`return ${storeAs(out.dtype, result)};`);
     return lines.join("\n  ");
   };
-  host.produce(
-    out,
-    `reduce:${op}:${axes.join(",")}:${out.dtype}:${layoutKey(x)}`,
-    ["xs"],
-    body,
-    [host.value(x.storage)],
-  );
+  host.produce(out, `reduce:${op}:${axes.join(",")}:${out.dtype}:${layoutKey(x)}`, ["xs"], body, [
+    host.value(x.storage),
+  ]);
 }
-

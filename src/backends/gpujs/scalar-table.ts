@@ -42,7 +42,8 @@ export const UNARY_EXPR: Readonly<Record<string, string>> = {
   floor: "Math.floor(x)",
   ceil: "Math.ceil(x)",
   // half to even, as PyTorch rounds
-  round: "(Math.floor(x + 0.5) - x == 0.5 && Math.floor(x + 0.5) - 2.0 * Math.floor((x + 0.5) / 2.0) != 0.0 ? Math.floor(x + 0.5) - 1.0 : Math.floor(x + 0.5))",
+  round:
+    "(Math.floor(x + 0.5) - x == 0.5 && Math.floor(x + 0.5) - 2.0 * Math.floor((x + 0.5) / 2.0) != 0.0 ? Math.floor(x + 0.5) - 1.0 : Math.floor(x + 0.5))",
   trunc: "Math.trunc(x)",
   logicalNot: "(x == 0.0 ? 1.0 : 0.0)",
   isnan: "(x != x ? 1.0 : 0.0)",
