@@ -40,6 +40,10 @@ describe("misleading messages", () => {
     expect(() => torch.tensor([1], { device: "cuda" as never })).toThrow(
       /^tensor: "cuda" is not a webtorch device/,
     );
+    // NOTE: this file never acquires gpujs (test/util/backends.ts would)
+    expect(() => torch.setDefaultDevice("gpujs")).toThrow(
+      /^setDefaultDevice: device "gpujs" is not initialised; call await torch.init\(\{ device: "gpujs" \}\) first/,
+    );
     await expect(torch.init({ device: "cuda" as never })).rejects.toThrow(
       /^init: "cuda" is not a webtorch device; the devices are "cpu", "webgpu" and "gpujs" \(or "auto"\); for a GPU use "webgpu"$/,
     );
