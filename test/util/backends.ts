@@ -19,6 +19,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
 import * as torch from "../../src/index.js";
 import type { DeviceName } from "../../src/index.js";
+import { UNSUPPORTED as GPUJS_UNSUPPORTED } from "../../src/backends/gpujs/kernels.js";
 
 // NOTE: Dawn's Vulkan backend wants a runtime dir; CI sets it, a bare shell may not.
 process.env.XDG_RUNTIME_DIR ??= "/tmp";
@@ -103,14 +104,21 @@ export function describeBackend(
 
 /** Defines `fn`'s tests once per backend (cpu and webgpu), as `name [cpu]` and `name [webgpu]`. */
 export function describeBackends(name: string, fn: (device: DeviceName) => void): void {
-  for (const device of ["cpu", "webgpu"] as const) describeBackend(name, device, fn);
+  for (const device of ["cpu", "webgpu", "gpujs"] as const) describeBackend(name, device, fn);
 }
 
-/** Asserts that no op fell back to the CPU while the block's tests ran on a GPU device. */
+/**
+ * Asserts that no op fell back to the CPU while the block's tests ran on a GPU device; on gpujs,
+ * no primitive that it claims (those in its UNSUPPORTED list run on the CPU by design).
+ */
 export function withNoFallback(device: DeviceName): void {
   let before = 0;
+  const claimed = (key: string) =>
+    !(key.startsWith("gpujs:") && key.slice("gpujs:".length) in GPUJS_UNSUPPORTED);
   const fallbacks = () =>
-    Object.values(torch.backendStats().fallbacks).reduce((sum, n) => sum + n, 0);
+    Object.entries(torch.backendStats().fallbacks)
+      .filter(([k]) => claimed(k))
+      .reduce((sum, [, n]) => sum + n, 0);
   beforeEach(() => {
     before = fallbacks();
   });

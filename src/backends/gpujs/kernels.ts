@@ -7,6 +7,7 @@ import { maxPool2dKernel } from "./conv.js";
 import { matmulKernel } from "./matmul.js";
 import { optimStepKernel } from "./optim.js";
 import { reduceKernel } from "./reduce.js";
+import { rnnCellBackwardKernel, rnnCellKernel } from "./rnn.js";
 
 /**
  * The gpu.js backend's kernel table: the primitives a training loop spends its time in. The
@@ -28,6 +29,8 @@ export function gpujsKernels(host: GpujsHost): Partial<KernelTable> {
     conv2dGradWeight: (args) => conv2dGradWeightKernel(host, args),
     maxPool2d: (args) => maxPool2dKernel(host, args),
     optimStep: (args) => optimStepKernel(host, args),
+    rnnCell: (args) => rnnCellKernel(host, args),
+    rnnCellBackward: (args) => rnnCellBackwardKernel(host, args),
   };
 }
 
@@ -40,6 +43,4 @@ export const UNSUPPORTED: Partial<Record<Prim, string>> = {
   scan: "not written yet (a prefix sum per thread; TODO(#12))",
   random: "Philox needs 32-bit integer arithmetic, which gpu.js's float kernels lack",
   check: "a failed check must throw where the op ran, which needs the values on the host",
-  rnnCell: "two outputs per kernel (TODO(#12))",
-  rnnCellBackward: "several outputs per kernel (TODO(#12))",
 };
