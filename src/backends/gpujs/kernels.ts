@@ -6,7 +6,7 @@ import { conv2dGradInputKernel, conv2dGradWeightKernel, conv2dKernel } from "./c
 import { maxPool2dKernel } from "./conv.js";
 import { matmulKernel } from "./matmul.js";
 import { optimStepKernel } from "./optim.js";
-import { reduceKernel } from "./reduce.js";
+import { reduceKernel, scanKernel } from "./reduce.js";
 import { rnnCellBackwardKernel, rnnCellKernel } from "./rnn.js";
 
 /**
@@ -21,6 +21,7 @@ export function gpujsKernels(host: GpujsHost): Partial<KernelTable> {
     fill: (args) => fillKernel(host, args),
     cat: (args) => catKernel(host, args),
     reduce: (args) => reduceKernel(host, args),
+    scan: (args) => scanKernel(host, args),
     matmul: (args) => matmulKernel(host, args),
     gather: (args) => gatherKernel(host, args),
     scatter: (args) => scatterKernel(host, args),
@@ -40,7 +41,6 @@ export function gpujsKernels(host: GpujsHost): Partial<KernelTable> {
  * implemented or listed here, and FEATURES.md lists them).
  */
 export const UNSUPPORTED: Partial<Record<Prim, string>> = {
-  scan: "not written yet (a prefix sum per thread; TODO(#12))",
   random: "Philox needs 32-bit integer arithmetic, which gpu.js's float kernels lack",
   check: "a failed check must throw where the op ran, which needs the values on the host",
 };

@@ -1,7 +1,7 @@
 import type { View } from "../../core/layout.js";
 import { numel } from "../../core/shape.js";
 import type { KernelArgs } from "../../ops/prims.js";
-import { layoutKey, storeAs, stridedIndex } from "./codegen.js";
+import { layoutKey, lit, storeAs, stridedIndex } from "./codegen.js";
 import type { GpujsHost } from "./host.js";
 
 /**
@@ -65,6 +65,32 @@ export function reduceKernel(host: GpujsHost, { op, x, axes, out }: KernelArgs["
     return lines.join("\n  ");
   };
   host.produce(out, `reduce:${op}:${axes.join(",")}:${out.dtype}:${layoutKey(x)}`, ["xs"], body, [
+    host.value(x.storage),
+  ]);
+}
+
+/**
+ * `scan` (inclusive cumsum or cumprod along `axis`): each thread accumulates its own prefix, in
+ * the CPU's order (from the first element along the axis up to its own).
+ */
+export function scanKernel(host: GpujsHost, { op, x, axis, out }: KernelArgs["scan"]): void {
+  const n = x.shape[axis]!;
+  // the element at coordinate 0 along axis, and the step along it
+  const base: View = { ...x, strides: x.strides.map((s, d) => (d === axis ? 0 : s)) };
+  const inner = out.shape.slice(axis + 1).reduce((p, d) => p * d, 1);
+  const body = () =>
+    [
+      `const c = Math.floor(i / ${lit(inner)}) % ${lit(n)};`,
+      `const b0 = ${stridedIndex(base, out.shape)};`,
+      `let acc = ${op === "cumsum" ? "0.0" : "1.0"};`,
+      `for (let k = 0; k < ${n}; k++) {`,
+      `  if (k <= c) {`,
+      `    acc = acc ${op === "cumsum" ? "+" : "*"} xs[b0 + k * ${lit(x.strides[axis]!)}];`,
+      `  }`,
+      `}`,
+      `return ${storeAs(out.dtype, "acc")};`,
+    ].join("\n  ");
+  host.produce(out, `scan:${op}:${axis}:${out.dtype}:${layoutKey(x)}`, ["xs"], body, [
     host.value(x.storage),
   ]);
 }
