@@ -110,8 +110,12 @@ export function createGpujsBackend(gpu: GpuInstance): GpujsBackend {
 function gpuModule(m: unknown): GpuModule {
   type Loose = { GPU?: GpuModule["GPU"]; default?: { GPU?: GpuModule["GPU"] } };
   const l = m as Loose;
-  const GPU = l.GPU ?? l.default?.GPU ?? (globalThis as Loose).GPU;
-  if (typeof GPU !== "function") throw new Error("the module has no GPU class");
+  const isGpuJs = (c: unknown): c is GpuModule["GPU"] =>
+    typeof (c as { prototype?: { createKernel?: unknown } } | undefined)?.prototype
+      ?.createKernel === "function";
+  // NOTE: a browser's global `GPU` may also be WebGPU's interface, which has no createKernel
+  const GPU = [l.GPU, l.default?.GPU, (globalThis as Loose).GPU].find(isGpuJs);
+  if (!GPU) throw new Error("the module given as gpu.js has no GPU class with createKernel");
   return { GPU };
 }
 

@@ -20,8 +20,10 @@ export const platform: Platform = {
   // in apps that never ask for gpujs. The app passes the module to init, or loads gpu.js's
   // browser script, which sets the global `GPU`; null when neither (init says so).
   importGpuJs: () => {
-    const GPU = (globalThis as { GPU?: unknown }).GPU;
-    return Promise.resolve(GPU === undefined ? null : { GPU });
+    // NOTE: browsers with WebGPU also have a global `GPU` (navigator.gpu's interface); gpu.js's
+    // is the one with createKernel
+    const GPU = (globalThis as { GPU?: { prototype?: { createKernel?: unknown } } }).GPU;
+    return Promise.resolve(typeof GPU?.prototype?.createKernel === "function" ? { GPU } : null);
   },
   importMnist: () =>
     Promise.reject(
