@@ -8,7 +8,6 @@ import {
 } from "./backend.js";
 import { platform } from "../core/platform/current.js";
 import { cpuBackend } from "./cpu/index.js";
-import type { GpujsBackend } from "./gpujs/index.js";
 import type { WebGPUBackend } from "./webgpu/index.js";
 
 registerBackend(cpuBackend);
@@ -55,28 +54,10 @@ async function acquireWebGPU(): Promise<WebGPUBackend | { reason: string }> {
   return webgpuPending;
 }
 
-let gpujsPending: Promise<GpujsBackend | { reason: string }> | null = null;
-
-/**
- * Acquires gpu.js once: the module `given` to init, else the optional `gpu.js` package imported
- * now (in Node; in a browser the global `GPU` of its script), and the backend's own code, loaded
- * only now, so that an app that never asks for gpujs neither loads nor bundles it. Resolves to
- * the backend, registered as "gpujs", or to the reason there is none.
- */
-async function acquireGpujs(given: unknown): Promise<GpujsBackend | { reason: string }> {
-  const existing = findBackend("gpujs") as GpujsBackend | undefined;
-  if (existing) return existing;
-  gpujsPending ??= (async () => {
-    try {
-      const { initGpujs } = await import("./gpujs/index.js");
-      const result = await initGpujs(given);
-      if (!("reason" in result)) registerBackend(result);
-      return result;
-    } finally {
-      gpujsPending = null;
-    }
-  })();
-  return gpujsPending;
+/** Acquires gpu.js (see `gpujs/acquire.ts`, loaded only now). */
+async function acquireGpujs(given: unknown): Promise<{ reason: string } | object> {
+  const { acquireGpujs } = await import("./gpujs/acquire.js");
+  return acquireGpujs(given);
 }
 
 /**
