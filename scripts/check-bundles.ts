@@ -2,7 +2,8 @@
  * Bundles tiny browser apps that `import "webtorch"` (the built package, through its package.json
  * `exports`, as an app would) with esbuild, Rollup, Vite (build) and webpack, with no
  * configuration for webtorch, and fails when a bundler reports an error or a warning, when an
- * output has a `node:` import or imports Dawn's `webgpu` package, when an output does not run
+ * output has a `node:` import or imports Dawn's `webgpu` package or gpu.js (which an app passes
+ * to `init` itself), when an output does not run
  * (in Node, printing what the unbundled app prints), when WGSL is loaded up front, or when an
  * app's up-front size (gzip, esbuild) passes its limit (scripts/bundle-apps.ts). Needs
  * `npm run build` first; `npm run test:bundles` runs it (CI: .ci/run).
@@ -74,7 +75,7 @@ function checkOutput(bundler: string, app: string, dir: string, entry: string) {
   // worker_threads where they exist) says require("node:worker_threads") as text
   for (const f of files) {
     const js = readFileSync(join(dir, f), "utf8");
-    const bad = /(?:from\s*|import\s*\(\s*)["'](node:[\w/]+|webgpu|mnist)["']/.exec(js);
+    const bad = /(?:from\s*|import\s*\(\s*)["'](node:[\w/]+|webgpu|mnist|gpu\.js)["']/.exec(js);
     if (bad) fail(`${bundler} ${app}: ${f} imports "${bad[1]}"`);
   }
   // NOTE: webpack's web runtime keeps its chunk list on `self`, which Node lacks

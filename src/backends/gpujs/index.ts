@@ -133,14 +133,15 @@ export function gpujsModes(platformName: "node" | "browser"): string[] {
 export async function initGpujs(given?: unknown): Promise<GpujsBackend | { reason: string }> {
   let mod: GpuModule;
   try {
-    const m = given ?? (await platform.importGpuJs());
-    if (m === null)
+    // NOTE: in a browser the platform gives null: the module comes from init, or gpuModule finds
+    // the global GPU of gpu.js's script
+    mod = gpuModule(given ?? (await platform.importGpuJs()) ?? {});
+  } catch (e) {
+    if (platform.name === "browser" && given === undefined)
       return {
         reason:
           'in a browser, pass gpu.js to init: torch.init({ device: "gpujs", gpujs: await import("gpu.js") }), or load gpu.js\'s browser script (which sets the global GPU) first',
       };
-    mod = gpuModule(m);
-  } catch (e) {
     return {
       reason: `the optional package "gpu.js" could not be loaded (${(e as Error).message}); npm install gpu.js`,
     };

@@ -15,16 +15,9 @@ export const platform: Platform = {
       reason:
         "this browser has no navigator.gpu: WebGPU is off or unsupported here (see chrome://gpu; in Chromium on Linux start it with --enable-unsafe-webgpu), or use the cpu device",
     }),
-  // NOTE: not `import("gpu.js")`: every app's bundler would then process gpu.js (1.1 MB, a UMD
-  // script), and Rollup and Vite warn about it (`this` at top level; a chunk over 500 kB) even
-  // in apps that never ask for gpujs. The app passes the module to init, or loads gpu.js's
-  // browser script, which sets the global `GPU`; null when neither (init says so).
-  importGpuJs: () => {
-    // NOTE: browsers with WebGPU also have a global `GPU` (navigator.gpu's interface); gpu.js's
-    // is the one with createKernel
-    const GPU = (globalThis as { GPU?: { prototype?: { createKernel?: unknown } } }).GPU;
-    return Promise.resolve(typeof GPU?.prototype?.createKernel === "function" ? { GPU } : null);
-  },
+  // NOTE: not `import("gpu.js")`, which would make every app's bundler process gpu.js (see
+  // `init`'s gpujs option); the backend also looks for its script's global `GPU`
+  importGpuJs: () => Promise.resolve(null),
   importMnist: () =>
     Promise.reject(
       new Error(

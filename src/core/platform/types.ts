@@ -49,9 +49,9 @@ export interface Platform {
   dawnGPU(): Promise<GPU | { reason: string }>;
   /**
    * The optional package `gpu.js` (its module namespace, whose shape depends on how it was
-   * loaded: `GPU`, or `default.GPU`): imported by name in Node; in a browser the global `GPU` of
-   * gpu.js's script, if loaded, else null (then the app passes the module to `init`). Only
-   * `init({ device: "gpujs" })` calls it.
+   * loaded: `GPU`, or `default.GPU`), imported by name in Node; null in a browser, where the app
+   * passes the module to `init` (a bundler would otherwise process gpu.js in every app) or loads
+   * its script. Only `init({ device: "gpujs" })` calls it.
    */
   importGpuJs(): Promise<unknown>;
   /** The optional `mnist` package's ten classes, imported (Node only; a reason elsewhere). */
