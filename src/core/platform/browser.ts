@@ -15,7 +15,7 @@ export const platform: Platform = {
       reason:
         "this browser has no navigator.gpu: WebGPU is off or unsupported here (see chrome://gpu; in Chromium on Linux start it with --enable-unsafe-webgpu), or use the cpu device",
     }),
-  // NOTE: not `import("gpu.js")`, which would make every app's bundler process gpu.js (see
+  // NOTE: no dynamic import of the package gpu.js here: every app's bundler would process it (see
   // `init`'s gpujs option); the backend also looks for its script's global `GPU`
   importGpuJs: () => Promise.resolve(null),
   importMnist: () =>
