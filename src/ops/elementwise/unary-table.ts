@@ -323,8 +323,8 @@ export const UNARY = {
   round: stepOp("round", roundHalfEven, "roundT(x)"),
   trunc: stepOp("trunc", (x) => Math.trunc(x), "truncT(x)"),
   // NOTE: NaN is nonzero, hence true, as in PyTorch (JS would call it falsy)
-  logicalNot: testOp("logicalNot", (x) => (x === 0 ? 1 : 0), "!truthyT(x)"),
-  isnan: testOp("isnan", (x) => (x !== x ? 1 : 0), "isNanT(x)"),
-  isinf: testOp("isinf", (x) => (x === Infinity || x === -Infinity ? 1 : 0), "isInfT(x)"),
-  isfinite: testOp("isfinite", (x) => (Number.isFinite(x) ? 1 : 0), "isFiniteT(x)"),
+  logicalNot: testOp("logicalNot", (x) => +(x === 0), "!truthyT(x)"),
+  isnan: testOp("isnan", (x) => +(x !== x), "isNanT(x)"),
+  isinf: testOp("isinf", (x) => +(x === Infinity || x === -Infinity), "isInfT(x)"),
+  isfinite: testOp("isfinite", (x) => +(Number.isFinite(x)), "isFiniteT(x)"),
 } as const;
