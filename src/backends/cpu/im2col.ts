@@ -17,9 +17,9 @@ import { gemm } from "./gemm.js";
  * Column elements per GEMM: images are taken together, as many as fit, so that each pass is one
  * big product per group instead of one small product per image (64 small products cost ~3x the
  * big one at the MNIST CNN's second layer: per-call packing, copies, and too little work to
- * split across threads). 4M elements is 16 MB of float32 columns.
+ * split across threads). 4M elements is 16 MB of float32 columns. (An object, for tests.)
  */
-const MAX_CHUNK_ELEMENTS = 4 * 2 ** 20;
+export const im2colInternals = { maxChunkElements: 4 * 2 ** 20 };
 
 // NOTE: grown scratch buffers shared by all calls (allocating ~MBs per call would dominate small
 // convolutions), one set per element type: float32 columns feed the WebAssembly GEMM with a plain
@@ -67,7 +67,7 @@ export const im2colConv2d: Conv2dPassRunner<FloatArray> = (pass, g, a, b, out) =
     g.kh === 1 && g.kw === 1 && g.strideH === 1 && g.strideW === 1 && g.padH === 0 && g.padW === 0;
   const chunk = pointwise
     ? 1
-    : Math.max(1, Math.min(g.n, Math.floor(MAX_CHUNK_ELEMENTS / (ckk * ohw))));
+    : Math.max(1, Math.min(g.n, Math.floor(im2colInternals.maxChunkElements / (ckk * ohw))));
   const s = scratchFor(a, pointwise ? 0 : ckk * chunk * ohw, chunk > 1 ? og * chunk * ohw : 0);
   if (pass === "gradWeight" && g.n === 0) out.fill(0, 0, g.cOut * ckk);
   for (let img0 = 0; img0 < g.n; img0 += chunk) {
