@@ -7,9 +7,17 @@
  *   bundles  scripts/check-bundles.ts --browser: each bundler's output runs in Chromium
  * Exits non-zero when any part fails.
  */
+import { runBundles } from "./bundles.js";
+import { runDemo } from "./demo.js";
+import { runErrors } from "./errors.js";
 import { runGolden } from "./golden.js";
 
-const PARTS = { golden: runGolden } as const satisfies Record<string, () => Promise<boolean>>;
+const PARTS = {
+  golden: runGolden,
+  errors: runErrors,
+  demo: runDemo,
+  bundles: runBundles,
+} as const satisfies Record<string, () => Promise<boolean>>;
 
 type Part = keyof typeof PARTS;
 const asked = process.argv.slice(2);
