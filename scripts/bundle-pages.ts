@@ -32,9 +32,10 @@ export interface BundlePage {
 /** Serves `dir` on 127.0.0.1 (a free port); resolves to its address and a close function. */
 async function serve(dir: string): Promise<{ base: string; close: () => Promise<void> }> {
   const server = createServer((req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url!, "http://x").pathname));
+    const asked = normalize(decodeURIComponent(new URL(req.url!, "http://x").pathname));
+    const path = asked === "/" ? "index.html" : asked;
     try {
-      const body = readFileSync(join(dir, path === "/" ? "index.html" : path));
+      const body = readFileSync(join(dir, path));
       res.writeHead(200, { "content-type": TYPES[extname(path)] ?? "application/octet-stream" });
       res.end(body);
     } catch {

@@ -59,9 +59,14 @@ export class TrainingCharts {
   private readonly loss: Chart<"line", { x: number; y: number }[]>;
   private readonly accuracy: Chart<"line", { x: number; y: number }[]>;
 
-  constructor(lossCanvas: HTMLCanvasElement, accuracyCanvas: HTMLCanvasElement) {
+  constructor(lossCanvas: HTMLCanvasElement, accuracyCanvas: HTMLCanvasElement, evalCount: number) {
     this.loss = lineChart(lossCanvas, "training loss", "#d9480f");
-    this.accuracy = lineChart(accuracyCanvas, "accuracy on 500 test digits (%)", "#1971c2", 100);
+    this.accuracy = lineChart(
+      accuracyCanvas,
+      `accuracy on ${evalCount} test digits (%)`,
+      "#1971c2",
+      100,
+    );
   }
 
   addLoss(step: number, loss: number): void {

@@ -45,7 +45,10 @@ const state: DemoState = (window.__demo = {
 
 const worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
 const send = (m: ToWorker, transfer: Transferable[] = []) => worker.postMessage(m, transfer);
-const charts = new TrainingCharts($("loss-chart"), $("accuracy-chart"));
+/** `?eval=N`: the accuracy on N test digits (default 500). */
+const evalCount = Number(new URLSearchParams(location.search).get("eval") ?? 500) || 500;
+$("eval-count").textContent = String(evalCount);
+const charts = new TrainingCharts($("loss-chart"), $("accuracy-chart"), evalCount);
 const picker = $<HTMLSelectElement>("device");
 const runButton = $<HTMLButtonElement>("run");
 const status = $("status");
@@ -192,4 +195,4 @@ $("clear").onclick = () => {
 };
 
 say("looking for devices...");
-send({ type: "init" });
+send({ type: "init", evalCount });

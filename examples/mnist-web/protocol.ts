@@ -5,8 +5,11 @@ import type { DeviceName } from "../../src/index.js";
 
 /** What the page asks of the worker. */
 export type ToWorker =
-  /** Probe the devices and load the digits; answered by "devices" then "ready". */
-  | { type: "init" }
+  /**
+   * Probe the devices and load the digits; answered by "devices" then "ready". The accuracy is
+   * measured on `evalCount` test digits (the tests ask for fewer: SwiftShader is slow).
+   */
+  | { type: "init"; evalCount: number }
   /** A fresh model (seeded) on `device`, with Adam(lr) and batches of `batchSize`. */
   | { type: "reset"; device: DeviceName; seed: number; batchSize: number; lr: number }
   /** Move the model to `device` (Adam's state starts over there). */

@@ -15,9 +15,10 @@ const F = torch.nn.functional;
 const normalize = torch.transforms.normalize([MNIST_MEAN], [MNIST_STD]);
 /** The devices, in the order the page lists them. */
 const DEVICES: readonly DeviceName[] = ["webgpu", "gpujs", "cpu"];
-/** Test digits in the accuracy chart (spread over the classes), and digits shown with predictions. */
-const EVAL_COUNT = 500;
+/** Digits shown with their predictions (of those in the accuracy chart). */
 const SHOWN = 12;
+/** Test digits in the accuracy chart, spread over the classes (the page says how many). */
+let evalCount = 500;
 /** Evaluate every this many steps. */
 const EVAL_EVERY = 25;
 
@@ -66,8 +67,8 @@ async function loadDigits(): Promise<void> {
   train = torch.datasets.MNIST.fromBundled(digits, { train: true });
   const test = torch.datasets.MNIST.fromBundled(digits, { train: false });
   // the test digits are ordered by class: an even spread covers every class alike
-  const idx = Array.from({ length: EVAL_COUNT }, (_, i) =>
-    Math.floor(((i + 0.5) * test.length) / EVAL_COUNT),
+  const idx = Array.from({ length: evalCount }, (_, i) =>
+    Math.floor(((i + 0.5) * test.length) / evalCount),
   );
   const index = torch.tensor(idx, { dtype: "int32" });
   evalImages = torch.keep(test.images.indexSelect(0, index));
@@ -174,7 +175,7 @@ async function evaluate(): Promise<void> {
   const pixels = await evalImages!.data();
   const digits: ShownDigit[] = [];
   for (let k = 0; k < SHOWN; k++) {
-    const i = Math.floor(((k + 0.5) * EVAL_COUNT) / SHOWN);
+    const i = Math.floor(((k + 0.5) * evalCount) / SHOWN);
     digits.push({
       pixels: Float32Array.from(pixels.subarray(i * 784, (i + 1) * 784) as ArrayLike<number>),
       label: evalLabels[i]!,
@@ -226,6 +227,7 @@ async function load(bytes: Uint8Array, name: string): Promise<void> {
 async function handle(m: ToWorker): Promise<void> {
   switch (m.type) {
     case "init":
+      evalCount = Math.max(SHOWN, Math.min(2000, m.evalCount));
       await probeDevices();
       await loadDigits();
       return;

@@ -67,10 +67,13 @@ async function drawSeven(page: Page): Promise<void> {
   await page.mouse.up();
 }
 
-/** Node's accuracy with `model` on the 500 digits the page evaluates (worker.ts's spread). */
+/** Test digits in the page's accuracy (`?eval=`; fewer than its 500: SwiftShader is slow). */
+const EVAL = 100;
+
+/** Node's accuracy with `model` on the digits the page evaluates (worker.ts's spread). */
 async function nodeAccuracy(model: SimpleCNN): Promise<number> {
   const test = await torch.datasets.MNIST.load({ train: false });
-  const idx = Array.from({ length: 500 }, (_, i) => Math.floor(((i + 0.5) * test.length) / 500));
+  const idx = Array.from({ length: EVAL }, (_, i) => Math.floor(((i + 0.5) * test.length) / EVAL));
   const labels = await test.labels.data();
   const pred = torch.noGrad(() =>
     torch.tidy(() => {
@@ -104,7 +107,7 @@ export async function runDemo(): Promise<boolean> {
   };
   try {
     await page.setViewportSize({ width: 1100, height: 1400 });
-    await page.goto(server.resolvedUrls!.local[0]!);
+    await page.goto(`${server.resolvedUrls!.local[0]!}?eval=${EVAL}`);
     const ready = await until(page, "the digits to load", (s) => s.ready && s.accuracy.length > 0);
     console.log(`demo: loaded; devices: ${JSON.stringify(ready.reasons)}`);
     for (const device of BROWSER_DEVICES.filter((d) => !ONLY || ONLY.includes(d))) {
@@ -145,19 +148,21 @@ export async function runDemo(): Promise<boolean> {
     const { digit, probs } = drawn.prediction!;
     const sum = probs.reduce((a, b) => a + b, 0);
     console.log(`demo: the drawn 7 was read as ${digit} (${(100 * probs[digit]!).toFixed(1)}%)`);
-    if (probs.length !== 10 || Math.abs(sum - 1) > 1e-4) fail(`demo: probabilities ${probs.join(", ")}`);
+    if (probs.length !== 10 || Math.abs(sum - 1) > 1e-4)
+      fail(`demo: probabilities ${probs.join(", ")}`);
 
-    // weights: the page's download loads back; Node's weights load and agree with Node
+    // weights: the page's download (trained above) loads in Node with the model's keys; Node
+    // saves them again and the page loads Node's file: its accuracy must be Node's
     const [download] = await Promise.all([page.waitForEvent("download"), page.click("#save")]);
     const pageWeights = join(OUTPUT, "mnist-web.safetensors");
     await download.saveAs(pageWeights);
     const fromPage = await torch.load(pageWeights);
-    const keys = Object.keys(fromPage).sort().join(",");
-    for (const t of Object.values(fromPage)) t.dispose();
-    torch.manualSeed(7);
     const nodeModel = new SimpleCNN();
+    const keys = Object.keys(fromPage).sort().join(",");
     const expectKeys = Object.keys(nodeModel.stateDict()).sort().join(",");
     if (keys !== expectKeys) fail(`demo: downloaded keys ${keys}, expected ${expectKeys}`);
+    nodeModel.loadStateDict(fromPage);
+    for (const t of Object.values(fromPage)) t.dispose();
     const nodeWeights = join(OUTPUT, "node-weights.safetensors");
     await torch.save(nodeModel.stateDict(), nodeWeights);
     const expected = await nodeAccuracy(nodeModel);
@@ -170,9 +175,13 @@ export async function runDemo(): Promise<boolean> {
       (s) => s.loaded !== null && s.accuracy.length > before,
     );
     const got = after.accuracy.at(-1)!.accuracy;
-    console.log(`demo: weights saved in Node: accuracy ${got} in the page, ${expected} in Node`);
-    if (Math.abs(got - expected) > 0.0021)
+    console.log(
+      `demo: the page's weights, saved again by Node: accuracy ${got} in the page, ${expected} in Node (${EVAL} test digits)`,
+    );
+    // NOTE: one digit of slack, for a near-tie that float rounding may tip either way
+    if (Math.abs(got - expected) > 1.01 / EVAL)
       fail(`demo: the page's accuracy ${got} differs from Node's ${expected}`);
+    if (expected < 0.2) fail(`demo: the trained weights classify only ${expected} of the digits`);
 
     const shot = join(OUTPUT, "mnist-web.png");
     await page.screenshot({ path: shot, fullPage: true });
