@@ -32,7 +32,9 @@ const parts = (asked.length ? asked : Object.keys(PARTS)) as Part[];
 const failed: string[] = [];
 for (const p of parts) {
   console.log(`\n== test:browser ${p}`);
+  const start = Date.now();
   if (!(await PARTS[p]())) failed.push(p);
+  console.log(`(${p}: ${((Date.now() - start) / 1000).toFixed(0)} s)`);
 }
 if (failed.length) {
   console.error(`\ntest:browser: FAILED: ${failed.join(", ")}`);
