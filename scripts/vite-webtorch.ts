@@ -34,3 +34,32 @@ export function webtorchFromSource(): Plugin {
     },
   };
 }
+
+/**
+ * The headers that make a page cross-origin isolated (COOP `same-origin` + COEP `require-corp`):
+ * with them the page has `SharedArrayBuffer`, and the CPU backend's GEMM its worker threads
+ * (`torch.setNumThreads`). A request whose query has `isolated=0` gets none (the tests use it to
+ * check the one-thread fallback). A production site sets the same two headers on its server.
+ */
+export function crossOriginIsolation(): Plugin {
+  const headers = (url: string | undefined, set: (k: string, v: string) => void) => {
+    if (url?.includes("isolated=0")) return;
+    set("Cross-Origin-Opener-Policy", "same-origin");
+    set("Cross-Origin-Embedder-Policy", "require-corp");
+  };
+  return {
+    name: "webtorch-cross-origin-isolation",
+    configureServer(server) {
+      server.middlewares.use((req, res, next) => {
+        headers(req.url, (k, v) => res.setHeader(k, v));
+        next();
+      });
+    },
+    configurePreviewServer(server) {
+      server.middlewares.use((req, res, next) => {
+        headers(req.url, (k, v) => res.setHeader(k, v));
+        next();
+      });
+    },
+  };
+}

@@ -5,18 +5,21 @@
  *   errors   messages that speak of the browser (no WebGPU adapter, torch.save(path))
  *   demo     the MNIST demo page (examples/mnist-web): trains, draws, predicts, screenshot
  *   bundles  scripts/check-bundles.ts --browser: each bundler's output runs in Chromium
+ *   threads  the CPU GEMM's Web Workers: same bits on 2 threads, one thread without isolation
  * Exits non-zero when any part fails.
  */
 import { runBundles } from "./bundles.js";
 import { runDemo } from "./demo.js";
 import { runErrors } from "./errors.js";
 import { runGolden } from "./golden.js";
+import { runThreads } from "./threads.js";
 
 const PARTS = {
   golden: runGolden,
   errors: runErrors,
   demo: runDemo,
   bundles: runBundles,
+  threads: runThreads,
 } as const satisfies Record<string, () => Promise<boolean>>;
 
 type Part = keyof typeof PARTS;

@@ -1,13 +1,14 @@
 /**
  * The Vite dev server of the browser tests, on 127.0.0.1 and a free port: webtorch from source
- * (scripts/vite-webtorch.ts), and for the golden page the shims that let a vitest file run in a
+ * (scripts/vite-webtorch.ts), pages cross-origin isolated unless `?isolated=0`, and for the
+ * golden page the shims that let a vitest file run in a
  * page ("vitest", test/util/backends.ts and node:fs, see test/browser/golden/).
  */
 import { join } from "node:path";
 
 import { createServer, type Plugin, type ViteDevServer } from "vite";
 
-import { ROOT, webtorchFromSource } from "../../scripts/vite-webtorch.js";
+import { crossOriginIsolation, ROOT, webtorchFromSource } from "../../scripts/vite-webtorch.js";
 
 const SHIMS = join(ROOT, "test", "browser", "golden");
 
@@ -33,7 +34,7 @@ export async function startServer(): Promise<{
     root: ROOT,
     configFile: false,
     logLevel: "warn",
-    plugins: [webtorchFromSource(), testShims],
+    plugins: [webtorchFromSource(), crossOriginIsolation(), testShims],
     optimizeDeps: {
       entries: ["test/browser/**/*.html"],
       include: ["@vitest/expect", "chai"],
