@@ -1,9 +1,13 @@
 /**
  * Elementwise add over 1e6 floats, with and without broadcasting, against a bare Float32Array
- * loop that also allocates its output (what an out-of-place op must do).
+ * loop that also allocates its output (what an out-of-place op must do); then relu(a + b) over
+ * 1e6 floats side by side with TensorFlow.js 4.22's cpu and wasm backends (issue 11's target:
+ * at least as fast as tfjs-backend-wasm). Ours is timed before tfjs loads (see
+ * bench/mnist-train-step.ts: loading tfjs-core slows typed-array code for the whole process).
  * Run: npx tsx bench/elementwise.ts
  */
 import * as torch from "../src/index.js";
+import { loadTf } from "./tfjs.js";
 import { machine, table, time } from "./util.js";
 
 const ROWS = 1000;
@@ -95,7 +99,32 @@ export function benchDispatch(): void {
   x0.dispose();
 }
 
+/** relu(a + b) over 1e6 floats: ours, then tfjs-cpu and tfjs-wasm (1 thread in Node). */
+export async function benchReluAdd(): Promise<void> {
+  console.log(`\nrelu(a + b), ${ROWS}x${COLS} float32 — ${machine()}`);
+  const a = torch.randn([ROWS, COLS]);
+  const b = torch.randn([ROWS, COLS]);
+  const ours = time(() => torch.tidy(() => void a.add(b).relu()), { runs: 50 });
+  const [ad, bd] = [a.dataSync() as Float32Array, b.dataSync() as Float32Array];
+  a.dispose();
+  b.dispose();
+  const tf = await loadTf();
+  const rows: (string | number)[][] = [["webtorch (CPU)", ours.ms, "1.00"]];
+  for (const backend of ["cpu", "wasm"] as const) {
+    await tf.setBackend(backend);
+    const ta = tf.tensor2d(ad, [ROWS, COLS]);
+    const tb = tf.tensor2d(bd, [ROWS, COLS]);
+    // NOTE: both tfjs backends run each op eagerly and synchronously, as ours does: no read back
+    const t = time(() => tf.tidy(() => void tf.relu(tf.add(ta, tb))), { runs: 50 });
+    rows.push([`tfjs-${backend} 4.22`, t.ms, (t.ms / ours.ms).toFixed(2)]);
+    ta.dispose();
+    tb.dispose();
+  }
+  table(["", "ms", "ratio (them / webtorch)"], rows);
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   benchElementwise();
   benchDispatch();
+  await benchReluAdd();
 }

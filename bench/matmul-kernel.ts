@@ -18,15 +18,14 @@
  * detachment and our kernels run ~20% slower. The last table shows that effect.
  */
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { cpus } from "node:os";
-import { dirname } from "node:path";
 import { ModuleBuilder } from "../kernels/wasm/assembler.js";
 import { gemmTs } from "../src/backends/cpu/gemm.js";
 import { gemmWasm, wasm, wasmInternals } from "../src/backends/cpu/wasm.js";
 import { poolInternals, setNumThreads } from "../src/backends/cpu/wasm-pool.js";
 import { conv2dPass } from "../src/backends/cpu/conv.js";
 import { conv2dGeometry } from "../src/core/conv-geometry.js";
+import { loadTf } from "./tfjs.js";
 
 type Tf = typeof import("@tensorflow/tfjs-core");
 type Tensor4D = import("@tensorflow/tfjs-core").Tensor4D;
@@ -158,19 +157,6 @@ function timeTfConv(tf: Tf, xs: Shape4, ws: Shape4): number {
   const ms = timeIt(() => tf.tidy(() => void tf.conv2d(x, w, 1, "same").dataSync()));
   tf.dispose([x, w]);
   return ms;
-}
-
-async function loadTf(): Promise<Tf> {
-  const tf = await import("@tensorflow/tfjs-core");
-  await import("@tensorflow/tfjs-backend-cpu");
-  const { setWasmPaths } = await import("@tensorflow/tfjs-backend-wasm");
-  // NOTE: in Node the wasm backend needs a file-system directory (with a trailing slash) holding
-  // its .wasm binaries; the default is a URL relative to a web page, which Node cannot load.
-  const wasmFile = createRequire(import.meta.url).resolve(
-    "@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm",
-  );
-  setWasmPaths(`${dirname(wasmFile)}/`);
-  return tf;
 }
 
 /** Prints a table: the first column left-aligned, the others right-aligned. */

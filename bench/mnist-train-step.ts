@@ -17,12 +17,10 @@
  * before tfjs is loaded.
  */
 import { spawnSync } from "node:child_process";
-import { createRequire } from "node:module";
-import { dirname } from "node:path";
 
 import * as torch from "../src/index.js";
 import { SimpleCNN } from "../examples/mnist-cnn/model.js";
-import { registerTfGradients } from "./tfjs.js";
+import { loadTf } from "./tfjs.js";
 import { machine, table } from "./util.js";
 
 type Tf = typeof import("@tensorflow/tfjs-core");
@@ -136,20 +134,6 @@ function benchPyTorch(): { version: string; results: (Timing & { threads: number
   }
 }
 
-async function loadTf(): Promise<Tf> {
-  const tf = await import("@tensorflow/tfjs-core");
-  await registerTfGradients();
-  await import("@tensorflow/tfjs-backend-cpu");
-  const { setWasmPaths } = await import("@tensorflow/tfjs-backend-wasm");
-  // NOTE: in Node the wasm backend needs a directory (with a trailing slash) holding its .wasm
-  // binaries; the default is a URL relative to a web page.
-  const wasmFile = createRequire(import.meta.url).resolve(
-    "@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm",
-  );
-  setWasmPaths(`${dirname(wasmFile)}/`);
-  return tf;
-}
-
 /**
  * The same network in TensorFlow.js (NHWC). `conv: "native"` uses `tf.conv2d`; `"im2col"` builds
  * the 3x3 "same" convolution from ops whose gradients every backend has: pad, nine slices
@@ -247,7 +231,7 @@ async function main(): Promise<void> {
   if (!pt) console.log("PyTorch: /usr/bin/python3 has no torch; row left out");
 
   // 3. TensorFlow.js.
-  const tf = await loadTf();
+  const tf = await loadTf({ gradients: true });
   const tfRows: [string, Timing][] = [];
   await tf.setBackend("wasm");
   await tf.ready();

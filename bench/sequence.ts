@@ -25,12 +25,10 @@
  */
 import "../scripts/wgsl-loader.js";
 
-import { createRequire } from "node:module";
-import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { blasName, openBlasDir, runPython } from "./pytorch.js";
-import { registerTfChainedOps, registerTfGradients } from "./tfjs.js";
+import { loadTf, registerTfChainedOps } from "./tfjs.js";
 import {
   flag,
   machine,
@@ -245,17 +243,9 @@ function benchPyTorch(models: Model[], steps: number, warmup: number): Record<Mo
 }
 
 /** TensorFlow.js core with its gradients, the cpu and wasm backends, and tfjs-layers. */
-async function loadTf(): Promise<{ tf: Tf; tfl: Tfl }> {
-  const tf = await import("@tensorflow/tfjs-core");
-  await registerTfGradients();
+async function loadTfAndLayers(): Promise<{ tf: Tf; tfl: Tfl }> {
+  const tf = await loadTf({ gradients: true });
   await registerTfChainedOps();
-  await import("@tensorflow/tfjs-backend-cpu");
-  const { setWasmPaths } = await import("@tensorflow/tfjs-backend-wasm");
-  // NOTE: in Node the wasm backend wants a directory (trailing slash) holding its .wasm files.
-  const wasmFile = createRequire(import.meta.url).resolve(
-    "@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm",
-  );
-  setWasmPaths(`${dirname(wasmFile)}/`);
   return { tf, tfl: await import("@tensorflow/tfjs-layers") };
 }
 
@@ -404,7 +394,7 @@ async function main(): Promise<void> {
   // 3. TensorFlow.js layers.
   const recurrent = models.filter((m): m is "lstm" | "gru" => m !== "transformer");
   if (recurrent.length) {
-    const { tf, tfl } = await loadTf();
+    const { tf, tfl } = await loadTfAndLayers();
     for (const backend of ["wasm", "cpu"] as const) {
       await tf.setBackend(backend);
       await tf.ready();

@@ -2,7 +2,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 
 /**
@@ -42,4 +42,24 @@ async function importBundled(file: string): Promise<void> {
   });
   await import(pathToFileURL(outfile).href);
   await rm(dir, { recursive: true, force: true });
+}
+
+/**
+ * TensorFlow.js core with its cpu and wasm backends registered (pick one with
+ * `await tf.setBackend(...)`), and its gradients when asked. In Node the wasm backend wants a
+ * file-system directory (with a trailing slash) holding its .wasm binaries; the default is a URL
+ * relative to a web page, which Node cannot load.
+ */
+export async function loadTf(
+  options: { gradients?: boolean } = {},
+): Promise<typeof import("@tensorflow/tfjs-core")> {
+  const tf = await import("@tensorflow/tfjs-core");
+  if (options.gradients) await registerTfGradients();
+  await import("@tensorflow/tfjs-backend-cpu");
+  const { setWasmPaths } = await import("@tensorflow/tfjs-backend-wasm");
+  const wasmFile = createRequire(import.meta.url).resolve(
+    "@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm",
+  );
+  setWasmPaths(`${dirname(wasmFile)}/`);
+  return tf;
 }

@@ -448,6 +448,27 @@ describe("maxPool2d", () => {
     }
   });
 
+  it("matches the reference on 2x2 windows at stride 2 (the unrolled path), odd sizes included", () => {
+    const rand = rng(21);
+    for (let trial = 0; trial < 40; trial++) {
+      const h = 2 + Math.floor(rand() * 7);
+      const w = 2 + Math.floor(rand() * 7);
+      const g = poolGeometry([2, 3, h, w], [2, 2], [2, 2], [0, 0], [1, 1], rand() < 0.5);
+      const x = new Float32Array(2 * 3 * h * w);
+      for (let i = 0; i < x.length; i++) {
+        const r = rand();
+        x[i] = r < 0.05 ? NaN : r < 0.1 ? -Infinity : Math.floor(rand() * 5) - 2;
+      }
+      const size = g.n * g.c * g.outH * g.outW;
+      const out = new Float32Array(size);
+      const idx = new Int32Array(size);
+      maxPool2dForwardReference(g, x, out, idx);
+      const fast = run(g, x);
+      expect(fast.idx).toEqual(Array.from(idx));
+      expect(fast.out).toEqual(Array.from(out));
+    }
+  });
+
   it("keeps the first of tied maxima and never picks padding", () => {
     // 1 x 1 x 3 x 3, all -1; 2x2 windows, stride 1, padding 1: a padded corner sees one element.
     const x = new Float64Array(9).fill(-1);

@@ -9,20 +9,49 @@
  *
  * @module
  */
-import type { Conv2dPassRunner, Window2d } from "../../core/conv-geometry.js";
+import type { Conv2dGeometry, Conv2dPassRunner } from "../../core/conv-geometry.js";
 import type { FloatArray } from "./gemm.js";
 import { gemm } from "./gemm.js";
 
-// NOTE: one grown scratch buffer for im2col columns (and column gradients), shared by all calls:
-// allocation of a fresh ~0.5 MB array per image would dominate small convolutions. Float64 keeps
-// float32 inputs exact and gives gemm the same operand type for both dtypes. The kernels are not
-// re-entrant (JS is single-threaded).
-let colScratch: Float64Array = new Float64Array(0);
+/**
+ * Column elements per GEMM: images are taken together, as many as fit, so that each pass is one
+ * big product per group instead of one small product per image (64 small products cost ~3x the
+ * big one at the MNIST CNN's second layer: per-call packing, copies, and too little work to
+ * split across threads). 4M elements is 16 MB of float32 columns. (An object, for tests.)
+ */
+export const im2colInternals = { maxChunkElements: 4 * 2 ** 20 };
+
+// NOTE: grown scratch buffers shared by all calls (allocating ~MBs per call would dominate small
+// convolutions), one set per element type: float32 columns feed the WebAssembly GEMM with a plain
+// copy, float64 ones keep float64 work exact. The kernels are not re-entrant (JS is
+// single-threaded).
+const scratch = {
+  f32: { cols: new Float32Array(0), rows: new Float32Array(0) },
+  f64: { cols: new Float64Array(0), rows: new Float64Array(0) },
+};
+
+/** Scratch of the element type of `like`, at least `cols` and `rows` elements long. */
+function scratchFor(like: FloatArray, cols: number, rows: number) {
+  if (like instanceof Float32Array) {
+    const s = scratch.f32;
+    if (s.cols.length < cols) s.cols = new Float32Array(cols);
+    if (s.rows.length < rows) s.rows = new Float32Array(rows);
+    return s as { cols: FloatArray; rows: FloatArray };
+  }
+  const s = scratch.f64;
+  if (s.cols.length < cols) s.cols = new Float64Array(cols);
+  if (s.rows.length < rows) s.rows = new Float64Array(rows);
+  return s as { cols: FloatArray; rows: FloatArray };
+}
 
 /**
  * Runs conv2d pass `pass` by im2col (see the module comment), overwriting `out`. Operands
  * (contiguous): x `(n, cIn, h, w)`, w `(cOut, cIn/groups, kh, kw)`, y `(n, cOut, outH, outW)`;
  * `a`, `b` and `out` are as {@link Conv2dPass} says.
+ *
+ * Images go in chunks of `nb`: the columns of a chunk form one `ckk x (nb * ohw)` matrix (image
+ * i's columns at `i * ohw`), and the y side is rearranged to match, `(og, nb * ohw)`, in a second
+ * scratch. A chunk of one image (or a 1x1 kernel) uses the tensors in place.
  *
  * @example
  * im2colConv2d("forward", g, x, w, y);
@@ -36,42 +65,55 @@ export const im2colConv2d: Conv2dPassRunner<FloatArray> = (pass, g, a, b, out) =
   // A 1x1 kernel with stride 1 and no padding: im2col would copy the input plane unchanged.
   const pointwise =
     g.kh === 1 && g.kw === 1 && g.strideH === 1 && g.strideW === 1 && g.padH === 0 && g.padW === 0;
-  if (!pointwise && colScratch.length < ckk * ohw) colScratch = new Float64Array(ckk * ohw);
-  const cols = colScratch;
+  const chunk = pointwise
+    ? 1
+    : Math.max(1, Math.min(g.n, Math.floor(im2colInternals.maxChunkElements / (ckk * ohw))));
+  const s = scratchFor(a, pointwise ? 0 : ckk * chunk * ohw, chunk > 1 ? og * chunk * ohw : 0);
   if (pass === "gradWeight" && g.n === 0) out.fill(0, 0, g.cOut * ckk);
-  for (let img = 0; img < g.n; img++) {
+  for (let img0 = 0; img0 < g.n; img0 += chunk) {
+    const nb = Math.min(chunk, g.n - img0);
+    const L = nb * ohw; // columns of this chunk
     for (let gi = 0; gi < g.groups; gi++) {
-      // the group's planes in image img: input side (x or gradX), output side (y or gradY)
-      const xOff = (img * g.cIn + gi * cg) * g.h * g.w;
-      const yOff = (img * g.cOut + gi * og) * ohw;
+      // the group's planes in image img0: input side (x or gradX), output side (y or gradY)
+      const xOff = (img0 * g.cIn + gi * cg) * g.h * g.w;
+      const yOff = (img0 * g.cOut + gi * og) * ohw;
       const wOff = gi * og * ckk;
+      // The y side as an (og x L) matrix: in place for one image, else rearranged in s.rows.
+      const single = nb === 1;
       switch (pass) {
-        case "forward":
-          // y[g] (og x ohw) = W[g] (og x ckk) @ cols (ckk x ohw)
-          if (pointwise) gemm(og, ohw, ckk, b, wOff, ckk, 1, a, xOff, ohw, 1, out, yOff);
+        case "forward": {
+          // y[g] (og x L) = W[g] (og x ckk) @ cols (ckk x L)
+          const [cols, cOff] = pointwise ? [a, xOff] : [s.cols, 0];
+          if (!pointwise) im2col("gather", g, a, xOff, cg, nb, cols);
+          if (single) gemm(og, L, ckk, b, wOff, ckk, 1, cols, cOff, L, 1, out, yOff);
           else {
-            im2col("gather", g, a, xOff, cg, cols);
-            gemm(og, ohw, ckk, b, wOff, ckk, 1, cols, 0, ohw, 1, out, yOff);
+            gemm(og, L, ckk, b, wOff, ckk, 1, cols, cOff, L, 1, s.rows, 0);
+            regroup("fromRows", g, out, yOff, og, nb, s.rows);
           }
           break;
-        case "gradInput":
-          // colGrad (ckk x og @ og x ohw) = W[g]^T @ gradY[g]; element (r, o) of W[g]^T is
+        }
+        case "gradInput": {
+          // colGrad (ckk x L) = W[g]^T (ckk x og) @ gradY[g] (og x L); element (r, o) of W[g]^T is
           // w[wOff + o*ckk + r]. The scatter walk of im2col (col2im) adds colGrad into gradX.
-          if (pointwise) gemm(ckk, ohw, og, b, wOff, 1, ckk, a, yOff, ohw, 1, out, xOff);
+          const [gy, gyOff] = single ? [a, yOff] : [s.rows, 0];
+          if (!single) regroup("toRows", g, a, yOff, og, nb, s.rows);
+          if (pointwise) gemm(ckk, L, og, b, wOff, 1, ckk, gy, gyOff, L, 1, out, xOff);
           else {
-            gemm(ckk, ohw, og, b, wOff, 1, ckk, a, yOff, ohw, 1, cols, 0);
-            im2col("scatter", g, out, xOff, cg, cols);
+            gemm(ckk, L, og, b, wOff, 1, ckk, gy, gyOff, L, 1, s.cols, 0);
+            im2col("scatter", g, out, xOff, cg, nb, s.cols);
           }
           break;
-        case "gradWeight":
-          // gradW[g] (og x ckk) += gradY[g] (og x ohw) @ cols^T; element (p, r) of cols^T is
-          // cols[r*ohw + p]. The first image overwrites, the others accumulate.
-          if (pointwise) gemm(og, ckk, ohw, b, yOff, ohw, 1, a, xOff, 1, ohw, out, wOff, img > 0);
-          else {
-            im2col("gather", g, a, xOff, cg, cols);
-            gemm(og, ckk, ohw, b, yOff, ohw, 1, cols, 0, 1, ohw, out, wOff, img > 0);
-          }
+        }
+        case "gradWeight": {
+          // gradW[g] (og x ckk) += gradY[g] (og x L) @ cols^T; element (p, r) of cols^T is
+          // cols[r*L + p]. The first chunk overwrites, the others accumulate.
+          const [gy, gyOff] = single ? [b, yOff] : [s.rows, 0];
+          if (!single) regroup("toRows", g, b, yOff, og, nb, s.rows);
+          const [cols, cOff] = pointwise ? [a, xOff] : [s.cols, 0];
+          if (!pointwise) im2col("gather", g, a, xOff, cg, nb, cols);
+          gemm(og, ckk, L, gy, gyOff, L, 1, cols, cOff, 1, L, out, wOff, img0 > 0);
           break;
+        }
         default:
           pass satisfies never;
       }
@@ -80,41 +122,80 @@ export const im2colConv2d: Conv2dPassRunner<FloatArray> = (pass, g, a, b, out) =
 };
 
 /**
- * Walks the (c*kh*kw) x (outH*outW) column matrix `cols` of `c` input planes at `x[xOff ..]`:
- * row (ci, ki, kj), column (oh, ow) is x[ci, oh*sH - pH + ki*dH, ow*sW - pW + kj*dW], or 0 in
- * the padding. `"gather"` (im2col) writes every element of `cols` from `x`; `"scatter"` (col2im,
- * its adjoint) zeroes the `c` planes of `x`, then adds each element of `cols` into its input.
+ * Moves `c` channels of `nb` images between the y side's layout `(nb, cOut, ohw)` at
+ * `y[yOff ..]` (image stride `cOut * ohw`) and the matrix `rows` `(c, nb * ohw)` that the
+ * chunk's GEMM reads or writes.
+ */
+function regroup(
+  dir: "toRows" | "fromRows",
+  g: Conv2dGeometry,
+  y: FloatArray,
+  yOff: number,
+  c: number,
+  nb: number,
+  rows: FloatArray,
+): void {
+  const ohw = g.outH * g.outW;
+  const imageStride = g.cOut * ohw;
+  const L = nb * ohw;
+  for (let ch = 0; ch < c; ch++) {
+    for (let i = 0; i < nb; i++) {
+      const at = yOff + i * imageStride + ch * ohw;
+      const r = ch * L + i * ohw;
+      if (dir === "toRows") rows.set(y.subarray(at, at + ohw), r);
+      else y.set(rows.subarray(r, r + ohw), at);
+    }
+  }
+}
+
+/**
+ * Walks the (c*kh*kw) x (nb*outH*outW) column matrix `cols` of `c` input planes of `nb` images,
+ * the first at `x[xOff ..]` (images `cIn * h * w` apart): row (ci, ki, kj), column
+ * (i, oh, ow) is x[i, ci, oh*sH - pH + ki*dH, ow*sW - pW + kj*dW], or 0 in the padding.
+ * `"gather"` (im2col) writes every element of `cols` from `x`; `"scatter"` (col2im, its adjoint)
+ * zeroes the `c` planes of each image in `x`, then adds each element of `cols` into its input.
  */
 function im2col(
   dir: "gather" | "scatter",
-  g: Window2d,
+  g: Conv2dGeometry,
   x: FloatArray,
   xOff: number,
   c: number,
-  cols: Float64Array,
+  nb: number,
+  cols: FloatArray,
 ): void {
   const { h, w, kh, kw, outH, outW, strideH, strideW, padH, padW, dilH, dilW } = g;
   const scatter = dir === "scatter";
-  if (scatter) x.fill(0, xOff, xOff + c * h * w);
-  let p = 0;
+  const imageStride = g.cIn * h * w;
+  const ohw = outH * outW;
+  const L = nb * ohw;
+  if (scatter)
+    for (let i = 0; i < nb; i++) {
+      const at = xOff + i * imageStride;
+      x.fill(0, at, at + c * h * w);
+    }
   for (let ci = 0; ci < c; ci++) {
-    const plane = xOff + ci * h * w;
     for (let ki = 0; ki < kh; ki++) {
       for (let kj = 0; kj < kw; kj++) {
         const iw0 = kj * dilW - padW;
         const [lo, hi] = validRange(iw0, strideW, w, outW);
-        for (let oh = 0; oh < outH; oh++, p += outW) {
-          const ih = oh * strideH - padH + ki * dilH;
-          const row = plane + ih * w + iw0;
-          if (ih < 0 || ih >= h) {
-            if (!scatter) cols.fill(0, p, p + outW);
-          } else if (scatter) {
-            for (let ow = lo; ow < hi; ow++) x[row + ow * strideW] += cols[p + ow];
-          } else {
-            let ow = 0;
-            for (; ow < lo; ow++) cols[p + ow] = 0;
-            for (; ow < hi; ow++) cols[p + ow] = x[row + ow * strideW];
-            for (; ow < outW; ow++) cols[p + ow] = 0;
+        const rowStart = ((ci * kh + ki) * kw + kj) * L;
+        for (let i = 0; i < nb; i++) {
+          const plane = xOff + i * imageStride + ci * h * w;
+          let p = rowStart + i * ohw;
+          for (let oh = 0; oh < outH; oh++, p += outW) {
+            const ih = oh * strideH - padH + ki * dilH;
+            const row = plane + ih * w + iw0;
+            if (ih < 0 || ih >= h) {
+              if (!scatter) cols.fill(0, p, p + outW);
+            } else if (scatter) {
+              for (let ow = lo; ow < hi; ow++) x[row + ow * strideW] += cols[p + ow]!;
+            } else {
+              let ow = 0;
+              for (; ow < lo; ow++) cols[p + ow] = 0;
+              for (; ow < hi; ow++) cols[p + ow] = x[row + ow * strideW]!;
+              for (; ow < outW; ow++) cols[p + ow] = 0;
+            }
           }
         }
       }

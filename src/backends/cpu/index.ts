@@ -1,4 +1,4 @@
-import { allocArray, type TypedArray } from "../../core/dtype.js";
+import type { TypedArray } from "../../core/dtype.js";
 import type { KernelTable } from "../../ops/prims.js";
 import type { Backend } from "../backend.js";
 import type { Storage } from "../../core/layout.js";
@@ -12,6 +12,7 @@ import { matmulKernel } from "./matmul.js";
 import { maxPool2dKernel } from "./pool.js";
 import { reduceKernel, scanKernel } from "./reduce.js";
 import { rnnCellBackwardKernel, rnnCellKernel } from "./rnn.js";
+import { giveArray, takeArray } from "./storage-pool.js";
 
 const select = (c: number, a: number, b: number) => (c ? a : b);
 
@@ -54,14 +55,15 @@ export const cpuBackend: Backend = {
       backend: cpuBackend,
       dtype,
       size,
-      data: allocArray(dtype, size),
+      data: takeArray(dtype, size),
       refs: 0,
       version: 0,
       freed: false,
     };
   },
-  free() {
-    // Typed arrays belong to the garbage collector; dropping the storage's reference is enough.
+  free(storage) {
+    // The array waits for the next storage of its dtype and length (storage-pool.ts says why).
+    giveArray(storage.dtype, storage.data as TypedArray);
   },
   write(storage, data) {
     (storage.data as TypedArray).set(data);

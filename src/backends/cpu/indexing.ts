@@ -43,19 +43,88 @@ function indexedOffsets(op: string, target: View, index: View, dim: number): Int
   for (let i = 0; i < out.length; i++) {
     const k = idx[idxOffsets[i]!]!;
     // NOTE: as PyTorch's gather/scatter, negative indices are errors (not counted from the end)
-    if (k < 0 || k >= size)
-      throw new ValueError(
-        op,
-        `index ${k} is out of bounds for dimension ${dim} with size ${size}`,
-      );
+    if (k < 0 || k >= size) throw outOfBounds(op, k, dim, size);
     out[i] = base[i]! + k * stride;
   }
+  return out;
+}
+
+/**
+ * The common layout of gather and scatter, as `[before, k, after]` around `dim`, when `index`,
+ * `values` (gather's output or scatter's source) and `target` are contiguous, `values` has
+ * `index`'s shape, and `target` differs from it only along `dim` (its size there is `size`).
+ * Then the offsets need no tables: index element `(a, i, b)` addresses target element
+ * `(a, index[a, i, b], b)`. The training-time cases (max-pool gradients, embedding and loss
+ * gradients, `gather` in losses) all have it. Null otherwise.
+ */
+function denseLayout(
+  target: View,
+  index: View,
+  values: View,
+  dim: number,
+): { before: number; k: number; after: number; size: number } | null {
+  const rank = index.shape.length;
+  if (target.shape.length !== rank || values.shape.length !== rank) return null;
+  for (let d = 0; d < rank; d++) {
+    if (values.shape[d] !== index.shape[d]) return null;
+    if (d !== dim && target.shape[d] !== index.shape[d]) return null;
+  }
+  for (const v of [target, index, values]) if (!isContiguous(v.shape, v.strides)) return null;
+  let before = 1;
+  let after = 1;
+  for (let d = 0; d < dim; d++) before *= index.shape[d]!;
+  for (let d = dim + 1; d < rank; d++) after *= index.shape[d]!;
+  return { before, k: index.shape[dim]!, after, size: target.shape[dim]! };
+}
+
+function outOfBounds(op: string, k: number, dim: number, size: number): ValueError {
+  return new ValueError(op, `index ${k} is out of bounds for dimension ${dim} with size ${size}`);
+}
+
+/**
+ * The target offset of every `index` element over a {@link denseLayout}, index values checked;
+ * the value of element i is at `values.offset + i`.
+ */
+function denseOffsets(
+  op: string,
+  layout: { before: number; k: number; after: number; size: number },
+  target: View,
+  index: View,
+  dim: number,
+): Int32Array {
+  const { before, k, after, size } = layout;
+  const idx = index.storage.data as Arr;
+  const out = new Int32Array(before * k * after);
+  let i = 0;
+  for (let a = 0; a < before; a++) {
+    const plane = target.offset + a * size * after;
+    for (let j = 0; j < k; j++) {
+      for (let b = 0; b < after; b++, i++) {
+        const at = idx[index.offset + i]!;
+        if (!(at >= 0 && at < size)) throw outOfBounds(op, at, dim, size);
+        out[i] = plane + at * after + b;
+      }
+    }
+  }
+  return out;
+}
+
+function consecutiveOffsets(n: number, start: number): Int32Array {
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) out[i] = start + i;
   return out;
 }
 
 export function gatherKernel({ x, index, dim, out }: KernelArgs["gather"]): void {
   const src = x.storage.data as Arr;
   const dst = out.storage.data as Arr;
+  const dense = denseLayout(x, index, out, dim);
+  if (dense) {
+    const offs = denseOffsets("gather", dense, x, index, dim);
+    const o = out.offset;
+    for (let i = 0; i < offs.length; i++) dst[o + i] = src[offs[i]!]!;
+    return;
+  }
   const offs = indexedOffsets("gather", x, index, dim);
   for (let i = 0; i < offs.length; i++) dst[out.offset + i] = src[offs[i]!]!;
 }
@@ -64,10 +133,17 @@ export function scatterKernel({ x, index, src, dim, reduce, out }: KernelArgs["s
   copyView(out, x);
   const dst = out.storage.data as Arr;
   const s = src.storage.data as Arr;
-  const offs = indexedOffsets(reduce === "add" ? "scatterAdd" : "scatter", out, index, dim);
+  const op = reduce === "add" ? "scatterAdd" : "scatter";
+  const isBool = out.dtype === "bool";
+  const dense = denseLayout(out, index, src, dim);
+  const offs = dense
+    ? denseOffsets(op, dense, out, index, dim)
+    : indexedOffsets(op, out, index, dim);
   // src may be larger than index: the element of src at index's coordinates is used.
-  const srcOffs = elementOffsets(index.shape, src.strides.slice(0, index.shape.length), src.offset);
-  if (reduce === "add" && out.dtype === "bool") {
+  const srcOffs = dense
+    ? consecutiveOffsets(offs.length, src.offset)
+    : elementOffsets(index.shape, src.strides.slice(0, index.shape.length), src.offset);
+  if (reduce === "add" && isBool) {
     // adding booleans is a logical or, as PyTorch (a store of 2 would not be a bool)
     for (let i = 0; i < offs.length; i++) dst[offs[i]!] = dst[offs[i]!] || s[srcOffs[i]!] ? 1 : 0;
   } else if (reduce === "add")

@@ -21,15 +21,25 @@ function splitOffsets(x: KernelArgs["reduce"]["x"], axes: readonly number[]) {
   // One strided run covers the block when it coalesces to a single dimension.
   const single =
     c.shape.length <= 1 ? { n, stride: c.shape.length === 0 ? 0 : c.strides[0]![0]! } : null;
-  const inner = single ? null : elementOffsets(rShape, rStrides, 0);
-  return { outer, n, single, inner };
+  // Two strided runs (a bias gradient's sum over N and H*W of NCHW): nested loops, no table.
+  const double =
+    c.shape.length === 2
+      ? {
+          rows: c.shape[0]!,
+          rowStride: c.strides[0]![0]!,
+          n: c.shape[1]!,
+          stride: c.strides[0]![1]!,
+        }
+      : null;
+  const inner = single || double ? null : elementOffsets(rShape, rStrides, 0);
+  return { outer, n, single, double, inner };
 }
 
 /** Reduces `axes` of x into the contiguous out. Sums accumulate in doubles. */
 export function reduceKernel({ op, x, axes, out }: KernelArgs["reduce"]): void {
   const src = x.storage.data as Arr;
   const dst = out.storage.data as Arr;
-  const { outer, n, single, inner } = splitOffsets(x, axes);
+  const { outer, n, single, double, inner } = splitOffsets(x, axes);
   const base0 = out.offset;
   for (let o = 0; o < outer.length; o++) {
     const base = outer[o]!;
@@ -37,11 +47,17 @@ export function reduceKernel({ op, x, axes, out }: KernelArgs["reduce"]): void {
     let arg = 0;
     const at = single
       ? (j: number) => src[base + j * single.stride]!
-      : (j: number) => src[base + inner![j]!]!;
+      : double
+        ? (j: number) =>
+            src[
+              base + Math.floor(j / double.n) * double.rowStride + (j % double.n) * double.stride
+            ]!
+        : (j: number) => src[base + inner![j]!]!;
     switch (op) {
       case "sum":
         acc = 0;
         if (single) for (let j = 0, p = base; j < n; j++, p += single.stride) acc += src[p]!;
+        else if (double) acc = sumRows(src, base, double);
         else for (let j = 0; j < n; j++) acc += src[base + inner![j]!]!;
         break;
       case "prod":
@@ -74,6 +90,18 @@ export function reduceKernel({ op, x, axes, out }: KernelArgs["reduce"]): void {
     }
     dst[base0 + o] = op === "argmax" || op === "argmin" ? arg : acc;
   }
+}
+
+/** The sum of `rows` strided runs of `n` elements from `base`, in doubles. */
+function sumRows(
+  src: Arr,
+  base: number,
+  r: { rows: number; rowStride: number; n: number; stride: number },
+): number {
+  let acc = 0;
+  for (let i = 0, row = base; i < r.rows; i++, row += r.rowStride)
+    for (let j = 0, p = row; j < r.n; j++, p += r.stride) acc += src[p]!;
+  return acc;
 }
 
 /** Inclusive cumulative sum or product along `axis`. */

@@ -9,8 +9,8 @@
  *
  * - Workers are `unref`'d (a finished Node process exits), created lazily on the first product
  *   big enough to split, and kept for the next calls; `setNumThreads` drops them.
- * - A worker that throws reports it through the command block (its message through a
- *   `MessagePort`, read synchronously): the call throws a `DeviceError` naming "matmul", and the
+ * - A worker that throws reports it through the command block (its error text through a shared
+ *   byte area, read synchronously): the call throws a `DeviceError` naming "matmul", and the
  *   pool stays. A worker that does not answer in time (dead, or stuck) makes the wait time out
  *   instead of hanging: the call throws, and the pool and its memory are dropped (a late worker
  *   cannot write into the next call's memory); the next call builds a new pool. After
@@ -20,13 +20,24 @@
  *   so V8's typed-array code is not slowed (see wasm.ts), and the workers' instances see the
  *   growth with no message.
  *
- * Browsers: TODO. The main thread of a page may not `Atomics.wait`, and CPU ops are synchronous,
- * so threads there need the ops to run in a worker (and cross-origin isolation for
- * `SharedArrayBuffer`); in a browser the GEMM runs on one thread whatever `setNumThreads` says.
+ * Browsers: Web Workers (wasm-workers.ts) where the page is cross-origin isolated (else one
+ * thread, said once). In a worker the main thread waits as in Node; a page's main thread may not
+ * `Atomics.wait`, so it spins on the counter instead (it has computed its own share first, and
+ * takes every share no worker has started). Workers start only after the page yields to its
+ * event loop, so the first products after the pool is built run on the calling thread.
  *
  * @module
  */
 import { DeviceError, ValueError } from "../../core/errors.js";
+import {
+  ERROR_BYTES,
+  SLOT,
+  startWorker,
+  threadsNote,
+  waitChange,
+  workerErrorText,
+  type PoolWorker,
+} from "./wasm-workers.js";
 
 /** Pages a shared memory may grow to (1 GiB: several times the default budget of wasm.ts). */
 export const SHARED_MAX_PAGES = 16384;
@@ -46,6 +57,8 @@ export const poolInternals = {
   steal: true,
   /** Shares this thread took from workers that had not started them. */
   stolen: 0,
+  /** Shares computed by worker threads. */
+  workerShares: 0,
   poolsBuilt: 0,
   /** Calls split across threads. */
   splitCalls: 0,
@@ -101,84 +114,22 @@ export function getNumThreads(): number {
   return numThreads;
 }
 
-/** The command block: Int32 slots. */
-const GEN = 0; // generation: bumped once per call; workers wait on it
-const DONE = 1; // shares done by workers in the current generation
-const ERR = 2; // the index (1..) of the first worker that threw, else 0
-const FAULT = 3; // test hook: 1 = throw, 2 = exit (worker 1 only)
-const QUIT = 4;
-const SHARES = 5; // shares of the current call
-const ARGS = 8; // aPtr, bPtr, cPtr, Mp, Np, Kp
-const ROWS = 16; // mStart, mEnd, claim of share s at ROWS + 3s (see runSplit)
+const { GEN, DONE, ERR, FAULT, QUIT, SHARES, ARGS, ROWS } = SLOT;
 /** Shares per thread, at most: small enough that a preempted thread holds up little. */
 const SHARES_PER_THREAD = 4;
-
-/** The worker's code, a CommonJS script (`eval`): no file to resolve, in a bundle or not. */
-const WORKER_SOURCE = `
-const { workerData } = require("node:worker_threads");
-const { module, memory, control, index, port } = workerData;
-const c = new Int32Array(control);
-const { gemm } = new WebAssembly.Instance(module, { env: { mem: memory } }).exports;
-let gen = 0;
-for (;;) {
-  Atomics.wait(c, ${GEN}, gen);
-  gen = Atomics.load(c, ${GEN});
-  if (Atomics.load(c, ${QUIT}) !== 0) break;
-  const tag = (gen * 2) | 0;
-  const shares = Atomics.load(c, ${SHARES});
-  for (let s = 0; s < shares; s++) {
-    const r = ${ROWS} + 3 * s;
-    if (Atomics.compareExchange(c, r + 2, tag, tag + 1) !== tag) continue;
-    try {
-      const fault = index === 1 ? Atomics.exchange(c, ${FAULT}, 0) : 0;
-      if (fault === 2) process.exit(1);
-      if (fault === 1) throw new Error("injected fault");
-      gemm(c[${ARGS}], c[${ARGS + 1}], c[${ARGS + 2}], c[${ARGS + 3}], c[${ARGS + 4}], c[${ARGS + 5}], c[r], c[r + 1]);
-    } catch (e) {
-      port.postMessage(String(e && e.stack || e));
-      Atomics.compareExchange(c, ${ERR}, 0, index);
-    }
-    Atomics.add(c, ${DONE}, 1);
-    Atomics.notify(c, ${DONE});
-  }
-}
-`;
-
-interface NodeWorker {
-  unref(): void;
-  terminate(): Promise<number>;
-}
-interface WorkerThreads {
-  Worker: new (
-    code: string,
-    opts: { eval: true; workerData: unknown; transferList: unknown[] },
-  ) => NodeWorker;
-  MessageChannel: new () => { port1: Port; port2: Port };
-  receiveMessageOnPort: (port: Port) => { message: unknown } | undefined;
-}
-interface Port {
-  unref(): void;
-  close(): void;
-}
 
 /** A pool: the shared memory, the command block, and the workers (threads - 1). */
 export interface Pool {
   readonly memory: WebAssembly.Memory;
   readonly threads: number;
   readonly control: Int32Array;
-  readonly workers: NodeWorker[];
-  readonly ports: Port[];
-  readonly wt: WorkerThreads;
+  /** The first failing worker's error text (wasm-workers.ts). */
+  readonly errors: SharedArrayBuffer;
+  readonly workers: PoolWorker[];
 }
 
 let pool: Pool | null = null;
 let warned = false;
-
-function workerThreads(): WorkerThreads | null {
-  const g = globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } };
-  const wt = g.process?.getBuiltinModule?.("node:worker_threads") as WorkerThreads | undefined;
-  return wt?.Worker && typeof SharedArrayBuffer === "function" ? wt : null;
-}
 
 /**
  * The threads a product of `macs` multiply-adds over `Mp` rows (tiles of `mr`) would use: 1 when
@@ -207,8 +158,12 @@ export function poolFor(module: WebAssembly.Module, bytes: number): Pool | null 
       pool.memory.grow(Math.min(SHARED_MAX_PAGES, Math.max(pages, have * 1.5)) - have);
     return pool;
   }
-  const wt = workerThreads();
-  if (!wt) return null;
+  const note = threadsNote();
+  if (note) {
+    if (!warned) console.info(`webtorch: the CPU backend runs on one thread: ${note}.`);
+    warned = true;
+    return null;
+  }
   try {
     const memory = new WebAssembly.Memory({
       initial: pages,
@@ -218,19 +173,21 @@ export function poolFor(module: WebAssembly.Module, bytes: number): Pool | null 
     const control = new Int32Array(
       new SharedArrayBuffer(4 * (ROWS + 3 * SHARES_PER_THREAD * threads)),
     );
-    const workers: NodeWorker[] = [];
-    const ports: Port[] = [];
+    const errors = new SharedArrayBuffer(ERROR_BYTES);
+    const workers: PoolWorker[] = [];
     for (let index = 1; index < threads; index++) {
-      const { port1, port2 } = new wt.MessageChannel();
-      const workerData = { module, memory, control: control.buffer, index, port: port2 };
-      const w = new wt.Worker(WORKER_SOURCE, { eval: true, workerData, transferList: [port2] });
-      w.unref();
-      port1.unref();
+      const w = startWorker({
+        module,
+        memory,
+        control: control.buffer as SharedArrayBuffer,
+        errors,
+        index,
+      });
+      if (!w) throw new Error("no worker");
       workers.push(w);
-      ports.push(port1);
     }
     poolInternals.poolsBuilt++;
-    pool = { memory, threads, control, workers, ports, wt };
+    pool = { memory, threads, control, errors, workers };
     return pool;
   } catch {
     return null;
@@ -240,13 +197,12 @@ export function poolFor(module: WebAssembly.Module, bytes: number): Pool | null 
 /** Ends the pool's workers (they leave their wait loop) and forgets it. */
 export function dropPool(): void {
   if (!pool) return;
-  const { control, workers, ports } = pool;
+  const { control, workers } = pool;
   pool = null;
   Atomics.store(control, QUIT, 1);
   Atomics.add(control, GEN, 1);
   Atomics.notify(control, GEN);
-  for (const w of workers) void w.terminate().catch(() => undefined);
-  for (const p of ports) p.close();
+  for (const w of workers) w.terminate();
 }
 
 /**
@@ -293,6 +249,7 @@ export function runSplit(
   poolInternals.splitCalls++;
   Atomics.store(c, DONE, 0);
   Atomics.store(c, ERR, 0);
+  Atomics.store(c, SLOT.ERR_LEN, 0);
   Atomics.add(c, GEN, 1);
   Atomics.notify(c, GEN);
   const t0 = performance.now();
@@ -308,10 +265,11 @@ export function runSplit(
     }
   }
   const workers = shares - mine; // shares the workers took
+  poolInternals.workerShares += workers;
   const deadline = t0 + limit;
   for (let done = Atomics.load(c, DONE); done < workers; done = Atomics.load(c, DONE)) {
     const left = deadline - performance.now();
-    if (left <= 0 || Atomics.wait(c, DONE, done, left) === "timed-out") {
+    if (left <= 0 || !waitChange(c, DONE, done, left)) {
       if (Atomics.load(c, DONE) >= workers) break;
       dropPool();
       poolInternals.timeouts++;
@@ -330,18 +288,11 @@ export function runSplit(
   }
   const err = Atomics.load(c, ERR);
   if (err !== 0) {
-    // NOTE: drain every port, so that no message is left to be read by a later failure
-    const messages = p.ports.map((port) => {
-      let last: unknown;
-      for (let m = p.wt.receiveMessageOnPort(port); m; m = p.wt.receiveMessageOnPort(port))
-        last ??= m.message;
-      return last;
-    });
-    const msg = messages[err - 1];
+    const msg = workerErrorText(c, p.errors);
     throw new DeviceError(
       "matmul",
       `worker thread ${err} of the wasm GEMM failed (${threads} threads, C ${Mp} x ${args[4]}, ` +
-        `depth ${args[5]}): ${(typeof msg === "string" ? msg : "unknown error").split("\n")[0]}`,
+        `depth ${args[5]}): ${msg.split("\n")[0] || "unknown error"}`,
     );
   }
 }

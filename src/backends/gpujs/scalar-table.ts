@@ -33,7 +33,8 @@ export const UNARY_EXPR: Readonly<Record<string, string>> = {
   atan: "Math.atan(x)",
   sinh: "Math.sinh(x)",
   cosh: "Math.cosh(x)",
-  tanh: "Math.tanh(x)",
+  // NOTE: WebGL's tanh (sinh/cosh) overflows to NaN for |x| past ~44; tanh(±20) is ±1 in float32
+  tanh: "(x > 20.0 ? 1.0 : (x < -20.0 ? -1.0 : Math.tanh(x)))",
   sigmoid: "1.0 / (1.0 + Math.exp(-x))",
   relu: "(x > 0.0 ? x : (x != x ? x : 0.0))",
   // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7, within float32's tolerance here)
@@ -54,6 +55,12 @@ export const UNARY_EXPR: Readonly<Record<string, string>> = {
 /** fmod(a, b) as C computes it (a - b trunc(a / b), but a itself for a finite a and infinite b). */
 const FMOD = "(b == b && b - b != b - b && a - a == a - a ? a : a - b * Math.trunc(a / b))";
 
+/** a^b for a != 1 and b != 0 (see `pow` below). */
+const POW_ABS = "Math.pow(Math.abs(a), b)";
+const POW_INT = `(b - 2.0 * Math.floor(b / 2.0) == 1.0 ? -${POW_ABS} : ${POW_ABS})`;
+const POW_SIGNED = `(a < 0.0 ? (b == Math.floor(b) ? ${POW_INT} : Math.sqrt(a)) : ${POW_ABS})`;
+const POW = `(a == Math.floor(a) && b == Math.floor(b) && b > 0.0 && Math.abs(${POW_SIGNED}) < 16777216.0 ? Math.round(${POW_SIGNED}) : ${POW_SIGNED})`;
+
 /** f(a, b) for each binary primitive. */
 export const BINARY_EXPR: Readonly<Record<string, string>> = {
   add: "a + b",
@@ -61,7 +68,10 @@ export const BINARY_EXPR: Readonly<Record<string, string>> = {
   mul: "a * b",
   div: "a / b",
   // C's pow: 1^y = 1 and (-1)^±inf = 1 even for NaN/inf y, and x^0 = 1
-  pow: "(a == 1.0 || b == 0.0 || (a == -1.0 && b == b && b - b != b - b) ? 1.0 : Math.pow(a, b))",
+  // NOTE: GLSL's pow is exp2(b log2 a): undefined for a < 0, so the sign of a negative base
+  // with an integer exponent is applied here (a fractional one gives sqrt(-1), NaN); and inexact
+  // for integers (5^2 = 24.99...), so an integer power of an integer is rounded
+  pow: `(a == 1.0 || b == 0.0 || (a == -1.0 && b == b && b - b != b - b) ? 1.0 : ${POW})`,
   maximum: "(a != a || b != b ? a + b : (a > b ? a : b))",
   minimum: "(a != a || b != b ? a + b : (a < b ? a : b))",
   clampMin: "(a < b ? b : a)",

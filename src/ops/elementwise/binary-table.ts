@@ -233,26 +233,26 @@ export const BINARY = {
   // rounded quotients are piecewise constant: zero gradient
   divTrunc: stepOp("divTrunc", (a, b) => Math.trunc(a / b), "divTruncT(a, b)"),
   divFloor: stepOp("divFloor", (a, b) => Math.floor(a / b), "divFloorT(a, b)"),
-  eq: testOp("eq", (a, b) => (a === b ? 1 : 0), "eqT(a, b)"),
-  ne: testOp("ne", (a, b) => (a !== b ? 1 : 0), "neT(a, b)"),
-  lt: testOp("lt", (a, b) => (a < b ? 1 : 0), "ltT(a, b)"),
-  le: testOp("le", (a, b) => (a <= b ? 1 : 0), "leT(a, b)"),
-  gt: testOp("gt", (a, b) => (a > b ? 1 : 0), "gtT(a, b)"),
-  ge: testOp("ge", (a, b) => (a >= b ? 1 : 0), "geT(a, b)"),
+  eq: testOp("eq", (a, b) => +(a === b), "eqT(a, b)"),
+  ne: testOp("ne", (a, b) => +(a !== b), "neT(a, b)"),
+  lt: testOp("lt", (a, b) => +(a < b), "ltT(a, b)"),
+  le: testOp("le", (a, b) => +(a <= b), "leT(a, b)"),
+  gt: testOp("gt", (a, b) => +(a > b), "gtT(a, b)"),
+  ge: testOp("ge", (a, b) => +(a >= b), "geT(a, b)"),
   // NOTE: NaN is nonzero, hence true, as in PyTorch
   logicalAnd: testOp(
     "logicalAnd",
-    (a, b) => (a !== 0 && b !== 0 ? 1 : 0),
+    (a, b) => +(a !== 0 && b !== 0),
     "truthyT(a) && truthyT(b)",
   ),
   logicalOr: testOp(
     "logicalOr",
-    (a, b) => (a !== 0 || b !== 0 ? 1 : 0),
+    (a, b) => +(a !== 0 || b !== 0),
     "truthyT(a) || truthyT(b)",
   ),
   logicalXor: testOp(
     "logicalXor",
-    (a, b) => ((a !== 0) !== (b !== 0) ? 1 : 0),
+    (a, b) => +((a !== 0) !== (b !== 0)),
     "truthyT(a) != truthyT(b)",
   ),
 } as const;

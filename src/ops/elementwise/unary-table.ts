@@ -109,7 +109,7 @@ export const UNARY = {
   exp: unaryOp({
     name: "exp",
     js: (x) => Math.exp(x),
-    wgsl: "exp(x)",
+    wgsl: "expF(x)",
     dtype: toFloat,
     saves: "out",
     backward: (g, _x, out) => mul(g, out),
@@ -118,7 +118,7 @@ export const UNARY = {
   exp2: unaryOp({
     name: "exp2",
     js: (x) => Math.pow(2, x),
-    wgsl: "exp2(x)",
+    wgsl: "exp2F(x)",
     dtype: toFloat,
     saves: "out",
     backward: (g, _x, out) => mul(g, mul(out, LN2)),
@@ -323,8 +323,8 @@ export const UNARY = {
   round: stepOp("round", roundHalfEven, "roundT(x)"),
   trunc: stepOp("trunc", (x) => Math.trunc(x), "truncT(x)"),
   // NOTE: NaN is nonzero, hence true, as in PyTorch (JS would call it falsy)
-  logicalNot: testOp("logicalNot", (x) => (x === 0 ? 1 : 0), "!truthyT(x)"),
-  isnan: testOp("isnan", (x) => (x !== x ? 1 : 0), "isNanT(x)"),
-  isinf: testOp("isinf", (x) => (x === Infinity || x === -Infinity ? 1 : 0), "isInfT(x)"),
-  isfinite: testOp("isfinite", (x) => (Number.isFinite(x) ? 1 : 0), "isFiniteT(x)"),
+  logicalNot: testOp("logicalNot", (x) => +(x === 0), "!truthyT(x)"),
+  isnan: testOp("isnan", (x) => +(x !== x), "isNanT(x)"),
+  isinf: testOp("isinf", (x) => +(x === Infinity || x === -Infinity), "isInfT(x)"),
+  isfinite: testOp("isfinite", (x) => +(Number.isFinite(x)), "isFiniteT(x)"),
 } as const;
