@@ -12,5 +12,8 @@ export default defineConfig({
   plugins: [webtorchFromSource(), crossOriginIsolation()],
   worker: { format: "es", plugins: () => [webtorchFromSource()] },
   server: { host: "127.0.0.1", fs: { allow: [ROOT] } },
+  // NOTE: the worker imports gpu.js only when gpujs is asked for; pre-bundled up front, so that
+  // the dev server does not discover it late and reload the page mid-run
+  optimizeDeps: { include: ["gpu.js"] },
   build: { target: "es2022" },
 });

@@ -37,7 +37,8 @@ export async function startServer(): Promise<{
     plugins: [webtorchFromSource(), crossOriginIsolation(), testShims],
     optimizeDeps: {
       entries: ["test/browser/**/*.html"],
-      include: ["@vitest/expect", "chai"],
+      // NOTE: gpu.js is imported lazily (the golden page's gpujs run): pre-bundled up front
+      include: ["@vitest/expect", "chai", "gpu.js"],
     },
     server: { host: "127.0.0.1", port: 0, strictPort: false, hmr: false },
   });
