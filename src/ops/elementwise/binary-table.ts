@@ -240,16 +240,8 @@ export const BINARY = {
   gt: testOp("gt", (a, b) => +(a > b), "gtT(a, b)"),
   ge: testOp("ge", (a, b) => +(a >= b), "geT(a, b)"),
   // NOTE: NaN is nonzero, hence true, as in PyTorch
-  logicalAnd: testOp(
-    "logicalAnd",
-    (a, b) => +(a !== 0 && b !== 0),
-    "truthyT(a) && truthyT(b)",
-  ),
-  logicalOr: testOp(
-    "logicalOr",
-    (a, b) => +(a !== 0 || b !== 0),
-    "truthyT(a) || truthyT(b)",
-  ),
+  logicalAnd: testOp("logicalAnd", (a, b) => +(a !== 0 && b !== 0), "truthyT(a) && truthyT(b)"),
+  logicalOr: testOp("logicalOr", (a, b) => +(a !== 0 || b !== 0), "truthyT(a) || truthyT(b)"),
   logicalXor: testOp(
     "logicalXor",
     (a, b) => +((a !== 0) !== (b !== 0)),

@@ -326,5 +326,5 @@ export const UNARY = {
   logicalNot: testOp("logicalNot", (x) => +(x === 0), "!truthyT(x)"),
   isnan: testOp("isnan", (x) => +(x !== x), "isNanT(x)"),
   isinf: testOp("isinf", (x) => +(x === Infinity || x === -Infinity), "isInfT(x)"),
-  isfinite: testOp("isfinite", (x) => +(Number.isFinite(x)), "isFiniteT(x)"),
+  isfinite: testOp("isfinite", (x) => +Number.isFinite(x), "isFiniteT(x)"),
 } as const;
