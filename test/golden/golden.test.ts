@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 
+import { findBackend } from "../../src/backends/backend.js";
 import * as torch from "../../src/index.js";
 import type { DType, Tensor } from "../../src/index.js";
 import { OP_LIST, samplesOf } from "../op-info/index.js";
@@ -62,7 +63,35 @@ function gpujsLimit(s: Sample, c: GoldenCase | undefined): string | undefined {
   ];
   if (intData.some((d) => d.some((v) => typeof v === "number" && big(v))))
     return "int32 beyond 2^24 (gpujs holds int32 as float32)";
+  if (gpujsInGlsl() && hasIeeeSpecials(s, c))
+    return "NaN, ±Inf or -0 in its inputs or results (gpujs on WebGL: GLSL has no IEEE specials)";
   return undefined;
+}
+
+/** Whether the gpujs backend runs as GLSL shaders (WebGL), not as webasm/cpu JavaScript. */
+function gpujsInGlsl(): boolean {
+  const mode = (findBackend("gpujs") as { mode?: string } | undefined)?.mode;
+  return mode?.startsWith("webgl") ?? false;
+}
+
+/** NaN, ±Inf or -0 anywhere in the sample's inputs and arguments or in PyTorch's results. */
+function hasIeeeSpecials(s: Sample, c: GoldenCase | undefined): boolean {
+  const special = (v: unknown): boolean =>
+    typeof v === "number"
+      ? !Number.isFinite(v) || Object.is(v, -0)
+      : typeof v === "string"
+        ? v === "nan" || v === "inf" || v === "-inf"
+        : Array.isArray(v)
+          ? v.some(special)
+          : typeof v === "object" && v !== null
+            ? Object.values(v).some(special)
+            : false;
+  const results = [...(c?.outputs ?? []), ...(c?.grads ?? []), ...(c?.grad_outputs ?? [])];
+  return (
+    s.inputs.some((i) => special(i.data)) ||
+    special(s.kwargs) ||
+    results.some((r) => typeof r === "object" && r !== null && special(r.data))
+  );
 }
 
 function usesFloat64(s: Sample): boolean {

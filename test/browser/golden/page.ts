@@ -12,10 +12,9 @@ import { runTests } from "./vitest-shim.js";
 async function main(): Promise<GoldenReport> {
   const device = new URLSearchParams(location.search).get("device") as DeviceName;
   try {
-    // NOTE: gpujs is not given gpu.js here (init then fails and the run is skipped with the
-    // reason): in WebGL, 21 samples with NaN/±Inf inputs fail (GLSL has no IEEE special values);
-    // give it `gpujs: await import("gpu.js")` once they are skipped or fixed (issue 12)
-    await torch.init({ device });
+    // NOTE: in a browser the app gives gpujs the gpu.js module (webtorch never imports it there);
+    // on WebGL, samples with NaN/±Inf/-0 are skipped with the reason (golden.test.ts, gpujsLimit)
+    await torch.init(device === "gpujs" ? { device, gpujs: await import("gpu.js") } : { device });
   } catch (e) {
     return { device, initError: (e as Error).message, results: [] };
   }
