@@ -20,11 +20,14 @@ m.forward(tensor([[1, 2, 3]])).sum().backward();
 opt.step();
 console.log(await m.weight.data());
 `,
-  /** The whole library (every export kept). */
+  /**
+   * The whole library (every export kept). `init` waits for the CPU's fast kernels, which a
+   * bundle loads by dynamic import: then the WebAssembly GEMM is there, as in Node.
+   */
   all: `import * as torch from "webtorch";
 globalThis.torch = torch;
 await torch.init({ device: "cpu" });
-console.log(Object.keys(torch).length);
+console.log(Object.keys(torch).length, torch.backends.wasm.isAvailable());
 `,
 } as const;
 

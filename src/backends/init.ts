@@ -6,6 +6,7 @@ import {
   registerBackend,
   type DeviceName,
 } from "./backend.js";
+import { fastKernelsLoaded } from "./cpu/fast.js";
 import { cpuBackend } from "./cpu/index.js";
 import type { WebGPUBackend } from "./webgpu/index.js";
 
@@ -52,13 +53,16 @@ function isSoftwareAdapter(adapter: GPUAdapter): boolean {
 
 /**
  * Acquires a device and makes it the default; returns its name. `"auto"` picks webgpu when a
- * hardware adapter exists, else the CPU (gpu.js is not available yet).
+ * hardware adapter exists, else the CPU (gpu.js is not available yet). It also waits for the CPU
+ * backend's fast kernels (WebAssembly GEMM), which a browser bundle loads after the page.
  *
  * @example
  * const device = await torch.init({ device: "auto" }); // "webgpu" or "cpu"
  */
 export async function init(options: { device?: DeviceRequest } = {}): Promise<DeviceName> {
   const want = options.device ?? "auto";
+  // NOTE: the CPU's fast kernels come by dynamic import in a browser bundle (cpu/fast.ts)
+  await fastKernelsLoaded;
   if (want === "cpu") {
     assignDefaultDevice("cpu");
     return "cpu";
