@@ -283,7 +283,7 @@ async function withViteDev() {
     root: join(work, app),
     configFile: false,
     customLogger: logger,
-    optimizeDeps: { include: ["webtorch"] },
+    optimizeDeps: { include: ["webtorch", "webtorch/nn", "webtorch/optim"] },
     server: { host: "127.0.0.1", port: 0 },
   });
   try {
