@@ -2,8 +2,10 @@
  * The tiny browser apps `check-bundles.ts` bundles, and their size limits (gzip bytes, up front:
  * without the chunks loaded by dynamic import, such as the WebGPU backend and its WGSL).
  *
- * `target` is issue 12's limit; `limit` is what the build meets today with a small margin, so that
- * the size cannot grow unnoticed. Where they differ, the gap is open work (issue 12).
+ * `target` is issue 12's limit; `limit` is, per bundler, what the build measured with a margin of
+ * about 1 KB (minified: esbuild's minifier for esbuild and Rollup, Vite's own, webpack's terser), so
+ * that no size can grow unnoticed. Where a limit is above its target, the gap is open work
+ * (issue 12); lower a limit when the size falls.
  */
 export const APPS = {
   /** Tensors and autograd only. */
@@ -46,9 +48,25 @@ console.log(Object.keys(torch).length, torch.backends.wasm.isAvailable());
 
 export type AppName = keyof typeof APPS;
 
-export const LIMITS: Record<AppName, { limit: number; target: number }> = {
-  tensor: { limit: 45_000, target: 30_000 },
-  linear: { limit: 87_000, target: 40_000 },
-  linearNamespaces: { limit: 87_000, target: 40_000 },
-  all: { limit: 101_000, target: 90_000 },
+/** The bundlers `check-bundles.ts` runs. */
+export type Bundler = "esbuild" | "rollup" | "vite" | "webpack";
+
+export const LIMITS: Record<AppName, { target: number; limit: Record<Bundler, number> }> = {
+  tensor: {
+    target: 30_000,
+    limit: { esbuild: 35_200, rollup: 34_900, vite: 35_400, webpack: 35_100 },
+  },
+  linear: {
+    target: 40_000,
+    limit: { esbuild: 42_400, rollup: 42_200, vite: 42_800, webpack: 44_400 },
+  },
+  // NOTE: esbuild keeps every member of a namespace object (`nn.Linear` keeps all of nn)
+  linearNamespaces: {
+    target: 40_000,
+    limit: { esbuild: 76_800, rollup: 42_200, vite: 42_800, webpack: 42_200 },
+  },
+  all: {
+    target: 90_000,
+    limit: { esbuild: 92_000, rollup: 92_200, vite: 93_000, webpack: 92_000 },
+  },
 };

@@ -26,7 +26,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 
-import { APPS, LIMITS, type AppName } from "./bundle-apps.js";
+import { APPS, LIMITS, type AppName, type Bundler } from "./bundle-apps.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const dirs = [process.env.WEBTORCH_BUNDLERS_DIR, ROOT].filter((d): d is string => !!d);
@@ -148,7 +148,7 @@ const gz = (bytes: Uint8Array) => gzipSync(bytes, { level: 9 }).length;
 const kb = (bytes: number) => (bytes / 1000).toFixed(1);
 
 /** Up-front gzip bytes, by bundler then app (what each `with*` below measured). */
-const sizes: Record<string, Partial<Record<AppName, number>>> = {};
+const sizes: Partial<Record<Bundler, Partial<Record<AppName, number>>>> = {};
 
 /**
  * Records the up-front size of `files` (an output's entry and what it imports statically: not
@@ -156,7 +156,7 @@ const sizes: Record<string, Partial<Record<AppName, number>>> = {};
  * points), which only the chunk that `init({ device: "webgpu" })` loads may hold, or the CPU
  * backend's fast kernels (src/backends/cpu/fast.ts), which come by dynamic import as well.
  */
-function upFront(bundler: string, app: AppName, files: Uint8Array[]) {
+function upFront(bundler: Bundler, app: AppName, files: Uint8Array[]) {
   if (files.some((b) => Buffer.from(b).includes("@compute")))
     fail(`${bundler} ${app}: WGSL is loaded up front`);
   // the CPU's fast kernels (WebAssembly GEMM, its worker pool's source, Winograd) come later too
@@ -354,12 +354,17 @@ try {
   for (const app of Object.keys(APPS) as AppName[]) {
     const { limit, target } = LIMITS[app];
     const each = Object.entries(sizes).map(([b, s]) => `${b} ${kb(s[app]!)}`);
-    console.log(
-      `${app}: ${each.join(", ")} KB gzip up front (limit ${kb(limit)} KB, issue ${kb(target)} KB)`,
-    );
-    for (const [bundler, s] of Object.entries(sizes))
-      if (s[app]! > limit)
-        fail(`${bundler} ${app}: ${kb(s[app]!)} KB gzip is over its limit of ${kb(limit)} KB`);
+    console.log(`${app}: ${each.join(", ")} KB gzip up front (issue: ${kb(target)} KB)`);
+    for (const [bundler, s] of Object.entries(sizes) as [
+      Bundler,
+      Partial<Record<AppName, number>>,
+    ][]) {
+      const [size, max] = [s[app]!, limit[bundler]];
+      if (size > max)
+        fail(`${bundler} ${app}: ${kb(size)} KB gzip is over its limit of ${kb(max)} KB`);
+      else if (size <= target && max > target)
+        console.log(`${bundler} ${app}: within issue 12's ${kb(target)} KB: lower its limit`);
+    }
   }
 } finally {
   rmSync(work, { recursive: true, force: true });
