@@ -12,7 +12,7 @@ export const APPS = {
   tensor: `import { tensor } from "webtorch";
 const x = tensor([1, 2, 3], { requiresGrad: true });
 x.mul(x).sum().backward();
-console.log(await x.grad.data());
+console.log(Array.from(await x.grad.data()).join(" "));
 `,
   /**
    * Tensors, nn.Linear and optim.Adam, imported as a tree-shaking app does: through the subpaths
@@ -33,7 +33,7 @@ const m = new nn.Linear(3, 2);
 const opt = new optim.Adam(m.parameters(), { lr: 0.01 });
 m.forward(tensor([[1, 2, 3]])).sum().backward();
 opt.step();
-console.log(await m.weight.data());
+console.log(Array.from(await m.weight.data()).join(" "));
 `,
   /**
    * The whole library (every export kept). `init` waits for the CPU's fast kernels, which a

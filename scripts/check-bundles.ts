@@ -7,6 +7,9 @@
  * app's up-front size (gzip, minified, with each bundler) passes its limit (scripts/bundle-apps.ts).
  * Needs `npm run build` first; `npm run test:bundles` runs it (CI: .ci/run).
  *
+ * With `--browser` (`npm run test:browser`), each output also runs as a page in headless Chromium,
+ * and so does an app page served by Vite's dev server (scripts/bundle-pages.ts).
+ *
  * The bundlers come from this package's devDependencies; WEBTORCH_BUNDLERS_DIR names another
  * folder whose node_modules has them (for a checkout that shares a node_modules without them).
  */
@@ -27,6 +30,7 @@ import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 
 import { APPS, LIMITS, type AppName, type Bundler } from "./bundle-apps.js";
+import type { BundlePage } from "./bundle-pages.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const dirs = [process.env.WEBTORCH_BUNDLERS_DIR, ROOT].filter((d): d is string => !!d);
@@ -54,6 +58,14 @@ for (const [name, code] of Object.entries(APPS)) {
   writeFileSync(join(work, name, "app.js"), code);
 }
 
+const inBrowser = process.argv.includes("--browser");
+/** The outputs to open in Chromium (with --browser). */
+const pages: BundlePage[] = [];
+const openPages = async (list: BundlePage[], viteDev: { url: string; app: string } | null) => {
+  const { checkPages } = await import("./bundle-pages.js");
+  for (const f of await checkPages(list, expected, viteDev)) fail(`chromium: ${f}`);
+};
+
 const failures: string[] = [];
 const fail = (msg: string) => {
   failures.push(msg);
@@ -78,6 +90,8 @@ function checkOutput(bundler: string, app: string, dir: string, entry: string) {
     if (bad) fail(`${bundler} ${app}: ${f} imports "${bad[1]}"`);
   }
   const asBrowser = ["--import", `data:text/javascript,${encodeURIComponent(BROWSER_SHIM)}`];
+  // NOTE: webpack's output is a classic script; the others are ES modules
+  pages.push({ label: `${bundler} ${app}`, app, dir, entry, module: bundler !== "webpack" });
   const run = spawnSync(process.execPath, [...asBrowser, join(dir, entry)], { encoding: "utf8" });
   if (run.status !== 0) fail(`${bundler} ${app}: running ${entry} failed: ${run.stderr}`);
   else if (run.stdout !== expected[app])
@@ -301,6 +315,13 @@ async function withViteDev() {
       // NOTE: the pre-bundled module may be a stub that re-exports from its chunks
       if (!/\bexport\b/.test(js)) fail(`vite dev: ${dep} exports nothing: ${js.slice(0, 300)}`);
     }
+    if (inBrowser) {
+      writeFileSync(
+        join(work, app, "index.html"),
+        '<!doctype html><link rel="icon" href="data:,"><script type="module" src="./app.js"></script>\n',
+      );
+      await openPages([], { url: base, app });
+    }
   } finally {
     await server.close();
   }
@@ -365,6 +386,10 @@ try {
       else if (size <= target && max > target)
         console.log(`${bundler} ${app}: within issue 12's ${kb(target)} KB: lower its limit`);
     }
+  }
+  if (inBrowser) {
+    await openPages(pages, null);
+    console.log(`chromium: ${pages.length} bundled pages and Vite's dev server page opened`);
   }
 } finally {
   rmSync(work, { recursive: true, force: true });

@@ -5,7 +5,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 import * as torch from "../../src/index.js";
-import type { SimpleCNN } from "./model.js";
+import { MNIST_MEAN, MNIST_STD, type SimpleCNN } from "./model.js";
 
 /** This example's folder. */
 export const HERE = dirname(fileURLToPath(import.meta.url));
@@ -14,9 +14,7 @@ export const DEFAULT_OUT = join(HERE, "out");
 /** The file name of the trained weights inside the output folder. */
 export const WEIGHTS_FILE = "model.safetensors";
 
-/** MNIST's pixel mean and standard deviation (over the official training set), as in PyTorch's examples. */
-export const MNIST_MEAN = 0.1307;
-export const MNIST_STD = 0.3081;
+export { MNIST_MEAN, MNIST_STD };
 
 /** `(x - 0.1307) / 0.3081`: what the network sees, in training and at test time. */
 export const normalize = torch.transforms.normalize([MNIST_MEAN], [MNIST_STD]);

@@ -24,6 +24,10 @@
 import * as torch from "../../src/index.js";
 
 const { nn } = torch;
+
+/** MNIST's pixel mean and standard deviation (over the official training set), as in PyTorch's examples. */
+export const MNIST_MEAN = 0.1307;
+export const MNIST_STD = 0.3081;
 const F = torch.nn.functional;
 
 export class SimpleCNN extends nn.Module {

@@ -52,6 +52,15 @@ fn infF() -> f32 {
 fn isNanF(x: f32) -> bool {
   return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u;
 }
+// exp and exp2 that keep a NaN: WGSL leaves the result of a NaN argument indeterminate, and
+// SwiftShader (Chromium's WebGPU without a GPU) gives +inf for exp(NaN), so sigmoid, cosh and
+// softmax lost their NaNs there (the browser golden run, test/browser/).
+fn expF(x: f32) -> f32 {
+  return select(exp(x), x, isNanF(x));
+}
+fn exp2F(x: f32) -> f32 {
+  return select(exp2(x), x, isNanF(x));
+}
 fn isInfF(x: f32) -> bool {
   return (bitcast<u32>(x) & 0x7fffffffu) == 0x7f800000u;
 }
@@ -131,7 +140,7 @@ fn log1pF(x: f32) -> f32 {
 
 // e^x - 1, accurate for small x (Kahan: (u - 1) * x / ln(u) with u = e^x rounded).
 fn expm1F(x: f32) -> f32 {
-  let u = exp(x);
+  let u = expF(x);
   if (u == 1.0) {
     return x;
   }
@@ -152,7 +161,7 @@ fn sinhF(x: f32) -> f32 {
   let a = abs(x);
   var r: f32;
   if (a > 88.0) {
-    r = exp(a - 0.6931472);
+    r = expF(a - 0.6931472);
   } else {
     let e = expm1F(a);
     r = 0.5 * (e + e / (e + 1.0));
@@ -163,9 +172,9 @@ fn sinhF(x: f32) -> f32 {
 fn coshF(x: f32) -> f32 {
   let a = abs(x);
   if (a > 88.0) {
-    return exp(a - 0.6931472);
+    return expF(a - 0.6931472);
   }
-  let e = exp(a);
+  let e = expF(a);
   return 0.5 * (e + 1.0 / e);
 }
 
@@ -179,14 +188,14 @@ fn tanhF(x: f32) -> f32 {
 
 // 1 / (1 + e^-x): saturates to exactly 0 and 1 without NaN.
 fn sigmoidF(x: f32) -> f32 {
-  return 1.0 / (1.0 + exp(-x));
+  return 1.0 / (1.0 + expF(-x));
 }
 
 // erf from the Chebyshev fit of erfc in Numerical Recipes (fractional error < 1.2e-7), as the CPU.
 fn erfF(x: f32) -> f32 {
   let z = abs(x);
   let t = 1.0 / (1.0 + 0.5 * z);
-  let r = t * exp(
+  let r = t * expF(
     -z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806
       + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
   );
@@ -241,7 +250,7 @@ fn powF(a: f32, b: f32) -> f32 {
   } else if (bInt && abs(b) <= 64.0) {
     r = powIntF(ab, i32(b));
   } else {
-    r = exp(b * logPositive(ab));
+    r = expF(b * logPositive(ab));
   }
   return select(r, -r, odd && signBitF(a));
 }

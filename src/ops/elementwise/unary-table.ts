@@ -109,7 +109,7 @@ export const UNARY = {
   exp: unaryOp({
     name: "exp",
     js: (x) => Math.exp(x),
-    wgsl: "exp(x)",
+    wgsl: "expF(x)",
     dtype: toFloat,
     saves: "out",
     backward: (g, _x, out) => mul(g, out),
@@ -118,7 +118,7 @@ export const UNARY = {
   exp2: unaryOp({
     name: "exp2",
     js: (x) => Math.pow(2, x),
-    wgsl: "exp2(x)",
+    wgsl: "exp2F(x)",
     dtype: toFloat,
     saves: "out",
     backward: (g, _x, out) => mul(g, mul(out, LN2)),
