@@ -54,19 +54,19 @@ export type Bundler = "esbuild" | "rollup" | "vite" | "webpack";
 export const LIMITS: Record<AppName, { target: number; limit: Record<Bundler, number> }> = {
   tensor: {
     target: 30_000,
-    limit: { esbuild: 35_200, rollup: 34_900, vite: 35_400, webpack: 35_100 },
+    limit: { esbuild: 36_300, rollup: 36_000, vite: 36_500, webpack: 36_100 },
   },
   linear: {
     target: 40_000,
-    limit: { esbuild: 42_400, rollup: 42_200, vite: 42_800, webpack: 44_400 },
+    limit: { esbuild: 43_500, rollup: 43_400, vite: 43_900, webpack: 45_400 },
   },
   // NOTE: esbuild keeps every member of a namespace object (`nn.Linear` keeps all of nn)
   linearNamespaces: {
     target: 40_000,
-    limit: { esbuild: 76_800, rollup: 42_200, vite: 42_800, webpack: 42_200 },
+    limit: { esbuild: 77_800, rollup: 43_400, vite: 43_900, webpack: 43_200 },
   },
   all: {
     target: 90_000,
-    limit: { esbuild: 92_000, rollup: 92_200, vite: 93_000, webpack: 92_000 },
+    limit: { esbuild: 93_100, rollup: 93_200, vite: 94_100, webpack: 93_000 },
   },
 };
