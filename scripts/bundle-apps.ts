@@ -25,7 +25,7 @@ const m = new Linear(3, 2);
 const opt = new Adam(m.parameters(), { lr: 0.01 });
 m.forward(tensor([[1, 2, 3]])).sum().backward();
 opt.step();
-console.log(await m.weight.data());
+console.log(Array.from(await m.weight.data()).join(" "));
 `,
   /** The same through the namespaces: `import { nn, optim } from "webtorch"`, `nn.Linear`. */
   linearNamespaces: `import { tensor, nn, optim } from "webtorch";
