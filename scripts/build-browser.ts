@@ -8,6 +8,7 @@
  *
  * The platform module's `./node.js` becomes `./browser.js` (src/core/platform/current.ts), and
  * `node.ts` is not emitted: any other import of a Node built-in or of a package fails this build.
+ * The CPU backend's fast kernels likewise come by dynamic import (src/backends/cpu/fast.ts).
  *
  * Run by `npm run build` after tsup (which makes the Node build and the type declarations).
  */
@@ -39,8 +40,33 @@ const SHARED = [
   ...["core", "ops", "tensor", "autograd", "backends"].map((d) => join(ROOT, "src", d)),
   join(ROOT, "kernels", "wasm"),
 ];
-const inShared = (file: string) => SHARED.some((d) => file.startsWith(d + "/"));
+/**
+ * Namespace barrels inside those folders (`torch.autograd`, `torch.backends`), kept as modules of
+ * their own: bundled into a shared chunk, a namespace object is a statement that no bundler drops,
+ * so an app that never names the namespace would still carry all it holds (gradcheck, ...).
+ */
+const BARRELS = [join("src", "autograd", "index.ts"), join("src", "backends", "switches.ts")].map(
+  (f) => join(ROOT, f),
+);
+const inShared = (file: string) =>
+  !BARRELS.includes(file) && SHARED.some((d) => file.startsWith(d + "/"));
 const entries = tsFiles(join(ROOT, "src")).filter((f) => !inShared(f));
+
+/**
+ * Imports that the browser build resolves to another module than Node does, by importer: the
+ * platform (file system, zlib, Dawn), and the CPU backend's fast kernels (WebAssembly GEMM,
+ * Winograd), which a browser loads by dynamic import, after the page, rather than up front.
+ */
+const BROWSER_TWINS: Record<string, { node: string; browser: string }> = {
+  [join("src", "core", "platform", "current.ts")]: {
+    node: "./node.js",
+    browser: join("src", "core", "platform", "browser.ts"),
+  },
+  [join("src", "backends", "cpu", "fast.ts")]: {
+    node: "./fast-load-node.js",
+    browser: join("src", "backends", "cpu", "fast-load-browser.ts"),
+  },
+};
 
 /** Keeps imports between the modules above the frontend as imports; WGSL is inlined as text. */
 const keepModules: Plugin = {
@@ -57,9 +83,8 @@ const keepModules: Plugin = {
           ],
         };
       }
-      const isPlatform = args.importer.endsWith(join("core", "platform", "current.ts"));
-      if (isPlatform && args.path === "./node.js")
-        return { path: join(ROOT, "src", "core", "platform", "browser.ts") };
+      const twin = BROWSER_TWINS[relative(ROOT, args.importer)];
+      if (twin && args.path === twin.node) return { path: join(ROOT, twin.browser) };
       const target = resolve(dirname(args.importer), args.path.replace(/\.js$/, ".ts"));
       // NOTE: the frontend is bundled (into shared chunks, by splitting); the rest stays modules
       return inShared(target) || inShared(args.importer)

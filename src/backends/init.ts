@@ -7,6 +7,7 @@ import {
   type DeviceName,
 } from "./backend.js";
 import { platform } from "../core/platform/current.js";
+import { fastKernelsLoaded } from "./cpu/fast.js";
 import { cpuBackend } from "./cpu/index.js";
 import type { WebGPUBackend } from "./webgpu/index.js";
 
@@ -78,7 +79,8 @@ function isSoftwareAdapter(adapter: GPUAdapter): boolean {
  * hardware adapter, then gpujs on a hardware WebGL2 (in a browser, with gpu.js given or loaded;
  * never in Node, where gpu.js has no GL), then the CPU: software rasterizers (lavapipe,
  * SwiftShader) are slower than the CPU backend, so auto does not pick them (ask for "webgpu" or
- * "gpujs" by name to use them anyway).
+ * "gpujs" by name to use them anyway). It also waits for the CPU
+ * backend's fast kernels (WebAssembly GEMM), which a browser bundle loads after the page.
  *
  * @example
  * const device = await torch.init({ device: "auto" }); // "webgpu", "gpujs" or "cpu"
@@ -87,6 +89,8 @@ function isSoftwareAdapter(adapter: GPUAdapter): boolean {
  */
 export async function init(options: InitOptions = {}): Promise<DeviceName> {
   const want = options.device ?? "auto";
+  // NOTE: the CPU's fast kernels come by dynamic import in a browser bundle (cpu/fast.ts)
+  await fastKernelsLoaded;
   if (want === "cpu") {
     assignDefaultDevice("cpu");
     return "cpu";

@@ -7,4 +7,4 @@
  *
  * @module
  */
-export { wasm } from "./cpu/wasm.js";
+export { wasm } from "./cpu/fast.js";

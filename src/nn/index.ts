@@ -2,6 +2,10 @@
  * `torch.nn`: modules, layers, losses, init and utilities. Barrel file: one `export` line per
  * source file (append, never rewrite).
  */
+// NOTE: also the entry of the subpath "webtorch/nn": the CPU backend must be registered even when
+// an app imports nothing from "webtorch" itself (index.ts imports it too; it runs once)
+import "../backends/init.js";
+
 export * as functional from "./functional.js";
 export { Module } from "./module.js";
 export type { StateDict, ForwardHook, ForwardPreHook } from "./module.js";

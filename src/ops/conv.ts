@@ -92,7 +92,7 @@ const CONV2D_GRAD_WEIGHT: Gradient<ConvGradAttrs> = {
 };
 
 /** conv2d: x (N, C_in, H, W) and w (C_out, C_in / groups, kH, kW) -> (N, C_out, H_out, W_out). */
-const conv2dPrim = defineOp<[Tensor, Tensor], Conv2dAttrs>({
+const conv2dPrim = /* @__PURE__ */ defineOp<[Tensor, Tensor], Conv2dAttrs>({
   name: "conv2d",
   shape: ([x, w], attrs) => {
     const [n, , h, wd] = x.shape as [number, number, number, number];
@@ -126,9 +126,9 @@ function convGradPrim(
 }
 
 /** The gradient of conv2d with respect to its input (a transposed convolution of g by w). */
-const conv2dGradInputPrim = convGradPrim("conv2dGradInput", CONV2D_GRAD_INPUT);
+const conv2dGradInputPrim = /* @__PURE__ */ convGradPrim("conv2dGradInput", CONV2D_GRAD_INPUT);
 /** The gradient of conv2d with respect to its weight (a correlation of x with g). */
-const conv2dGradWeightPrim = convGradPrim("conv2dGradWeight", CONV2D_GRAD_WEIGHT);
+const conv2dGradWeightPrim = /* @__PURE__ */ convGradPrim("conv2dGradWeight", CONV2D_GRAD_WEIGHT);
 
 /** A kernel of zero size (a weight with an empty spatial dim) has no window to sweep. */
 function checkKernel(op: string, weight: Tensor): void {

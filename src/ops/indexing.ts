@@ -69,7 +69,7 @@ const GATHER: Gradient<IndexAttrs> = {
   ],
 };
 
-const gatherPrim = defineOp<[Tensor, Tensor], IndexAttrs>({
+const gatherPrim = /* @__PURE__ */ defineOp<[Tensor, Tensor], IndexAttrs>({
   name: "gather",
   shape: ([, index]) => index.shape,
   dtype: ([x]) => x.dtype,

@@ -22,7 +22,7 @@ const MM: Gradient = {
  * The batched matmul primitive: a [..., M, K] @ b [..., K, N] with equal batch dims (broadcast
  * ones are stride-0 views, so no copy is made and the expand's gradient sums them).
  */
-const matmulPrim = defineOp<[Tensor, Tensor]>({
+const matmulPrim = /* @__PURE__ */ defineOp<[Tensor, Tensor]>({
   name: "matmul",
   shape: ([a, b]) => [...a.shape.slice(0, -1), b.shape[b.ndim - 1]!],
   dtype: ([a]) => a.dtype,

@@ -110,7 +110,7 @@ function reducePrim(op: ReduceOp, name: string, gradient?: Gradient<ReduceAttrs>
 }
 
 // d(sum x)/dx = 1: the gradient is broadcast back over the reduced axes
-const SUM = linearGradient<ReduceAttrs>("sum", (g, { inputShape, axes }) =>
+const SUM = /* @__PURE__ */ linearGradient<ReduceAttrs>("sum", (g, { inputShape, axes }) =>
   expandBack(g, inputShape, axes),
 );
 
@@ -136,12 +136,12 @@ function extremumGradient(name: string): Gradient<ReduceAttrs> {
   };
 }
 
-const sumPrim = reducePrim("sum", "sum", SUM);
-const prodPrim = reducePrim("prod", "prod", PROD);
-const amaxPrim = reducePrim("max", "amax", extremumGradient("amax"));
-const aminPrim = reducePrim("min", "amin", extremumGradient("amin"));
-const argmaxPrim = reducePrim("argmax", "argmax");
-const argminPrim = reducePrim("argmin", "argmin");
+const sumPrim = /* @__PURE__ */ reducePrim("sum", "sum", SUM);
+const prodPrim = /* @__PURE__ */ reducePrim("prod", "prod", PROD);
+const amaxPrim = /* @__PURE__ */ reducePrim("max", "amax", extremumGradient("amax"));
+const aminPrim = /* @__PURE__ */ reducePrim("min", "amin", extremumGradient("amin"));
+const argmaxPrim = /* @__PURE__ */ reducePrim("argmax", "argmax");
+const argminPrim = /* @__PURE__ */ reducePrim("argmin", "argmin");
 
 /**
  * For each element, the product of the other elements of its reduction: the exclusive cumulative
@@ -338,12 +338,12 @@ function extremum(op: "max" | "min"): Extremum {
  * @example
  * const { values, indices } = torch.max(x, 1);
  */
-export const max = extremum("max");
+export const max = /* @__PURE__ */ extremum("max");
 /**
  * The minimum of all elements, or `{ values, indices }` along `dim` (`torch.min`).
  * Shapes: as `max`.
  */
-export const min = extremum("min");
+export const min = /* @__PURE__ */ extremum("min");
 
 /** `max(dim)`/`min(dim)`: values and indices; the gradient goes to the selected index only. */
 function maxDim(x: Tensor, dim: number, keepdim: boolean, op: "max" | "min"): ValuesIndices {

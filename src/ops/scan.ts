@@ -43,7 +43,7 @@ function reverseCumsum(g: Tensor, d: number): Tensor {
 }
 
 // d(out_j)/d(x_i) = [j >= i]: the gradient is a reverse cumulative sum
-const CUMSUM = linearGradient<ScanAttrs>("cumsum", (g, { dim }) =>
+const CUMSUM = /* @__PURE__ */ linearGradient<ScanAttrs>("cumsum", (g, { dim }) =>
   g.ndim === 0 ? g : reverseCumsum(g, dim),
 );
 
@@ -54,8 +54,8 @@ const CUMPROD: Gradient<ScanAttrs> = {
   backward: ([g], [x, out], { attrs }) => [cumprodGrad(g!, x!, out!, attrs.dim)],
 };
 
-const cumsumPrim = scanPrim("cumsum", CUMSUM);
-const cumprodPrim = scanPrim("cumprod", CUMPROD);
+const cumsumPrim = /* @__PURE__ */ scanPrim("cumsum", CUMSUM);
+const cumprodPrim = /* @__PURE__ */ scanPrim("cumprod", CUMPROD);
 
 /**
  * The running sum along `dim` (`torch.cumsum`); bools and integers give int32.

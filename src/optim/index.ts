@@ -2,6 +2,10 @@
  * `torch.optim`: optimizers and LR schedulers. Barrel file: one `export` line per source file
  * (append, never rewrite).
  */
+// NOTE: also the entry of the subpath "webtorch/optim": the CPU backend must be registered even when
+// an app imports nothing from "webtorch" itself (index.ts imports it too; it runs once)
+import "../backends/init.js";
+
 export { Optimizer, disposeStateDict } from "./optimizer.js";
 // the option, param-group and state types (BaseOptions, Params, OptimizerStateDict, ...)
 export type * from "./types.js";

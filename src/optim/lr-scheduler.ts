@@ -39,20 +39,29 @@ interface NumberRule {
 
 const numberRule = (ok: (x: number) => boolean, must: string): NumberRule => ({ ok, must });
 /** @internal */
-export const FINITE = numberRule((x) => Number.isFinite(x), "a finite number");
+export const FINITE = /* @__PURE__ */ numberRule((x) => Number.isFinite(x), "a finite number");
 /** @internal */
-export const POSITIVE = numberRule((x) => Number.isFinite(x) && x > 0, "a positive number");
+export const POSITIVE = /* @__PURE__ */ numberRule(
+  (x) => Number.isFinite(x) && x > 0,
+  "a positive number",
+);
 /** @internal */
-export const NON_NEGATIVE = numberRule((x) => Number.isFinite(x) && x >= 0, "a finite number >= 0");
+export const NON_NEGATIVE = /* @__PURE__ */ numberRule(
+  (x) => Number.isFinite(x) && x >= 0,
+  "a finite number >= 0",
+);
 /** @internal */
-export const POSITIVE_INT = numberRule((x) => Number.isInteger(x) && x > 0, "a positive integer");
+export const POSITIVE_INT = /* @__PURE__ */ numberRule(
+  (x) => Number.isInteger(x) && x > 0,
+  "a positive integer",
+);
 /** @internal */
-export const NON_NEGATIVE_INT = numberRule(
+export const NON_NEGATIVE_INT = /* @__PURE__ */ numberRule(
   (x) => Number.isInteger(x) && x >= 0,
   "a non-negative integer",
 );
 /** @internal */
-export const UNIT_INTERVAL = numberRule((x) => x >= 0 && x <= 1, "in [0, 1]");
+export const UNIT_INTERVAL = /* @__PURE__ */ numberRule((x) => x >= 0 && x <= 1, "in [0, 1]");
 
 /** @internal Returns `v` if it is a number that passes `rule`; else throws `invalid <key> <v> (must be ...)`. */
 export function checkNumber(name: string, key: string, v: unknown, rule: NumberRule): number {

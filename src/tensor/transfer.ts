@@ -10,7 +10,9 @@ import type { Tensor } from "./tensor.js";
  */
 
 // the gradient of a move is the same move backwards
-const TO_DEVICE = linearGradient<{ from: DeviceName }>("to", (g, { from }) => toDevice(g, from));
+const TO_DEVICE = /* @__PURE__ */ linearGradient<{ from: DeviceName }>("to", (g, { from }) =>
+  toDevice(g, from),
+);
 
 function moved(x: Tensor, device: DeviceName, data: TypedArray): Tensor {
   const out = tensorFromArray(backendFor(device, "to"), x.dtype, x.shape, data, "to");

@@ -16,8 +16,7 @@ import type { KernelArgs } from "../../ops/prims.js";
 import type { FloatArray } from "./gemm.js";
 import { im2colConv2d } from "./im2col.js";
 import { contiguousElements } from "./strided.js";
-import { wasmGemmActive } from "./wasm.js";
-import { useWinograd, winogradConv2d } from "./winograd.js";
+import { useWinograd, wasmGemmActive, winogradConv2d } from "./fast.js";
 
 function floats(v: View): FloatArray {
   return contiguousElements<FloatArray>(v);

@@ -19,7 +19,7 @@
  * @module
  */
 
-import { gemmWasm, useWasmGemm } from "./wasm.js";
+import { gemmWasm, useWasmGemm } from "./fast.js";
 
 /** A float tensor's storage: float32 is the hot path, float64 is used for gradcheck. */
 export type FloatArray = Float32Array | Float64Array;

@@ -28,7 +28,8 @@
  *
  * @module
  */
-import { DeviceError, ValueError } from "../../core/errors.js";
+import { DeviceError } from "../../core/errors.js";
+import { getNumThreads, onNumThreadsChange } from "./num-threads.js";
 import {
   ERROR_BYTES,
   SLOT,
@@ -72,47 +73,7 @@ export const poolInternals = {
   minMacs: 2 ** 20,
 };
 
-let numThreads: number | undefined;
-
-function defaultThreads(): number {
-  const g = globalThis as {
-    process?: { getBuiltinModule?: (id: string) => unknown };
-    navigator?: { hardwareConcurrency?: number };
-  };
-  const os = g.process?.getBuiltinModule?.("node:os") as
-    { availableParallelism?: () => number; cpus: () => unknown[] } | undefined;
-  const n = os
-    ? (os.availableParallelism?.() ?? os.cpus().length)
-    : (g.navigator?.hardwareConcurrency ?? 1);
-  return Math.max(1, Math.floor(n) || 1);
-}
-
-/**
- * `torch.set_num_threads`: the number of threads the CPU backend's WebAssembly GEMM (matmul,
- * linear, convolutions) uses; 1 means no worker threads. Only products of at least ~2^20
- * multiply-adds are split; results are the same, bit for bit, whatever the number.
- *
- * @param n - a positive integer.
- * @throws ValueError when `n` is not a positive integer.
- * @example
- * torch.setNumThreads(2);
- */
-export function setNumThreads(n: number): void {
-  if (typeof n !== "number" || !Number.isInteger(n) || n < 1)
-    throw new ValueError("setNumThreads", `expected a positive integer; got ${String(n)}`);
-  if (n !== getNumThreads()) dropPool();
-  numThreads = n;
-}
-
-/**
- * `torch.get_num_threads`: the number of threads of the CPU backend's GEMM; by default the
- * number of cores (`os.availableParallelism()` in Node, `navigator.hardwareConcurrency` in
- * browsers, where the GEMM nevertheless runs on one thread for now).
- */
-export function getNumThreads(): number {
-  numThreads ??= defaultThreads();
-  return numThreads;
-}
+export { setNumThreads, getNumThreads } from "./num-threads.js";
 
 const { GEN, DONE, ERR, FAULT, QUIT, SHARES, ARGS, ROWS } = SLOT;
 /** Shares per thread, at most: small enough that a preempted thread holds up little. */
@@ -204,6 +165,9 @@ export function dropPool(): void {
   Atomics.notify(control, GEN);
   for (const w of workers) w.terminate();
 }
+// NOTE: `setNumThreads` (num-threads.ts) with a new number drops the workers; the next split
+// builds a pool of the new size.
+onNumThreadsChange(dropPool);
 
 /**
  * Runs `gemm(aPtr, bPtr, cPtr, Mp, Np, Kp, mStart, mEnd)` over all rows of C, split across

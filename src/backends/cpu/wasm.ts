@@ -18,14 +18,15 @@
  * never detached).
  *
  * Switched off (the TypeScript kernels run) by `WEBTORCH_WASM=0` in the environment or
- * `torch.backends.wasm.enabled = false`; without WebAssembly SIMD support it is off, silently.
+ * `torch.backends.wasm.enabled = false` (wasm-switch.ts); without WebAssembly SIMD support it is
+ * off, silently. The CPU backend reaches this module through fast.ts (loaded lazily in a browser).
  *
  * @module
  */
 import { gemmModule, type GemmKernelConfig } from "../../../kernels/wasm/gemm.js";
-import { ValueError } from "../../core/errors.js";
 import type { FloatArray } from "./gemm.js";
 import { poolFor, runSplit, SHARED_MAX_PAGES, threadsFor, type Pool } from "./wasm-pool.js";
+import { wasmEnabled } from "./wasm-switch.js";
 
 /**
  * The kernel: a 4 x 8 register tile (8 v128 accumulators, 2 of B, 4 of A: the 15 xmm registers
@@ -95,8 +96,6 @@ let instance: Instance | null = null;
 let sharedCompiled: WebAssembly.Module | null | undefined;
 /** This thread's instance on the worker pool's shared memory. */
 let sharedInstance: Instance | null = null;
-/** The user's switch; undefined until set or read from the environment. */
-let enabledFlag: boolean | undefined;
 
 /** Compiles the kernel once; null when WebAssembly or SIMD128 is missing. */
 function module(): WebAssembly.Module | null {
@@ -116,45 +115,19 @@ function module(): WebAssembly.Module | null {
   return compiled;
 }
 
-function envFlag(): boolean {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
-    ?.env;
-  const v = env?.WEBTORCH_WASM?.trim().toLowerCase();
-  return !(v === "0" || v === "false" || v === "off" || v === "no");
+/** Whether this runtime can run the kernels (WebAssembly with SIMD128): `torch.backends.wasm`. */
+export function isAvailable(): boolean {
+  return module() !== null;
 }
 
-/**
- * `torch.backends.wasm`: the switch for the CPU backend's WebAssembly SIMD kernels, as
- * `torch.backends.mkldnn` is for PyTorch's.
- *
- * @example
- * torch.backends.wasm.enabled = false; // the TypeScript kernels run from now on
- * torch.backends.wasm.isAvailable();   // whether this runtime has WebAssembly SIMD
- */
-export const wasm = {
-  /** Whether the CPU backend uses its WebAssembly kernels (default: on, unless `WEBTORCH_WASM=0`). */
-  get enabled(): boolean {
-    enabledFlag ??= envFlag();
-    return enabledFlag;
-  },
-  set enabled(on: boolean) {
-    if (typeof on !== "boolean")
-      throw new ValueError("torch.backends.wasm.enabled", `expected a boolean; got ${String(on)}`);
-    enabledFlag = on;
-  },
-  /** Whether this runtime can run the kernels (WebAssembly with SIMD128). */
-  isAvailable(): boolean {
-    return module() !== null;
-  },
-  /** Whether the GEMM kernel uses relaxed-SIMD fused multiply-add. */
-  usesRelaxedSimd(): boolean {
-    return module() !== null && relaxedFma;
-  },
-};
+/** Whether the GEMM kernel uses relaxed-SIMD fused multiply-add. */
+export function usesRelaxedSimd(): boolean {
+  return module() !== null && relaxedFma;
+}
 
 /** Whether float32 GEMMs of some size run on wasm now (switched on, and supported). */
 export function wasmGemmActive(): boolean {
-  return wasm.enabled && module() !== null;
+  return wasmEnabled() && module() !== null;
 }
 
 /** An instance whose memory holds at least `bytes`; replaces a smaller one (never grows it). */

@@ -14,7 +14,7 @@ import { checkValues } from "../value-checks.js";
 /** Copy (and dtype conversion: the store converts; bool outputs store x != 0). */
 export const COPY: ScalarUnaryOp = { name: "copy", js: (x) => x, wgsl: "x" };
 
-const castPrim = defineOp<[Tensor], { from: DType; to: DType }>({
+const castPrim = /* @__PURE__ */ defineOp<[Tensor], { from: DType; to: DType }>({
   name: "to",
   shape: ([x]) => x.shape,
   dtype: (_, { to }) => to,
@@ -38,9 +38,9 @@ export function cast(x: Tensor, dtype: DType): Tensor {
   return castPrim([x], { from: x.dtype, to: dtype });
 }
 
-const IDENTITY = linearGradient("clone", (g) => g);
+const IDENTITY = /* @__PURE__ */ linearGradient("clone", (g) => g);
 
-const clonePrim = defineOp<[Tensor]>({
+const clonePrim = /* @__PURE__ */ defineOp<[Tensor]>({
   name: "contiguous",
   shape: ([x]) => x.shape,
   dtype: ([x]) => x.dtype,

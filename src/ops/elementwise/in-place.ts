@@ -157,7 +157,7 @@ export function fillInPlace<T extends Tensor>(self: T, value: number, op: string
 }
 
 // self <- src: the gradient goes to src, summed over the dims it was broadcast along
-const COPY_INTO = linearGradient<{ srcShape: Shape }>("copy", (g, { srcShape }) =>
+const COPY_INTO = /* @__PURE__ */ linearGradient<{ srcShape: Shape }>("copy", (g, { srcShape }) =>
   sumTo(g, srcShape),
 );
 

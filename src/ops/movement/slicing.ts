@@ -28,12 +28,12 @@ function sliceGradient(name: string): Gradient<SliceAttrs> {
   return linearGradient(name, (g, { from, reslice }) => viewBackward(g, from, reslice));
 }
 
-const NARROW = sliceGradient("narrow");
-const SELECT = sliceGradient("select");
-const INDEX = sliceGradient("index");
+const NARROW = /* @__PURE__ */ sliceGradient("narrow");
+const SELECT = /* @__PURE__ */ sliceGradient("select");
+const INDEX = /* @__PURE__ */ sliceGradient("index");
 
 // the gradient of writing g through a slice is reading the slice again
-const VIEW_BACKWARD = linearGradient<{ reslice: (t: Tensor) => Tensor }>(
+const VIEW_BACKWARD = /* @__PURE__ */ linearGradient<{ reslice: (t: Tensor) => Tensor }>(
   "viewBackward",
   (gg, { reslice }) => reslice(gg),
 );

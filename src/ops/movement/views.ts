@@ -51,20 +51,29 @@ export function makeView<A>(
   return out;
 }
 
-const VIEW = linearGradient<{ from: Shape }>("view", (g, { from }) => reshape(g, from));
-const SQUEEZE = linearGradient<{ from: Shape }>("squeeze", (g, { from }) => reshape(g, from));
-const UNSQUEEZE = linearGradient<{ dim: number }>("unsqueeze", (g, { dim }) => squeeze(g, dim));
-const PERMUTE = linearGradient<{ inverse: readonly number[] }>("permute", (g, { inverse }) =>
-  permute(g, inverse),
+const VIEW = /* @__PURE__ */ linearGradient<{ from: Shape }>("view", (g, { from }) =>
+  reshape(g, from),
 );
-const FLIP = linearGradient<{ dims: readonly number[] }>("flip", (g, { dims }) =>
+const SQUEEZE = /* @__PURE__ */ linearGradient<{ from: Shape }>("squeeze", (g, { from }) =>
+  reshape(g, from),
+);
+const UNSQUEEZE = /* @__PURE__ */ linearGradient<{ dim: number }>("unsqueeze", (g, { dim }) =>
+  squeeze(g, dim),
+);
+const PERMUTE = /* @__PURE__ */ linearGradient<{ inverse: readonly number[] }>(
+  "permute",
+  (g, { inverse }) => permute(g, inverse),
+);
+const FLIP = /* @__PURE__ */ linearGradient<{ dims: readonly number[] }>("flip", (g, { dims }) =>
   flipView(g, dims),
 );
 // a broadcast's gradient sums over the dims it repeated
-const EXPAND = linearGradient<{ from: Shape }>("expand", (g, { from }) => sumTo(g, from));
+const EXPAND = /* @__PURE__ */ linearGradient<{ from: Shape }>("expand", (g, { from }) =>
+  sumTo(g, from),
+);
 // the views that change nothing: t() of a vector, expand to the same shape
-const T = linearGradient("t", (g) => g);
-const EXPAND_NOTHING = linearGradient("expand", (g) => g);
+const T = /* @__PURE__ */ linearGradient("t", (g) => g);
+const EXPAND_NOTHING = /* @__PURE__ */ linearGradient("expand", (g) => g);
 
 /**
  * Strides for viewing (shape, strides) as `target` without copying, or null when impossible
