@@ -418,6 +418,23 @@ describe("maxPool2d", () => {
     return { out: Array.from(out), idx: Array.from(idx) };
   }
 
+  /** The kernel equals the reference on a random input of `g`'s shape. */
+  function expectReference(g: Pool2dGeometry, rand: () => number) {
+    // Small integers make ties common; some NaN and -Infinity too.
+    const x = new Float32Array(g.n * g.c * g.h * g.w);
+    for (let i = 0; i < x.length; i++) {
+      const r = rand();
+      x[i] = r < 0.05 ? NaN : r < 0.1 ? -Infinity : Math.floor(rand() * 5) - 2;
+    }
+    const size = g.n * g.c * g.outH * g.outW;
+    const out = new Float32Array(size);
+    const idx = new Int32Array(size);
+    maxPool2dForwardReference(g, x, out, idx);
+    const fast = run(g, x);
+    expect(fast.idx).toEqual(Array.from(idx));
+    expect(fast.out).toEqual(Array.from(out));
+  }
+
   it("matches the reference over padding, stride, dilation and ceil mode", () => {
     const rand = rng(20);
     for (let trial = 0; trial < 120; trial++) {
@@ -432,19 +449,7 @@ describe("maxPool2d", () => {
       const h = dil[0] * (k[0] - 1) + 1 + Math.floor(rand() * 6);
       const w = dil[1] * (k[1] - 1) + 1 + Math.floor(rand() * 6);
       const g = poolGeometry([2, 3, h, w], k, stride, pad, dil, rand() < 0.5);
-      // Small integers make ties common; some NaN and -Infinity too.
-      const x = new Float32Array(2 * 3 * h * w);
-      for (let i = 0; i < x.length; i++) {
-        const r = rand();
-        x[i] = r < 0.05 ? NaN : r < 0.1 ? -Infinity : Math.floor(rand() * 5) - 2;
-      }
-      const size = g.n * g.c * g.outH * g.outW;
-      const out = new Float32Array(size);
-      const idx = new Int32Array(size);
-      maxPool2dForwardReference(g, x, out, idx);
-      const fast = run(g, x);
-      expect(fast.idx).toEqual(Array.from(idx));
-      expect(fast.out).toEqual(Array.from(out));
+      expectReference(g, rand);
     }
   });
 
@@ -454,18 +459,7 @@ describe("maxPool2d", () => {
       const h = 2 + Math.floor(rand() * 7);
       const w = 2 + Math.floor(rand() * 7);
       const g = poolGeometry([2, 3, h, w], [2, 2], [2, 2], [0, 0], [1, 1], rand() < 0.5);
-      const x = new Float32Array(2 * 3 * h * w);
-      for (let i = 0; i < x.length; i++) {
-        const r = rand();
-        x[i] = r < 0.05 ? NaN : r < 0.1 ? -Infinity : Math.floor(rand() * 5) - 2;
-      }
-      const size = g.n * g.c * g.outH * g.outW;
-      const out = new Float32Array(size);
-      const idx = new Int32Array(size);
-      maxPool2dForwardReference(g, x, out, idx);
-      const fast = run(g, x);
-      expect(fast.idx).toEqual(Array.from(idx));
-      expect(fast.out).toEqual(Array.from(out));
+      expectReference(g, rand);
     }
   });
 

@@ -2,7 +2,8 @@ import type { DType, TypedArray } from "../../core/dtype.js";
 import { DeviceError } from "../../core/errors.js";
 import type { Kernel, KernelArgs, Prim } from "../../ops/prims.js";
 import type { Backend } from "../backend.js";
-import type { Storage, View } from "../../core/layout.js";
+import { mapViews, viewsOf } from "../kernel-args.js";
+import type { Storage } from "../../core/layout.js";
 import { cpuBackend } from "../cpu/index.js";
 import { DeviceAsserts } from "./asserts.js";
 import { acquireDevice, type AcquiredDevice, type DeviceFeatures } from "./device.js";
@@ -64,32 +65,6 @@ function fromGpuBytes(dtype: DType, bytes: ArrayBuffer): TypedArray {
     default:
       return dtype satisfies never;
   }
-}
-
-function isView(v: unknown): v is View {
-  return typeof v === "object" && v !== null && "storage" in v && "strides" in v;
-}
-
-/** Every view in a kernel's arguments (top-level fields and arrays of views). */
-function viewsOf(args: object): View[] {
-  const out: View[] = [];
-  for (const v of Object.values(args)) {
-    if (isView(v)) out.push(v);
-    else if (Array.isArray(v)) for (const e of v as unknown[]) if (isView(e)) out.push(e);
-  }
-  return out;
-}
-
-/** `args` with each view re-pointed through `map` (other fields unchanged). */
-function mapViews(args: object, map: (v: View) => View): object {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(args)) {
-    if (isView(v)) out[k] = map(v);
-    else if (Array.isArray(v) && v.some(isView))
-      out[k] = (v as unknown[]).map((e) => (isView(e) ? map(e) : e));
-    else out[k] = v;
-  }
-  return out;
 }
 
 function sameBytes(a: TypedArray, b: TypedArray): boolean {
