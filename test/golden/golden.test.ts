@@ -64,7 +64,7 @@ function gpujsLimit(s: Sample, c: GoldenCase | undefined): string | undefined {
   if (intData.some((d) => d.some((v) => typeof v === "number" && big(v))))
     return "int32 beyond 2^24 (gpujs holds int32 as float32)";
   if (gpujsInGlsl() && hasIeeeSpecials(s, c))
-    return "NaN, ±Inf or -0 in its inputs or results (gpujs on WebGL: GLSL has no IEEE specials)";
+    return "NaN or ±Inf in its inputs or results, or -0 in its inputs (gpujs on WebGL: GLSL has no IEEE specials)";
   return undefined;
 }
 
@@ -74,23 +74,28 @@ function gpujsInGlsl(): boolean {
   return mode?.startsWith("webgl") ?? false;
 }
 
-/** NaN, ±Inf or -0 anywhere in the sample's inputs and arguments or in PyTorch's results. */
+/**
+ * NaN or ±Inf anywhere in the sample's inputs, arguments or PyTorch's results, or -0 in its inputs
+ * (a -0 result compares equal to 0 anyway).
+ */
 function hasIeeeSpecials(s: Sample, c: GoldenCase | undefined): boolean {
-  const special = (v: unknown): boolean =>
-    typeof v === "number"
-      ? !Number.isFinite(v) || Object.is(v, -0)
-      : typeof v === "string"
-        ? v === "nan" || v === "inf" || v === "-inf"
-        : Array.isArray(v)
-          ? v.some(special)
-          : typeof v === "object" && v !== null
-            ? Object.values(v).some(special)
-            : false;
+  const special =
+    (negZero: boolean) =>
+    (v: unknown): boolean =>
+      typeof v === "number"
+        ? !Number.isFinite(v) || (negZero && Object.is(v, -0))
+        : typeof v === "string"
+          ? v === "nan" || v === "inf" || v === "-inf"
+          : Array.isArray(v)
+            ? v.some(special(negZero))
+            : typeof v === "object" && v !== null
+              ? Object.values(v).some(special(negZero))
+              : false;
   const results = [...(c?.outputs ?? []), ...(c?.grads ?? []), ...(c?.grad_outputs ?? [])];
   return (
-    s.inputs.some((i) => special(i.data)) ||
-    special(s.kwargs) ||
-    results.some((r) => typeof r === "object" && r !== null && special(r.data))
+    s.inputs.some((i) => special(true)(i.data)) ||
+    special(true)(s.kwargs) ||
+    results.some((r) => typeof r === "object" && r !== null && special(false)(r.data))
   );
 }
 
