@@ -3,7 +3,8 @@
  * (examples/mnist-cnn/model.ts) at batch 64 on random data, in one run:
  * - webtorch on the CPU (timed first: see the note below);
  * - PyTorch (the same network and step, run by `/usr/bin/python3` in a child process, if it has
- *   torch: `apt-get install python3-torch`);
+ *   torch: `apt-get install python3-torch`), on Debian's OpenBLAS (bench/pytorch.ts), 1 thread
+ *   and all cores;
  * - TensorFlow.js 4.22, the same network in NHWC:
  *   - tfjs-backend-cpu with `tf.conv2d` (its conv filter gradient is very slow: ~30 s a step);
  *   - tfjs-backend-cpu and tfjs-backend-wasm with the convolutions written as im2col + matMul
@@ -16,10 +17,9 @@
  * process and slows our typed-array kernels by ~20% (see bench/matmul-kernel.ts): ours is timed
  * before tfjs is loaded.
  */
-import { spawnSync } from "node:child_process";
-
 import * as torch from "../src/index.js";
 import { SimpleCNN } from "../examples/mnist-cnn/model.js";
+import { blasName, openBlasDir, runPython } from "./pytorch.js";
 import { loadTf } from "./tfjs.js";
 import { machine, table } from "./util.js";
 
@@ -79,7 +79,7 @@ function benchOurs(steps: number): { ms: number; steps: number; liveDelta: numbe
 }
 
 const PYTORCH_SCRIPT = `
-import json, os, time, torch, torch.nn as nn, torch.nn.functional as F
+import json, sys, time, torch, torch.nn as nn, torch.nn.functional as F
 torch.manual_seed(0)
 class SimpleCNN(nn.Module):
     def __init__(self):
@@ -103,16 +103,18 @@ def step():
     loss = F.cross_entropy(model(x), y)
     loss.backward()
     opt.step()
-results = []
-for threads in sorted({1, os.cpu_count() or 1}):
-    torch.set_num_threads(threads)
-    for _ in range(5): step()
-    samples = []
-    for _ in range(30):
-        t0 = time.perf_counter(); step(); samples.append((time.perf_counter() - t0) * 1000)
-    samples.sort()
-    results.append({"ms": samples[len(samples) // 2], "steps": len(samples), "threads": threads})
-print(json.dumps({"version": torch.__version__, "results": results}))
+threads = int(sys.argv[1])
+torch.set_num_threads(threads)
+for _ in range(5): step()
+samples = []
+for _ in range(30):
+    t0 = time.perf_counter(); step(); samples.append((time.perf_counter() - t0) * 1000)
+samples.sort()
+with open("/proc/self/maps") as f:
+    paths = {line.split()[-1] for line in f if "/" in line}
+blas = sorted(p for p in paths if "blas" in p.rsplit("/", 1)[-1].lower())
+print(json.dumps({"version": torch.__version__, "blas": blas, "threads": threads,
+                  "ms": samples[len(samples) // 2], "steps": len(samples)}))
 `;
 
 interface Timing {
@@ -120,18 +122,34 @@ interface Timing {
   steps: number;
 }
 
-/** PyTorch in a child process, one timing per thread count, or null if it has no torch. */
-function benchPyTorch(): { version: string; results: (Timing & { threads: number })[] } | null {
-  const r = spawnSync("/usr/bin/python3", ["-c", PYTORCH_SCRIPT], { encoding: "utf8" });
-  if (r.status !== 0) return null;
-  try {
-    return JSON.parse(r.stdout.trim().split("\n").pop()!) as {
-      version: string;
-      results: (Timing & { threads: number })[];
-    };
-  } catch {
-    return null;
+interface PyTorchRun extends Timing {
+  version: string;
+  blas: string[];
+  threads: number;
+}
+
+/**
+ * PyTorch in a child process, once per thread count (1 and the cores), on Debian's OpenBLAS as
+ * the issue asks (bench/pytorch.ts; the reference BLAS when OpenBLAS cannot be had, said so).
+ * Each row names the BLAS its process really mapped.
+ */
+function benchPyTorch(cores: number): [string, Timing][] {
+  const blas = openBlasDir();
+  if ("reason" in blas) console.log(`OpenBLAS: not available (${blas.reason}); reference BLAS`);
+  const rows: [string, Timing][] = [];
+  for (const threads of [...new Set([1, cores])]) {
+    const { result, error } = runPython<PyTorchRun>("-c", [PYTORCH_SCRIPT, String(threads)], {
+      ...("dir" in blas ? { blasDir: blas.dir } : {}),
+      threads,
+    });
+    if (!result) {
+      console.log(`PyTorch (${threads} threads): failed: ${error}`);
+      continue;
+    }
+    const name = `PyTorch ${result.version}, ${blasName(result.blas)} (${threads} thread${threads > 1 ? "s" : ""})`;
+    rows.push([name, result]);
   }
+  return rows;
 }
 
 /**
@@ -222,13 +240,8 @@ async function main(): Promise<void> {
   if (ours1) console.log(`webtorch (1 thread): ${ours1.ms.toFixed(1)} ms/step`);
 
   // 2. PyTorch, in a child process.
-  const pt = benchPyTorch();
-  const ptRows: [string, Timing][] = (pt?.results ?? []).map((r) => [
-    `PyTorch ${pt!.version} (CPU, ${r.threads} thread${r.threads > 1 ? "s" : ""})`,
-    r,
-  ]);
+  const ptRows = benchPyTorch(cores);
   for (const [name, t] of ptRows) console.log(`${name}: ${t.ms.toFixed(1)} ms/step`);
-  if (!pt) console.log("PyTorch: /usr/bin/python3 has no torch; row left out");
 
   // 3. TensorFlow.js.
   const tf = await loadTf({ gradients: true });
