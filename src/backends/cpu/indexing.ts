@@ -57,12 +57,7 @@ function indexedOffsets(op: string, target: View, index: View, dim: number): Int
  * `(a, index[a, i, b], b)`. The training-time cases (max-pool gradients, embedding and loss
  * gradients, `gather` in losses) all have it. Null otherwise.
  */
-function denseLayout(
-  target: View,
-  index: View,
-  values: View,
-  dim: number,
-): { before: number; k: number; after: number; size: number } | null {
+function denseLayout(target: View, index: View, values: View, dim: number): DenseLayout | null {
   const rank = index.shape.length;
   if (target.shape.length !== rank || values.shape.length !== rank) return null;
   for (let d = 0; d < rank; d++) {
@@ -81,50 +76,49 @@ function outOfBounds(op: string, k: number, dim: number, size: number): ValueErr
   return new ValueError(op, `index ${k} is out of bounds for dimension ${dim} with size ${size}`);
 }
 
+type DenseLayout = { before: number; k: number; after: number; size: number };
+
 /**
- * The target offset of every `index` element over a {@link denseLayout}, index values checked;
- * the value of element i is at `values.offset + i`.
+ * gather, scatter or scatter-add over a {@link denseLayout}, index values checked: element i of
+ * `index` and of `values` (gather's output, scatter's source) addresses target element
+ * `(a, index[i], b)`. One loop, no offset tables: allocating two index-sized tables cost more
+ * than the scatter-add of a max-pool gradient itself.
  */
-function denseOffsets(
-  op: string,
-  layout: { before: number; k: number; after: number; size: number },
+function denseIndexed(
+  mode: "gather" | "scatter" | "scatterAdd",
+  layout: DenseLayout,
   target: View,
   index: View,
+  values: View,
   dim: number,
-): Int32Array {
+): void {
   const { before, k, after, size } = layout;
   const idx = index.storage.data as Arr;
-  const out = new Int32Array(before * k * after);
+  const t = target.storage.data as Arr;
+  const v = values.storage.data as Arr;
+  const io = index.offset;
+  const vo = values.offset;
   let i = 0;
   for (let a = 0; a < before; a++) {
     const plane = target.offset + a * size * after;
     for (let j = 0; j < k; j++) {
       for (let b = 0; b < after; b++, i++) {
-        const at = idx[index.offset + i]!;
-        if (!(at >= 0 && at < size)) throw outOfBounds(op, at, dim, size);
-        out[i] = plane + at * after + b;
+        const at = idx[io + i]!;
+        if (!(at >= 0 && at < size)) throw outOfBounds(mode, at, dim, size);
+        const p = plane + at * after + b;
+        if (mode === "gather") v[vo + i] = t[p]!;
+        else if (mode === "scatterAdd") t[p] += v[vo + i]!;
+        else t[p] = v[vo + i]!;
       }
     }
   }
-  return out;
-}
-
-function consecutiveOffsets(n: number, start: number): Int32Array {
-  const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) out[i] = start + i;
-  return out;
 }
 
 export function gatherKernel({ x, index, dim, out }: KernelArgs["gather"]): void {
   const src = x.storage.data as Arr;
   const dst = out.storage.data as Arr;
   const dense = denseLayout(x, index, out, dim);
-  if (dense) {
-    const offs = denseOffsets("gather", dense, x, index, dim);
-    const o = out.offset;
-    for (let i = 0; i < offs.length; i++) dst[o + i] = src[offs[i]!]!;
-    return;
-  }
+  if (dense) return denseIndexed("gather", dense, x, index, out, dim);
   const offs = indexedOffsets("gather", x, index, dim);
   for (let i = 0; i < offs.length; i++) dst[out.offset + i] = src[offs[i]!]!;
 }
@@ -135,14 +129,11 @@ export function scatterKernel({ x, index, src, dim, reduce, out }: KernelArgs["s
   const s = src.storage.data as Arr;
   const op = reduce === "add" ? "scatterAdd" : "scatter";
   const isBool = out.dtype === "bool";
-  const dense = denseLayout(out, index, src, dim);
-  const offs = dense
-    ? denseOffsets(op, dense, out, index, dim)
-    : indexedOffsets(op, out, index, dim);
+  const dense = isBool ? null : denseLayout(out, index, src, dim);
+  if (dense) return denseIndexed(op, dense, out, index, src, dim);
+  const offs = indexedOffsets(op, out, index, dim);
   // src may be larger than index: the element of src at index's coordinates is used.
-  const srcOffs = dense
-    ? consecutiveOffsets(offs.length, src.offset)
-    : elementOffsets(index.shape, src.strides.slice(0, index.shape.length), src.offset);
+  const srcOffs = elementOffsets(index.shape, src.strides.slice(0, index.shape.length), src.offset);
   if (reduce === "add" && isBool) {
     // adding booleans is a logical or, as PyTorch (a store of 2 would not be a bool)
     for (let i = 0; i < offs.length; i++) dst[offs[i]!] = dst[offs[i]!] || s[srcOffs[i]!] ? 1 : 0;
