@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import * as torch from "../../src/index.js";
-import type { DeviceName, Tensor } from "../../src/index.js";
+import type { DeviceName } from "../../src/index.js";
 import { chooseAutoDevice, isSoftwareRenderer } from "../../src/backends/auto.js";
 import { UNSUPPORTED } from "../../src/backends/gpujs/kernels.js";
 import { BINARY_EXPR, UNARY_EXPR } from "../../src/backends/gpujs/scalar-table.js";
@@ -20,9 +20,9 @@ import { SimpleCNN } from "../../examples/mnist-cnn/model.js";
 import { assertAllClose } from "../util/allclose.js";
 import { describeBackend } from "../util/backends.js";
 import { withLeakCheck } from "../util/leaks.js";
+import { trainStep } from "../util/mnist-step.js";
 import { GPUJS_VS_CPU } from "../util/tolerance.js";
 
-const F = torch.nn.functional;
 const device = "gpujs";
 
 /** The fallbacks of gpujs counted since `before` (a snapshot of `backendStats().fallbacks`). */
@@ -184,26 +184,6 @@ describeBackend("gpujs backend", device, () => {
   });
 
   describe("training the MNIST example's network", () => {
-    /** One step, as examples/mnist-cnn/train.ts writes it; returns the loss. */
-    async function trainStep(
-      model: SimpleCNN,
-      optimizer: torch.optim.Adam,
-      x: Tensor,
-      y: Tensor,
-      dev: DeviceName,
-    ): Promise<number> {
-      const loss = torch.tidy(() => {
-        optimizer.zeroGrad();
-        const loss = F.crossEntropy(model.forward(x.to(dev)), y.to(dev));
-        loss.backward();
-        optimizer.step();
-        return loss;
-      });
-      const value = await loss.item();
-      loss.dispose();
-      return value;
-    }
-
     it("gives the cpu's losses and parameters, leaks nothing, and falls back only for check", async () => {
       const make = (dev: DeviceName) => {
         torch.manualSeed(0);

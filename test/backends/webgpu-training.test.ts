@@ -13,13 +13,13 @@
 import { expect, it } from "vitest";
 
 import * as torch from "../../src/index.js";
-import type { DeviceName, Tensor } from "../../src/index.js";
+import type { DeviceName } from "../../src/index.js";
 import { SimpleCNN } from "../../examples/mnist-cnn/model.js";
 import { assertAllClose } from "../util/allclose.js";
 import { describeBackend } from "../util/backends.js";
+import { trainStep } from "../util/mnist-step.js";
 import type { Tolerance } from "../util/tolerance.js";
 
-const F = torch.nn.functional;
 const device = "webgpu";
 
 /**
@@ -38,29 +38,6 @@ const LEAK_BATCH = 2;
  */
 const TRAIN_TOL: Tolerance = { rtol: 1e-4, atol: 1e-5 };
 const EQUAL_STEPS = 5;
-
-/** One training step, exactly as examples/mnist-cnn/train.ts writes it; returns the loss. */
-async function trainStep(
-  model: SimpleCNN,
-  optimizer: torch.optim.Adam,
-  x: Tensor,
-  y: Tensor,
-  dev: DeviceName,
-  transform: (images: Tensor) => Tensor = (images) => images,
-): Promise<number> {
-  const loss = torch.tidy(() => {
-    const input = transform(x.to(dev));
-    const target = y.to(dev);
-    optimizer.zeroGrad();
-    const loss = F.crossEntropy(model.forward(input), target);
-    loss.backward();
-    optimizer.step();
-    return loss;
-  });
-  const value = await loss.item();
-  loss.dispose();
-  return value;
-}
 
 function webgpuCounters(): { numTensors: number; numStorages: number; numBytes: number } {
   const m = torch.memory();
