@@ -5,7 +5,11 @@ import { coalesce, elementOffsets } from "./strided.js";
 type Arr = { [i: number]: number; length: number };
 
 /** Offsets of the reduced block (relative to an output element's base), and of each base. */
-function splitOffsets(x: KernelArgs["reduce"]["x"], axes: readonly number[]) {
+function splitOffsets(
+  op: KernelArgs["reduce"]["op"],
+  x: KernelArgs["reduce"]["x"],
+  axes: readonly number[],
+) {
   const kept: number[] = [];
   for (let d = 0; d < x.shape.length; d++) if (!axes.includes(d)) kept.push(d);
   const outer = elementOffsets(
@@ -21,9 +25,9 @@ function splitOffsets(x: KernelArgs["reduce"]["x"], axes: readonly number[]) {
   // One strided run covers the block when it coalesces to a single dimension.
   const single =
     c.shape.length <= 1 ? { n, stride: c.shape.length === 0 ? 0 : c.strides[0]![0]! } : null;
-  // Two strided runs (a bias gradient's sum over N and H*W of NCHW): nested loops, no table.
+  // A sum over two strided runs (a bias gradient's over N and H*W of NCHW): nested loops, no table.
   const double =
-    c.shape.length === 2
+    op === "sum" && c.shape.length === 2
       ? {
           rows: c.shape[0]!,
           rowStride: c.strides[0]![0]!,
@@ -39,7 +43,7 @@ function splitOffsets(x: KernelArgs["reduce"]["x"], axes: readonly number[]) {
 export function reduceKernel({ op, x, axes, out }: KernelArgs["reduce"]): void {
   const src = x.storage.data as Arr;
   const dst = out.storage.data as Arr;
-  const { outer, n, single, double, inner } = splitOffsets(x, axes);
+  const { outer, n, single, double, inner } = splitOffsets(op, x, axes);
   const base0 = out.offset;
   for (let o = 0; o < outer.length; o++) {
     const base = outer[o]!;
@@ -47,12 +51,7 @@ export function reduceKernel({ op, x, axes, out }: KernelArgs["reduce"]): void {
     let arg = 0;
     const at = single
       ? (j: number) => src[base + j * single.stride]!
-      : double
-        ? (j: number) =>
-            src[
-              base + Math.floor(j / double.n) * double.rowStride + (j % double.n) * double.stride
-            ]!
-        : (j: number) => src[base + inner![j]!]!;
+      : (j: number) => src[base + inner![j]!]!;
     switch (op) {
       case "sum":
         acc = 0;
