@@ -99,12 +99,19 @@ export function benchDispatch(): void {
   x0.dispose();
 }
 
+/**
+ * Each side's first runs warm up its code (V8 tiers wasm up after it has run), its memory (first
+ * touches of new pages) and its threads (a worker takes ~50 ms to start): the medians are of the
+ * runs after a second of these.
+ */
+const STEADY = { warmup: 30, warmupMs: 1000, runs: 100 };
+
 /** relu(a + b) over 1e6 floats: ours, then tfjs-cpu and tfjs-wasm (1 thread in Node). */
 export async function benchReluAdd(): Promise<void> {
   console.log(`\nrelu(a + b), ${ROWS}x${COLS} float32 — ${machine()}`);
   const a = torch.randn([ROWS, COLS]);
   const b = torch.randn([ROWS, COLS]);
-  const ours = time(() => torch.tidy(() => void a.add(b).relu()), { runs: 50 });
+  const ours = time(() => torch.tidy(() => void a.add(b).relu()), STEADY);
   const [ad, bd] = [a.dataSync() as Float32Array, b.dataSync() as Float32Array];
   a.dispose();
   b.dispose();
@@ -115,7 +122,7 @@ export async function benchReluAdd(): Promise<void> {
     const ta = tf.tensor2d(ad, [ROWS, COLS]);
     const tb = tf.tensor2d(bd, [ROWS, COLS]);
     // NOTE: both tfjs backends run each op eagerly and synchronously, as ours does: no read back
-    const t = time(() => tf.tidy(() => void tf.relu(tf.add(ta, tb))), { runs: 50 });
+    const t = time(() => tf.tidy(() => void tf.relu(tf.add(ta, tb))), STEADY);
     rows.push([`tfjs-${backend} 4.22`, t.ms, (t.ms / ours.ms).toFixed(2)]);
     ta.dispose();
     tb.dispose();

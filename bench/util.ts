@@ -10,14 +10,18 @@ export interface Timing {
   runs: number;
 }
 
-/** Median time of `fn` over `runs` calls after `warmup` calls (or until `minMs` has passed). */
+/**
+ * Median time of `fn` over `runs` calls (or until `minMs` has passed), after `warmup` calls and at
+ * least `warmupMs` of them.
+ */
 export function time(
   fn: () => void,
-  options: { warmup?: number; runs?: number; minMs?: number } = {},
+  options: { warmup?: number; warmupMs?: number; runs?: number; minMs?: number } = {},
 ): Timing {
   const warmup = options.warmup ?? 3;
   const runs = options.runs ?? 25;
-  for (let i = 0; i < warmup; i++) fn();
+  const warmEnd = performance.now() + (options.warmupMs ?? 0);
+  for (let i = 0; i < warmup || performance.now() < warmEnd; i++) fn();
   const samples: number[] = [];
   const start = performance.now();
   while (samples.length < runs || performance.now() - start < (options.minMs ?? 0)) {

@@ -176,6 +176,15 @@ export class FuncBuilder {
   i32And(): this {
     return this.op(0x71);
   }
+  i32Or(): this {
+    return this.op(0x72);
+  }
+  i32ShrU(): this {
+    return this.op(0x76);
+  }
+  i32RemU(): this {
+    return this.op(0x70);
+  }
   i32Shl(): this {
     return this.op(0x74);
   }
@@ -193,11 +202,28 @@ export class FuncBuilder {
   f32Store(offset = 0): this {
     return this.op(0x38, ...FuncBuilder.memarg(2, offset));
   }
+  f32Const(x: number): this {
+    return this.op(0x43, ...new Uint8Array(new Float32Array([x]).buffer));
+  }
+  /** `f32.gt`: pops a, b; pushes i32 1 if a > b (false for NaN), else 0. */
+  f32Gt(): this {
+    return this.op(0x5e);
+  }
   f32Add(): this {
     return this.op(0x92);
   }
+  f32Sub(): this {
+    return this.op(0x93);
+  }
   f32Mul(): this {
     return this.op(0x94);
+  }
+  f32Div(): this {
+    return this.op(0x95);
+  }
+  /** `f32.max`: NaN if either is NaN; max(-0, +0) is +0. */
+  f32Max(): this {
+    return this.op(0x97);
   }
 
   // ---- v128 (SIMD128) ----
@@ -228,8 +254,29 @@ export class FuncBuilder {
   f32x4Add(): this {
     return this.simd(0xe4);
   }
+  f32x4Sub(): this {
+    return this.simd(0xe5);
+  }
   f32x4Mul(): this {
     return this.simd(0xe6);
+  }
+  f32x4Div(): this {
+    return this.simd(0xe7);
+  }
+  /** `f32x4.max`, lanewise as `f32.max` (NaN-propagating). */
+  f32x4Max(): this {
+    return this.simd(0xe9);
+  }
+  /** `f32x4.pmax`: lanewise `a < b ? b : a` (one x64 instruction; keeps a NaN a, and -0). */
+  f32x4Pmax(): this {
+    return this.simd(0xeb);
+  }
+  /** `f32x4.gt`: all-ones lanes where a > b (false for NaN), else zero. */
+  f32x4Gt(): this {
+    return this.simd(0x44);
+  }
+  v128And(): this {
+    return this.simd(0x4e);
   }
   /** Relaxed SIMD: `a * b + c` (fused or not, the engine's choice). Pops a, b, c. */
   f32x4RelaxedMadd(): this {

@@ -25,6 +25,7 @@
  * @module
  */
 import { FuncBuilder, ModuleBuilder } from "./assembler.js";
+import { addElementwise } from "./elementwise.js";
 import { emitPack } from "./pack.js";
 
 /** The kernel's shape: register tile, unrolling and cache blocking. */
@@ -44,7 +45,9 @@ export interface GemmKernelConfig {
 }
 
 /**
- * Generates the module (its memory imported as `env.mem`) exporting `gemm`, `packA` and `packB`.
+ * Generates the module (its memory imported as `env.mem`) exporting `gemm`, `packA` and `packB`,
+ * and the elementwise kernels of elementwise.ts (one module, so that the worker pool's threads,
+ * which instantiate it, run both).
  * With `sharedMaxPages`, it imports a shared memory of at most that many pages (for threads: each
  * worker instantiates the same module on the one shared memory; the code is the same).
  */
@@ -58,6 +61,7 @@ export function gemmModule(cfg: GemmKernelConfig, sharedMaxPages?: number): Uint
   const packParams = ["i32", "i32", "i32", "i32", "i32", "i32"] as const;
   m.func("packA", [...packParams], [], (f) => emitPack(f, mr, KC));
   m.func("packB", [...packParams], [], (f) => emitPack(f, nr, KC));
+  addElementwise(m);
   return m.emit();
 }
 

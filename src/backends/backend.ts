@@ -12,8 +12,12 @@ export type DeviceName = "cpu" | "webgpu" | "gpujs";
  */
 export interface Backend {
   readonly name: DeviceName;
-  /** A new storage; its contents are unspecified until written (zeros on the CPU). */
-  alloc(dtype: DType, size: number): Storage;
+  /**
+   * A new storage; its contents are unspecified until written (zeros on the CPU, unless
+   * `overwritten`: the caller's kernel writes every element before anything reads one, so the
+   * CPU skips zeroing a reused block).
+   */
+  alloc(dtype: DType, size: number, overwritten?: boolean): Storage;
   /** Releases the storage's memory; called once, when its last tensor is disposed. */
   free(storage: Storage): void;
   /** Replaces the whole contents of `storage` with `data` (same dtype and length). */

@@ -132,8 +132,14 @@ export function checkDeviceName(device: unknown, op: string): asserts device is 
   );
 }
 
-/** A new storage on `backend`, counted by `torch.memory()`. */
-function allocStorage(backend: Backend, dtype: DType, size: number, op: string): Storage {
+/** A new storage on `backend`, counted by `torch.memory()` (`overwritten`: see Backend.alloc). */
+function allocStorage(
+  backend: Backend,
+  dtype: DType,
+  size: number,
+  op: string,
+  overwritten = false,
+): Storage {
   if (!Number.isInteger(size) || size < 0 || size > MAX_NUMEL)
     throw new ValueError(
       op,
@@ -141,15 +147,24 @@ function allocStorage(backend: Backend, dtype: DType, size: number, op: string):
     );
   if (dtype === "float64" && !backend.supportsFloat64)
     throw new DTypeError(op, `float64 is not supported on ${backend.name}; use float32`);
-  const s = backend.alloc(dtype, size);
+  const s = backend.alloc(dtype, size, overwritten);
   noteStorageAllocated(s);
   return s;
 }
 
-/** A new contiguous tensor (contents unspecified until a kernel writes it). */
-export function emptyTensor(backend: Backend, dtype: DType, shape: Shape, op: string): Tensor {
+/**
+ * A new contiguous tensor (contents unspecified until a kernel writes it; zeros on the CPU unless
+ * `overwritten`, where the op's kernel writes every element).
+ */
+export function emptyTensor(
+  backend: Backend,
+  dtype: DType,
+  shape: Shape,
+  op: string,
+  overwritten = false,
+): Tensor {
   return newTensor(
-    allocStorage(backend, dtype, numel(shape), op),
+    allocStorage(backend, dtype, numel(shape), op, overwritten),
     shape,
     contiguousStrides(shape),
     0,

@@ -1,9 +1,13 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 
 import * as torch from "../../src/index.js";
 import { emptyArrayPool, pooledArrayBytes } from "../../src/backends/cpu/storage-pool.js";
+import { wasmInternals } from "../../src/backends/cpu/wasm.js";
 
 describe("CPU storage pool", () => {
+  // NOTE: with the wasm heap on, large float32 storages live there instead (wasm-elementwise.test.ts)
+  beforeAll(() => (wasmInternals.heap = false));
+  afterAll(() => (wasmInternals.heap = true));
   afterEach(() => emptyArrayPool(256 * 1024 * 1024));
 
   it("reuses a freed storage's array, zeroed, for the next storage of its dtype and length", () => {

@@ -1,11 +1,14 @@
 /**
  * The CPU backend's fast kernels, as one module that fast.ts loads: the WebAssembly SIMD GEMM
- * (wasm.ts, its worker pool and its code generator in kernels/wasm/) and the Winograd
- * convolution. In the browser build this module and what it imports are a chunk of their own,
+ * (wasm.ts, its worker pool and its code generator in kernels/wasm/), the wasm heap that float32
+ * storages live on and the elementwise kernels that run there, and the Winograd convolution. In the browser build this module and what it imports are a chunk of their own,
  * loaded by dynamic import (fast-load-browser.ts); elsewhere it is imported statically
  * (fast-load-node.ts).
  *
  * @module
  */
 export { gemmWasm, useWasmGemm, wasmGemmActive, isAvailable, usesRelaxedSimd } from "./wasm.js";
+export { heapStorage } from "./wasm.js";
+export { releaseHeapArray } from "./wasm-heap.js";
+export { binaryWasm, unaryWasm } from "./wasm-elementwise.js";
 export { useWinograd, winogradConv2d } from "./winograd.js";

@@ -45,6 +45,24 @@ export const useWasmGemm: typeof FastKernels.useWasmGemm = (...args) =>
 export const gemmWasm: typeof FastKernels.gemmWasm = (...args) =>
   fast !== null && fast.gemmWasm(...args);
 
+/** A float32 storage array on the wasm heap (wasm-heap.ts), or null (until loaded, too). */
+export function heapStorage(size: number): Float32Array | null {
+  return fast !== null ? fast.heapStorage(size) : null;
+}
+
+/** Frees a storage array's heap block; false for a plain array (then nothing was done). */
+export function releaseHeapArray(data: unknown): boolean {
+  return fast !== null && fast.releaseHeapArray(data);
+}
+
+/** out = op(x) on the wasm heap's SIMD kernels, where they apply; false: nothing was done. */
+export const unaryWasm: typeof FastKernels.unaryWasm = (...args) =>
+  fast !== null && fast.unaryWasm(...args);
+
+/** out = op(a, b) on the wasm heap's SIMD kernels, where they apply; false: nothing was done. */
+export const binaryWasm: typeof FastKernels.binaryWasm = (...args) =>
+  fast !== null && fast.binaryWasm(...args);
+
 /** Whether float32 GEMMs of some size run on wasm now; false until loaded. */
 export function wasmGemmActive(): boolean {
   return fast !== null && fast.wasmGemmActive();

@@ -13,6 +13,7 @@ import { maxPool2dKernel } from "./pool.js";
 import { reduceKernel, scanKernel } from "./reduce.js";
 import { rnnCellBackwardKernel, rnnCellKernel } from "./rnn.js";
 import { giveArray, takeArray } from "./storage-pool.js";
+import { binaryWasm, heapStorage, releaseHeapArray, unaryWasm } from "./fast.js";
 
 const select = (c: number, a: number, b: number) => (c ? a : b);
 
@@ -21,8 +22,12 @@ const select = (c: number, a: number, b: number) => (c ? a : b);
  * KernelTable`), so a primitive without a CPU kernel is a type error.
  */
 const kernels = {
-  unary: ({ op, x, out }) => elementwise(op.name, op.js, out, [x]),
-  binary: ({ op, a, b, out }) => elementwise(op.name, op.js, out, [a, b]),
+  unary: ({ op, x, out }) => {
+    if (!unaryWasm(op.name, x, out)) elementwise(op.name, op.js, out, [x]);
+  },
+  binary: ({ op, a, b, out }) => {
+    if (!binaryWasm(op.name, a, b, out)) elementwise(op.name, op.js, out, [a, b]);
+  },
   where: ({ cond, a, b, out }) => elementwise("where", select, out, [cond, a, b]),
   reduce: reduceKernel,
   scan: scanKernel,
@@ -50,20 +55,24 @@ export const cpuBackend: Backend = {
   name: "cpu",
   supportsFloat64: true,
   kernels,
-  alloc(dtype, size): Storage {
+  alloc(dtype, size, overwritten = false): Storage {
+    // Large float32 storages live on the wasm heap where there is one (wasm-heap.ts says why).
+    const onHeap = dtype === "float32" ? heapStorage(size) : null;
+    if (onHeap && !overwritten) onHeap.fill(0);
     return {
       backend: cpuBackend,
       dtype,
       size,
-      data: takeArray(dtype, size),
+      data: onHeap ?? takeArray(dtype, size, !overwritten),
       refs: 0,
       version: 0,
       freed: false,
     };
   },
   free(storage) {
-    // The array waits for the next storage of its dtype and length (storage-pool.ts says why).
-    giveArray(storage.dtype, storage.data as TypedArray);
+    // A heap block goes back to the heap; a plain array waits for the next storage of its dtype
+    // and length (storage-pool.ts says why).
+    if (!releaseHeapArray(storage.data)) giveArray(storage.dtype, storage.data as TypedArray);
   },
   write(storage, data) {
     (storage.data as TypedArray).set(data);

@@ -22,13 +22,16 @@ const free = new Map<DType, Map<number, TypedArray[]>>();
 let pooledBytes = 0;
 let maxPooledBytes = 256 * 1024 * 1024;
 
-/** A zeroed array of `dtype` and length `size`: a pooled one if any, else a new one. */
-export function takeArray(dtype: DType, size: number): TypedArray {
+/**
+ * An array of `dtype` and length `size`: a pooled one if any, else a new one. Zeroed, unless
+ * `zeroed` is false (the caller's kernel writes every element): then a pooled one keeps old values.
+ */
+export function takeArray(dtype: DType, size: number, zeroed = true): TypedArray {
   const list = free.get(dtype)?.get(size);
   const reused = list?.pop();
   if (!reused) return allocArray(dtype, size);
   pooledBytes -= reused.byteLength;
-  reused.fill(0);
+  if (zeroed) reused.fill(0);
   return reused;
 }
 

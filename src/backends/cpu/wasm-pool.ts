@@ -1,24 +1,24 @@
 /**
- * Worker threads for the WebAssembly GEMM: `torch.setNumThreads` / `torch.getNumThreads`, and a
- * pool of Node `worker_threads` that share one `WebAssembly.Memory({ shared: true })` with the
- * main thread. Each worker instantiates the same compiled module on that memory; a call writes
- * its arguments into a small command block (an `Int32Array` on a `SharedArrayBuffer`), bumps a
- * generation counter and `Atomics.notify`s; each thread computes its own rows of C (multiples of
- * the micro-kernel's rows: kernels/wasm/gemm.ts), and the main thread, after its own share,
- * waits with `Atomics.wait` on a completion counter. No `postMessage` on the hot path.
+ * Worker threads for the WebAssembly kernels (the GEMM, and the elementwise kernels on the wasm
+ * heap): `torch.setNumThreads` / `torch.getNumThreads`, and a pool of Node `worker_threads` that
+ * share one `WebAssembly.Memory({ shared: true })` (the heap, wasm-heap.ts) with the main
+ * thread. Each worker instantiates the same compiled module on that memory; a call writes the
+ * export to run and its arguments into a small command block (an `Int32Array` on a
+ * `SharedArrayBuffer`), bumps a generation counter and `Atomics.notify`s; each thread computes
+ * its own shares (rows of C, in multiples of the micro-kernel's rows: kernels/wasm/gemm.ts; or
+ * ranges of elements), and the main thread, after its own share, waits with `Atomics.wait` on a
+ * completion counter. No `postMessage` on the hot path.
  *
  * - Workers are `unref`'d (a finished Node process exits), created lazily on the first product
  *   big enough to split, and kept for the next calls; `setNumThreads` drops them.
  * - A worker that throws reports it through the command block (its error text through a shared
- *   byte area, read synchronously): the call throws a `DeviceError` naming "matmul", and the
- *   pool stays. A worker that does not answer in time (dead, or stuck) makes the wait time out
- *   instead of hanging: the call throws, and the pool and its memory are dropped (a late worker
- *   cannot write into the next call's memory); the next call builds a new pool. After
- *   {@link MAX_TIMEOUTS} time-outs the GEMM stays on one thread, said once.
- * - The shared memory grows with `Memory.grow`: unlike a plain memory's, a shared memory's buffer
- *   is never detached (its `buffer` is a new `SharedArrayBuffer` over the same, longer, memory),
- *   so V8's typed-array code is not slowed (see wasm.ts), and the workers' instances see the
- *   growth with no message.
+ *   byte area, read synchronously): the call throws a `DeviceError` naming its op ("matmul"),
+ *   and the pool stays. A worker that does not answer in time (dead, or stuck) makes the wait
+ *   time out instead of hanging: the call throws, and the pool's workers are terminated (the
+ *   memory, which holds tensors, stays); the next call builds a new pool. After
+ *   {@link MAX_TIMEOUTS} time-outs the kernels stay on one thread, said once.
+ * - The heap grows with `Memory.grow`: a shared memory's buffer is never detached, and the
+ *   workers' instances see the growth with no message.
  *
  * Browsers: Web Workers (wasm-workers.ts) where the page is cross-origin isolated (else one
  * thread, said once). In a worker the main thread waits as in Node; a page's main thread may not
@@ -75,7 +75,7 @@ export const poolInternals = {
 
 export { setNumThreads, getNumThreads } from "./num-threads.js";
 
-const { GEN, DONE, ERR, FAULT, QUIT, SHARES, ARGS, ROWS } = SLOT;
+const { GEN, DONE, ERR, FAULT, FN, QUIT, SHARES, ARGS, ROWS } = SLOT;
 /** Shares per thread, at most: small enough that a preempted thread holds up little. */
 const SHARES_PER_THREAD = 4;
 
@@ -103,22 +103,14 @@ export function threadsFor(macs: number, Mp: number, mr: number): number {
 }
 
 /**
- * The pool of {@link getNumThreads} threads (workers: one fewer) on a shared memory of at least
- * `bytes`, built with `module` (compiled for a shared memory of {@link SHARED_MAX_PAGES}); null
- * when this runtime has no worker threads or refuses the memory.
+ * The pool of {@link getNumThreads} threads (workers: one fewer) on `memory` (the wasm heap,
+ * wasm-heap.ts), built with `module` (compiled for a shared memory of {@link SHARED_MAX_PAGES});
+ * null when this runtime has no worker threads.
  */
-export function poolFor(module: WebAssembly.Module, bytes: number): Pool | null {
+export function poolFor(module: WebAssembly.Module, memory: WebAssembly.Memory): Pool | null {
   const threads = getNumThreads();
-  const pages = Math.ceil(bytes / 65536);
-  if (pages > SHARED_MAX_PAGES) return null;
-  if (pool && pool.threads !== threads) dropPool();
-  if (pool) {
-    const have = pool.memory.buffer.byteLength / 65536;
-    // NOTE: grow by at least half, so that slowly growing sizes do not grow each call
-    if (have < pages)
-      pool.memory.grow(Math.min(SHARED_MAX_PAGES, Math.max(pages, have * 1.5)) - have);
-    return pool;
-  }
+  if (pool && (pool.threads !== threads || pool.memory !== memory)) dropPool();
+  if (pool) return pool;
   const note = threadsNote();
   if (note) {
     if (!warned) console.info(`webtorch: the CPU backend runs on one thread: ${note}.`);
@@ -126,11 +118,6 @@ export function poolFor(module: WebAssembly.Module, bytes: number): Pool | null 
     return null;
   }
   try {
-    const memory = new WebAssembly.Memory({
-      initial: pages,
-      maximum: SHARED_MAX_PAGES,
-      shared: true,
-    } as WebAssembly.MemoryDescriptor);
     const control = new Int32Array(
       new SharedArrayBuffer(4 * (ROWS + 3 * SHARES_PER_THREAD * threads)),
     );
@@ -143,6 +130,7 @@ export function poolFor(module: WebAssembly.Module, bytes: number): Pool | null 
         control: control.buffer as SharedArrayBuffer,
         errors,
         index,
+        threads,
       });
       if (!w) throw new Error("no worker");
       workers.push(w);
@@ -169,11 +157,27 @@ export function dropPool(): void {
 // builds a pool of the new size.
 onNumThreadsChange(dropPool);
 
+/** What a split call runs: the export, its six leading arguments, and how to cut its work. */
+export interface SplitCall {
+  /** The export's index in PARALLEL_EXPORTS (wasm-workers.ts). */
+  readonly fn: number;
+  readonly args: readonly [number, number, number, number, number, number];
+  /** Units of work (rows of C, elements) and the multiple each share is cut to. */
+  readonly total: number;
+  readonly unit: number;
+  /** The least units of a share where there are enough (64 rows of C; a few pages of elements). */
+  readonly minShare: number;
+  /** For errors: the op, the kernel, and the call's sizes. */
+  readonly op: string;
+  readonly kernel: string;
+  readonly sizes: () => string;
+}
+
 /**
- * Runs `gemm(aPtr, bPtr, cPtr, Mp, Np, Kp, mStart, mEnd)` over all rows of C, split across
- * `threads` threads: the rows are cut into shares (whole tiles of `mr`, at least 64 rows where
- * there are enough, at most {@link SHARES_PER_THREAD} a thread); this thread computes the first
- * (`own`), and everyone then claims the others.
+ * Runs a kernel export `fn(...args, start, end)` over [0, total), split across `threads` threads:
+ * the units are cut into shares (multiples of `unit`, at least `minShare` where there are enough,
+ * at most {@link SHARES_PER_THREAD} a thread); this thread computes the first (`own`), and
+ * everyone then claims the others.
  *
  * NOTE: each share is claimed with a compare-and-swap on its slot (pending: 2 x generation,
  * taken: + 1), so whoever comes first computes it: a worker slow to wake (the cores are shared
@@ -182,28 +186,31 @@ onNumThreadsChange(dropPool);
  * pending with its generation. Each row is computed whole by one call: the same bits whoever
  * computes it. With `poolInternals.steal` off (tests), this thread computes the first share only.
  *
- * @throws DeviceError "matmul" when a worker throws or does not answer in time.
+ * @throws DeviceError naming `call.op` when a worker throws or does not answer in time.
  */
 export function runSplit(
   p: Pool,
   threads: number,
-  args: readonly [number, number, number, number, number, number],
-  mr: number,
-  own: (mStart: number, mEnd: number) => void,
+  call: SplitCall,
+  own: (start: number, end: number) => void,
 ): void {
   const c = p.control;
-  const Mp = args[3];
+  const { total, unit, args } = call;
   const t = Math.min(threads, p.threads);
-  const size = Math.max(Math.ceil(Mp / (SHARES_PER_THREAD * t)), Math.min(64, Math.ceil(Mp / t)));
-  const rows = Math.ceil(size / mr) * mr;
-  const shares = Math.ceil(Mp / rows);
+  const size = Math.max(
+    Math.ceil(total / (SHARES_PER_THREAD * t)),
+    Math.min(call.minShare, Math.ceil(total / t)),
+  );
+  const rows = Math.ceil(size / unit) * unit;
+  const shares = Math.ceil(total / rows);
+  c[FN] = call.fn;
   for (let i = 0; i < 6; i++) c[ARGS + i] = args[i]!;
   const gen = (Atomics.load(c, GEN) + 1) | 0;
   const tag = (gen * 2) | 0;
   for (let s = 0; s < shares; s++) {
     const r = ROWS + 3 * s;
     c[r] = s * rows;
-    c[r + 1] = Math.min(Mp, (s + 1) * rows);
+    c[r + 1] = Math.min(total, (s + 1) * rows);
     Atomics.store(c, r + 2, s === 0 ? tag + 1 : tag); // share 0 is this thread's
   }
   Atomics.store(c, SHARES, shares);
@@ -217,7 +224,7 @@ export function runSplit(
   Atomics.add(c, GEN, 1);
   Atomics.notify(c, GEN);
   const t0 = performance.now();
-  own(0, Math.min(Mp, rows));
+  own(0, Math.min(total, rows));
   const limit = Math.max(poolInternals.timeoutMs, 50 * (performance.now() - t0));
   let mine = 1;
   for (let s = 1; s < shares && poolInternals.steal; s++) {
@@ -225,7 +232,7 @@ export function runSplit(
     if (Atomics.compareExchange(c, slot, tag, tag + 1) === tag) {
       poolInternals.stolen++;
       mine++;
-      own(s * rows, Math.min(Mp, (s + 1) * rows));
+      own(s * rows, Math.min(total, (s + 1) * rows));
     }
   }
   const workers = shares - mine; // shares the workers took
@@ -238,15 +245,15 @@ export function runSplit(
       dropPool();
       poolInternals.timeouts++;
       const more =
-        poolInternals.timeouts >= MAX_TIMEOUTS ? "; from now on it runs on one thread" : "";
+        poolInternals.timeouts >= MAX_TIMEOUTS ? "; from now on the CPU runs on one thread" : "";
       if (more && !warned) {
         warned = true;
-        console.warn(`webtorch: the wasm GEMM's worker threads did not answer${more}.`);
+        console.warn(`webtorch: the wasm kernels' worker threads did not answer${more}.`);
       }
       throw new DeviceError(
-        "matmul",
-        `a worker thread of the wasm GEMM did not answer within ${Math.round(limit)} ms ` +
-          `(${threads} threads, C ${Mp} x ${args[4]}, depth ${args[5]}); the pool was dropped${more}`,
+        call.op,
+        `a worker thread of the wasm ${call.kernel} did not answer within ${Math.round(limit)} ` +
+          `ms (${threads} threads, ${call.sizes()}); the pool was dropped${more}`,
       );
     }
   }
@@ -254,9 +261,9 @@ export function runSplit(
   if (err !== 0) {
     const msg = workerErrorText(c, p.errors);
     throw new DeviceError(
-      "matmul",
-      `worker thread ${err} of the wasm GEMM failed (${threads} threads, C ${Mp} x ${args[4]}, ` +
-        `depth ${args[5]}): ${msg.split("\n")[0] || "unknown error"}`,
+      call.op,
+      `worker thread ${err} of the wasm ${call.kernel} failed (${threads} threads, ` +
+        `${call.sizes()}): ${msg.split("\n")[0] || "unknown error"}`,
     );
   }
 }

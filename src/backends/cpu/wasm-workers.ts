@@ -28,11 +28,27 @@ export const SLOT = {
   SHARES: 5,
   /** Bytes of the error text in the error area. */
   ERR_LEN: 6,
-  /** aPtr, bPtr, cPtr, Mp, Np, Kp */
+  /** The function to run: its index in {@link PARALLEL_EXPORTS}. */
+  FN: 7,
+  /** Its six leading arguments (the GEMM's: aPtr, bPtr, cPtr, Mp, Np, Kp). */
   ARGS: 8,
-  /** mStart, mEnd, claim of share s at ROWS + 3s (see runSplit) */
+  /** start, end, claim of share s at ROWS + 3s (see runSplit) */
   ROWS: 16,
 } as const;
+
+/**
+ * The exports a worker can run, by index: each takes six arguments, then the [start, end) of its
+ * share (rows of C for the GEMM, elements for the elementwise kernels of kernels/wasm/).
+ */
+export const PARALLEL_EXPORTS = ["gemm", "ewBinary", "ewUnary"] as const;
+
+/**
+ * How long a thread spins on the command block before it sleeps in `Atomics.wait`, in ms.
+ * Measured (Node 20, 2 cores): a worker woken by `Atomics.notify` starts its share after
+ * ~0.05-0.1 ms, as long as an elementwise op over 1e6 floats takes, so without the spin this
+ * thread did most shares itself; a spin as short as this costs a core little between ops.
+ */
+export const SPIN_MS = 1;
 
 /** Bytes of a worker's error text kept (its first line is what the error quotes). */
 export const ERROR_BYTES = 1024;
@@ -45,6 +61,8 @@ export interface WorkerData {
   /** {@link ERROR_BYTES} bytes for the first failing worker's error text. */
   errors: SharedArrayBuffer;
   index: number;
+  /** Threads of the pool, this one included. */
+  threads: number;
 }
 
 /** A started thread. */
@@ -54,29 +72,39 @@ export interface PoolWorker {
 
 /**
  * The loop of every worker: `run(data, exit)` waits for a generation, claims shares and runs the
- * kernel on them. A function written as source text (no bundler or file to resolve), completed by
+ * export the call names on them. A function written as source text (no bundler or file to resolve), completed by
  * each platform's prologue below.
  */
 const WORKER_LOOP = `
 function run(data, exit) {
-  const { module, memory, control, errors, index } = data;
+  const { module, memory, control, errors, index, threads } = data;
   const c = new Int32Array(control);
-  const { gemm } = new WebAssembly.Instance(module, { env: { mem: memory } }).exports;
+  const ex = new WebAssembly.Instance(module, { env: { mem: memory } }).exports;
+  const fns = ${JSON.stringify(PARALLEL_EXPORTS)}.map((name) => ex[name]);
   let gen = 0;
   for (;;) {
+    // spin a little before sleeping: ops come in runs, and waking from Atomics.wait takes longer
+    // than a small kernel's share
+    for (let k = 0, t0 = performance.now(); Atomics.load(c, ${SLOT.GEN}) === gen; k++)
+      if ((k & 255) === 0 && performance.now() - t0 > ${SPIN_MS}) break;
     Atomics.wait(c, ${SLOT.GEN}, gen);
     gen = Atomics.load(c, ${SLOT.GEN});
     if (Atomics.load(c, ${SLOT.QUIT}) !== 0) break;
     const tag = (gen * 2) | 0;
     const shares = Atomics.load(c, ${SLOT.SHARES});
-    for (let s = 0; s < shares; s++) {
+    // NOTE: each thread starts at its own part of the shares (this thread's index of threads),
+    // so that consecutive calls over the same elements give each thread the same ranges: an op
+    // reading what the previous one wrote finds it in its own core's cache
+    const home = Math.floor((index * shares) / threads);
+    for (let j = 0; j < shares; j++) {
+      const s = (home + j) % shares;
       const r = ${SLOT.ROWS} + 3 * s;
       if (Atomics.compareExchange(c, r + 2, tag, tag + 1) !== tag) continue;
       try {
         const fault = index === 1 ? Atomics.exchange(c, ${SLOT.FAULT}, 0) : 0;
         if (fault === 2) exit();
         if (fault === 1) throw new Error("injected fault");
-        gemm(c[${SLOT.ARGS}], c[${SLOT.ARGS + 1}], c[${SLOT.ARGS + 2}], c[${SLOT.ARGS + 3}],
+        fns[c[${SLOT.FN}]](c[${SLOT.ARGS}], c[${SLOT.ARGS + 1}], c[${SLOT.ARGS + 2}], c[${SLOT.ARGS + 3}],
           c[${SLOT.ARGS + 4}], c[${SLOT.ARGS + 5}], c[r], c[r + 1]);
       } catch (e) {
         // the first failing worker leaves its text, then the DONE below publishes it
@@ -177,6 +205,11 @@ let mayWait: boolean | undefined;
  * may not block (a browser page's main thread). Returns whether the value changed.
  */
 export function waitChange(c: Int32Array, slot: number, value: number, ms: number): boolean {
+  // a worker about to finish its share is answered sooner by a short spin than by a wake-up
+  const spinEnd = performance.now() + Math.min(ms, SPIN_MS);
+  for (let k = 1; Atomics.load(c, slot) === value; k++)
+    if ((k & 255) === 0 && performance.now() >= spinEnd) break;
+  if (Atomics.load(c, slot) !== value) return true;
   if (mayWait !== false) {
     try {
       const r = Atomics.wait(c, slot, value, ms);

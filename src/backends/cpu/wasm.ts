@@ -25,7 +25,22 @@
  */
 import { gemmModule, type GemmKernelConfig } from "../../../kernels/wasm/gemm.js";
 import type { FloatArray } from "./gemm.js";
-import { poolFor, runSplit, SHARED_MAX_PAGES, threadsFor, type Pool } from "./wasm-pool.js";
+import {
+  HEAP_MIN_BYTES,
+  heapAddress,
+  heapAlloc,
+  heapFloat32,
+  heapFree,
+  heapMemory,
+} from "./wasm-heap.js";
+import {
+  poolFor,
+  runSplit,
+  SHARED_MAX_PAGES,
+  threadsFor,
+  type Pool,
+  type SplitCall,
+} from "./wasm-pool.js";
 import { wasmEnabled } from "./wasm-switch.js";
 
 /**
@@ -52,7 +67,10 @@ export const WASM_MIN_MACS = 1000;
  */
 export const wasmInternals = {
   memoryBudget: 256 * 2 ** 20,
+  /** Whether the kernels run on the wasm heap where there is one (tests turn it off). */
+  heap: true,
   gemmCalls: 0,
+  /** This thread's own memory (used where there is no heap). */
   memory: (): WebAssembly.Memory | null => instance?.memory ?? null,
   /** Re-runs the last kernel call (on as many threads as it ran), for benchmarks. */
   rerunLastKernel: (): void => lastRun?.(),
@@ -60,7 +78,7 @@ export const wasmInternals = {
 let lastRun: (() => void) | null = null;
 const PAGE = 65536;
 
-interface Instance {
+export interface Instance {
   readonly memory: WebAssembly.Memory;
   readonly f32: Float32Array;
   readonly gemm: (
@@ -76,6 +94,9 @@ interface Instance {
   /** Packs a raw operand already in memory (kernels/wasm/pack.ts); byte addresses and strides. */
   readonly packA: PackFn;
   readonly packB: PackFn;
+  /** The elementwise kernels (kernels/wasm/elementwise.ts). */
+  readonly ewBinary: (...args: number[]) => void;
+  readonly ewUnary: (...args: number[]) => void;
 }
 
 type PackFn = (
@@ -151,44 +172,94 @@ function instantiate(mod: WebAssembly.Module, memory: WebAssembly.Memory): Insta
     gemm: ex.gemm as Instance["gemm"],
     packA: ex.packA as PackFn,
     packB: ex.packB as PackFn,
+    ewBinary: ex.ewBinary as Instance["ewBinary"],
+    ewUnary: ex.ewUnary as Instance["ewUnary"],
   };
 }
 
-/**
- * For a product split over `threads`: the worker pool (wasm-pool.ts) with a shared memory of at
- * least `bytes`, and this thread's instance on it; null when threads cannot be had (no worker
- * threads or shared memory in this runtime, or the memory refused): the call runs on one thread.
- */
-function threaded(bytes: number, threads: number): { inst: Instance; pool: Pool } | null {
-  if (threads < 2 || !module()) return null;
-  if (sharedCompiled === undefined) {
-    try {
-      const bytes = gemmModule({ ...CONFIG, relaxed: relaxedFma }, SHARED_MAX_PAGES);
-      sharedCompiled = new WebAssembly.Module(bytes);
-    } catch {
-      sharedCompiled = null;
-    }
+/** The module for a shared memory (the heap); null where refused. */
+function sharedModule(): WebAssembly.Module | null {
+  if (sharedCompiled !== undefined) return sharedCompiled;
+  sharedCompiled = null;
+  if (!module()) return null;
+  try {
+    const bytes = gemmModule({ ...CONFIG, relaxed: relaxedFma }, SHARED_MAX_PAGES);
+    sharedCompiled = new WebAssembly.Module(bytes);
+  } catch {
+    sharedCompiled = null;
   }
-  if (!sharedCompiled) return null;
-  const pool = poolFor(sharedCompiled, bytes);
-  if (!pool) return null;
-  // NOTE: growing a shared memory gives it a new, longer buffer (the old one is not detached)
-  if (sharedInstance?.memory !== pool.memory)
-    sharedInstance = instantiate(sharedCompiled, pool.memory);
-  else if (sharedInstance.f32.byteLength !== pool.memory.buffer.byteLength)
-    sharedInstance = { ...sharedInstance, f32: new Float32Array(pool.memory.buffer) };
-  return { inst: sharedInstance, pool };
+  return sharedCompiled;
 }
 
-/** The instance for a call of `bytes`, threaded when `threads` > 1 and threads can be had. */
+/**
+ * This thread's instance on the wasm heap (wasm-heap.ts), its `f32` view over the whole memory as
+ * it is now; null where there is no heap (or the wasm kernels are off or unsupported).
+ */
+export function heapInstance(): Instance | null {
+  if (!wasmInternals.heap || !wasmEnabled()) return null;
+  const mod = sharedModule();
+  const memory = mod && heapMemory();
+  if (!mod || !memory) return null;
+  // NOTE: a grown shared memory has a new, longer buffer (the old one is not detached)
+  if (sharedInstance?.memory !== memory) sharedInstance = instantiate(mod, memory);
+  else if (sharedInstance.f32.byteLength !== memory.buffer.byteLength)
+    sharedInstance = { ...sharedInstance, f32: new Float32Array(memory.buffer) };
+  return sharedInstance;
+}
+
+/**
+ * A float32 storage array of `size` elements on the wasm heap (contents unspecified), or null
+ * where it should be a plain array: small, no heap, wasm off, or no room.
+ */
+export function heapStorage(size: number): Float32Array | null {
+  return size * 4 >= HEAP_MIN_BYTES && heapInstance() ? heapFloat32(size) : null;
+}
+
+/** The worker pool on the heap for a call split over `threads` (> 1); null: one thread. */
+export function heapPool(threads: number): Pool | null {
+  const mod = threads > 1 ? sharedModule() : null;
+  const memory = mod && heapMemory();
+  return mod && memory ? poolFor(mod, memory) : null;
+}
+
+/** The GEMM's scratch block on the heap, kept between calls and replaced when too small. */
+let scratch = { at: 0, bytes: 0 };
+
+/** A scratch block of at least `bytes` on the heap; 0 when the heap cannot hold it. */
+function heapScratch(bytes: number): number {
+  if (scratch.bytes >= bytes) return scratch.at;
+  if (scratch.at !== 0) heapFree(scratch.at);
+  scratch = { at: 0, bytes: 0 };
+  // NOTE: room for 1.5x, so that slowly growing sizes do not replace it each call
+  const room = Math.max(bytes, Math.min(Math.ceil(bytes * 1.5), wasmInternals.memoryBudget));
+  for (const n of [room, bytes]) {
+    const at = heapAlloc(n);
+    if (at !== 0) {
+      scratch = { at, bytes: n };
+      return at;
+    }
+  }
+  return 0;
+}
+
+/**
+ * The instance, pool and scratch address for a call needing `bytes` of scratch: on the heap
+ * (the pool's threads when `threads` > 1) where there is one, else on this thread's own memory
+ * (scratch at 0). Null when neither can be had: the TypeScript kernel runs.
+ */
 function instanceForCall(
   bytes: number,
   threads: number,
-): { inst: Instance; pool: Pool | null } | null {
-  const t = threaded(bytes, threads);
-  if (t) return t;
+): { inst: Instance; pool: Pool | null; base: number } | null {
+  const heapInst = heapInstance();
+  const base = heapInst ? heapScratch(bytes) : 0;
+  if (heapInst && base !== 0) {
+    // NOTE: the scratch may have grown the memory: the view must cover it
+    const inst = heapInstance()!;
+    return { inst, pool: heapPool(threads), base };
+  }
   const inst = instanceOrNull(bytes);
-  return inst && { inst, pool: null };
+  return inst && { inst, pool: null, base: 0 };
 }
 
 /** Runs the kernel over all `Mp` rows: on this thread, or split across `threads` of the pool. */
@@ -198,9 +269,12 @@ function runGemm(
   aPtr: number, bPtr: number, cPtr: number, Mp: number, Np: number, Kp: number,
 ): void {
   const use = Math.min(threads, Mp / CONFIG.mr);
+  const call: SplitCall = {
+    fn: 0, args: [aPtr, bPtr, cPtr, Mp, Np, Kp], total: Mp, unit: CONFIG.mr, minShare: 64,
+    op: "matmul", kernel: "GEMM", sizes: () => `C ${Mp} x ${Np}, depth ${Kp}`,
+  };
   const run = pool && use > 1
-    ? () => runSplit(pool, use, [aPtr, bPtr, cPtr, Mp, Np, Kp], CONFIG.mr, (s, e) =>
-        inst.gemm(aPtr, bPtr, cPtr, Mp, Np, Kp, s, e))
+    ? () => runSplit(pool, use, call, (s, e) => inst.gemm(aPtr, bPtr, cPtr, Mp, Np, Kp, s, e))
     : () => inst.gemm(aPtr, bPtr, cPtr, Mp, Np, Kp, 0, Mp);
   lastRun = run;
   run();
@@ -261,9 +335,9 @@ export function gemmWasm(
   if (dense && whole <= wasmInternals.memoryBudget) {
     const got = instanceForCall(whole, threads);
     if (!got) return false;
-    const { inst, pool } = got;
+    const { inst, pool, base } = got;
     wasmInternals.gemmCalls++;
-    const [bPtr, aPtr] = [0, bBytes];
+    const [bPtr, aPtr] = [base, base + bBytes];
     const cPtr = aPtr + 4 * Mp * Kp;
     const rawPtr = cPtr + 4 * Mp * Np;
     packRaw(inst, inst.packB, N, K, b, bOff, bCs, bRs, spanB, bPtr, rawPtr);
@@ -278,11 +352,11 @@ export function gemmWasm(
   const chunk = Math.max(mr, Math.min(Mp, rows));
   const got = instanceForCall(bBytes + chunk * perRow, threads);
   if (!got) return false;
-  const { inst, pool } = got;
+  const { inst, pool, base } = got;
   wasmInternals.gemmCalls++;
   const mem = inst.f32;
-  const bPtr = 0;
-  const aPtr = bBytes;
+  const bPtr = base;
+  const aPtr = base + bBytes;
   packPanels(N, Kp, K, b, bOff, bCs, bRs, nr, mem, bPtr / 4);
   for (let i0 = 0; i0 < M; i0 += chunk) {
     const m = Math.min(chunk, M - i0);
@@ -330,6 +404,12 @@ function packRaw(
   dstPtr: number,
   rawPtr: number,
 ): void {
+  // an operand on the heap, in this instance's memory, is packed where it is
+  const at = inst.memory === heapMemory() ? heapAddress(src) : -1;
+  if (at >= 0) {
+    pack(at + 4 * off, lines, depth, 4 * ls, 4 * ds, dstPtr);
+    return;
+  }
   inst.f32.set(src.subarray(off + lo, off + lo + count), rawPtr / 4);
   pack(rawPtr - 4 * lo, lines, depth, 4 * ls, 4 * ds, dstPtr);
 }

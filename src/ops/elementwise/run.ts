@@ -35,7 +35,7 @@ export function scalarTensor(value: number | boolean, dtype: DType, backend: Bac
 export function unary(def: UnaryDef, x: Tensor): Tensor {
   checkTensorArg(def.name, x, "input");
   const backend = backendOf(def.name, x);
-  const out = emptyTensor(backend, def.dtype(x.dtype, def.name), x.shape, def.name);
+  const out = emptyTensor(backend, def.dtype(x.dtype, def.name), x.shape, def.name, true);
   runKernel(backend, "unary", { op: def, x, out });
   if (def.gradient && needsGrad(x)) recordGradient(def.gradient, [x], [out], undefined);
   return out;
@@ -92,7 +92,7 @@ function binaryOn(def: BinaryDef, a0: TensorOrScalar, b0: TensorOrScalar): Tenso
   const shape = shapesEqual(a.shape, b.shape)
     ? a.shape
     : broadcastShapes(a.shape, b.shape, def.name);
-  const out = emptyTensor(backend, outDtype, shape, def.name);
+  const out = emptyTensor(backend, outDtype, shape, def.name, true);
   runKernel(backend, "binary", {
     op: def,
     a: broadcastView(a, shape),
@@ -147,7 +147,7 @@ function whereOn(cond: Tensor, a0: TensorOrScalar, b0: TensorOrScalar): Tensor {
   const a = asTensor(a0, dtype, backend);
   const b = asTensor(b0, dtype, backend);
   const shape = broadcastShapes(broadcastShapes(cond.shape, a.shape, "where"), b.shape, "where");
-  const out = emptyTensor(backend, dtype, shape, "where");
+  const out = emptyTensor(backend, dtype, shape, "where", true);
   runKernel(backend, "where", {
     cond: broadcastView(cond, shape),
     a: broadcastView(a, shape),

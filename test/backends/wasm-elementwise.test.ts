@@ -1,0 +1,192 @@
+// The wasm heap (src/backends/cpu/wasm-heap.ts) and the SIMD elementwise kernels that run on it
+// (kernels/wasm/elementwise.ts, hosted by wasm-elementwise.ts): the allocator merges, reuses and
+// frees blocks; large float32 storages live on the heap and small or other dtypes do not; every
+// op and broadcast mode equals the TypeScript kernel bit for bit (NaN, ±Inf, -0, odd lengths,
+// offsets), on one thread and split over two; and nothing is left allocated.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+
+import { ewInternals } from "../../src/backends/cpu/wasm-elementwise.js";
+import {
+  HEAP_MIN_BYTES,
+  heapAddress,
+  heapAlloc,
+  heapFree,
+  heapInternals,
+  heapLayout,
+} from "../../src/backends/cpu/wasm-heap.js";
+import { wasmInternals } from "../../src/backends/cpu/wasm.js";
+import * as torch from "../../src/index.js";
+import type { Tensor } from "../../src/index.js";
+import { withLeakCheck } from "../util/leaks.js";
+import { rng } from "../util/seeded.js";
+
+const onHeap = (t: Tensor) => heapAddress(t.storage.data) >= 0;
+
+/** Random floats with NaN, ±Inf, ±0 and values near zero mixed in. */
+function values(n: number, seed: number): Float32Array {
+  const r = rng(seed);
+  const special = [NaN, Infinity, -Infinity, 0, -0, 1e-40, -1e-40];
+  return Float32Array.from({ length: n }, (_, i) =>
+    i % 37 === 5 ? special[i % special.length]! : (r() - 0.5) * 8,
+  );
+}
+
+/** A tensor of {@link values} in `shape`. */
+const tensorOf = (shape: number[], seed: number) =>
+  torch.tidy(() =>
+    torch
+      .tensor(
+        values(
+          shape.reduce((p, d) => p * d, 1),
+          seed,
+        ),
+      )
+      .reshape(shape),
+  );
+
+/** `f` run with the wasm kernels on, then off: both results' bits, and the wasm calls it made. */
+function bothWays(f: () => Tensor): [Uint32Array, Uint32Array, number] {
+  const calls = ewInternals.calls;
+  const on = torch.tidy(f);
+  const used = ewInternals.calls - calls;
+  torch.backends.wasm.enabled = false;
+  try {
+    const off = torch.tidy(f);
+    const bits = (t: Tensor) => new Uint32Array(Float32Array.from(t.dataSync()).buffer);
+    const out: [Uint32Array, Uint32Array, number] = [bits(on), bits(off), used];
+    on.dispose();
+    off.dispose();
+    return out;
+  } finally {
+    torch.backends.wasm.enabled = true;
+  }
+}
+
+/** NaN bits may differ (the payload); everything else must not. */
+function expectSameBits(a: Uint32Array, b: Uint32Array): void {
+  expect(a.length).toBe(b.length);
+  const isNan = (u: number) => (u & 0x7f800000) === 0x7f800000 && (u & 0x7fffff) !== 0;
+  let bad = -1;
+  for (let i = 0; i < a.length && bad < 0; i++)
+    if (a[i] !== b[i] && !(isNan(a[i]!) && isNan(b[i]!))) bad = i;
+  expect(bad, `first differing element ${bad}`).toBe(-1);
+}
+
+describe.runIf(torch.backends.wasm.isAvailable())("wasm heap", () => {
+  it("merges freed neighbours, reuses the best fit and gives the top back", () => {
+    const before = heapLayout();
+    const [a, b, c] = [heapAlloc(4096), heapAlloc(8192), heapAlloc(4096)];
+    expect([a, b, c].every((p) => p > 0 && p % 64 === 0)).toBe(true);
+    expect(b).toBe(a + 4096);
+    heapFree(b);
+    expect(heapAlloc(4096)).toBe(b); // the best fit: the front of b's block
+    heapFree(b);
+    heapFree(a); // merges with b's block
+    expect(heapAlloc(12288)).toBe(a);
+    heapFree(a);
+    heapFree(c); // c was the top block: the top comes back down with the free blocks below it
+    expect(heapLayout()).toEqual(before);
+  });
+
+  it("holds large float32 storages; small ones and other dtypes stay plain arrays", () => {
+    const big = torch.ones([HEAP_MIN_BYTES / 4]);
+    const small = torch.ones([HEAP_MIN_BYTES / 4 - 1]);
+    const ints = torch.ones([HEAP_MIN_BYTES], { dtype: "int32" });
+    expect(onHeap(big)).toBe(true);
+    expect(onHeap(small)).toBe(false);
+    expect(onHeap(ints)).toBe(false);
+    const live = heapInternals.liveBytes;
+    big.dispose();
+    expect(heapInternals.liveBytes).toBe(live - HEAP_MIN_BYTES);
+    small.dispose();
+    ints.dispose();
+  });
+
+  it("zeroes a reused block for ops that do not write every element", () => {
+    const a = torch.full([8192], 7);
+    const at = heapAddress(a.storage.data);
+    a.dispose();
+    const z = torch.zeros([8192]);
+    expect(heapAddress(z.storage.data)).toBe(at);
+    expect(z.dataSync().every((v) => v === 0)).toBe(true);
+    z.dispose();
+  });
+
+  it("keeps storages as plain arrays with the heap or the wasm kernels off", () => {
+    wasmInternals.heap = false;
+    const a = torch.ones([8192]);
+    wasmInternals.heap = true;
+    torch.backends.wasm.enabled = false;
+    const b = torch.ones([8192]);
+    torch.backends.wasm.enabled = true;
+    expect(onHeap(a) || onHeap(b)).toBe(false);
+    a.dispose();
+    b.dispose();
+  });
+});
+
+describe.runIf(torch.backends.wasm.isAvailable())("wasm elementwise kernels", () => {
+  withLeakCheck();
+  const saved = { n: torch.getNumThreads(), minSplit: ewInternals.minSplit };
+  afterEach(() => torch.setNumThreads(saved.n));
+  afterAll(() => (ewInternals.minSplit = saved.minSplit));
+  beforeAll(() => (ewInternals.minSplit = 0)); // split even small calls when threads > 1
+
+  // 4 x 5 x 17 x 13 = 4420 floats (past HEAP_MIN_BYTES, and not a multiple of 4)
+  const shape = [4, 5, 17, 13];
+  const n = 4 * 5 * 17 * 13;
+  const ops = ["add", "sub", "mul", "div"] as const;
+
+  for (const threads of [1, 2]) {
+    describe(`${threads} thread(s)`, () => {
+      it.each(ops)("%s: dense, scalar, scalar first, per channel, per row", (op) => {
+        torch.setNumThreads(threads);
+        const a = tensorOf(shape, 1);
+        const b = tensorOf(shape, 2);
+        const channel = tensorOf([5, 1, 1], 3);
+        const row = tensorOf([17, 13], 4);
+        const cases: [string, () => Tensor, boolean][] = [
+          ["dense", () => torch[op](a, b), true],
+          ["scalar", () => torch[op](a, -1.75), true],
+          ["scalar first", () => torch[op](torch.tensor(2.5), a), true],
+          ["per channel", () => torch[op](a, channel), true],
+          ["per channel first", () => torch[op](channel, a), op === "add" || op === "mul"],
+          ["per row of 17 x 13 (two dims: not for wasm)", () => torch[op](a, row), false],
+        ];
+        for (const [name, f, wasm] of cases) {
+          const [on, off, used] = bothWays(f);
+          expect(used, `${op} ${name}: ran on wasm`).toBe(wasm ? 1 : 0);
+          expectSameBits(on, off);
+        }
+        for (const t of [a, b, channel, row]) t.dispose();
+      });
+    });
+  }
+
+  it("relu and relu's gradient equal the TypeScript kernels", () => {
+    const x = torch.tensor(values(n, 5));
+    const [on, off, used] = bothWays(() => torch.relu(x));
+    expect(used).toBe(1);
+    expectSameBits(on, off);
+    const grads = bothWays(() => {
+      const w = x.detach().requiresGrad_();
+      torch.relu(w).backward(torch.tensor(values(n, 6)));
+      return w.grad!.clone();
+    });
+    expectSameBits(grads[0], grads[1]);
+    x.dispose();
+  });
+
+  it("reads a view at an offset, and leaves strided views to the TypeScript loop", () => {
+    const a = tensorOf([2, n], 7);
+    const b = tensorOf([2, n], 8);
+    const [on, off, used] = bothWays(() => a.select(0, 1).add(b.select(0, 1)));
+    expect(used).toBe(1);
+    expectSameBits(on, off);
+    const t = bothWays(() => a.t().mul(b.t()));
+    expect(t[2]).toBe(0);
+    expectSameBits(t[0], t[1]);
+    a.dispose();
+    b.dispose();
+  });
+});
