@@ -76,6 +76,7 @@ export const BINARY_EXPR: Readonly<Record<string, string>> = {
   minimum: "(a != a || b != b ? a + b : (a < b ? a : b))",
   clampMin: "(a < b ? b : a)",
   clampMax: "(a > b ? b : a)",
+  reluBackward: "(b > 0.0 ? a : 0.0)",
   // Python's %: fmod, moved by b when the signs differ (remainder(-1, inf) = inf, as in PyTorch)
   remainder: `(${FMOD} != 0.0 && (${FMOD} < 0.0 ? 1.0 : 0.0) != (b < 0.0 ? 1.0 : 0.0) ? ${FMOD} + b : ${FMOD})`,
   fmod: FMOD,

@@ -19,6 +19,7 @@ import {
   mul,
   neg,
   pow,
+  reluBackward,
   square,
   sub,
   trunc,
@@ -195,6 +196,17 @@ export const BINARY = {
     dtype: numeric,
     saves: "inputs",
     backward: (g, a, b) => [mul(g, le(a, b)), mul(g, gt(a, b))],
+  }),
+  // relu's gradient: g where y > 0, else 0 (PyTorch's threshold_backward(g, y, 0)), one pass
+  // instead of a comparison and a multiply by its bools. NaN in g passes where y > 0; a NaN y
+  // gives 0. Its own gradient: the same mask on the incoming gradient, none to y.
+  reluBackward: binaryOp({
+    name: "reluBackward",
+    js: (g, y) => (y > 0 ? g : 0),
+    wgsl: "select(T(0), a, gtT(b, T(0)))",
+    dtype: numeric,
+    saves: "inputs",
+    backward: (gg, _g, y) => [reluBackward(gg, y), null],
   }),
   // Python's % (sign of the divisor), as PyTorch computes it: fmod, moved by b when the signs
   // differ (so remainder(1, inf) = 1 and remainder(-1, inf) = inf, where a - floor(a/b) b is NaN)

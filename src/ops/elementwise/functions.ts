@@ -340,6 +340,12 @@ export const le: BinaryFn = (a, b) => binary(BINARY.le, a, b);
 /** a > b, as bool, elementwise (`torch.gt`). Shapes: `a`, `b` broadcast together. */
 export const gt: BinaryFn = (a, b) => binary(BINARY.gt, a, b);
 
+/**
+ * @internal relu's gradient: `g` where `y > 0`, else 0 (PyTorch's `threshold_backward(g, y, 0)`).
+ * Shapes: `g`, `y` broadcast together.
+ */
+export const reluBackward: BinaryFn = (g, y) => binary(BINARY.reluBackward, g, y);
+
 /** a >= b, as bool, elementwise (`torch.ge`). Shapes: `a`, `b` broadcast together. */
 export const ge: BinaryFn = (a, b) => binary(BINARY.ge, a, b);
 

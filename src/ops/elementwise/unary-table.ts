@@ -10,10 +10,10 @@ import {
   div,
   eq,
   exp,
-  gt,
   mul,
   neg,
   pow,
+  reluBackward,
   rsqrt,
   sign,
   sin,
@@ -304,7 +304,7 @@ export const UNARY = {
     wgsl: "select(x, T(0), ltT(x, T(0)))",
     dtype: numeric,
     saves: "out",
-    backward: (g, _x, out) => mul(g, gt(out, 0)),
+    backward: (g, _x, out) => reluBackward(g, out),
   }),
   // d/dx erf x = 2/sqrt(pi) e^(-x^2)
   erf: unaryOp({
