@@ -193,6 +193,11 @@ export class FuncBuilder {
     return this.op(0x1b);
   }
 
+  /** `i32.load` from (popped address + offset). */
+  i32Load(offset = 0): this {
+    return this.op(0x28, ...FuncBuilder.memarg(2, offset));
+  }
+
   // ---- f32 ----
   /** `f32.load` from (popped address + offset). */
   f32Load(offset = 0): this {

@@ -26,6 +26,7 @@
  */
 import { FuncBuilder, ModuleBuilder } from "./assembler.js";
 import { addElementwise } from "./elementwise.js";
+import { addIm2col } from "./im2col.js";
 import { emitPack } from "./pack.js";
 
 /** The kernel's shape: register tile, unrolling and cache blocking. */
@@ -46,7 +47,7 @@ export interface GemmKernelConfig {
 
 /**
  * Generates the module (its memory imported as `env.mem`) exporting `gemm`, `packA` and `packB`,
- * and the elementwise kernels of elementwise.ts (one module, so that the worker pool's threads,
+ * and the elementwise and im2col kernels of elementwise.ts and im2col.ts (one module, so that the worker pool's threads,
  * which instantiate it, run both).
  * With `sharedMaxPages`, it imports a shared memory of at most that many pages (for threads: each
  * worker instantiates the same module on the one shared memory; the code is the same).
@@ -62,6 +63,7 @@ export function gemmModule(cfg: GemmKernelConfig, sharedMaxPages?: number): Uint
   m.func("packA", [...packParams], [], (f) => emitPack(f, mr, KC));
   m.func("packB", [...packParams], [], (f) => emitPack(f, nr, KC));
   addElementwise(m);
+  addIm2col(m);
   return m.emit();
 }
 

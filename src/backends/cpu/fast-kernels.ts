@@ -11,4 +11,5 @@ export { gemmWasm, useWasmGemm, wasmGemmActive, isAvailable, usesRelaxedSimd } f
 export { heapStorage } from "./wasm.js";
 export { releaseHeapArray } from "./wasm-heap.js";
 export { binaryWasm, unaryWasm } from "./wasm-elementwise.js";
+export { im2colWasm } from "./wasm-im2col.js";
 export { useWinograd, winogradConv2d } from "./winograd.js";

@@ -63,6 +63,10 @@ export const unaryWasm: typeof FastKernels.unaryWasm = (...args) =>
 export const binaryWasm: typeof FastKernels.binaryWasm = (...args) =>
   fast !== null && fast.binaryWasm(...args);
 
+/** im2col / col2im on wasm where both arrays are on the heap (wasm-im2col.ts); false: not done. */
+export const im2colWasm: typeof FastKernels.im2colWasm = (...args) =>
+  fast !== null && fast.im2colWasm(...args);
+
 /** Whether float32 GEMMs of some size run on wasm now; false until loaded. */
 export function wasmGemmActive(): boolean {
   return fast !== null && fast.wasmGemmActive();

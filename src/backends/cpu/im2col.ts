@@ -12,6 +12,7 @@
 import type { Conv2dGeometry, Conv2dPassRunner } from "../../core/conv-geometry.js";
 import type { FloatArray } from "./gemm.js";
 import { gemm } from "./gemm.js";
+import { heapStorage, im2colWasm, releaseHeapArray } from "./fast.js";
 
 /**
  * Column elements per GEMM: images are taken together, as many as fit, so that each pass is one
@@ -22,20 +23,29 @@ import { gemm } from "./gemm.js";
 export const im2colInternals = { maxChunkElements: 4 * 2 ** 20 };
 
 // NOTE: grown scratch buffers shared by all calls (allocating ~MBs per call would dominate small
-// convolutions), one set per element type: float32 columns feed the WebAssembly GEMM with a plain
-// copy, float64 ones keep float64 work exact. The kernels are not re-entrant (JS is
+// convolutions), one set per element type: float32 columns feed the WebAssembly GEMM (on the wasm
+// heap where there is one, else by a plain copy), float64 ones keep float64 work exact. The kernels are not re-entrant (JS is
 // single-threaded).
 const scratch = {
-  f32: { cols: new Float32Array(0), rows: new Float32Array(0) },
+  f32: { cols: new Float32Array(0) as Float32Array, rows: new Float32Array(0) as Float32Array },
   f64: { cols: new Float64Array(0), rows: new Float64Array(0) },
 };
+
+/**
+ * A float32 scratch array of `n` elements in place of `old`: on the wasm heap where there is one
+ * (the wasm GEMM and im2col then read and write it where it is), else a plain array.
+ */
+function float32Scratch(old: Float32Array, n: number): Float32Array {
+  releaseHeapArray(old);
+  return heapStorage(n) ?? new Float32Array(n);
+}
 
 /** Scratch of the element type of `like`, at least `cols` and `rows` elements long. */
 function scratchFor(like: FloatArray, cols: number, rows: number) {
   if (like instanceof Float32Array) {
     const s = scratch.f32;
-    if (s.cols.length < cols) s.cols = new Float32Array(cols);
-    if (s.rows.length < rows) s.rows = new Float32Array(rows);
+    if (s.cols.length < cols) s.cols = float32Scratch(s.cols, cols);
+    if (s.rows.length < rows) s.rows = float32Scratch(s.rows, rows);
     return s as { cols: FloatArray; rows: FloatArray };
   }
   const s = scratch.f64;
@@ -164,6 +174,7 @@ function im2col(
   nb: number,
   cols: FloatArray,
 ): void {
+  if (im2colWasm(dir, g, x, xOff, c, nb, cols)) return; // both on the wasm heap
   const { h, w, kh, kw, outH, outW, strideH, strideW, padH, padW, dilH, dilW } = g;
   const scatter = dir === "scatter";
   const imageStride = g.cIn * h * w;

@@ -42,6 +42,11 @@ const freeSize: number[] = [];
 const live = new Map<number, number>();
 /** Heap views handed out as storages -> their block's address. */
 const viewAddress = new WeakMap<Float32Array, number>();
+/**
+ * The heap's buffers: `memory.buffer` is a new `SharedArrayBuffer` object after each growth, and
+ * every view made on one of them (a storage, or a kernel's subarray of it) is on the heap.
+ */
+const heapBuffers = new WeakSet<ArrayBufferLike>();
 const finalizer =
   typeof FinalizationRegistry === "function"
     ? new FinalizationRegistry<number>((at) => {
@@ -173,7 +178,9 @@ export function heapFloat32(size: number): Float32Array | null {
   if (size * 4 < HEAP_MIN_BYTES) return null;
   const at = heapAlloc(size * 4);
   if (at === 0) return null;
-  const view = new Float32Array(memory!.buffer, at, size);
+  const buffer = memory!.buffer;
+  heapBuffers.add(buffer);
+  const view = new Float32Array(buffer, at, size);
   viewAddress.set(view, at);
   finalizer?.register(view, at, view);
   return view;
@@ -189,9 +196,12 @@ export function releaseHeapArray(data: unknown): boolean {
   return true;
 }
 
-/** The byte address of element 0 of a heap storage array, or -1 for any other array. */
+/**
+ * The byte address of element 0 of a float32 array on the heap (a storage's, or a subarray of
+ * one), or -1 for any other array.
+ */
 export function heapAddress(data: unknown): number {
-  return viewAddress.get(data as Float32Array) ?? -1;
+  return data instanceof Float32Array && heapBuffers.has(data.buffer) ? data.byteOffset : -1;
 }
 
 /** @internal For tests: the free list and the top, to check merging. */

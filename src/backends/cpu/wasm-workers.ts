@@ -40,7 +40,13 @@ export const SLOT = {
  * The exports a worker can run, by index: each takes six arguments, then the [start, end) of its
  * share (rows of C for the GEMM, elements for the elementwise kernels of kernels/wasm/).
  */
-export const PARALLEL_EXPORTS = ["gemm", "ewBinary", "ewUnary"] as const;
+export const PARALLEL_EXPORTS = [
+  "gemm",
+  "ewBinary",
+  "ewUnary",
+  "im2colGather",
+  "im2colScatter",
+] as const;
 
 /**
  * How long a thread spins on the command block before it sleeps in `Atomics.wait`, in ms.

@@ -97,6 +97,9 @@ export interface Instance {
   /** The elementwise kernels (kernels/wasm/elementwise.ts). */
   readonly ewBinary: (...args: number[]) => void;
   readonly ewUnary: (...args: number[]) => void;
+  /** im2col and col2im (kernels/wasm/im2col.ts). */
+  readonly im2colGather: (...args: number[]) => void;
+  readonly im2colScatter: (...args: number[]) => void;
 }
 
 type PackFn = (
@@ -174,6 +177,8 @@ function instantiate(mod: WebAssembly.Module, memory: WebAssembly.Memory): Insta
     packB: ex.packB as PackFn,
     ewBinary: ex.ewBinary as Instance["ewBinary"],
     ewUnary: ex.ewUnary as Instance["ewUnary"],
+    im2colGather: ex.im2colGather as Instance["im2colGather"],
+    im2colScatter: ex.im2colScatter as Instance["im2colScatter"],
   };
 }
 

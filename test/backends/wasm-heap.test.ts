@@ -1,11 +1,13 @@
-// The wasm heap (src/backends/cpu/wasm-heap.ts) and the SIMD elementwise kernels that run on it
-// (kernels/wasm/elementwise.ts, hosted by wasm-elementwise.ts): the allocator merges, reuses and
-// frees blocks; large float32 storages live on the heap and small or other dtypes do not; every
-// op and broadcast mode equals the TypeScript kernel bit for bit (NaN, ±Inf, -0, odd lengths,
-// offsets), on one thread and split over two; and nothing is left allocated.
+// The wasm heap (src/backends/cpu/wasm-heap.ts) and the kernels that run on it: the allocator
+// merges, reuses and frees blocks; large float32 storages live on the heap and small or other
+// dtypes do not; every SIMD elementwise op and broadcast mode (kernels/wasm/elementwise.ts) and
+// the wasm im2col / col2im (kernels/wasm/im2col.ts) equal the TypeScript kernels bit for bit
+// (NaN, ±Inf, -0, odd lengths, offsets, padding, strides, dilation, groups), on one thread and
+// split over two; and nothing is left allocated.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 
 import { ewInternals } from "../../src/backends/cpu/wasm-elementwise.js";
+import { im2colWasmInternals } from "../../src/backends/cpu/wasm-im2col.js";
 import {
   HEAP_MIN_BYTES,
   heapAddress,
@@ -44,12 +46,24 @@ const tensorOf = (shape: number[], seed: number) =>
       .reshape(shape),
   );
 
-/** `f` run with the wasm kernels on, then off: both results' bits, and the wasm calls it made. */
-function bothWays(f: () => Tensor): [Uint32Array, Uint32Array, number] {
+/** Turns the wasm kernels off, or (`"heap"`) only the heap's: the GEMM stays, by copy. */
+function switchOff(what: "wasm" | "heap", off: boolean): void {
+  if (what === "wasm") torch.backends.wasm.enabled = !off;
+  else wasmInternals.heap = !off;
+}
+
+/**
+ * `f` run with the wasm kernels on, then off (`what`): both results' bits, and the wasm
+ * elementwise calls it made.
+ */
+function bothWays(
+  f: () => Tensor,
+  what: "wasm" | "heap" = "wasm",
+): [Uint32Array, Uint32Array, number] {
   const calls = ewInternals.calls;
   const on = torch.tidy(f);
   const used = ewInternals.calls - calls;
-  torch.backends.wasm.enabled = false;
+  switchOff(what, true);
   try {
     const off = torch.tidy(f);
     const bits = (t: Tensor) => new Uint32Array(Float32Array.from(t.dataSync()).buffer);
@@ -58,7 +72,7 @@ function bothWays(f: () => Tensor): [Uint32Array, Uint32Array, number] {
     off.dispose();
     return out;
   } finally {
-    torch.backends.wasm.enabled = true;
+    switchOff(what, false);
   }
 }
 
@@ -189,4 +203,43 @@ describe.runIf(torch.backends.wasm.isAvailable())("wasm elementwise kernels", ()
     a.dispose();
     b.dispose();
   });
+});
+
+describe.runIf(torch.backends.wasm.isAvailable())("wasm im2col and col2im", () => {
+  withLeakCheck();
+  const saved = { n: torch.getNumThreads(), minSplit: im2colWasmInternals.minSplit };
+  afterEach(() => torch.setNumThreads(saved.n));
+  afterAll(() => (im2colWasmInternals.minSplit = saved.minSplit));
+  beforeAll(() => (im2colWasmInternals.minSplit = 0));
+
+  // [x shape, w shape, options]: every input big enough for the heap
+  const cases: [number[], number[], Parameters<typeof torch.nn.functional.conv2d>[3]][] = [
+    [[3, 8, 20, 21], [16, 8, 3, 3], { padding: 1 }],
+    [[2, 6, 23, 19], [4, 3, 5, 3], { stride: [2, 3], padding: [2, 1], groups: 2 }],
+    [[2, 4, 30, 30], [5, 4, 3, 3], { dilation: 2, padding: 3, stride: 2 }],
+    [[6, 1, 28, 28], [8, 1, 3, 3], { padding: 1 }],
+  ];
+  for (const threads of [1, 2])
+    it.each(cases)(`${threads} thread(s): conv2d %j * %j %j and both gradients`, (xs, ws, opts) => {
+      torch.setNumThreads(threads);
+      const x0 = tensorOf(xs, 11);
+      const w0 = tensorOf(ws, 12);
+      const run = (which: 0 | 1 | 2) => () => {
+        const x = x0.detach().requiresGrad_();
+        const w = w0.detach().requiresGrad_();
+        const y = torch.nn.functional.conv2d(x, w, null, opts);
+        if (which === 0) return y.detach();
+        y.backward(tensorOf(y.shape as number[], 13));
+        return (which === 1 ? x.grad! : w.grad!).clone();
+      };
+      for (const which of [0, 1, 2] as const) {
+        const calls = im2colWasmInternals.calls;
+        // NOTE: the GEMM runs on wasm both ways (by copy without the heap): the same bits
+        const [on, off] = bothWays(run(which), "heap");
+        expect(im2colWasmInternals.calls, `pass ${which} ran on wasm`).toBeGreaterThan(calls);
+        expectSameBits(on, off);
+      }
+      x0.dispose();
+      w0.dispose();
+    });
 });
