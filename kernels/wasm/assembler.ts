@@ -198,6 +198,15 @@ export class FuncBuilder {
     return this.op(0x28, ...FuncBuilder.memarg(2, offset));
   }
 
+  /** `i32.store` (pops address, then value) to address + offset. */
+  i32Store(offset = 0): this {
+    return this.op(0x36, ...FuncBuilder.memarg(2, offset));
+  }
+  /** `memory.fill` (bulk memory): pops dst, byte value, count. */
+  memoryFill(): this {
+    return this.op(0xfc, ...uleb(11), 0x00);
+  }
+
   // ---- f32 ----
   /** `f32.load` from (popped address + offset). */
   f32Load(offset = 0): this {
@@ -209,6 +218,10 @@ export class FuncBuilder {
   }
   f32Const(x: number): this {
     return this.op(0x43, ...new Uint8Array(new Float32Array([x]).buffer));
+  }
+  /** `f32.ne`: pops a, b; pushes i32 1 if a != b (true when either is NaN), else 0. */
+  f32Ne(): this {
+    return this.op(0x5c);
   }
   /** `f32.gt`: pops a, b; pushes i32 1 if a > b (false for NaN), else 0. */
   f32Gt(): this {

@@ -190,9 +190,14 @@ function emitUnary(f: FuncBuilder): void {
   f.end();
 }
 
-/** Adds `ewBinary` and `ewUnary` (see the module comment) to `m`. */
+/**
+ * Adds `ewBinary` and `ewUnary` (see the module comment) to `m`, and `zero(ptr, bytes)`: a
+ * `memory.fill`, ~8x faster than `TypedArray.fill` on a shared memory's views (measured on Node
+ * 20: 35 vs 276 us for 4 MB; V8 fills shared views element by element).
+ */
 export function addElementwise(m: ModuleBuilder): void {
   const params = ["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"] as const;
   m.func("ewBinary", [...params], [], emitBinary);
   m.func("ewUnary", [...params], [], emitUnary);
+  m.func("zero", ["i32", "i32"], [], (f) => void f.localGet(0).i32Const(0).localGet(1).memoryFill());
 }

@@ -27,6 +27,7 @@
 import { FuncBuilder, ModuleBuilder } from "./assembler.js";
 import { addElementwise } from "./elementwise.js";
 import { addIm2col } from "./im2col.js";
+import { addMaxPool } from "./max-pool.js";
 import { emitPack } from "./pack.js";
 
 /** The kernel's shape: register tile, unrolling and cache blocking. */
@@ -47,8 +48,8 @@ export interface GemmKernelConfig {
 
 /**
  * Generates the module (its memory imported as `env.mem`) exporting `gemm`, `packA` and `packB`,
- * and the elementwise and im2col kernels of elementwise.ts and im2col.ts (one module, so that the worker pool's threads,
- * which instantiate it, run both).
+ * and the kernels of elementwise.ts, im2col.ts and max-pool.ts: one module, so that the worker
+ * pool's threads, which instantiate it, run them all.
  * With `sharedMaxPages`, it imports a shared memory of at most that many pages (for threads: each
  * worker instantiates the same module on the one shared memory; the code is the same).
  */
@@ -64,6 +65,7 @@ export function gemmModule(cfg: GemmKernelConfig, sharedMaxPages?: number): Uint
   m.func("packB", [...packParams], [], (f) => emitPack(f, nr, KC));
   addElementwise(m);
   addIm2col(m);
+  addMaxPool(m);
   return m.emit();
 }
 

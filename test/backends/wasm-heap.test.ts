@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 
 import { ewInternals } from "../../src/backends/cpu/wasm-elementwise.js";
 import { im2colWasmInternals } from "../../src/backends/cpu/wasm-im2col.js";
+import { maxPoolWasmInternals } from "../../src/backends/cpu/wasm-max-pool.js";
 import {
   HEAP_MIN_BYTES,
   heapAddress,
@@ -102,18 +103,21 @@ describe.runIf(torch.backends.wasm.isAvailable())("wasm heap", () => {
     expect(heapLayout()).toEqual(before);
   });
 
-  it("holds large float32 storages; small ones and other dtypes stay plain arrays", () => {
+  it("holds large float32 and int32 storages; small ones and other dtypes stay plain arrays", () => {
     const big = torch.ones([HEAP_MIN_BYTES / 4]);
+    const ints = torch.ones([HEAP_MIN_BYTES / 4], { dtype: "int32" });
     const small = torch.ones([HEAP_MIN_BYTES / 4 - 1]);
-    const ints = torch.ones([HEAP_MIN_BYTES], { dtype: "int32" });
-    expect(onHeap(big)).toBe(true);
-    expect(onHeap(small)).toBe(false);
-    expect(onHeap(ints)).toBe(false);
+    const others = [
+      torch.ones([HEAP_MIN_BYTES], { dtype: "bool" }),
+      torch.ones([8192], { dtype: "float64" }),
+    ];
+    expect(onHeap(big) && onHeap(ints)).toBe(true);
+    expect(ints.storage.data).toBeInstanceOf(Int32Array);
+    expect(onHeap(small) || others.some(onHeap)).toBe(false);
     const live = heapInternals.liveBytes;
     big.dispose();
     expect(heapInternals.liveBytes).toBe(live - HEAP_MIN_BYTES);
-    small.dispose();
-    ints.dispose();
+    for (const t of [ints, small, ...others]) t.dispose();
   });
 
   it("zeroes a reused block for ops that do not write every element", () => {
@@ -241,5 +245,34 @@ describe.runIf(torch.backends.wasm.isAvailable())("wasm im2col and col2im", () =
       }
       x0.dispose();
       w0.dispose();
+    });
+});
+
+describe.runIf(torch.backends.wasm.isAvailable())("wasm 2x2 max pooling", () => {
+  withLeakCheck();
+  const saved = { n: torch.getNumThreads(), minSplit: maxPoolWasmInternals.minSplit };
+  afterEach(() => torch.setNumThreads(saved.n));
+  afterAll(() => (maxPoolWasmInternals.minSplit = saved.minSplit));
+  beforeAll(() => (maxPoolWasmInternals.minSplit = 0));
+
+  for (const threads of [1, 2])
+    it(`${threads} thread(s): values, indices and the gradient, ties and NaN included`, () => {
+      torch.setNumThreads(threads);
+      // odd sizes (the last row and column are dropped); few distinct values, so ties are common
+      const x0 = torch.tidy(() => tensorOf([4, 8, 37, 29], 21).mul(2).round().div(2));
+      for (const which of ["values", "indices", "grad"] as const) {
+        const calls = maxPoolWasmInternals.calls;
+        const [on, off] = bothWays(() => {
+          const x = x0.detach().requiresGrad_();
+          const { values, indices } = torch.nn.functional.maxPool2dWithIndices(x, 2);
+          if (which === "values") return values;
+          if (which === "indices") return indices.float();
+          values.backward(tensorOf(values.shape as number[], 22));
+          return x.grad!.clone();
+        });
+        expect(maxPoolWasmInternals.calls, `${which} ran on wasm`).toBeGreaterThan(calls);
+        expectSameBits(on, off);
+      }
+      x0.dispose();
     });
 });

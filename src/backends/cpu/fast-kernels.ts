@@ -8,8 +8,9 @@
  * @module
  */
 export { gemmWasm, useWasmGemm, wasmGemmActive, isAvailable, usesRelaxedSimd } from "./wasm.js";
-export { heapStorage } from "./wasm.js";
+export { heapStorage, zeroHeapRange } from "./wasm.js";
 export { releaseHeapArray } from "./wasm-heap.js";
 export { binaryWasm, unaryWasm } from "./wasm-elementwise.js";
 export { im2colWasm } from "./wasm-im2col.js";
+export { maxPool2x2Wasm } from "./wasm-max-pool.js";
 export { useWinograd, winogradConv2d } from "./winograd.js";

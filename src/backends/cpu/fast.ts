@@ -45,9 +45,16 @@ export const useWasmGemm: typeof FastKernels.useWasmGemm = (...args) =>
 export const gemmWasm: typeof FastKernels.gemmWasm = (...args) =>
   fast !== null && fast.gemmWasm(...args);
 
-/** A float32 storage array on the wasm heap (wasm-heap.ts), or null (until loaded, too). */
-export function heapStorage(size: number): Float32Array | null {
-  return fast !== null ? fast.heapStorage(size) : null;
+/**
+ * A float32 or int32 storage array on the wasm heap (wasm-heap.ts), zeroed if asked, or null
+ * (until loaded, too).
+ */
+export const heapStorage: typeof FastKernels.heapStorage = (...args) =>
+  fast !== null ? fast.heapStorage(...args) : null;
+
+/** Zeroes `data[from, to)` if it is a heap array (fast there); false: the caller fills it. */
+export function zeroHeapRange(data: unknown, from: number, to: number): boolean {
+  return fast !== null && fast.zeroHeapRange(data, from, to);
 }
 
 /** Frees a storage array's heap block; false for a plain array (then nothing was done). */
@@ -66,6 +73,10 @@ export const binaryWasm: typeof FastKernels.binaryWasm = (...args) =>
 /** im2col / col2im on wasm where both arrays are on the heap (wasm-im2col.ts); false: not done. */
 export const im2colWasm: typeof FastKernels.im2colWasm = (...args) =>
   fast !== null && fast.im2colWasm(...args);
+
+/** 2x2 max pooling on wasm where its arrays are on the heap (wasm-max-pool.ts); false: not done. */
+export const maxPool2x2Wasm: typeof FastKernels.maxPool2x2Wasm = (...args) =>
+  fast !== null && fast.maxPool2x2Wasm(...args);
 
 /** Whether float32 GEMMs of some size run on wasm now; false until loaded. */
 export function wasmGemmActive(): boolean {

@@ -37,7 +37,7 @@ const scratch = {
  */
 function float32Scratch(old: Float32Array, n: number): Float32Array {
   releaseHeapArray(old);
-  return heapStorage(n) ?? new Float32Array(n);
+  return heapStorage("float32", n) ?? new Float32Array(n);
 }
 
 /** Scratch of the element type of `like`, at least `cols` and `rows` elements long. */

@@ -56,9 +56,9 @@ export const cpuBackend: Backend = {
   supportsFloat64: true,
   kernels,
   alloc(dtype, size, overwritten = false): Storage {
-    // Large float32 storages live on the wasm heap where there is one (wasm-heap.ts says why).
-    const onHeap = dtype === "float32" ? heapStorage(size) : null;
-    if (onHeap && !overwritten) onHeap.fill(0);
+    // Large float32 and int32 storages live on the wasm heap where there is one (wasm-heap.ts).
+    const onHeap =
+      dtype === "float32" || dtype === "int32" ? heapStorage(dtype, size, !overwritten) : null;
     return {
       backend: cpuBackend,
       dtype,

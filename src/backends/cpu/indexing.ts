@@ -4,6 +4,7 @@ import { numel } from "../../core/shape.js";
 import type { KernelArgs } from "../../ops/prims.js";
 import { elementOffsets } from "./strided.js";
 import { elementwise } from "./elementwise.js";
+import { zeroHeapRange } from "./fast.js";
 
 type Arr = { [i: number]: number; length: number };
 
@@ -162,7 +163,10 @@ export function fillKernel({ value, out }: KernelArgs["fill"]): void {
   const dst = out.storage.data as Float32Array;
   const v = out.dtype === "bool" ? (value ? 1 : 0) : value;
   if (isContiguous(out.shape, out.strides)) {
-    dst.fill(v, out.offset, out.offset + numel(out.shape));
+    const end = out.offset + numel(out.shape);
+    // NOTE: zeros on the wasm heap by memory.fill (TypedArray.fill is slow on shared memory)
+    if (v !== 0 || Object.is(v, -0) || !zeroHeapRange(dst, out.offset, end))
+      dst.fill(v, out.offset, end);
     return;
   }
   const offs = elementOffsets(out.shape, out.strides, out.offset);

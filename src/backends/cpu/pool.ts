@@ -9,6 +9,7 @@ import { pool2dGeometry, type Pool2dGeometry } from "../../core/conv-geometry.js
 import type { KernelArgs } from "../../ops/prims.js";
 import type { FloatArray } from "./gemm.js";
 import { contiguousElements } from "./strided.js";
+import { maxPool2x2Wasm } from "./fast.js";
 
 /** The `maxPool2d` kernel: x contiguous `(N, C, H, W)`; out and indices `(N, C, outH, outW)`. */
 export function maxPool2dKernel({ x, out, indices, attrs }: KernelArgs["maxPool2d"]): void {
@@ -40,8 +41,12 @@ export function maxPool2dForward(
   const planes = g.n * g.c;
   if (kh === 2 && kw === 2 && strideH === 2 && strideW === 2 && padH + padW === 0)
     // NOTE: ceil mode can make the last window run off the edge: the general loop clips it
-    if (dilH === 1 && dilW === 1 && 2 * outH <= h && 2 * outW <= w)
+    if (dilH === 1 && dilW === 1 && 2 * outH <= h && 2 * outW <= w) {
+      // on wasm where all three are on its heap (then outH = h/2, outW = w/2, rounded down)
+      if (outH === h >> 1 && outW === w >> 1 && maxPool2x2Wasm(planes, h, w, x, out, indices))
+        return;
       return maxPool2x2(planes, h, w, outH, outW, x, out, indices);
+    }
   // NOTE: the valid taps of each window row/column are found once per output row/column
   // (firstTap/endTap), so the inner loops carry no bounds checks on padding.
   let o = 0;

@@ -15,9 +15,7 @@ import { EW_BINARY, EW_MODE, EW_UNARY } from "../../../kernels/wasm/elementwise.
 import { isContiguous, type View } from "../../core/layout.js";
 import { heapAddress, heapAlloc, heapFree } from "./wasm-heap.js";
 import { getNumThreads } from "./num-threads.js";
-import { heapInstance, heapPool } from "./wasm.js";
-import { MAX_TIMEOUTS, poolInternals, runSplit, type SplitCall } from "./wasm-pool.js";
-import { PARALLEL_EXPORTS } from "./wasm-workers.js";
+import { heapInstance, runHeapKernel, type Instance } from "./wasm.js";
 
 /**
  * Elements from which a call is split over threads. Measured (Node 20, 2 cores, medians): an add
@@ -84,21 +82,15 @@ function stage(v: View, b: Broadcast): number {
 
 /** Runs `fn` over [0, n) on this thread, or split over the pool's threads when big. */
 function run(
-  fn: (typeof PARALLEL_EXPORTS)[number],
-  exec: (...args: number[]) => void,
+  inst: Instance,
+  fn: "ewBinary" | "ewUnary",
   args: readonly [number, number, number, number, number, number],
   n: number,
   op: string,
 ): void {
-  const threads = n >= ewInternals.minSplit ? getNumThreads() : 1;
-  const pool = threads > 1 && poolInternals.timeouts < MAX_TIMEOUTS ? heapPool(threads) : null;
   ewInternals.calls++;
-  if (!pool) {
-    exec(...args, 0, n);
-    return;
-  }
-  const call: SplitCall = {
-    fn: PARALLEL_EXPORTS.indexOf(fn),
+  runHeapKernel(inst, n >= ewInternals.minSplit ? getNumThreads() : 1, {
+    fn,
     args,
     total: n,
     unit: UNIT,
@@ -106,8 +98,7 @@ function run(
     op,
     kernel: "elementwise kernel",
     sizes: () => `${n} elements`,
-  };
-  runSplit(pool, threads, call, (s, e) => exec(...args, s, e));
+  });
 }
 
 /** The heap address of a view's first element if it is float32 on the heap, else -1. */
@@ -134,7 +125,7 @@ export function unaryWasm(op: string, x: View, out: View): boolean {
   const inst = heapInstance();
   if (!inst) return false;
   const n = numelOf(out);
-  run("ewUnary", inst.ewUnary, [id, a, o, 0, 0, 0], n, op);
+  run(inst, "ewUnary", [id, a, o, 0, 0, 0], n, op);
   return true;
 }
 
@@ -178,6 +169,7 @@ export function binaryWasm(op: string, a: View, b: View, out: View): boolean {
     pb = addressOf(y);
   }
   if (pa <= 0 || pb <= 0) return false;
-  run("ewBinary", heapInstance()!.ewBinary, [id * 8 + mode, pa, pb, o, inner, channels], n, op);
+  // NOTE: the instance as it is after `stage` (which may have grown the memory)
+  run(heapInstance()!, "ewBinary", [id * 8 + mode, pa, pb, o, inner, channels], n, op);
   return true;
 }

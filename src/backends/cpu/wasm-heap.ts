@@ -7,7 +7,7 @@
  * - Where: Node, and cross-origin isolated pages (a shared memory needs `SharedArrayBuffer`).
  *   Elsewhere there is no heap, and storages are plain typed arrays copied into the kernels'
  *   own memory, as before (wasm.ts).
- * - What: float32 storages of at least {@link HEAP_MIN_BYTES} (smaller ones are many and cheap
+ * - What: float32 and int32 storages of at least {@link HEAP_MIN_BYTES} (smaller ones are many and cheap
  *   for V8), while the wasm kernels are switched on. Each is a `Float32Array` view of the
  *   memory, so every TypeScript kernel reads and writes it as any other array.
  * - Why shared even on one thread: growing a plain memory detaches its buffer, which would
@@ -41,7 +41,7 @@ const freeSize: number[] = [];
 /** Live blocks: address -> bytes. */
 const live = new Map<number, number>();
 /** Heap views handed out as storages -> their block's address. */
-const viewAddress = new WeakMap<Float32Array, number>();
+const viewAddress = new WeakMap<Float32Array | Int32Array, number>();
 /**
  * The heap's buffers: `memory.buffer` is a new `SharedArrayBuffer` object after each growth, and
  * every view made on one of them (a storage, or a kernel's subarray of it) is on the heap.
@@ -170,38 +170,45 @@ export function heapFree(at: number): void {
   }
 }
 
+/** The dtypes whose storages may live on the heap (4-byte elements the wasm kernels read). */
+export type HeapDType = "float32" | "int32";
+
 /**
- * A float32 storage array of `size` elements on the heap (contents unspecified: the caller zeroes
- * it if it must), or null when it should be a plain array (small, no heap, or no room).
+ * A storage array of `dtype` and `size` elements on the heap (contents unspecified: the caller
+ * zeroes it if it must), or null when it should be a plain array (small, no heap, or no room).
  */
-export function heapFloat32(size: number): Float32Array | null {
+export function heapArray(dtype: HeapDType, size: number): Float32Array | Int32Array | null {
   if (size * 4 < HEAP_MIN_BYTES) return null;
   const at = heapAlloc(size * 4);
   if (at === 0) return null;
   const buffer = memory!.buffer;
   heapBuffers.add(buffer);
-  const view = new Float32Array(buffer, at, size);
+  const view =
+    dtype === "int32" ? new Int32Array(buffer, at, size) : new Float32Array(buffer, at, size);
   viewAddress.set(view, at);
   finalizer?.register(view, at, view);
   return view;
 }
 
-/** Frees the block of a storage array from {@link heapFloat32}; false for any other array. */
+/** Frees the block of a storage array from {@link heapArray}; false for any other array. */
 export function releaseHeapArray(data: unknown): boolean {
-  const at = viewAddress.get(data as Float32Array);
+  const view = data as Float32Array | Int32Array;
+  const at = viewAddress.get(view);
   if (at === undefined) return false;
-  viewAddress.delete(data as Float32Array);
-  finalizer?.unregister(data as Float32Array);
+  viewAddress.delete(view);
+  finalizer?.unregister(view);
   heapFree(at);
   return true;
 }
 
 /**
- * The byte address of element 0 of a float32 array on the heap (a storage's, or a subarray of
- * one), or -1 for any other array.
+ * The byte address of element 0 of a float32 or int32 array on the heap (a storage's, or a
+ * subarray of one), or -1 for any other array.
  */
 export function heapAddress(data: unknown): number {
-  return data instanceof Float32Array && heapBuffers.has(data.buffer) ? data.byteOffset : -1;
+  const onHeap =
+    (data instanceof Float32Array || data instanceof Int32Array) && heapBuffers.has(data.buffer);
+  return onHeap ? data.byteOffset : -1;
 }
 
 /** @internal For tests: the free list and the top, to check merging. */

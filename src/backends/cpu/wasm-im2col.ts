@@ -12,9 +12,7 @@ import type { Conv2dGeometry } from "../../core/conv-geometry.js";
 import type { FloatArray } from "./gemm.js";
 import { getNumThreads } from "./num-threads.js";
 import { heapAddress, heapAlloc, heapFree } from "./wasm-heap.js";
-import { heapInstance, heapPool } from "./wasm.js";
-import { MAX_TIMEOUTS, poolInternals, runSplit } from "./wasm-pool.js";
-import { PARALLEL_EXPORTS } from "./wasm-workers.js";
+import { heapInstance, runHeapKernel } from "./wasm.js";
 
 /** Column elements from which a walk is split over threads; a count of wasm walks (tests). */
 export const im2colWasmInternals = { minSplit: 2 ** 16, calls: 0 };
@@ -76,28 +74,17 @@ export function im2colWasm(
         i32[r + 2] = lo;
         i32[r + 3] = Math.max(Math.min(hi, g.outW), lo);
       }
-  const fn = dir === "gather" ? inst.im2colGather : inst.im2colScatter;
-  const args = [p, xAt + 4 * xOff, cAt, 0, 0, 0] as const;
   const work = rows * nb * g.outH * g.outW;
-  const threads = work >= im2colWasmInternals.minSplit ? getNumThreads() : 1;
-  const pool = threads > 1 && poolInternals.timeouts < MAX_TIMEOUTS ? heapPool(threads) : null;
   im2colWasmInternals.calls++;
-  if (!pool) fn(...args, 0, rows);
-  else
-    runSplit(
-      pool,
-      threads,
-      {
-        fn: PARALLEL_EXPORTS.indexOf(dir === "gather" ? "im2colGather" : "im2colScatter"),
-        args,
-        total: rows,
-        unit: dir === "gather" ? 1 : kk,
-        minShare: 1,
-        op: "conv2d",
-        kernel: dir === "gather" ? "im2col" : "col2im",
-        sizes: () => `${rows} rows of ${nb * g.outH * g.outW} columns`,
-      },
-      (s, e) => fn(...args, s, e),
-    );
+  runHeapKernel(inst, work >= im2colWasmInternals.minSplit ? getNumThreads() : 1, {
+    fn: dir === "gather" ? "im2colGather" : "im2colScatter",
+    args: [p, xAt + 4 * xOff, cAt, 0, 0, 0],
+    total: rows,
+    unit: dir === "gather" ? 1 : kk,
+    minShare: 1,
+    op: "conv2d",
+    kernel: dir === "gather" ? "im2col" : "col2im",
+    sizes: () => `${rows} rows of ${nb * g.outH * g.outW} columns`,
+  });
   return true;
 }

@@ -46,6 +46,7 @@ export const PARALLEL_EXPORTS = [
   "ewUnary",
   "im2colGather",
   "im2colScatter",
+  "maxPool2x2",
 ] as const;
 
 /**

@@ -29,12 +29,16 @@ import {
   HEAP_MIN_BYTES,
   heapAddress,
   heapAlloc,
-  heapFloat32,
+  heapArray,
   heapFree,
   heapMemory,
+  type HeapDType,
 } from "./wasm-heap.js";
+import { PARALLEL_EXPORTS } from "./wasm-workers.js";
 import {
+  MAX_TIMEOUTS,
   poolFor,
+  poolInternals,
   runSplit,
   SHARED_MAX_PAGES,
   threadsFor,
@@ -97,9 +101,13 @@ export interface Instance {
   /** The elementwise kernels (kernels/wasm/elementwise.ts). */
   readonly ewBinary: (...args: number[]) => void;
   readonly ewUnary: (...args: number[]) => void;
+  /** `zero(ptr, bytes)`: memory.fill with zeros. */
+  readonly zero: (ptr: number, bytes: number) => void;
   /** im2col and col2im (kernels/wasm/im2col.ts). */
   readonly im2colGather: (...args: number[]) => void;
   readonly im2colScatter: (...args: number[]) => void;
+  /** 2x2 max pooling at stride 2 (kernels/wasm/max-pool.ts). */
+  readonly maxPool2x2: (...args: number[]) => void;
 }
 
 type PackFn = (
@@ -177,8 +185,10 @@ function instantiate(mod: WebAssembly.Module, memory: WebAssembly.Memory): Insta
     packB: ex.packB as PackFn,
     ewBinary: ex.ewBinary as Instance["ewBinary"],
     ewUnary: ex.ewUnary as Instance["ewUnary"],
+    zero: ex.zero as Instance["zero"],
     im2colGather: ex.im2colGather as Instance["im2colGather"],
     im2colScatter: ex.im2colScatter as Instance["im2colScatter"],
+    maxPool2x2: ex.maxPool2x2 as Instance["maxPool2x2"],
   };
 }
 
@@ -213,11 +223,32 @@ export function heapInstance(): Instance | null {
 }
 
 /**
- * A float32 storage array of `size` elements on the wasm heap (contents unspecified), or null
- * where it should be a plain array: small, no heap, wasm off, or no room.
+ * A storage array of `dtype` and `size` elements on the wasm heap (zeroed if `zeroed`, else
+ * contents unspecified), or null where it should be a plain array: small, no heap, wasm off, or no
+ * room.
  */
-export function heapStorage(size: number): Float32Array | null {
-  return size * 4 >= HEAP_MIN_BYTES && heapInstance() ? heapFloat32(size) : null;
+export function heapStorage<D extends HeapDType>(
+  dtype: D,
+  size: number,
+  zeroed = false,
+): (D extends "int32" ? Int32Array : Float32Array) | null {
+  const inst = size * 4 >= HEAP_MIN_BYTES ? heapInstance() : null;
+  const data =
+    inst && (heapArray(dtype, size) as (D extends "int32" ? Int32Array : Float32Array) | null);
+  if (data && zeroed) inst.zero(data.byteOffset, data.byteLength);
+  return data;
+}
+
+/**
+ * Zeroes `data[from, to)` if `data` is on the heap, with `memory.fill` (see the elementwise
+ * module's `zero`); false (nothing done) for any other array.
+ */
+export function zeroHeapRange(data: unknown, from: number, to: number): boolean {
+  const at = heapAddress(data);
+  const inst = at < 0 ? null : heapInstance();
+  if (!inst || to <= from) return inst !== null;
+  inst.zero(at + 4 * from, 4 * (to - from));
+  return true;
 }
 
 /** The worker pool on the heap for a call split over `threads` (> 1); null: one thread. */
@@ -229,6 +260,24 @@ export function heapPool(threads: number): Pool | null {
 
 /** The GEMM's scratch block on the heap, kept between calls and replaced when too small. */
 let scratch = { at: 0, bytes: 0 };
+
+/**
+ * Runs a heap kernel `fn(...args, start, end)` over [0, total): on this thread, or split over
+ * the pool's threads when `threads` > 1 (see {@link SplitCall} for the rest of `call`).
+ */
+export function runHeapKernel(
+  inst: Instance,
+  threads: number,
+  call: Omit<SplitCall, "fn"> & { readonly fn: (typeof PARALLEL_EXPORTS)[number] },
+): void {
+  const exec = inst[call.fn] as (...args: number[]) => void;
+  const pool = threads > 1 && poolInternals.timeouts < MAX_TIMEOUTS ? heapPool(threads) : null;
+  if (!pool) exec(...call.args, 0, call.total);
+  else
+    runSplit(pool, threads, { ...call, fn: PARALLEL_EXPORTS.indexOf(call.fn) }, (s, e) =>
+      exec(...call.args, s, e),
+    );
+}
 
 /** A scratch block of at least `bytes` on the heap; 0 when the heap cannot hold it. */
 function heapScratch(bytes: number): number {
