@@ -202,6 +202,10 @@ export class FuncBuilder {
   i32Store(offset = 0): this {
     return this.op(0x36, ...FuncBuilder.memarg(2, offset));
   }
+  /** `memory.copy` (bulk memory): pops dst, src, count (overlap allowed, as memmove). */
+  memoryCopy(): this {
+    return this.op(0xfc, ...uleb(10), 0x00, 0x00);
+  }
   /** `memory.fill` (bulk memory): pops dst, byte value, count. */
   memoryFill(): this {
     return this.op(0xfc, ...uleb(11), 0x00);

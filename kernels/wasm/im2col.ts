@@ -129,9 +129,40 @@ function emit(f: FuncBuilder, scatter: boolean): void {
   });
 }
 
-/** Adds `im2colGather` and `im2colScatter` (see the module comment) to `m`. */
+/**
+ * regroupToRows / regroupFromRows(yPtr, rowsPtr, nb, ohw, imageStride, 0, cStart, cEnd): moves
+ * channels [cStart, cEnd) of `nb` images between the y side's layout (image i's channel ch at
+ * `y + 4 (i imageStride + ch ohw)`) and the chunk's matrix `rows` (ch, nb * ohw), one
+ * `memory.copy` of `ohw` floats per image and channel (im2col.ts's `regroup`).
+ */
+function emitRegroup(f: FuncBuilder, toRows: boolean): void {
+  const [Y, R, nb, ohw, imageStride, , cs, ce] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const [ch, i, at, r] = [f.local("i32"), f.local("i32"), f.local("i32"), f.local("i32")];
+  f.localGet(cs).localSet(ch);
+  f.block().loop();
+  f.localGet(ch).localGet(ce).i32GeS().brIf(1);
+  f.i32Const(0).localSet(i);
+  f.block().loop();
+  f.localGet(i).localGet(nb).i32GeS().brIf(1);
+  // at = Y + 4 (i imageStride + ch ohw); r = R + 4 (ch nb ohw + i ohw)
+  f.localGet(Y).localGet(i).localGet(imageStride).i32Mul().localGet(ch).localGet(ohw).i32Mul();
+  f.i32Add().i32Const(2).i32Shl().i32Add().localSet(at);
+  f.localGet(R).localGet(ch).localGet(nb).i32Mul().localGet(i).i32Add().localGet(ohw).i32Mul();
+  f.i32Const(2).i32Shl().i32Add().localSet(r);
+  if (toRows) f.localGet(r).localGet(at);
+  else f.localGet(at).localGet(r);
+  f.localGet(ohw).i32Const(2).i32Shl().memoryCopy();
+  f.localGet(i).i32Const(1).i32Add().localSet(i).br(0);
+  f.end().end();
+  f.localGet(ch).i32Const(1).i32Add().localSet(ch).br(0);
+  f.end().end();
+}
+
+/** Adds `im2colGather`, `im2colScatter` and the two regroups (see above) to `m`. */
 export function addIm2col(m: ModuleBuilder): void {
   const params = ["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"] as const;
   m.func("im2colGather", [...params], [], (f) => emit(f, false));
   m.func("im2colScatter", [...params], [], (f) => emit(f, true));
+  m.func("regroupToRows", [...params], [], (f) => emitRegroup(f, true));
+  m.func("regroupFromRows", [...params], [], (f) => emitRegroup(f, false));
 }

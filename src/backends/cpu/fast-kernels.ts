@@ -11,6 +11,6 @@ export { gemmWasm, useWasmGemm, wasmGemmActive, isAvailable, usesRelaxedSimd } f
 export { heapStorage, zeroHeapRange } from "./wasm.js";
 export { releaseHeapArray } from "./wasm-heap.js";
 export { binaryWasm, unaryWasm } from "./wasm-elementwise.js";
-export { im2colWasm } from "./wasm-im2col.js";
+export { im2colWasm, regroupWasm } from "./wasm-im2col.js";
 export { maxPool2x2Wasm } from "./wasm-max-pool.js";
 export { useWinograd, winogradConv2d } from "./winograd.js";

@@ -74,6 +74,10 @@ export const binaryWasm: typeof FastKernels.binaryWasm = (...args) =>
 export const im2colWasm: typeof FastKernels.im2colWasm = (...args) =>
   fast !== null && fast.im2colWasm(...args);
 
+/** im2col.ts's regroup on wasm where both arrays are on the heap; false: not done. */
+export const regroupWasm: typeof FastKernels.regroupWasm = (...args) =>
+  fast !== null && fast.regroupWasm(...args);
+
 /** 2x2 max pooling on wasm where its arrays are on the heap (wasm-max-pool.ts); false: not done. */
 export const maxPool2x2Wasm: typeof FastKernels.maxPool2x2Wasm = (...args) =>
   fast !== null && fast.maxPool2x2Wasm(...args);

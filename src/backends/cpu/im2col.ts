@@ -12,7 +12,7 @@
 import type { Conv2dGeometry, Conv2dPassRunner } from "../../core/conv-geometry.js";
 import type { FloatArray } from "./gemm.js";
 import { gemm } from "./gemm.js";
-import { heapStorage, im2colWasm, releaseHeapArray } from "./fast.js";
+import { heapStorage, im2colWasm, regroupWasm, releaseHeapArray } from "./fast.js";
 
 /**
  * Column elements per GEMM: images are taken together, as many as fit, so that each pass is one
@@ -145,6 +145,7 @@ function regroup(
   nb: number,
   rows: FloatArray,
 ): void {
+  if (regroupWasm(dir, g, y, yOff, c, nb, rows)) return; // both on the wasm heap
   const ohw = g.outH * g.outW;
   const imageStride = g.cOut * ohw;
   const L = nb * ohw;

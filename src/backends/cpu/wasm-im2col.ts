@@ -88,3 +88,35 @@ export function im2colWasm(
   });
   return true;
 }
+
+/**
+ * im2col.ts's `regroup` (channels `[0, c)` of `nb` images between y's layout at `y[yOff ..]` and
+ * the chunk's matrix `rows`) on wasm; false (nothing done) where either is not on the heap.
+ */
+export function regroupWasm(
+  dir: "toRows" | "fromRows",
+  g: Conv2dGeometry,
+  y: FloatArray,
+  yOff: number,
+  c: number,
+  nb: number,
+  rows: FloatArray,
+): boolean {
+  const [yAt, rAt] = [heapAddress(y), heapAddress(rows)];
+  const inst = yAt < 0 || rAt < 0 ? null : heapInstance();
+  if (!inst) return false;
+  const ohw = g.outH * g.outW;
+  const work = c * nb * ohw;
+  im2colWasmInternals.calls++;
+  runHeapKernel(inst, work >= im2colWasmInternals.minSplit ? getNumThreads() : 1, {
+    fn: dir === "toRows" ? "regroupToRows" : "regroupFromRows",
+    args: [yAt + 4 * yOff, rAt, nb, ohw, g.cOut * ohw, 0],
+    total: c,
+    unit: 1,
+    minShare: 1,
+    op: "conv2d",
+    kernel: "regroup",
+    sizes: () => `${c} channels of ${nb} x ${ohw}`,
+  });
+  return true;
+}

@@ -103,6 +103,17 @@ export function threadsFor(macs: number, Mp: number, mr: number): number {
 }
 
 /**
+ * Says once, on the console, why this runtime runs the CPU kernels on one thread whatever
+ * `setNumThreads` says (threadsNote); returns whether it does.
+ */
+export function sayWhyOneThread(): boolean {
+  const note = threadsNote();
+  if (note && !warned) console.info(`webtorch: the CPU backend runs on one thread: ${note}.`);
+  if (note) warned = true;
+  return note !== null;
+}
+
+/**
  * The pool of {@link getNumThreads} threads (workers: one fewer) on `memory` (the wasm heap,
  * wasm-heap.ts), built with `module` (compiled for a shared memory of {@link SHARED_MAX_PAGES});
  * null when this runtime has no worker threads.
@@ -111,12 +122,7 @@ export function poolFor(module: WebAssembly.Module, memory: WebAssembly.Memory):
   const threads = getNumThreads();
   if (pool && (pool.threads !== threads || pool.memory !== memory)) dropPool();
   if (pool) return pool;
-  const note = threadsNote();
-  if (note) {
-    if (!warned) console.info(`webtorch: the CPU backend runs on one thread: ${note}.`);
-    warned = true;
-    return null;
-  }
+  if (sayWhyOneThread()) return null;
   try {
     const control = new Int32Array(
       new SharedArrayBuffer(4 * (ROWS + 3 * SHARES_PER_THREAD * threads)),

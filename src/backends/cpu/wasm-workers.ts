@@ -46,6 +46,8 @@ export const PARALLEL_EXPORTS = [
   "ewUnary",
   "im2colGather",
   "im2colScatter",
+  "regroupToRows",
+  "regroupFromRows",
   "maxPool2x2",
 ] as const;
 

@@ -40,6 +40,7 @@ import {
   poolFor,
   poolInternals,
   runSplit,
+  sayWhyOneThread,
   SHARED_MAX_PAGES,
   threadsFor,
   type Pool,
@@ -106,6 +107,8 @@ export interface Instance {
   /** im2col and col2im (kernels/wasm/im2col.ts). */
   readonly im2colGather: (...args: number[]) => void;
   readonly im2colScatter: (...args: number[]) => void;
+  readonly regroupToRows: (...args: number[]) => void;
+  readonly regroupFromRows: (...args: number[]) => void;
   /** 2x2 max pooling at stride 2 (kernels/wasm/max-pool.ts). */
   readonly maxPool2x2: (...args: number[]) => void;
 }
@@ -188,6 +191,8 @@ function instantiate(mod: WebAssembly.Module, memory: WebAssembly.Memory): Insta
     zero: ex.zero as Instance["zero"],
     im2colGather: ex.im2colGather as Instance["im2colGather"],
     im2colScatter: ex.im2colScatter as Instance["im2colScatter"],
+    regroupToRows: ex.regroupToRows as Instance["regroupToRows"],
+    regroupFromRows: ex.regroupFromRows as Instance["regroupFromRows"],
     maxPool2x2: ex.maxPool2x2 as Instance["maxPool2x2"],
   };
 }
@@ -312,6 +317,8 @@ function instanceForCall(
     const inst = heapInstance()!;
     return { inst, pool: heapPool(threads), base };
   }
+  // NOTE: no heap (a page without cross-origin isolation has no shared memory): one thread
+  if (threads > 1) sayWhyOneThread();
   const inst = instanceOrNull(bytes);
   return inst && { inst, pool: null, base: 0 };
 }
