@@ -4,6 +4,9 @@
 // the wasm im2col / col2im (kernels/wasm/im2col.ts) equal the TypeScript kernels bit for bit
 // (NaN, ±Inf, -0, odd lengths, offsets, padding, strides, dilation, groups), on one thread and
 // split over two; and nothing is left allocated.
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 
 import { ewInternals } from "../../src/backends/cpu/wasm-elementwise.js";
@@ -128,6 +131,18 @@ describe.runIf(torch.backends.wasm.isAvailable())("wasm heap", () => {
     expect(heapAddress(z.storage.data)).toBe(at);
     expect(z.dataSync().every((v) => v === 0)).toBe(true);
     z.dispose();
+  });
+
+  it("frees the blocks of tensors garbage-collected without dispose", () => {
+    const child = fileURLToPath(new URL("../util/heap-gc-child.ts", import.meta.url));
+    const r = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", child], {
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const { start, peak, after } = JSON.parse(r.stdout.trim()) as Record<string, number>;
+    expect(peak).toBeGreaterThan(start + 2 ** 20); // 100 tensors of 1 MB were made, undisposed
+    expect(after - start).toBeLessThan(4 * 2 ** 20); // ... and given back
   });
 
   it("keeps storages as plain arrays with the heap or the wasm kernels off", () => {
