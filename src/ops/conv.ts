@@ -94,6 +94,7 @@ const CONV2D_GRAD_WEIGHT: Gradient<ConvGradAttrs> = {
 /** conv2d: x (N, C_in, H, W) and w (C_out, C_in / groups, kH, kW) -> (N, C_out, H_out, W_out). */
 const conv2dPrim = /* @__PURE__ */ defineOp<[Tensor, Tensor], Conv2dAttrs>({
   name: "conv2d",
+  overwrites: true,
   shape: ([x, w], attrs) => {
     const [n, , h, wd] = x.shape as [number, number, number, number];
     const [o, , kh, kw] = w.shape as [number, number, number, number];
@@ -118,6 +119,7 @@ function convGradPrim(
 ) {
   return defineOp<[Tensor, Tensor], ConvGradAttrs>({
     name: prim,
+    overwrites: true,
     shape: (_, { outShape }) => outShape,
     dtype: ([a]) => a.dtype,
     run: (backend, inputs, out, attrs) => runConv(backend, prim, inputs, out, convAttrs(attrs)),

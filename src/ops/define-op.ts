@@ -30,6 +30,11 @@ export interface OpSpec<I extends readonly Tensor[], A> {
   readonly run: (backend: Backend, inputs: I, out: Tensor, attrs: A) => void;
   /** How the op differentiates; recorded with `attrs` when an input requires grad. */
   readonly gradient?: Gradient<A>;
+  /**
+   * Whether every backend's kernel writes every element of the output: then the CPU skips
+   * zeroing a reused block for it (Backend.alloc's `overwritten`).
+   */
+  readonly overwrites?: boolean;
 }
 
 /**
@@ -40,10 +45,10 @@ export interface OpSpec<I extends readonly Tensor[], A> {
 export function defineOp<I extends readonly Tensor[], A = undefined>(
   spec: OpSpec<I, A>,
 ): (inputs: I, attrs: A) => Tensor {
-  const { name, shape, dtype, run, gradient } = spec;
+  const { name, shape, dtype, run, gradient, overwrites = false } = spec;
   return (inputs, attrs) => {
     const backend = backendOfAll(name, inputs);
-    const out = emptyTensor(backend, dtype(inputs, attrs), shape(inputs, attrs), name);
+    const out = emptyTensor(backend, dtype(inputs, attrs), shape(inputs, attrs), name, overwrites);
     try {
       run(backend, inputs, out, attrs);
     } catch (e) {

@@ -71,6 +71,7 @@ const GATHER: Gradient<IndexAttrs> = {
 
 const gatherPrim = /* @__PURE__ */ defineOp<[Tensor, Tensor], IndexAttrs>({
   name: "gather",
+  overwrites: true,
   shape: ([, index]) => index.shape,
   dtype: ([x]) => x.dtype,
   run: (backend, [x, index], out, { dim }) => runKernel(backend, "gather", { x, index, dim, out }),

@@ -24,6 +24,7 @@ const MM: Gradient = {
  */
 const matmulPrim = /* @__PURE__ */ defineOp<[Tensor, Tensor]>({
   name: "matmul",
+  overwrites: true,
   shape: ([a, b]) => [...a.shape.slice(0, -1), b.shape[b.ndim - 1]!],
   dtype: ([a]) => a.dtype,
   run: (backend, [a, b], out) => runKernel(backend, "matmul", { a, b, out }),

@@ -100,8 +100,9 @@ function maxPoolIndexed(
     const { attrs, oh, ow } = poolAttrs(op, x, kernelSize, options);
     const backend = backendOf(op, x);
     const [n, c] = x.shape as [number, number];
-    const values = emptyTensor(backend, x.dtype, [n, c, oh, ow], op);
-    const indices = emptyTensor(backend, "int32", [n, c, oh, ow], op);
+    // NOTE: the kernel writes every value and index (no zeroing needed on the CPU)
+    const values = emptyTensor(backend, x.dtype, [n, c, oh, ow], op, true);
+    const indices = emptyTensor(backend, "int32", [n, c, oh, ow], op, true);
     const xc = x.isContiguous() ? x : x.contiguous();
     runKernel(backend, "maxPool2d", { x: xc, out: values, indices, attrs });
     if (xc !== x) xc.dispose();

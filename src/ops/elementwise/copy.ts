@@ -16,6 +16,7 @@ export const COPY: ScalarUnaryOp = { name: "copy", js: (x) => x, wgsl: "x" };
 
 const castPrim = /* @__PURE__ */ defineOp<[Tensor], { from: DType; to: DType }>({
   name: "to",
+  overwrites: true,
   shape: ([x]) => x.shape,
   dtype: (_, { to }) => to,
   run: (backend, [x], out) => runKernel(backend, "unary", { op: COPY, x, out }),
@@ -42,6 +43,7 @@ const IDENTITY = /* @__PURE__ */ linearGradient("clone", (g) => g);
 
 const clonePrim = /* @__PURE__ */ defineOp<[Tensor]>({
   name: "contiguous",
+  overwrites: true,
   shape: ([x]) => x.shape,
   dtype: ([x]) => x.dtype,
   run: (backend, [x], out) => runKernel(backend, "unary", { op: COPY, x, out }),
