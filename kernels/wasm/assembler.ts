@@ -266,12 +266,34 @@ export class FuncBuilder {
     const bytes = new Uint8Array(new Float32Array(lanes).buffer);
     return this.simd(0x0c, ...bytes);
   }
+  /** `v128.const` of four i32 lanes. */
+  v128ConstI32(lanes: readonly [number, number, number, number]): this {
+    const bytes = new Uint8Array(new Int32Array(lanes).buffer);
+    return this.simd(0x0c, ...bytes);
+  }
   /** `i8x16.shuffle` of two popped vectors by 16 lane indices (0-15 first, 16-31 second). */
   i8x16Shuffle(lanes: readonly number[]): this {
     return this.simd(0x0d, ...lanes);
   }
   f32x4Splat(): this {
     return this.simd(0x13);
+  }
+  i32x4Splat(): this {
+    return this.simd(0x11);
+  }
+  i32x4Add(): this {
+    return this.simd(0xae);
+  }
+  /** `f32x4.ne`: all-ones lanes where a != b (true for NaN). */
+  f32x4Ne(): this {
+    return this.simd(0x42);
+  }
+  v128Or(): this {
+    return this.simd(0x50);
+  }
+  /** `v128.bitselect`: pops a, b, mask; bits of a where mask is 1, else of b. */
+  v128Bitselect(): this {
+    return this.simd(0x52);
   }
   f32x4Add(): this {
     return this.simd(0xe4);
