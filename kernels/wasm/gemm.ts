@@ -3,7 +3,7 @@
  *
  * The host packs both operands into the module's memory (GotoBLAS / BLIS layout, as the
  * TypeScript gemm in src/backends/cpu/gemm.ts does; the exports `packA` and `packB` of pack.ts
- * do it from a raw copy) and calls
+ * do it from a raw copy, or from the operand where it is on the wasm heap) and calls
  *
  *   gemm(aPtr, bPtr, cPtr, Mp, Np, Kp, mStart, mEnd)
  *
@@ -60,9 +60,8 @@ export function gemmModule(cfg: GemmKernelConfig, sharedMaxPages?: number): Uint
   const m = new ModuleBuilder(1, sharedMaxPages);
   const params = ["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"] as const;
   m.func("gemm", [...params], [], (f) => emitGemm(f, cfg));
-  const packParams = ["i32", "i32", "i32", "i32", "i32", "i32"] as const;
-  m.func("packA", [...packParams], [], (f) => emitPack(f, mr, KC));
-  m.func("packB", [...packParams], [], (f) => emitPack(f, nr, KC));
+  m.func("packA", [...params], [], (f) => emitPack(f, mr, KC));
+  m.func("packB", [...params], [], (f) => emitPack(f, nr, KC));
   addElementwise(m);
   addIm2col(m);
   addMaxPool(m);

@@ -77,7 +77,8 @@ describe.runIf(torch.backends.wasm.isAvailable())("wasm GEMM worker threads", ()
         const one = ones[i]!;
         const before = poolInternals.splitCalls;
         const many = product(M, N, K, t, bT);
-        expect(poolInternals.splitCalls, `${M}x${N}x${K} on ${t}`).toBe(before + 1);
+        // (big operands' packing is split too)
+        expect(poolInternals.splitCalls, `${M}x${N}x${K} on ${t}`).toBeGreaterThan(before);
         expect(
           Buffer.from(many.buffer).equals(Buffer.from(one.buffer)),
           `${M}x${N}x${K} on ${t}`,

@@ -42,6 +42,8 @@ export const SLOT = {
  */
 export const PARALLEL_EXPORTS = [
   "gemm",
+  "packA",
+  "packB",
   "ewBinary",
   "ewUnary",
   "im2colGather",

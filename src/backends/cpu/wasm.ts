@@ -120,6 +120,8 @@ type PackFn = (
   ls: number,
   ds: number,
   dst: number,
+  lStart: number,
+  lEnd: number,
 ) => void;
 
 /** The compiled module, null when unsupported, undefined before the first probe. */
@@ -401,8 +403,9 @@ export function gemmWasm(
     const [bPtr, aPtr] = [base, base + bBytes];
     const cPtr = aPtr + 4 * Mp * Kp;
     const rawPtr = cPtr + 4 * Mp * Np;
-    packRaw(inst, inst.packB, N, K, b, bOff, bCs, bRs, spanB, bPtr, rawPtr);
-    packRaw(inst, inst.packA, M, K, a, aOff, aRs, aCs, spanA, aPtr, rawPtr);
+    const split = { pool, threads };
+    packRaw(inst, split, "packB", N, K, b, bOff, bCs, bRs, spanB, bPtr, rawPtr);
+    packRaw(inst, split, "packA", M, K, a, aOff, aRs, aCs, spanA, aPtr, rawPtr);
     runGemm(inst, pool, threads, aPtr, bPtr, cPtr, Mp, Np, Kp);
     copyOut(inst.f32, cPtr / 4, Np, M, N, out, outOff, accumulate);
     return true;
@@ -449,12 +452,13 @@ function span(lines: number, depth: number, ls: number, ds: number): { lo: numbe
 
 /**
  * Copies an operand's span raw to byte `rawPtr` (one `set`: a memcpy, or float64 -> float32),
- * then packs it in wasm into the panels at byte `dstPtr`. Element (l, k) is
- * `src[off + l*ls + k*ds]`.
+ * unless it is on the heap already, then packs it in wasm into the panels at byte `dstPtr`, split
+ * by slivers over the pool's threads where the call is. Element (l, k) is `src[off + l*ls + k*ds]`.
  */
 function packRaw(
   inst: Instance,
-  pack: PackFn,
+  { pool, threads }: { pool: Pool | null; threads: number },
+  which: "packA" | "packB",
   lines: number,
   depth: number,
   src: FloatArray,
@@ -467,12 +471,29 @@ function packRaw(
 ): void {
   // an operand on the heap, in this instance's memory, is packed where it is
   const at = inst.memory === heapMemory() ? heapAddress(src) : -1;
-  if (at >= 0) {
-    pack(at + 4 * off, lines, depth, 4 * ls, 4 * ds, dstPtr);
+  let from = at + 4 * off;
+  if (at < 0) {
+    inst.f32.set(src.subarray(off + lo, off + lo + count), rawPtr / 4);
+    from = rawPtr - 4 * lo;
+  }
+  const args = [from, lines, depth, 4 * ls, 4 * ds, dstPtr] as const;
+  const width = which === "packA" ? CONFIG.mr : CONFIG.nr;
+  // NOTE: packing is a copy: worth splitting only where the product is split and the operand big
+  if (!pool || threads < 2 || lines * depth < 2 ** 18) {
+    inst[which](...args, 0, lines);
     return;
   }
-  inst.f32.set(src.subarray(off + lo, off + lo + count), rawPtr / 4);
-  pack(rawPtr - 4 * lo, lines, depth, 4 * ls, 4 * ds, dstPtr);
+  const call: SplitCall = {
+    fn: PARALLEL_EXPORTS.indexOf(which),
+    args,
+    total: lines,
+    unit: width,
+    minShare: 64,
+    op: "matmul",
+    kernel: "GEMM's packing",
+    sizes: () => `${lines} x ${depth}`,
+  };
+  runSplit(pool, threads, call, (s, e) => inst[which](...args, s, e));
 }
 
 /**
