@@ -90,6 +90,17 @@ function expectSameBits(a: Uint32Array, b: Uint32Array): void {
   expect(bad, `first differing element ${bad}`).toBe(-1);
 }
 
+/**
+ * Registers hooks that split every call of a heap kernel over threads (`internals.minSplit` 0,
+ * so that the tests' small tensors use the pool), restoring the thread count after each test.
+ */
+function splitEveryCall(internals: { minSplit: number }): void {
+  const saved = { n: torch.getNumThreads(), minSplit: internals.minSplit };
+  beforeAll(() => void (internals.minSplit = 0));
+  afterEach(() => torch.setNumThreads(saved.n));
+  afterAll(() => void (internals.minSplit = saved.minSplit));
+}
+
 describe.runIf(torch.backends.wasm.isAvailable())("wasm heap", () => {
   it("merges freed neighbours, reuses the best fit and gives the top back", () => {
     const before = heapLayout();
@@ -160,10 +171,7 @@ describe.runIf(torch.backends.wasm.isAvailable())("wasm heap", () => {
 
 describe.runIf(torch.backends.wasm.isAvailable())("wasm elementwise kernels", () => {
   withLeakCheck();
-  const saved = { n: torch.getNumThreads(), minSplit: ewInternals.minSplit };
-  afterEach(() => torch.setNumThreads(saved.n));
-  afterAll(() => (ewInternals.minSplit = saved.minSplit));
-  beforeAll(() => (ewInternals.minSplit = 0)); // split even small calls when threads > 1
+  splitEveryCall(ewInternals);
 
   // 4 x 5 x 17 x 13 = 4420 floats (past HEAP_MIN_BYTES, and not a multiple of 4)
   const shape = [4, 5, 17, 13];
@@ -226,10 +234,7 @@ describe.runIf(torch.backends.wasm.isAvailable())("wasm elementwise kernels", ()
 
 describe.runIf(torch.backends.wasm.isAvailable())("wasm im2col and col2im", () => {
   withLeakCheck();
-  const saved = { n: torch.getNumThreads(), minSplit: im2colWasmInternals.minSplit };
-  afterEach(() => torch.setNumThreads(saved.n));
-  afterAll(() => (im2colWasmInternals.minSplit = saved.minSplit));
-  beforeAll(() => (im2colWasmInternals.minSplit = 0));
+  splitEveryCall(im2colWasmInternals);
 
   // [x shape, w shape, options]: every input big enough for the heap
   const cases: [number[], number[], Parameters<typeof torch.nn.functional.conv2d>[3]][] = [
@@ -265,10 +270,7 @@ describe.runIf(torch.backends.wasm.isAvailable())("wasm im2col and col2im", () =
 
 describe.runIf(torch.backends.wasm.isAvailable())("wasm 2x2 max pooling", () => {
   withLeakCheck();
-  const saved = { n: torch.getNumThreads(), minSplit: maxPoolWasmInternals.minSplit };
-  afterEach(() => torch.setNumThreads(saved.n));
-  afterAll(() => (maxPoolWasmInternals.minSplit = saved.minSplit));
-  beforeAll(() => (maxPoolWasmInternals.minSplit = 0));
+  splitEveryCall(maxPoolWasmInternals);
 
   for (const threads of [1, 2])
     it(`${threads} thread(s): values, indices and the gradient, ties and NaN included`, () => {
