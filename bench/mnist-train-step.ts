@@ -264,7 +264,7 @@ async function main(): Promise<void> {
   // NOTE: WEBTORCH_WASM=0 times the TypeScript kernels alone
   const kernels = torch.backends.wasm.enabled && torch.backends.wasm.isAvailable();
   const oursLabel = (n: number) =>
-    `webtorch (CPU, ${kernels ? `wasm GEMM, ${n} thread${n > 1 ? "s" : ""}` : "TypeScript"})`;
+    `webtorch (CPU, ${kernels ? `wasm SIMD, ${n} thread${n > 1 ? "s" : ""}` : "TypeScript"})`;
   const rows: [string, Timing][] = [
     [oursLabel(cores), ours],
     ...(ours1 ? [[oursLabel(1), ours1] as [string, Timing]] : []),

@@ -9,7 +9,8 @@
  *
  * `opMode` is `op * 8 + mode`. Modes say where b's element i is (a's is always i):
  *   0: both dense (a[i], b[i]); 1: b one scalar (b[0]); 2: a one scalar, b dense;
- *   3: b one value per channel, `b[(i / inner) % channels]` (a bias over N, C, H, W).
+ *   3: b one value per channel, `b[(i / inner) % channels]` (a bias over N, C, H, W);
+ *   4: b one row, `b[i % channels]` (a bias over the rows of a matrix: Linear's).
  * Each loop runs four lanes at a time, then the tail one at a time, with the same operation:
  * results equal the TypeScript kernels' bit for bit (an f32 add, sub, mul or div equals the
  * float64 one rounded to float32).
@@ -23,7 +24,7 @@ export const EW_BINARY = ["add", "sub", "mul", "div", "reluBackward"] as const;
 /** The unary ops, by id. */
 export const EW_UNARY = ["relu"] as const;
 /** The binary modes (see the module comment). */
-export const EW_MODE = { dense: 0, bScalar: 1, aScalar: 2, bChannel: 3 } as const;
+export const EW_MODE = { dense: 0, bScalar: 1, aScalar: 2, bChannel: 3, bRow: 4 } as const;
 
 type BinaryOp = (typeof EW_BINARY)[number];
 
@@ -158,6 +159,43 @@ function emitBinary(f: FuncBuilder): void {
         },
       ],
     ];
+    modes.push([
+      EW_MODE.bRow,
+      () => {
+        // runs of a row: b restarts at each row; within a run both walk forward together
+        f.localGet(start).localSet(i);
+        f.block().loop();
+        f.localGet(i).localGet(end).i32GeS().brIf(1);
+        f.localGet(i).localGet(channels).i32RemU().localSet(q); // j0, b's index at i
+        // runEnd = min(end, i - j0 + channels)
+        f.localGet(i).localGet(q).i32Sub().localGet(channels).i32Add().localSet(runEnd);
+        f.localGet(runEnd).localGet(end).localGet(runEnd).localGet(end).i32LtU().select();
+        f.localSet(runEnd);
+        // rowB = b + 4 (j0 - i): b's element for output k is at rowB + 4k (wrapping i32 math)
+        f.localGet(b).localGet(q).localGet(i).i32Sub().i32Const(2).i32Shl().i32Add().localSet(q);
+        f.localGet(i).i32Const(2).i32Shl().localSet(s);
+        f.localGet(runEnd).i32Const(2).i32Shl().localSet(e);
+        emitRange(
+          f,
+          out,
+          s,
+          e,
+          ev,
+          () => {
+            f.localGet(a).localGet(s).i32Add().v128Load();
+            f.localGet(q).localGet(s).i32Add().v128Load();
+            vectorOp(f, op);
+          },
+          () => {
+            f.localGet(a).localGet(s).i32Add().f32Load();
+            f.localGet(q).localGet(s).i32Add().f32Load();
+            scalarOp(f, op, tmp);
+          },
+        );
+        f.localGet(runEnd).localSet(i).br(0);
+        f.end().end();
+      },
+    ]);
     for (const [mode, body] of modes) {
       f.localGet(opMode).i32Const(id * 8 + mode).i32Eq().if();
       body();

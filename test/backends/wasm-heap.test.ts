@@ -180,12 +180,14 @@ describe.runIf(torch.backends.wasm.isAvailable())("wasm elementwise kernels", ()
 
   for (const threads of [1, 2]) {
     describe(`${threads} thread(s)`, () => {
-      it.each(ops)("%s: dense, scalar, scalar first, per channel, per row", (op) => {
+      it.each(ops)("%s: dense, scalar, scalar first, per channel, one row repeated", (op) => {
         torch.setNumThreads(threads);
         const a = tensorOf(shape, 1);
         const b = tensorOf(shape, 2);
         const channel = tensorOf([5, 1, 1], 3);
         const row = tensorOf([17, 13], 4);
+        const lastDim = tensorOf([13], 9);
+        const pairs = tensorOf([13, 2], 10); // a column of it: a row of 13 at stride 2
         const cases: [string, () => Tensor, boolean][] = [
           ["dense", () => torch[op](a, b), true],
           ["scalar", () => torch[op](a, -1.75), true],
@@ -193,13 +195,16 @@ describe.runIf(torch.backends.wasm.isAvailable())("wasm elementwise kernels", ()
           ["per channel", () => torch[op](a, channel), true],
           ["per channel first", () => torch[op](channel, a), op === "add" || op === "mul"],
           ["per row of 17 x 13 (two dims: not for wasm)", () => torch[op](a, row), false],
+          ["one row repeated", () => torch[op](a, lastDim), true],
+          ["one row repeated, first", () => torch[op](lastDim, a), op === "add" || op === "mul"],
+          ["one strided row repeated", () => torch[op](a, pairs.select(1, 0)), true],
         ];
         for (const [name, f, wasm] of cases) {
           const [on, off, used] = bothWays(f);
           expect(used, `${op} ${name}: ran on wasm`).toBe(wasm ? 1 : 0);
           expectSameBits(on, off);
         }
-        for (const t of [a, b, channel, row]) t.dispose();
+        for (const t of [a, b, channel, row, lastDim, pairs]) t.dispose();
       });
     });
   }

@@ -6,8 +6,8 @@
  *
  * What takes the wasm path: a contiguous output; each input either contiguous (on the heap), or
  * one value broadcast over everything (a JS number's 0-d tensor), or one value per index of one
- * dim (a bias over N, C, H, W, or over the rows of a matrix). The last two may live anywhere:
- * their few values are copied into a small block on the heap.
+ * dim (a bias over N, C, H, W; a per-row value), or one row repeated (Linear's bias over a batch).
+ * Those broadcast inputs may live anywhere: their values are copied into a small heap block.
  *
  * @module
  */
@@ -62,7 +62,9 @@ function layoutOf(v: View, n: number): "dense" | Broadcast | null {
   if (dim < 0) return { values: 1, inner: n, mode: EW_MODE.bScalar };
   let inner = 1;
   for (let d = dim + 1; d < shape.length; d++) inner *= shape[d]!;
-  // NOTE: runs shorter than a vector would run mostly in the scalar tail
+  // one value per row (the last dim varies): b's row repeats; else one per channel, in runs of
+  // `inner` (runs shorter than a vector would run mostly in the scalar tail)
+  if (inner === 1) return { values: shape[dim]!, inner, mode: EW_MODE.bRow };
   return inner >= 4 ? { values: shape[dim]!, inner, mode: EW_MODE.bChannel } : null;
 }
 
