@@ -1,12 +1,12 @@
 import type { Gradient } from "../autograd/gradient.js";
 import { isFloat } from "../core/dtype.js";
 import { DTypeError, ShapeError } from "../core/errors.js";
-import { broadcastShapes, fmtShape } from "../core/shape.js";
+import { broadcastShapes, fmtShape, numel } from "../core/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { defineOp } from "./define-op.js";
 import { backendOf, composite, runKernel } from "./dispatch.js";
 import { mul } from "./elementwise.js";
-import { expand, squeeze, transpose, unsqueeze } from "./movement.js";
+import { expand, reshape, squeeze, transpose, unsqueeze } from "./movement.js";
 
 // d(AB) = dA B + A dB: dA = g B^T, dB = A^T g
 const MM: Gradient = {
@@ -66,6 +66,17 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
         "matmul",
         `inner dimensions differ: ${fmtShape(a.shape)} @ ${fmtShape(b.shape)}`,
       );
+    if (a.ndim >= 3 && b2.ndim === 2) {
+      // PyTorch's folding: the batch dims of `a` become rows, one product instead of a product
+      // per batch against a broadcast `b`, whose gradient is then one product too (instead of
+      // per-batch products summed); a Linear layer on [batch, seq, features] takes this path
+      const rows = reshape(a, [numel(a.shape.slice(0, -1)), K]);
+      const flat = matmulPrim([rows, b2], undefined);
+      const out = reshape(flat, [...a.shape.slice(0, -1), b2.shape[1]!]);
+      for (const t of [rows, flat]) t.dispose();
+      if (b2 !== b) b2.dispose();
+      return b.ndim === 1 ? squeezeOwned(out, -1) : out;
+    }
     const batch = broadcastShapes(a2.shape.slice(0, -2), b2.shape.slice(0, -2), "matmul");
     const ae = expand(a2, [...batch, ...a2.shape.slice(-2)]);
     const be = expand(b2, [...batch, ...b2.shape.slice(-2)]);
