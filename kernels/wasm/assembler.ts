@@ -124,6 +124,19 @@ export class FuncBuilder {
   return(): this {
     return this.op(0x0f);
   }
+  /**
+   * `for (v = from; v < limit; v++) body()`, a signed compare: `from` and `limit` each push an
+   * i32 (`limit` is evaluated before every iteration).
+   */
+  forRange(v: number, from: () => void, limit: () => void, body: () => void): this {
+    from();
+    this.localSet(v).block().loop();
+    this.localGet(v);
+    limit();
+    this.i32GeS().brIf(1);
+    body();
+    return this.localGet(v).i32Const(1).i32Add().localSet(v).br(0).end().end();
+  }
 
   // ---- locals ----
   localGet(i: number): this {

@@ -55,16 +55,7 @@ function emit(f: FuncBuilder, scatter: boolean): void {
     [kk, H.kk],
   ] as const)
     f.localGet(P).i32Load(4 * slot).localSet(loc);
-  /** for (v = from; v < to; v++) body, with `to` pushed by `limit` */
-  const forRange = (v: number, from: () => void, limit: () => void, body: () => void) => {
-    from();
-    f.localSet(v).block().loop();
-    f.localGet(v);
-    limit();
-    f.i32GeS().brIf(1);
-    body();
-    f.localGet(v).i32Const(1).i32Add().localSet(v).br(0).end().end();
-  };
+  const forRange = f.forRange.bind(f);
   const zeroFloats = (from: number, to: number) =>
     forRange(ow, () => f.localGet(from), () => f.localGet(to), () => {
       f.localGet(dst).localGet(ow).i32Const(2).i32Shl().i32Add().f32Const(0).f32Store();

@@ -30,15 +30,14 @@ function emit(f: FuncBuilder): void {
   const [va, vb, vc, vd, vbest, varg, vi, vtake] = Array.from({ length: 8 }, () => f.local("v128"));
   f.localGet(h).i32Const(1).i32ShrU().localSet(outH);
   f.localGet(w).i32Const(1).i32ShrU().localSet(outW);
-  /** for (v = from; v < limit; v++) body */
-  const forRange = (loc: number, from: number | null, limit: number, body: () => void) => {
-    if (from === null) f.i32Const(0);
-    else f.localGet(from);
-    f.localSet(loc).block().loop();
-    f.localGet(loc).localGet(limit).i32GeS().brIf(1);
-    body();
-    f.localGet(loc).i32Const(1).i32Add().localSet(loc).br(0).end().end();
-  };
+  /** for (loc = from (a local, or 0); loc < limit (a local); loc++) body */
+  const forRange = (loc: number, from: number | null, limit: number, body: () => void) =>
+    f.forRange(
+      loc,
+      () => (from === null ? f.i32Const(0) : f.localGet(from)),
+      () => f.localGet(limit),
+      body,
+    );
   // o: the output index of the plane's first element
   f.localGet(ps).localGet(outH).i32Mul().localGet(outW).i32Mul().localSet(o);
   forRange(p, ps, pe, () => {
