@@ -284,6 +284,46 @@ export class FuncBuilder {
     const bytes = new Uint8Array(new Int32Array(lanes).buffer);
     return this.simd(0x0c, ...bytes);
   }
+  /** `v128.load64_zero`: 8 bytes from (popped address + offset) into the low half, zeros above. */
+  v128Load64Zero(offset = 0): this {
+    return this.simd(0x5d, ...FuncBuilder.memarg(3, offset));
+  }
+  /** `v128.store32_lane`: pops address, vector; stores f32 lane `lane`. */
+  v128Store32Lane(lane: number, offset = 0): this {
+    return this.simd(0x5a, ...FuncBuilder.memarg(2, offset), lane);
+  }
+  /** `v128.store64_lane`: pops address, vector; stores 64-bit lane `lane` (two f32s). */
+  v128Store64Lane(lane: number, offset = 0): this {
+    return this.simd(0x5b, ...FuncBuilder.memarg(3, offset), lane);
+  }
+  /** `v128.load64_splat`: one f64 from memory, in both lanes. */
+  v128Load64Splat(offset = 0): this {
+    return this.simd(0x0a, ...FuncBuilder.memarg(3, offset));
+  }
+  /** `f64x2.promote_low_f32x4`: the two low f32 lanes, as f64. */
+  f64x2PromoteLowF32x4(): this {
+    return this.simd(0x5f);
+  }
+  /** `f32x4.demote_f64x2_zero`: both f64 lanes rounded to f32 in the low lanes, zeros above. */
+  f32x4DemoteF64x2Zero(): this {
+    return this.simd(0x5e);
+  }
+  f64x2Add(): this {
+    return this.simd(0xf0);
+  }
+  f64x2Mul(): this {
+    return this.simd(0xf2);
+  }
+  f64x2Div(): this {
+    return this.simd(0xf3);
+  }
+  f64x2Sqrt(): this {
+    return this.simd(0xef);
+  }
+  /** `f64x2.max`: NaN-propagating; max(-0, +0) = +0 (as `Math.max`). */
+  f64x2Max(): this {
+    return this.simd(0xf5);
+  }
   /** `i8x16.shuffle` of two popped vectors by 16 lane indices (0-15 first, 16-31 second). */
   i8x16Shuffle(lanes: readonly number[]): this {
     return this.simd(0x0d, ...lanes);

@@ -25,6 +25,7 @@
  * @module
  */
 import { FuncBuilder, ModuleBuilder } from "./assembler.js";
+import { addAdam } from "./adam.js";
 import { addElementwise } from "./elementwise.js";
 import { addIm2col } from "./im2col.js";
 import { addMaxPool } from "./max-pool.js";
@@ -48,7 +49,7 @@ export interface GemmKernelConfig {
 
 /**
  * Generates the module (its memory imported as `env.mem`) exporting `gemm`, `packA` and `packB`,
- * and the kernels of elementwise.ts, im2col.ts and max-pool.ts: one module, so that the worker
+ * and the kernels of elementwise.ts, im2col.ts, max-pool.ts and adam.ts: one module, so that the worker
  * pool's threads, which instantiate it, run them all.
  * With `sharedMaxPages`, it imports a shared memory of at most that many pages (for threads: each
  * worker instantiates the same module on the one shared memory; the code is the same).
@@ -65,6 +66,7 @@ export function gemmModule(cfg: GemmKernelConfig, sharedMaxPages?: number): Uint
   addElementwise(m);
   addIm2col(m);
   addMaxPool(m);
+  addAdam(m);
   return m.emit();
 }
 

@@ -12,6 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ewInternals } from "../../src/backends/cpu/wasm-elementwise.js";
 import { im2colWasmInternals } from "../../src/backends/cpu/wasm-im2col.js";
 import { maxPoolWasmInternals } from "../../src/backends/cpu/wasm-max-pool.js";
+import { adamWasmInternals } from "../../src/backends/cpu/wasm-optim.js";
 import {
   HEAP_MIN_BYTES,
   heapAddress,
@@ -296,5 +297,41 @@ describe.runIf(torch.backends.wasm.isAvailable())("wasm 2x2 max pooling", () => 
         expectSameBits(on, off);
       }
       x0.dispose();
+    });
+});
+
+describe.runIf(torch.backends.wasm.isAvailable())("wasm Adam step", () => {
+  withLeakCheck();
+  splitEveryCall(adamWasmInternals);
+
+  const variants: [string, (p: Tensor[]) => torch.optim.Optimizer][] = [
+    ["Adam", (p) => new torch.optim.Adam(p, { lr: 0.01 })],
+    [
+      "Adam, L2 decay, maximize",
+      (p) => new torch.optim.Adam(p, { lr: 0.01, weightDecay: 0.1, maximize: true }),
+    ],
+    ["AdamW", (p) => new torch.optim.AdamW(p, { lr: 0.01, weightDecay: 0.05 })],
+    ["Adam, amsgrad", (p) => new torch.optim.Adam(p, { lr: 0.01, amsgrad: true })],
+  ];
+  for (const threads of [1, 2])
+    it.each(variants)(`${threads} thread(s): %s equals the TypeScript step`, (_, make) => {
+      torch.setNumThreads(threads);
+      const n = 4099; // past HEAP_MIN_BYTES, and odd (the last element alone)
+      const calls = adamWasmInternals.calls;
+      const [on, off] = bothWays(() => {
+        const w = torch.tensor(values(n, 31)).requiresGrad_();
+        const opt = make([w]);
+        for (let step = 0; step < 3; step++) {
+          opt.zeroGrad();
+          w.mul(torch.tensor(values(n, 32 + step)))
+            .sum()
+            .backward();
+          opt.step();
+        }
+        opt.dispose();
+        return w.detach();
+      }, "heap");
+      expect(adamWasmInternals.calls).toBeGreaterThan(calls);
+      expectSameBits(on, off);
     });
 });

@@ -13,4 +13,5 @@ export { releaseHeapArray } from "./wasm-heap.js";
 export { binaryWasm, unaryWasm } from "./wasm-elementwise.js";
 export { im2colWasm, regroupWasm } from "./wasm-im2col.js";
 export { maxPool2x2Wasm } from "./wasm-max-pool.js";
+export { adamWasm } from "./wasm-optim.js";
 export { useWinograd, winogradConv2d } from "./winograd.js";

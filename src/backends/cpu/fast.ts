@@ -82,6 +82,10 @@ export const regroupWasm: typeof FastKernels.regroupWasm = (...args) =>
 export const maxPool2x2Wasm: typeof FastKernels.maxPool2x2Wasm = (...args) =>
   fast !== null && fast.maxPool2x2Wasm(...args);
 
+/** Adam's step on wasm where its arrays are on the heap (wasm-optim.ts); false: not done. */
+export const adamWasm: typeof FastKernels.adamWasm = (...args) =>
+  fast !== null && fast.adamWasm(...args);
+
 /** Whether float32 GEMMs of some size run on wasm now; false until loaded. */
 export function wasmGemmActive(): boolean {
   return fast !== null && fast.wasmGemmActive();

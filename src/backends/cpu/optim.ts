@@ -1,6 +1,7 @@
 import { assertInternal } from "../../core/errors.js";
 import type { View } from "../../core/layout.js";
 import type { KernelArgs } from "../../ops/prims.js";
+import { adamWasm } from "./fast.js";
 
 /**
  * The CPU kernel of the fused `optimStep` primitive: one pass over contiguous float32/float64
@@ -93,6 +94,7 @@ function adam({ param, grad, state, scalars: s }: StepArgs<"adam">, n: number): 
     state.length === 2 || state.length === 3,
     "optimStep(adam): expected [expAvg, expAvgSq(, maxExpAvgSq)]",
   );
+  if (adamWasm({ kind: "adam", param, grad, state, scalars: s }, n)) return; // on the wasm heap
   const amsgrad = state.length === 3;
   const p = flat(param, n);
   const g = flat(grad, n);

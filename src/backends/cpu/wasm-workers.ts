@@ -51,6 +51,7 @@ export const PARALLEL_EXPORTS = [
   "regroupToRows",
   "regroupFromRows",
   "maxPool2x2",
+  "adam",
 ] as const;
 
 /**

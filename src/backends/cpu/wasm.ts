@@ -111,6 +111,8 @@ export interface Instance {
   readonly regroupFromRows: (...args: number[]) => void;
   /** 2x2 max pooling at stride 2 (kernels/wasm/max-pool.ts). */
   readonly maxPool2x2: (...args: number[]) => void;
+  /** Adam's step (kernels/wasm/adam.ts). */
+  readonly adam: (...args: number[]) => void;
 }
 
 type PackFn = (
@@ -196,6 +198,7 @@ function instantiate(mod: WebAssembly.Module, memory: WebAssembly.Memory): Insta
     regroupToRows: ex.regroupToRows as Instance["regroupToRows"],
     regroupFromRows: ex.regroupFromRows as Instance["regroupFromRows"],
     maxPool2x2: ex.maxPool2x2 as Instance["maxPool2x2"],
+    adam: ex.adam as Instance["adam"],
   };
 }
 
