@@ -304,7 +304,8 @@ describe.runIf(torch.backends.wasm.isAvailable())("wasm Adam step", () => {
   withLeakCheck();
   splitEveryCall(adamWasmInternals);
 
-  const variants: [string, (p: Tensor[]) => torch.optim.Optimizer][] = [
+  type Stepper = { step(): void; zeroGrad(): void; dispose(): void };
+  const variants: [string, (p: Tensor[]) => Stepper][] = [
     ["Adam", (p) => new torch.optim.Adam(p, { lr: 0.01 })],
     [
       "Adam, L2 decay, maximize",
