@@ -38,7 +38,8 @@ export const SLOT = {
 
 /**
  * The exports a worker can run, by index: each takes six arguments, then the [start, end) of its
- * share (rows of C for the GEMM, elements for the elementwise kernels of kernels/wasm/).
+ * share, in the units of its kernel (kernels/wasm/): rows of C for the GEMM, lines for packing,
+ * elements for the elementwise and Adam kernels, rows or channels for im2col, planes for pooling.
  */
 export const PARALLEL_EXPORTS = [
   "gemm",
@@ -84,8 +85,8 @@ export interface PoolWorker {
 
 /**
  * The loop of every worker: `run(data, exit)` waits for a generation, claims shares and runs the
- * export the call names on them. A function written as source text (no bundler or file to resolve), completed by
- * each platform's prologue below.
+ * export the call names on them. A function written as source text (no bundler or file to
+ * resolve), completed by each platform's prologue below.
  */
 const WORKER_LOOP = `
 function run(data, exit) {
