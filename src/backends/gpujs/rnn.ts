@@ -66,6 +66,20 @@ function run(
 
 const SIGMOID = (x: string) => `1.0 / (1.0 + Math.exp(-(${x})))`;
 
+/** The LSTM's gate activations ig, fg, gg, og from its pre-activations (read as `pg`). */
+const lstmGates = (gates: View): string[] => [
+  `const ig = ${SIGMOID(read("pg", gates, 0))};`,
+  `const fg = ${SIGMOID(read("pg", gates, 1))};`,
+  `const gg = Math.tanh(${read("pg", gates, 2)});`,
+  `const og = ${SIGMOID(read("pg", gates, 3))};`,
+];
+
+/** The GRU's reset and update gates r, z from its two projections (read as `pi`, `ph`). */
+const gruGates = (gi: View, gh: View): string[] => [
+  `const r = ${SIGMOID(`${read("pi", gi, 0)} + ${read("ph", gh, 0)}`)};`,
+  `const z = ${SIGMOID(`${read("pi", gi, 1)} + ${read("ph", gh, 1)}`)};`,
+];
+
 export function rnnCellKernel(host: GpujsHost, a: KernelArgs["rnnCell"]): void {
   if (a.kind === "lstm") {
     const hidden = a.cx.shape[1]!;
@@ -77,13 +91,7 @@ export function rnnCellKernel(host: GpujsHost, a: KernelArgs["rnnCell"]): void {
         ["pg", a.gates],
         ["pc", a.cx],
       ],
-      [
-        `const ig = ${SIGMOID(read("pg", a.gates, 0))};`,
-        `const fg = ${SIGMOID(read("pg", a.gates, 1))};`,
-        `const gg = Math.tanh(${read("pg", a.gates, 2)});`,
-        `const og = ${SIGMOID(read("pg", a.gates, 3))};`,
-        `const c = fg * ${read("pc", a.cx)} + ig * gg;`,
-      ],
+      [...lstmGates(a.gates), `const c = fg * ${read("pc", a.cx)} + ig * gg;`],
       [
         [a.hy, ["og * Math.tanh(c)"]],
         [a.cy, ["c"]],
@@ -102,8 +110,7 @@ export function rnnCellKernel(host: GpujsHost, a: KernelArgs["rnnCell"]): void {
       ["px", a.hx],
     ],
     [
-      `const r = ${SIGMOID(`${read("pi", a.gi, 0)} + ${read("ph", a.gh, 0)}`)};`,
-      `const z = ${SIGMOID(`${read("pi", a.gi, 1)} + ${read("ph", a.gh, 1)}`)};`,
+      ...gruGates(a.gi, a.gh),
       `const n = Math.tanh(${read("pi", a.gi, 2)} + r * ${read("ph", a.gh, 2)});`,
     ],
     [[a.hy, [`(1.0 - z) * n + z * ${read("px", a.hx)}`]]],
@@ -125,10 +132,7 @@ export function rnnCellBackwardKernel(host: GpujsHost, a: KernelArgs["rnnCellBac
       hidden,
       inputs,
       [
-        `const ig = ${SIGMOID(read("pg", a.gates, 0))};`,
-        `const fg = ${SIGMOID(read("pg", a.gates, 1))};`,
-        `const gg = Math.tanh(${read("pg", a.gates, 2)});`,
-        `const og = ${SIGMOID(read("pg", a.gates, 3))};`,
+        ...lstmGates(a.gates),
         `const c0 = ${read("pc", a.cx)};`,
         `const tc = Math.tanh(fg * c0 + ig * gg);`,
         `const dh = ${a.gradHy ? read("pdh", a.gradHy) : "0.0"};`,
@@ -161,8 +165,7 @@ export function rnnCellBackwardKernel(host: GpujsHost, a: KernelArgs["rnnCellBac
       ["pd", a.gradHy],
     ],
     [
-      `const r = ${SIGMOID(`${read("pi", a.gi, 0)} + ${read("ph", a.gh, 0)}`)};`,
-      `const z = ${SIGMOID(`${read("pi", a.gi, 1)} + ${read("ph", a.gh, 1)}`)};`,
+      ...gruGates(a.gi, a.gh),
       `const ghn = ${read("ph", a.gh, 2)};`,
       `const n = Math.tanh(${read("pi", a.gi, 2)} + r * ghn);`,
       `const dh = ${read("pd", a.gradHy)};`,
