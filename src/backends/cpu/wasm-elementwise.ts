@@ -13,7 +13,8 @@
  */
 import { EW_BINARY, EW_MODE, EW_UNARY } from "../../../kernels/wasm/elementwise.js";
 import { isContiguous, type View } from "../../core/layout.js";
-import { heapAddress, heapAlloc, heapFree } from "./wasm-heap.js";
+import { numel } from "../../core/shape.js";
+import { ScratchBlock, viewHeapAddress } from "./wasm-heap.js";
 import { getNumThreads } from "./num-threads.js";
 import { heapInstance, runHeapKernel, type Instance } from "./wasm.js";
 
@@ -27,17 +28,8 @@ export const ewInternals = { minSplit: 2 ** 18, calls: 0 };
 const UNIT = 16;
 const MIN_SHARE = 16384;
 
-/** The small heap block that holds a broadcast input's values, grown when needed. */
-let consts = { at: 0, floats: 0 };
-
-function constBlock(floats: number): number {
-  if (consts.floats >= floats) return consts.at;
-  if (consts.at !== 0) heapFree(consts.at);
-  const n = Math.max(floats, 1024);
-  const at = heapAlloc(4 * n);
-  consts = at === 0 ? { at: 0, floats: 0 } : { at, floats: n };
-  return at;
-}
+/** The small heap block that holds a broadcast input's values. */
+const consts = new ScratchBlock(4096);
 
 /** Where a non-dense input's element i is: one value, or one per index of dim `dim`. */
 interface Broadcast {
@@ -70,7 +62,7 @@ function layoutOf(v: View, n: number): "dense" | Broadcast | null {
 
 /** Copies a broadcast input's values (along its one dim) into the const block; its address. */
 function stage(v: View, b: Broadcast): number {
-  const at = constBlock(b.values);
+  const at = consts.reserve(4 * b.values);
   // NOTE: after the block's allocation, which may have grown the memory
   const f32 = at === 0 ? null : heapInstance()?.f32;
   if (!f32) return 0;
@@ -103,30 +95,17 @@ function run(
   });
 }
 
-/** The heap address of a view's first element if it is float32 on the heap, else -1. */
-function addressOf(v: View): number {
-  if (v.dtype !== "float32") return -1;
-  const at = heapAddress(v.storage.data);
-  return at < 0 ? -1 : at + 4 * v.offset;
-}
-
-function numelOf(v: View): number {
-  let n = 1;
-  for (const d of v.shape) n *= d;
-  return n;
-}
-
 /** out = op(x) on wasm when it can (see the module comment); false: nothing was done. */
 export function unaryWasm(op: string, x: View, out: View): boolean {
   const id = (EW_UNARY as readonly string[]).indexOf(op);
   if (id < 0) return false;
-  const o = addressOf(out);
-  const a = addressOf(x);
+  const o = viewHeapAddress(out);
+  const a = viewHeapAddress(x);
   if (o < 0 || a < 0 || !isContiguous(out.shape, out.strides) || !isContiguous(x.shape, x.strides))
     return false;
   const inst = heapInstance();
   if (!inst) return false;
-  const n = numelOf(out);
+  const n = numel(out.shape);
   run(inst, "ewUnary", [id, a, o, 0, 0, 0], n, op);
   return true;
 }
@@ -135,10 +114,10 @@ export function unaryWasm(op: string, x: View, out: View): boolean {
 export function binaryWasm(op: string, a: View, b: View, out: View): boolean {
   const id = (EW_BINARY as readonly string[]).indexOf(op);
   if (id < 0) return false;
-  const o = addressOf(out);
+  const o = viewHeapAddress(out);
   if (o < 0 || !isContiguous(out.shape, out.strides)) return false;
   if (a.dtype !== "float32" || b.dtype !== "float32") return false;
-  const n = numelOf(out);
+  const n = numel(out.shape);
   let la = layoutOf(a, n);
   let lb = layoutOf(b, n);
   if (!la || !lb) return false;
@@ -158,17 +137,17 @@ export function binaryWasm(op: string, a: View, b: View, out: View): boolean {
   let pb: number;
   if (la !== "dense") {
     mode = EW_MODE.aScalar;
-    pb = addressOf(y);
+    pb = viewHeapAddress(y);
     pa = pb < 0 ? 0 : stage(x, la);
   } else if (lb !== "dense") {
     mode = lb.mode;
     inner = lb.inner;
     channels = lb.values;
-    pa = addressOf(x);
+    pa = viewHeapAddress(x);
     pb = pa < 0 ? 0 : stage(y, lb);
   } else {
-    pa = addressOf(x);
-    pb = addressOf(y);
+    pa = viewHeapAddress(x);
+    pb = viewHeapAddress(y);
   }
   if (pa <= 0 || pb <= 0) return false;
   // NOTE: the instance as it is after `stage` (which may have grown the memory)

@@ -23,6 +23,7 @@
  *
  * @module
  */
+import type { View } from "../../core/layout.js";
 import { SHARED_MAX_PAGES } from "./wasm-pool.js";
 
 /** Storages below this many bytes stay plain typed arrays. */
@@ -209,6 +210,55 @@ export function heapAddress(data: unknown): number {
   const onHeap =
     (data instanceof Float32Array || data instanceof Int32Array) && heapBuffers.has(data.buffer);
   return onHeap ? data.byteOffset : -1;
+}
+
+/**
+ * The heap address of a float32 view's first element (its offset included), or -1 for another
+ * dtype or a view whose storage is not on the heap.
+ */
+export function viewHeapAddress(v: View): number {
+  if (v.dtype !== "float32") return -1;
+  const at = heapAddress(v.storage.data);
+  return at < 0 ? -1 : at + 4 * v.offset;
+}
+
+/**
+ * A heap block a kernel keeps between calls (its arguments, a broadcast input's values, the
+ * GEMM's packed operands), replaced by a larger one when a call needs more. A new block gets
+ * room for `slack` times the request, within `maxRoom()`, and at least `minBytes`, so that slowly
+ * growing sizes do not replace it every call; where that room is refused, just the request.
+ */
+export class ScratchBlock {
+  #at = 0;
+  #bytes = 0;
+
+  constructor(
+    private readonly minBytes = 0,
+    private readonly slack = 1,
+    private readonly maxRoom: () => number = () => Infinity,
+  ) {}
+
+  /** The block's address, with at least `bytes`; 0 when the heap cannot hold them. */
+  reserve(bytes: number): number {
+    if (this.#bytes >= bytes) return this.#at;
+    if (this.#at !== 0) heapFree(this.#at);
+    this.#at = 0;
+    this.#bytes = 0;
+    const room = Math.max(
+      bytes,
+      this.minBytes,
+      Math.min(Math.ceil(bytes * this.slack), this.maxRoom()),
+    );
+    for (const n of room > bytes ? [room, bytes] : [bytes]) {
+      const at = heapAlloc(n);
+      if (at !== 0) {
+        this.#at = at;
+        this.#bytes = n;
+        return at;
+      }
+    }
+    return 0;
+  }
 }
 
 /** @internal For tests: the free list and the top, to check merging. */

@@ -11,23 +11,14 @@ import { IM2COL_HEADER, IM2COL_ROWS } from "../../../kernels/wasm/im2col.js";
 import type { Conv2dGeometry } from "../../core/conv-geometry.js";
 import type { FloatArray } from "./gemm.js";
 import { getNumThreads } from "./num-threads.js";
-import { heapAddress, heapAlloc, heapFree } from "./wasm-heap.js";
+import { heapAddress, ScratchBlock } from "./wasm-heap.js";
 import { heapInstance, runHeapKernel } from "./wasm.js";
 
 /** Column elements from which a walk is split over threads; a count of wasm walks (tests). */
 export const im2colWasmInternals = { minSplit: 2 ** 16, calls: 0 };
 
-/** The heap block of the geometry and per-row entries, grown when needed. */
-let params = { at: 0, bytes: 0 };
-
-function paramsBlock(bytes: number): number {
-  if (params.bytes >= bytes) return params.at;
-  if (params.at !== 0) heapFree(params.at);
-  const want = Math.max(bytes, 4096);
-  const at = heapAlloc(want);
-  params = at === 0 ? { at: 0, bytes: 0 } : { at, bytes: want };
-  return at;
-}
+/** The heap block of the geometry and per-row entries. */
+const params = new ScratchBlock(4096);
 
 /**
  * im2col's walk (`"gather"`) or col2im's (`"scatter"`) over `c` input planes of `nb` images from
@@ -48,7 +39,7 @@ export function im2colWasm(
   if (xAt < 0 || cAt < 0 || !heapInstance()) return false;
   const kk = g.kh * g.kw;
   const rows = c * kk;
-  const p = paramsBlock(IM2COL_ROWS + 16 * rows);
+  const p = params.reserve(IM2COL_ROWS + 16 * rows);
   // NOTE: after the block's allocation, which may have grown the memory
   const inst = p === 0 ? null : heapInstance();
   if (!inst) return false;

@@ -7,24 +7,16 @@
  * @module
  */
 import { ADAM_SLOTS } from "../../../kernels/wasm/adam.js";
-import type { View } from "../../core/layout.js";
 import type { KernelArgs } from "../../ops/prims.js";
 import { getNumThreads } from "./num-threads.js";
-import { heapAddress, heapAlloc } from "./wasm-heap.js";
+import { ScratchBlock, viewHeapAddress } from "./wasm-heap.js";
 import { heapInstance, runHeapKernel } from "./wasm.js";
 
 /** Elements from which a step is split over threads; a count of wasm steps (tests). */
 export const adamWasmInternals = { minSplit: 2 ** 16, calls: 0 };
 
-/** The heap block of the step's scalars (f64s), allocated once. */
-let block = 0;
-
-/** The heap address of a contiguous float32 view's first element, or -1. */
-function addressOf(v: View): number {
-  if (v.dtype !== "float32") return -1;
-  const at = heapAddress(v.storage.data);
-  return at < 0 ? -1 : at + 4 * v.offset;
-}
+/** The heap block of the step's scalars (f64s). */
+const scalars = new ScratchBlock();
 
 /**
  * optim.ts's `adam` on `n` elements (contiguous views, as the optimStep primitive gives them) on
@@ -35,10 +27,10 @@ export function adamWasm(
   n: number,
 ): boolean {
   const { param, grad, state, scalars: s } = args;
-  const [p, g, m, v] = [param, grad, state[0]!, state[1]!].map(addressOf);
-  const vm = state.length === 3 ? addressOf(state[2]!) : v;
+  const [p, g, m, v] = [param, grad, state[0]!, state[1]!].map(viewHeapAddress);
+  const vm = state.length === 3 ? viewHeapAddress(state[2]!) : v;
   if (p! < 0 || g! < 0 || m! < 0 || v! < 0 || vm < 0) return false;
-  block ||= heapAlloc(8 * ADAM_SLOTS.length);
+  const block = scalars.reserve(8 * ADAM_SLOTS.length);
   const inst = block === 0 ? null : heapInstance();
   if (!inst) return false;
   const f64 = new Float64Array(inst.f32.buffer, block, ADAM_SLOTS.length);

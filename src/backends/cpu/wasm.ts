@@ -28,10 +28,9 @@ import type { FloatArray } from "./gemm.js";
 import {
   HEAP_MIN_BYTES,
   heapAddress,
-  heapAlloc,
   heapArray,
-  heapFree,
   heapMemory,
+  ScratchBlock,
   type HeapDType,
 } from "./wasm-heap.js";
 import { PARALLEL_EXPORTS } from "./wasm-workers.js";
@@ -268,8 +267,8 @@ export function heapPool(threads: number): Pool | null {
   return mod && memory ? poolFor(mod, memory) : null;
 }
 
-/** The GEMM's scratch block on the heap, kept between calls and replaced when too small. */
-let scratch = { at: 0, bytes: 0 };
+/** The GEMM's scratch block on the heap (room for 1.5x a request, within the memory budget). */
+const scratch = new ScratchBlock(0, 1.5, () => wasmInternals.memoryBudget);
 
 /**
  * Runs a heap kernel `fn(...args, start, end)` over [0, total): on this thread, or split over
@@ -289,23 +288,6 @@ export function runHeapKernel(
     );
 }
 
-/** A scratch block of at least `bytes` on the heap; 0 when the heap cannot hold it. */
-function heapScratch(bytes: number): number {
-  if (scratch.bytes >= bytes) return scratch.at;
-  if (scratch.at !== 0) heapFree(scratch.at);
-  scratch = { at: 0, bytes: 0 };
-  // NOTE: room for 1.5x, so that slowly growing sizes do not replace it each call
-  const room = Math.max(bytes, Math.min(Math.ceil(bytes * 1.5), wasmInternals.memoryBudget));
-  for (const n of [room, bytes]) {
-    const at = heapAlloc(n);
-    if (at !== 0) {
-      scratch = { at, bytes: n };
-      return at;
-    }
-  }
-  return 0;
-}
-
 /**
  * The instance, pool and scratch address for a call needing `bytes` of scratch: on the heap
  * (the pool's threads when `threads` > 1) where there is one, else on this thread's own memory
@@ -316,7 +298,7 @@ function instanceForCall(
   threads: number,
 ): { inst: Instance; pool: Pool | null; base: number } | null {
   const heapInst = heapInstance();
-  const base = heapInst ? heapScratch(bytes) : 0;
+  const base = heapInst ? scratch.reserve(bytes) : 0;
   if (heapInst && base !== 0) {
     // NOTE: the scratch may have grown the memory: the view must cover it
     const inst = heapInstance()!;
@@ -334,14 +316,11 @@ function runGemm(
   inst: Instance, pool: Pool | null, threads: number,
   aPtr: number, bPtr: number, cPtr: number, Mp: number, Np: number, Kp: number,
 ): void {
-  const use = Math.min(threads, Mp / CONFIG.mr);
-  const call: SplitCall = {
-    fn: 0, args: [aPtr, bPtr, cPtr, Mp, Np, Kp], total: Mp, unit: CONFIG.mr, minShare: 64,
+  const use = pool ? Math.min(threads, Mp / CONFIG.mr) : 1;
+  const run = () => runHeapKernel(inst, use, {
+    fn: "gemm", args: [aPtr, bPtr, cPtr, Mp, Np, Kp], total: Mp, unit: CONFIG.mr, minShare: 64,
     op: "matmul", kernel: "GEMM", sizes: () => `C ${Mp} x ${Np}, depth ${Kp}`,
-  };
-  const run = pool && use > 1
-    ? () => runSplit(pool, use, call, (s, e) => inst.gemm(aPtr, bPtr, cPtr, Mp, Np, Kp, s, e))
-    : () => inst.gemm(aPtr, bPtr, cPtr, Mp, Np, Kp, 0, Mp);
+  });
   lastRun = run;
   run();
 }
@@ -479,24 +458,18 @@ function packRaw(
     inst.f32.set(src.subarray(off + lo, off + lo + count), rawPtr / 4);
     from = rawPtr - 4 * lo;
   }
-  const args = [from, lines, depth, 4 * ls, 4 * ds, dstPtr] as const;
-  const width = which === "packA" ? CONFIG.mr : CONFIG.nr;
   // NOTE: packing is a copy: worth splitting only where the product is split and the operand big
-  if (!pool || threads < 2 || lines * depth < 2 ** 18) {
-    inst[which](...args, 0, lines);
-    return;
-  }
-  const call: SplitCall = {
-    fn: PARALLEL_EXPORTS.indexOf(which),
-    args,
+  const split = pool !== null && lines * depth >= 2 ** 18;
+  runHeapKernel(inst, split ? threads : 1, {
+    fn: which,
+    args: [from, lines, depth, 4 * ls, 4 * ds, dstPtr],
     total: lines,
-    unit: width,
+    unit: which === "packA" ? CONFIG.mr : CONFIG.nr,
     minShare: 64,
     op: "matmul",
     kernel: "GEMM's packing",
     sizes: () => `${lines} x ${depth}`,
-  };
-  runSplit(pool, threads, call, (s, e) => inst[which](...args, s, e));
+  });
 }
 
 /**
