@@ -49,8 +49,8 @@ export interface GemmKernelConfig {
 
 /**
  * Generates the module (its memory imported as `env.mem`) exporting `gemm`, `packA` and `packB`,
- * and the kernels of elementwise.ts, im2col.ts, max-pool.ts and adam.ts: one module, so that the worker
- * pool's threads, which instantiate it, run them all.
+ * and the kernels of elementwise.ts, im2col.ts, max-pool.ts and adam.ts: one module, so that
+ * the worker pool's threads, which instantiate it, run them all.
  * With `sharedMaxPages`, it imports a shared memory of at most that many pages (for threads: each
  * worker instantiates the same module on the one shared memory; the code is the same).
  */

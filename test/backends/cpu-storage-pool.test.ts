@@ -5,7 +5,7 @@ import { emptyArrayPool, pooledArrayBytes } from "../../src/backends/cpu/storage
 import { wasmInternals } from "../../src/backends/cpu/wasm.js";
 
 describe("CPU storage pool", () => {
-  // NOTE: with the wasm heap on, large float32 storages live there instead (wasm-elementwise.test.ts)
+  // NOTE: with the wasm heap on, large float32 storages live there instead (wasm-heap.test.ts)
   beforeAll(() => (wasmInternals.heap = false));
   afterAll(() => (wasmInternals.heap = true));
   afterEach(() => emptyArrayPool(256 * 1024 * 1024));

@@ -1,8 +1,9 @@
 /**
  * The CPU backend's fast kernels, as one module that fast.ts loads: the WebAssembly SIMD GEMM
- * (wasm.ts, its worker pool and its code generator in kernels/wasm/), the wasm heap that float32
- * storages live on and the elementwise kernels that run there, and the Winograd convolution. In the browser build this module and what it imports are a chunk of their own,
- * loaded by dynamic import (fast-load-browser.ts); elsewhere it is imported statically
+ * (wasm.ts, its worker pool and its code generator in kernels/wasm/), the wasm heap that large
+ * storages live on and the kernels that run there (elementwise, im2col, max pooling, Adam), and
+ * the Winograd convolution. In the browser build this module and what it imports are a chunk of
+ * their own, loaded by dynamic import (fast-load-browser.ts); elsewhere it is imported statically
  * (fast-load-node.ts).
  *
  * @module

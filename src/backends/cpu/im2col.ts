@@ -24,8 +24,8 @@ export const im2colInternals = { maxChunkElements: 4 * 2 ** 20 };
 
 // NOTE: grown scratch buffers shared by all calls (allocating ~MBs per call would dominate small
 // convolutions), one set per element type: float32 columns feed the WebAssembly GEMM (on the wasm
-// heap where there is one, else by a plain copy), float64 ones keep float64 work exact. The kernels are not re-entrant (JS is
-// single-threaded).
+// heap where there is one, else by a plain copy), float64 ones keep float64 work exact. The
+// kernels are not re-entrant (JS is single-threaded).
 const scratch = {
   f32: { cols: new Float32Array(0) as Float32Array, rows: new Float32Array(0) as Float32Array },
   f64: { cols: new Float64Array(0), rows: new Float64Array(0) },

@@ -150,7 +150,6 @@ export function binaryWasm(op: string, a: View, b: View, out: View): boolean {
     pb = viewHeapAddress(y);
   }
   if (pa <= 0 || pb <= 0) return false;
-  // NOTE: the instance as it is after `stage` (which may have grown the memory)
-  run(heapInstance()!, "ewBinary", [id * 8 + mode, pa, pb, o, inner, channels], n, op);
+  run(inst, "ewBinary", [id * 8 + mode, pa, pb, o, inner, channels], n, op);
   return true;
 }

@@ -7,9 +7,10 @@
  * - Where: Node, and cross-origin isolated pages (a shared memory needs `SharedArrayBuffer`).
  *   Elsewhere there is no heap, and storages are plain typed arrays copied into the kernels'
  *   own memory, as before (wasm.ts).
- * - What: float32 and int32 storages of at least {@link HEAP_MIN_BYTES} (smaller ones are many and cheap
- *   for V8), while the wasm kernels are switched on. Each is a `Float32Array` view of the
- *   memory, so every TypeScript kernel reads and writes it as any other array.
+ * - What: float32 and int32 storages of at least {@link HEAP_MIN_BYTES} (smaller ones are many
+ *   and cheap for V8), while the wasm kernels are switched on. Each is a `Float32Array` or
+ *   `Int32Array` view of the memory, so every TypeScript kernel reads and writes it as any other
+ *   array.
  * - Why shared even on one thread: growing a plain memory detaches its buffer, which would
  *   invalidate every tensor's view (and permanently slows V8's typed-array code, see wasm.ts);
  *   a shared memory's buffer is never detached, so views stay valid as it grows.
